@@ -1,0 +1,113 @@
+// A Collection is a searchable set of documents stored in one directory.
+//
+//   auto c = glassbox::Collection::Create("kb", {});      // or Open("kb")
+//   glassbox::Document d{"leave-policy", {{"title", "Leave"}, {"body", "..."}}, {}};
+//   c.value()->Add(d);                                   // acknowledged: survives kill -9
+//   c.value()->Commit();                                 // durable segment, visible to search
+//   auto r = c.value()->Search("+annual leave -unpaid", {});
+//
+// Durability. Add() and Delete() append to a write-ahead log with a write(2)
+// before they return OK, so an acknowledged write survives the process being
+// killed; Sync() (and Commit()) also fsync it, so it survives power loss.
+// Commit() turns buffered additions into an immutable segment and publishes a
+// new manifest by atomic rename. Open() replays the log. Deletes and
+// replacements hide the old version immediately; additions become visible to
+// Search() at the next Commit() (or Refresh()).
+//
+// Threading. Search(), Explain(), WhyNotInTopK(), Get() and Stats() may be
+// called from many threads at once, concurrently with one writer thread
+// calling Add/Delete/Commit/Merge; each search runs on a consistent snapshot of
+// segments. Only one process may open a collection for writing (a lock file
+// enforces this); any number may open it read-only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "glassbox/document.h"
+#include "glassbox/search.h"
+#include "glassbox/status.h"
+
+namespace glassbox {
+
+struct CollectionOptions {
+  // Text analysis, fixed when the collection is created:
+  //   "auto"     ICU word breaks; English words stemmed (Snowball); Chinese
+  //              segmented with the default Chinese segmenter; Traditional
+  //              folded to Simplified. Handles mixed text in one field.
+  //   "english"  English only (Snowball stemming, no stop list)
+  //   "english-stop"  as "english", with a stop list
+  //   "standard" ICU word breaks and case folding, no stemming
+  //   "chinese-jieba" | "chinese-icu" | "chinese-bigram"  a specific Chinese segmenter
+  std::string analyzer = "auto";
+  // BM25 parameters (defaults chosen by measurement; see EVALUATION.md).
+  double k1 = 0.9;
+  double b = 0.4;
+  // Field weights for queries without a field (BM25F-style); unlisted fields weigh 1.
+  std::vector<std::pair<std::string, double>> field_weights;
+  // Commit() a segment automatically after this many buffered additions.
+  size_t max_buffered_docs = 100000;
+  // Write a write-ahead log. Turn off only for bulk loads that can be redone.
+  bool write_ahead_log = true;
+};
+
+struct CollectionStats {
+  uint64_t documents = 0;          // live documents visible to search
+  uint64_t deleted = 0;            // deleted but not yet merged away
+  uint64_t buffered = 0;           // added, not yet committed
+  uint64_t segments = 0;
+  uint64_t index_bytes = 0;        // bytes of all files in the directory
+  uint64_t terms = 0;              // sum of per-segment term counts
+  double avg_doc_length = 0;
+  std::string analyzer;
+  double k1 = 0, b = 0;
+  uint64_t generation = 0;         // manifest generation
+};
+
+class Collection {
+ public:
+  // Creates a new collection directory; fails if one exists there.
+  static Result<std::unique_ptr<Collection>> Create(const std::string& dir, const CollectionOptions& options);
+  // Opens an existing collection. read_only: no lock, no writes, no log replay.
+  static Result<std::unique_ptr<Collection>> Open(const std::string& dir, bool read_only = false);
+
+  virtual ~Collection();
+
+  // Adds a document, replacing any document with the same id.
+  virtual Status Add(const Document& doc) = 0;
+  // Deletes a document by id. NotFound if no live document has that id.
+  virtual Status Delete(const std::string& id) = 0;
+  // fsyncs the write-ahead log.
+  virtual Status Sync() = 0;
+  // Writes buffered additions as a segment and publishes a new manifest.
+  virtual Status Commit() = 0;
+  // Merges segments until at most max_segments remain, dropping deleted documents.
+  virtual Status Merge(size_t max_segments = 1) = 0;
+  // Re-reads the manifest (for read-only handles that another process writes).
+  virtual Status Refresh() = 0;
+
+  // Query syntax (see docs/query-syntax.md):
+  //   words             any of the words (OR), ranked by BM25
+  //   +word  -word      required / excluded
+  //   "a phrase"        exact phrase (also +"…" and -"…")
+  //   field:word        word in one text field; field:"a phrase"
+  //   title^2           weigh a text field (for terms without a field)
+  //   word^3            weigh one term
+  //   meta:value        metadata filter, exact value (keyword, number or date)
+  //   meta:[lo TO hi]   inclusive range on numbers or dates; * for open ends
+  //   meta:>=lo  meta:<hi  one-sided ranges
+  virtual Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const = 0;
+  // The BM25 breakdown of one document's score for a query.
+  virtual Result<Explanation> Explain(const std::string& query, const std::string& id) const = 0;
+  // Why a document is not among the top k hits of a query.
+  virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const = 0;
+  // A stored document by id.
+  virtual Result<Document> Get(const std::string& id) const = 0;
+  virtual CollectionStats Stats() const = 0;
+  virtual const std::string& dir() const = 0;
+};
+
+}  // namespace glassbox

@@ -1,0 +1,49 @@
+// Documents as Glassbox stores them.
+//
+// A document has an external string id (unique within a collection), ordered
+// text fields that are analyzed and searched (e.g. "title", "body"), and typed
+// metadata fields that are stored and filterable but not analyzed (keyword,
+// number, date). All fields are stored and returned with hits.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace glassbox {
+
+struct MetadataValue {
+  enum class Type : uint8_t { kKeyword = 0, kNumber = 1, kDate = 2 };
+  Type type = Type::kKeyword;
+  std::string text;     // keyword value, or the original spelling of a number/date
+  double number = 0.0;  // kNumber: the value; kDate: seconds since 1970-01-01 UTC
+
+  static MetadataValue Keyword(std::string v) { return {Type::kKeyword, std::move(v), 0.0}; }
+  static MetadataValue Number(double v, std::string spelling = {});
+  // Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]"; returns false if malformed.
+  static bool ParseDate(const std::string& s, MetadataValue* out);
+};
+
+struct Document {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> text;             // field name -> text
+  std::vector<std::pair<std::string, MetadataValue>> metadata;       // field name -> value
+
+  // Convenience lookups; return nullptr when absent.
+  const std::string* Text(const std::string& field) const;
+  const MetadataValue* Meta(const std::string& field) const;
+};
+
+// Chunks produced by ingestion are documents with these metadata fields,
+// so that a hit points to its passage and to the document it came from.
+namespace provenance {
+inline constexpr const char* kDocId = "doc_id";    // keyword: id of the whole source document
+inline constexpr const char* kSource = "source";   // keyword: file path the document was read from
+inline constexpr const char* kChunk = "chunk";     // number: 0-based index of the chunk in its document
+inline constexpr const char* kStart = "start";     // number: byte offset of the chunk in the document body
+inline constexpr const char* kEnd = "end";         // number: byte offset one past the chunk's end
+inline constexpr const char* kSection = "section"; // keyword: heading path ("Leave > Sick leave")
+}  // namespace provenance
+
+}  // namespace glassbox

@@ -1,0 +1,69 @@
+// Ingesting files and folders into a collection.
+//
+// Readers by extension: .txt, .md/.markdown (headings kept as sections),
+// .json/.jsonl (fields mapped by options), .csv (one document per row, typed
+// columns as metadata). Each document is split into passages ("chunks"); each
+// chunk is indexed as its own document whose id is "<doc id>#<n>" and which
+// carries provenance metadata (see glassbox/document.h). A file that cannot be
+// read or parsed is skipped whole with an error naming the file and position;
+// the run continues.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "glassbox/collection.h"
+#include "glassbox/status.h"
+
+namespace glassbox {
+
+struct ReaderOptions {
+  // .json / .jsonl: which keys hold the id, the title and the text.
+  // Every other scalar key becomes metadata (numbers as numbers, ISO dates as dates).
+  std::string id_key = "_id";        // falls back to "id"; absent: "<file>:<line>"
+  std::string title_key = "title";
+  std::vector<std::string> text_keys = {"text", "body", "content"};
+  // .csv: columns whose values are text to search; empty: every column that is not a number or a date.
+  std::vector<std::string> csv_text_columns;
+  std::string csv_id_column;         // empty: "<file>:<row>"
+};
+
+struct ChunkOptions {
+  enum class Unit { kParagraph, kSentence };
+  Unit unit = Unit::kParagraph;
+  size_t target_chars = 1200;   // aim for passages about this long; 0 = one chunk per document
+  size_t overlap_chars = 150;   // text repeated from the previous chunk
+};
+
+struct IngestOptions {
+  std::vector<std::string> paths;          // files or folders (folders are walked recursively)
+  std::vector<std::string> include;        // glob patterns on the relative path; empty = all readable
+  std::vector<std::string> exclude;        // glob patterns to skip
+  ReaderOptions reader;
+  ChunkOptions chunking;
+  // Called after each file with (files done, files total, documents so far).
+  std::function<void(size_t, size_t, uint64_t)> progress;
+};
+
+struct IngestError {
+  std::string path;
+  std::string message;   // "line 17: expected ':'"
+};
+
+struct IngestReport {
+  size_t files_seen = 0;
+  size_t files_ok = 0;
+  size_t files_failed = 0;
+  uint64_t documents = 0;    // source documents read
+  uint64_t chunks = 0;       // chunks indexed
+  std::vector<IngestError> errors;
+  double seconds = 0;
+};
+
+// Reads every matching file and adds its chunks to the collection, then commits.
+// Fails only if the collection itself fails (I/O); bad files are reported in the report.
+Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options);
+
+}  // namespace glassbox

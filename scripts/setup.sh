@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Glassbox needs to build, test and benchmark.
+# Idempotent: installs only what is missing. Run as root or with sudo available.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake pkg-config
+  # engine dependencies
+  libicu-dev libstemmer-dev libzstd-dev libopencc-dev opencc libopencc-data
+  libsqlite3-dev nlohmann-json3-dev
+  # Chinese dictionary (plain data file inside the package)
+  python3-jieba
+  # tests
+  libgtest-dev libgmock-dev clang libclang-rt-14-dev
+  # benchmarks and peers
+  libbenchmark-dev libxapian-dev sqlite3 liblucene8-java default-jdk-headless
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "glassbox setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

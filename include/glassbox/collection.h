@@ -74,7 +74,7 @@ class Collection {
   // Opens an existing collection. read_only: no lock, no writes, no log replay.
   static Result<std::unique_ptr<Collection>> Open(const std::string& dir, bool read_only = false);
 
-  virtual ~Collection();
+  virtual ~Collection() = default;
 
   // Adds a document, replacing any document with the same id.
   virtual Status Add(const Document& doc) = 0;

@@ -1,0 +1,60 @@
+// Internal pieces of the text module, exposed for tests and for the analyzer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "glassbox/status.h"
+#include "text/analyzer.h"
+
+namespace glassbox::text::internal {
+
+// The Chinese segmenter "auto" uses for runs of Han characters: "jieba",
+// "icu" or "bigram". Chosen by measuring nDCG on cmrc2018.
+inline constexpr std::string_view kDefaultChineseSegmenter = "jieba";
+
+// How runs of Han characters are handled.
+enum class HanMode {
+  kInline,  // no special handling: ICU word breaks (its CJK dictionary), no T2S folding
+  kJieba,   // T2S, then max-probability segmentation over jieba's dictionary
+  kIcu,     // T2S, then ICU's dictionary word breaks on the Han run alone
+  kBigram,  // T2S, then overlapping character bigrams
+};
+
+struct AnalyzerConfig {
+  std::string name;
+  bool stem = false;            // Snowball English on non-Han words
+  bool stop = false;            // English stop list (before stemming; keeps positions)
+  HanMode han = HanMode::kInline;
+  bool ascii_fast_path = true;  // false: every span goes through ICU (tests)
+  std::string jieba_dict_path;  // for kJieba
+  std::string opencc_config;    // for every mode but kInline
+};
+
+// Makes an analyzer from an explicit configuration (MakeAnalyzer resolves
+// names and paths into one of these). Fails NotFound if a data file is missing.
+Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerConfig& config);
+
+// A byte range [begin, end) of a word.
+using Span = std::pair<uint32_t, uint32_t>;
+
+// UAX #29 word segmentation of pure-ASCII text, restricted to the segments that
+// contain at least one ASCII letter or digit. Offsets are relative to `text`
+// plus `base`. Agrees with IcuWordSpans on ASCII text (a test checks this).
+void AsciiWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out);
+
+// ICU word-break segments of `text` (UTF-8, possibly invalid) whose rule status
+// is not UBRK_WORD_NONE and that contain at least one letter or number
+// (general category L* or N*). Offsets relative to `text` plus `base`.
+void IcuWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out);
+
+// True if the folded (lowercase) word is on the English stop list.
+bool IsEnglishStopWord(std::string_view folded);
+// The stop list, for documentation and tests.
+const std::vector<std::string_view>& EnglishStopWords();
+
+}  // namespace glassbox::text::internal

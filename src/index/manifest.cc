@@ -1,0 +1,97 @@
+#include "index/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+#include "index/coding.h"
+#include "index/file_util.h"
+
+namespace glassbox::index {
+
+using nlohmann::json;
+
+std::string Manifest::Serialize() const {
+  json j;
+  j["format"] = 1;
+  j["generation"] = generation;
+  j["analyzer"] = analyzer;
+  j["k1"] = k1;
+  j["b"] = b;
+  json fw = json::object();
+  for (const auto& [f, w] : field_weights) fw[f] = w;
+  j["field_weights"] = fw;
+  j["next_file"] = next_file;
+  j["wal"] = wal;
+  json segs = json::array();
+  for (const auto& s : segments)
+    segs.push_back({{"name", s.name}, {"docs", s.docs}, {"deleted", s.deleted}, {"del_file", s.del_file}});
+  j["segments"] = segs;
+  return j.dump(2) + "\n";
+}
+
+Result<Manifest> Manifest::Parse(const std::string& text, const std::string& path) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corruption(path + ": not valid JSON");
+  Manifest m;
+  try {
+    if (j.at("format").get<int>() != 1) return Status::Corruption(path + ": unsupported format version");
+    m.generation = j.at("generation").get<uint64_t>();
+    m.analyzer = j.at("analyzer").get<std::string>();
+    m.k1 = j.at("k1").get<double>();
+    m.b = j.at("b").get<double>();
+    for (auto& [f, w] : j.at("field_weights").items()) m.field_weights.emplace_back(f, w.get<double>());
+    m.next_file = j.at("next_file").get<uint64_t>();
+    m.wal = j.at("wal").get<std::string>();
+    for (const auto& s : j.at("segments")) {
+      SegmentMeta sm;
+      sm.name = s.at("name").get<std::string>();
+      sm.docs = s.at("docs").get<uint32_t>();
+      sm.deleted = s.at("deleted").get<uint32_t>();
+      sm.del_file = s.at("del_file").get<std::string>();
+      m.segments.push_back(std::move(sm));
+    }
+  } catch (const json::exception& e) {
+    return Status::Corruption(path + ": " + e.what());
+  }
+  return m;
+}
+
+Result<Manifest> Manifest::Load(const std::string& dir) {
+  std::string path = dir + "/MANIFEST", text;
+  Status s = ReadFileToString(path, &text);
+  if (s.code() == Status::Code::kNotFound) return Status::NotFound("no collection at " + dir + " (missing MANIFEST)");
+  GB_RETURN_IF_ERROR(s);
+  return Parse(text, path);
+}
+
+Status Manifest::Save(const std::string& dir) const { return AtomicWriteFile(dir + "/MANIFEST", Serialize()); }
+
+Status WriteDeletions(const std::string& path, const std::vector<uint32_t>& docs) {
+  std::string data;
+  PutFixed32(&data, static_cast<uint32_t>(docs.size()));
+  for (uint32_t d : docs) PutFixed32(&data, d);
+  PutFixed32(&data, Crc32c(data.data(), data.size()));
+  FileWriter w;
+  GB_RETURN_IF_ERROR(w.Open(path));
+  GB_RETURN_IF_ERROR(w.Append(data));
+  return w.Close(true);
+}
+
+Status ReadDeletions(const std::string& path, uint32_t num_docs, std::vector<uint64_t>* live, uint32_t* count) {
+  std::string data;
+  GB_RETURN_IF_ERROR(ReadFileToString(path, &data));
+  if (data.size() < 8) return Status::Corruption(path + ": truncated deletion file");
+  uint32_t n = GetFixed32(data.data());
+  if (data.size() != 8 + 4ull * n || Crc32c(data.data(), data.size() - 4) != GetFixed32(data.data() + data.size() - 4))
+    return Status::Corruption(path + ": deletion file checksum mismatch");
+  live->assign((num_docs + 63) / 64, ~0ull);
+  if (num_docs % 64) live->back() = (1ull << (num_docs % 64)) - 1;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t d = GetFixed32(data.data() + 4 + 4 * i);
+    if (d >= num_docs) return Status::Corruption(path + ": deleted doc id out of range");
+    (*live)[d >> 6] &= ~(1ull << (d & 63));
+  }
+  *count = n;
+  return Status::OK();
+}
+
+}  // namespace glassbox::index

@@ -1,0 +1,41 @@
+// The manifest names the files that make up a collection at one commit. It is
+// replaced only by atomic rename, so a reader always sees a whole commit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "glassbox/status.h"
+
+namespace glassbox::index {
+
+struct SegmentMeta {
+  std::string name;        // "seg-000001.gbs"
+  uint32_t docs = 0;
+  uint32_t deleted = 0;
+  std::string del_file;    // "" when nothing is deleted
+};
+
+struct Manifest {
+  uint64_t generation = 0;
+  std::string analyzer;
+  double k1 = 0.9, b = 0.4;
+  std::vector<std::pair<std::string, double>> field_weights;
+  uint64_t next_file = 1;  // number for the next segment / log / deletion file
+  std::string wal;         // active write-ahead log file name
+  std::vector<SegmentMeta> segments;
+
+  std::string Serialize() const;
+  static Result<Manifest> Parse(const std::string& text, const std::string& path);
+  // Reads dir/MANIFEST.
+  static Result<Manifest> Load(const std::string& dir);
+  Status Save(const std::string& dir) const;
+};
+
+// Deletion files: u32 count, u32 doc ids (sorted), u32 crc32c.
+Status WriteDeletions(const std::string& path, const std::vector<uint32_t>& docs);
+Status ReadDeletions(const std::string& path, uint32_t num_docs, std::vector<uint64_t>* live_bits, uint32_t* count);
+
+}  // namespace glassbox::index

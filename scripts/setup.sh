@@ -15,6 +15,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # benchmarks and peers
   libbenchmark-dev libxapian-dev sqlite3 liblucene8-java default-jdk-headless
+  # word list for the synthetic benchmark corpus (bench/gen_corpus)
+  wamerican
 )
 
 missing=()

@@ -1,0 +1,204 @@
+// CSV (RFC 4180): a header row, then one document per row.
+//
+//  - Fields are separated by commas, records by LF or CRLF. A quoted field may
+//    hold commas, line ends and doubled quotes (""). A quote inside an
+//    unquoted field is taken literally (common in real exports: 5" screen);
+//    anything but a comma or a line end after a closing quote is an error.
+//  - Lines that are empty or hold only whitespace are skipped.
+//  - Every row must have as many fields as the header. Header names are
+//    trimmed; an empty name becomes "column<N>" (1-based); duplicates are errors.
+//  - Column types are inferred over the whole file from the trimmed non-empty
+//    values: number if all parse as numbers, date if all parse as dates
+//    (MetadataValue::ParseDate), else text. A column with no values is text.
+//  - Every non-empty cell becomes metadata of its column's type.
+//  - Text columns are ReaderOptions::csv_text_columns (those present in this
+//    file; if none is, the default applies), by default every text-typed column.
+//    The body is one "column: value" line per non-empty text cell.
+//  - id: the csv_id_column cell (must be non-empty), else "<name>:<line>".
+//  - title: the title_key column if there is one, else the first non-empty text
+//    cell, cut to its first line and at most ~120 characters.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ingest/formats.h"
+#include "ingest/text_util.h"
+
+namespace glassbox::ingest {
+namespace {
+
+struct Record {
+  size_t line = 0;  // line where the record starts
+  std::vector<std::string> fields;
+};
+
+std::string LinePrefix(size_t line) { return "line " + std::to_string(line) + ": "; }
+
+Status ParseRecords(std::string_view s, std::vector<Record>* records) {
+  size_t i = 0, line = 1;
+  const size_t n = s.size();
+  while (i < n) {
+    Record rec;
+    rec.line = line;
+    bool any_quoted = false;
+    while (true) {
+      std::string field;
+      if (i < n && s[i] == '"') {
+        any_quoted = true;
+        size_t field_line = line;
+        ++i;
+        bool closed = false;
+        while (i < n) {
+          char c = s[i];
+          if (c == '"') {
+            if (i + 1 < n && s[i + 1] == '"') {
+              field.push_back('"');
+              i += 2;
+              continue;
+            }
+            ++i;
+            closed = true;
+            break;
+          }
+          if (c == '\n') ++line;
+          field.push_back(c);
+          ++i;
+        }
+        if (!closed) return Status::InvalidArgument(LinePrefix(field_line) + "unterminated quoted field");
+        if (i < n && s[i] != ',' && s[i] != '\n' && !(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') &&
+            !(s[i] == '\r' && i + 1 == n))
+          return Status::InvalidArgument(LinePrefix(line) + "unexpected character after closing quote");
+      } else {
+        size_t begin = i;
+        while (i < n && s[i] != ',' && s[i] != '\n') ++i;
+        size_t end = i;
+        if (end > begin && s[end - 1] == '\r' && (i == n || s[i] == '\n')) --end;  // CRLF
+        field.assign(s.substr(begin, end - begin));
+      }
+      rec.fields.push_back(std::move(field));
+      if (i < n && s[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < n && s[i] == '\r') ++i;  // CRLF after a quoted field
+      if (i < n && s[i] == '\n') {
+        ++i;
+        ++line;
+      }
+      break;
+    }
+    if (!any_quoted && rec.fields.size() == 1 && TrimAscii(rec.fields[0]).empty()) continue;  // blank line
+    records->push_back(std::move(rec));
+  }
+  return Status::OK();
+}
+
+enum class ColumnType { kNumber, kDate, kText };
+
+std::string ShortTitle(std::string_view text) {
+  text = TrimAscii(text);
+  size_t nl = text.find('\n');
+  if (nl != std::string_view::npos) text = TrimAscii(text.substr(0, nl));
+  if (CountChars(text) < kMaxTitleChars) return std::string(text);
+  size_t cut = AdvanceChars(text, 0, kMaxTitleChars - 1);
+  size_t space = text.rfind(' ', cut);
+  if (space != std::string_view::npos && space > cut / 2) cut = space;
+  return std::string(TrimAscii(text.substr(0, cut)));
+}
+
+}  // namespace
+
+Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::string& name, const ReaderOptions& options) {
+  std::vector<Record> records;
+  GB_RETURN_IF_ERROR(ParseRecords(data, &records));
+  std::vector<SourceDocument> docs;
+  if (records.empty()) return docs;
+
+  std::vector<std::string> columns;
+  std::unordered_map<std::string, size_t> index;
+  for (size_t c = 0; c < records[0].fields.size(); ++c) {
+    std::string col(TrimAscii(records[0].fields[c]));
+    if (col.empty()) col = "column" + std::to_string(c + 1);
+    if (!index.emplace(col, c).second)
+      return Status::InvalidArgument(LinePrefix(records[0].line) + "duplicate column name '" + col + "'");
+    columns.push_back(std::move(col));
+  }
+  const size_t ncols = columns.size();
+  for (size_t r = 1; r < records.size(); ++r) {
+    if (records[r].fields.size() != ncols)
+      return Status::InvalidArgument(LinePrefix(records[r].line) + "expected " + std::to_string(ncols) +
+                                     " columns, found " + std::to_string(records[r].fields.size()));
+  }
+
+  // Column types over the whole file.
+  std::vector<ColumnType> types(ncols);
+  for (size_t c = 0; c < ncols; ++c) {
+    bool all_numbers = true, all_dates = true, any = false;
+    MetadataValue tmp;
+    for (size_t r = 1; r < records.size() && (all_numbers || all_dates); ++r) {
+      std::string v(TrimAscii(records[r].fields[c]));
+      if (v.empty()) continue;
+      any = true;
+      double d;
+      if (all_numbers && !ParseNumber(v, &d)) all_numbers = false;
+      if (all_dates && !MetadataValue::ParseDate(v, &tmp)) all_dates = false;
+    }
+    types[c] = !any ? ColumnType::kText : all_numbers ? ColumnType::kNumber : all_dates ? ColumnType::kDate : ColumnType::kText;
+  }
+
+  std::vector<size_t> text_columns;
+  for (const auto& want : options.csv_text_columns)
+    if (auto it = index.find(want); it != index.end()) text_columns.push_back(it->second);
+  if (text_columns.empty())
+    for (size_t c = 0; c < ncols; ++c)
+      if (types[c] == ColumnType::kText) text_columns.push_back(c);
+
+  size_t id_col = ncols, title_col = ncols;
+  if (!options.csv_id_column.empty())
+    if (auto it = index.find(options.csv_id_column); it != index.end()) id_col = it->second;
+  if (!options.title_key.empty())
+    if (auto it = index.find(options.title_key); it != index.end()) title_col = it->second;
+
+  std::unordered_map<std::string, size_t> seen;
+  docs.reserve(records.size() - 1);
+  for (size_t r = 1; r < records.size(); ++r) {
+    const Record& rec = records[r];
+    SourceDocument doc;
+    doc.source = name;
+    if (id_col < ncols) {
+      doc.id = std::string(TrimAscii(rec.fields[id_col]));
+      if (doc.id.empty())
+        return Status::InvalidArgument(LinePrefix(rec.line) + "empty id in column '" + columns[id_col] + "'");
+    } else {
+      doc.id = PositionalId(name, rec.line);
+    }
+    if (auto [it, inserted] = seen.emplace(doc.id, rec.line); !inserted)
+      return Status::InvalidArgument(LinePrefix(rec.line) + "duplicate id '" + doc.id + "' (first on line " +
+                                     std::to_string(it->second) + ")");
+    for (size_t c = 0; c < ncols; ++c) {
+      std::string v(TrimAscii(rec.fields[c]));
+      if (v.empty()) continue;
+      double d;
+      MetadataValue date;
+      if (types[c] == ColumnType::kNumber && ParseNumber(v, &d))
+        doc.metadata.emplace_back(columns[c], MetadataValue::Number(d, v));
+      else if (types[c] == ColumnType::kDate && MetadataValue::ParseDate(v, &date))
+        doc.metadata.emplace_back(columns[c], date);
+      else
+        doc.metadata.emplace_back(columns[c], MetadataValue::Keyword(v));
+    }
+    for (size_t c : text_columns) {
+      std::string_view v = TrimAscii(rec.fields[c]);
+      if (v.empty()) continue;
+      if (!doc.body.empty()) doc.body += '\n';
+      doc.body += columns[c];
+      doc.body += ": ";
+      doc.body += v;
+      if (doc.title.empty() && title_col == ncols) doc.title = ShortTitle(v);
+    }
+    if (title_col < ncols) doc.title = ShortTitle(rec.fields[title_col]);
+    docs.push_back(std::move(doc));
+  }
+  return docs;
+}
+
+}  // namespace glassbox::ingest

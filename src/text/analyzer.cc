@@ -166,14 +166,15 @@ class AnalyzerImpl final : public Analyzer {
       return;
     }
     thread_local std::vector<Span> spans;
+    const bool* to_icu = AsciiRoutes().to_icu;
     size_t i = 0;
     while (i < n) {
       while (i < n && IsAsciiSpace(s[i])) ++i;
       if (i == n) break;
       size_t j = i;
-      unsigned char high = 0;
-      while (j < n && !IsAsciiSpace(s[j])) high |= s[j++];
-      if (high < 0x80) {
+      bool complex = false;
+      while (j < n && !IsAsciiSpace(s[j])) complex |= to_icu[s[j++]];
+      if (!complex) {
         spans.clear();
         AsciiWordSpans(text.substr(i, j - i), static_cast<uint32_t>(i), &spans);
         for (const Span& sp : spans) EmitAscii(sink, sp.first, sp.second);
@@ -188,9 +189,9 @@ class AnalyzerImpl final : public Analyzer {
         while (k < n && IsAsciiSpace(s[k])) ++k;
         if (k == n) break;
         size_t m = k;
-        high = 0;
-        while (m < n && !IsAsciiSpace(s[m])) high |= s[m++];
-        if (high < 0x80) break;
+        complex = false;
+        while (m < n && !IsAsciiSpace(s[m])) complex |= to_icu[s[m++]];
+        if (!complex) break;
         end = m;
       }
       Complex(sink, i, end);

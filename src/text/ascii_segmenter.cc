@@ -8,6 +8,14 @@
 //   MidNum        ,  ;
 //   MidLetter     (none: ICU's root rules remove ':' from MidLetter)
 //   everything else breaks on both sides.
+// ICU 72 (CLDR 42) also treats '@' as ALetter (so "john@example.com" and
+// "@handle" are single words); we do the same.
+//
+// Agreement by construction: the first time the fast path is used, every
+// printable ASCII character is checked against ICU in a set of contexts; a
+// character on which the two disagree (e.g. with another ICU version) is marked
+// "complex", and AsciiFastPathSafe() returns false for any chunk containing it,
+// so that chunk goes through ICU.
 // Rules that can join two ASCII characters:
 //   WB5  AL x AL        WB6/7  AL x (MidNumLetQ) AL
 //   WB8  NU x NU        WB11/12 NU x (MidNum|MidNumLetQ) NU
@@ -36,9 +44,14 @@ struct ClassTable {
     c[static_cast<unsigned char>('\'')] = kMidNumLet;
     c[static_cast<unsigned char>(',')] = kMidNum;
     c[static_cast<unsigned char>(';')] = kMidNum;
+    c[static_cast<unsigned char>('@')] = kLetter;
   }
 };
 constexpr ClassTable kClass;
+
+inline bool IsAlnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
 
 }  // namespace
 
@@ -53,14 +66,14 @@ void AsciiWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out
       continue;
     }
     const size_t start = i;
-    bool alnum = (c != kExtend);
+    bool alnum = IsAlnum(s[i]);
     uint8_t prev = c;
     ++i;
     while (i < n) {
       uint8_t next = kClass.c[s[i]];
       if (next == kLetter || next == kDigit || next == kExtend) {
         // WB5, WB8, WB9, WB10, WB13a, WB13b: prev is AL, NU or EX here.
-        alnum |= (next != kExtend);
+        alnum |= IsAlnum(s[i]);
         prev = next;
         ++i;
         continue;
@@ -70,6 +83,7 @@ void AsciiWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out
         if ((prev == kLetter && after == kLetter && next == kMidNumLet) ||  // WB6/7
             (prev == kDigit && after == kDigit)) {                         // WB11/12
           prev = after;
+          alnum |= IsAlnum(s[i + 1]);
           i += 2;
           continue;
         }
@@ -78,6 +92,55 @@ void AsciiWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out
     }
     if (alnum) out->emplace_back(static_cast<uint32_t>(base + start), static_cast<uint32_t>(base + i));
   }
+}
+
+namespace {
+
+std::string ShowSpans(std::string_view text, const std::vector<Span>& spans) {
+  std::string s;
+  for (const auto& sp : spans) {
+    s += '[';
+    s.append(text.substr(sp.first, sp.second - sp.first));
+    s += ']';
+  }
+  return s;
+}
+
+AsciiRouteTable BuildRouteTable() {
+  AsciiRouteTable t;
+  for (int b = 0; b < 256; ++b) t.to_icu[b] = b >= 0x80;
+  static const char* kContexts[] = {"a%ca", "1%c1", "a%c1", "1%ca", "_%c_", "%ca", "a%c", "%c1", "1%c",
+                                    "%c",   "%c%c", "a%c%ca", "1%c%c1", "a.%ca", "1.%c1", "a%c.a", "1%c,1",
+                                    "a'%c", "%c'a", "a_%c",  "%c_a",  "@%ca",  "a%c@"};
+  for (int c = 1; c < 0x80; ++c) {
+    if (c == ' ' || (c >= '\t' && c <= '\r')) continue;  // chunk separators
+    for (const char* ctx : kContexts) {
+      std::string s;
+      for (const char* p = ctx; *p; ++p) {
+        if (p[0] == '%' && p[1] == 'c') {
+          s += static_cast<char>(c);
+          ++p;
+        } else {
+          s += *p;
+        }
+      }
+      std::vector<Span> fast, icu;
+      AsciiWordSpans(s, 0, &fast);
+      IcuWordSpans(s, 0, &icu);
+      if (ShowSpans(s, fast) != ShowSpans(s, icu)) {
+        t.to_icu[c] = true;
+        break;
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+const AsciiRouteTable& AsciiRoutes() {
+  static const AsciiRouteTable t = BuildRouteTable();
+  return t;
 }
 
 }  // namespace glassbox::text::internal

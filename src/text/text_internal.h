@@ -47,6 +47,14 @@ using Span = std::pair<uint32_t, uint32_t>;
 // plus `base`. Agrees with IcuWordSpans on ASCII text (a test checks this).
 void AsciiWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out);
 
+// Bytes whose chunks must go through ICU: all bytes >= 0x80, plus any ASCII
+// character on which AsciiWordSpans and IcuWordSpans were found to disagree
+// (checked once per process against the ICU in use; none with ICU 72).
+struct AsciiRouteTable {
+  bool to_icu[256];
+};
+const AsciiRouteTable& AsciiRoutes();
+
 // ICU word-break segments of `text` (UTF-8, possibly invalid) whose rule status
 // is not UBRK_WORD_NONE and that contain at least one letter or number
 // (general category L* or N*). Offsets relative to `text` plus `base`.

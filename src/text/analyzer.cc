@@ -89,12 +89,36 @@ struct StemThread {
   }
 };
 
+// A small direct-mapped per-thread cache of recent stems: word frequencies are
+// skewed, so most words hit it and skip the Snowball call.
+struct StemCache {
+  static constexpr size_t kSize = 4096;
+  static constexpr size_t kMaxWord = 24;
+  struct Entry {
+    std::string word, stem;
+  };
+  std::vector<Entry> entries{kSize};
+};
+
 void Stem(std::string* term) {
   thread_local StemThread t;
+  thread_local StemCache cache;
   if (t.st == nullptr || term->empty()) return;
+  StemCache::Entry* e = nullptr;
+  if (term->size() <= StemCache::kMaxWord) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char b : *term) h = (h ^ b) * 1099511628211ull;
+    e = &cache.entries[(h ^ (h >> 32)) & (StemCache::kSize - 1)];
+    if (e->word == *term) {
+      *term = e->stem;
+      return;
+    }
+  }
   const sb_symbol* r = sb_stemmer_stem(t.st, reinterpret_cast<const sb_symbol*>(term->data()), static_cast<int>(term->size()));
   if (r == nullptr) return;
+  if (e != nullptr) e->word = *term;
   term->assign(reinterpret_cast<const char*>(r), sb_stemmer_length(t.st));
+  if (e != nullptr) e->stem = *term;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -1,6 +1,13 @@
 #include "text/t2s.h"
 
-#include <opencc/SimpleConverter.hpp>
+#include <opencc/Config.hpp>
+#include <opencc/Conversion.hpp>
+#include <opencc/ConversionChain.hpp>
+#include <opencc/Converter.hpp>
+#include <opencc/Dict.hpp>
+#include <opencc/DictEntry.hpp>
+#include <opencc/DictGroup.hpp>
+#include <opencc/Lexicon.hpp>
 #include <unicode/utf8.h>
 
 #include <exception>
@@ -33,18 +40,71 @@ void Decode(const std::string& s, std::vector<int32_t>* out) {
   }
 }
 
+// Marks every character of `key` that an entry changes (all of them when the
+// entry changes the length).
+void MarkChanges(const opencc::DictPtr& dict, std::vector<uint64_t>* bits) {
+  if (!dict) return;
+  if (auto group = std::dynamic_pointer_cast<opencc::DictGroup>(dict)) {
+    for (const auto& d : group->GetDicts()) MarkChanges(d, bits);
+    return;
+  }
+  auto lex = dict->GetLexicon();
+  if (!lex) return;
+  std::vector<int32_t> k, v;
+  for (const auto& e : *lex) {
+    Decode(e->Key(), &k);
+    bool same_len = true;
+    for (const std::string& value : e->Values()) {
+      Decode(value, &v);
+      same_len &= v.size() == k.size();
+      for (size_t i = 0; i < k.size() && i < v.size(); ++i) {
+        if (k[i] != v[i] && k[i] >= 0 && k[i] < 0x110000) (*bits)[k[i] >> 6] |= 1ull << (k[i] & 63);
+      }
+    }
+    if (!same_len) {
+      for (int32_t c : k) {
+        if (c >= 0 && c < 0x110000) (*bits)[c >> 6] |= 1ull << (c & 63);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 T2S::~T2S() = default;
 
+bool T2S::MayChange(int32_t c) const {
+  if (changeable_ == 0) return true;
+  if (c < 0 || c >= 0x110000) return false;
+  return (changes_[c >> 6] >> (c & 63)) & 1;
+}
+
 Result<std::shared_ptr<const T2S>> T2S::Load(const std::string& config) {
   std::shared_ptr<T2S> t(new T2S());
   try {
-    t->conv_ = std::make_unique<opencc::SimpleConverter>(config);
+    opencc::Config cfg;
+    t->conv_ = cfg.NewFromFile(config);
+    if (!t->conv_) return Status::NotFound("cannot load OpenCC configuration " + config);
   } catch (const std::exception& e) {
     return Status::NotFound("cannot load OpenCC configuration " + config + ": " + e.what());
   } catch (...) {
     return Status::NotFound("cannot load OpenCC configuration " + config);
+  }
+  // Which characters can change (see MayChange). Values of every entry are
+  // considered, not only the default one, to stay on the safe side.
+  try {
+    std::vector<uint64_t> bits(0x110000 / 64, 0);
+    if (auto chain = t->conv_->GetConversionChain()) {
+      for (const auto& conv : chain->GetConversions()) MarkChanges(conv->GetDict(), &bits);
+    }
+    size_t n = 0;
+    for (uint64_t w : bits) n += static_cast<size_t>(__builtin_popcountll(w));
+    if (n > 0) {
+      t->changes_ = std::move(bits);
+      t->changeable_ = n;
+    }
+  } catch (...) {
+    // No filter: every run goes through OpenCC.
   }
   return std::shared_ptr<const T2S>(std::move(t));
 }
@@ -61,8 +121,19 @@ Result<std::shared_ptr<const T2S>> T2S::Shared(const std::string& config) {
   return r.value();
 }
 
+std::string T2S::ConvertUtf8(const std::string& utf8) const {
+  try {
+    return conv_->Convert(utf8);
+  } catch (...) {
+    return utf8;
+  }
+}
+
 void T2S::Convert(std::vector<int32_t>* cps) const {
   if (cps->empty()) return;
+  bool any = false;
+  for (int32_t c : *cps) any |= MayChange(c);
+  if (!any) return;
   thread_local std::string in, outs;
   thread_local std::vector<int32_t> conv;
   in.clear();

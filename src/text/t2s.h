@@ -9,7 +9,7 @@
 #include "glassbox/status.h"
 
 namespace opencc {
-class SimpleConverter;
+class Converter;
 }
 
 namespace glassbox::text {
@@ -28,9 +28,21 @@ class T2S {
   // its own instead.
   void Convert(std::vector<int32_t>* cps) const;
 
+  // True if OpenCC might change this character (it occurs, changed, in an
+  // entry of the conversion dictionaries). Runs without such characters are
+  // left as they are without calling OpenCC (most Simplified text).
+  bool MayChange(int32_t c) const;
+  // Number of characters MayChange() is true for (0 if the dictionaries could
+  // not be read, in which case MayChange() is always true).
+  size_t changeable() const { return changeable_; }
+  // OpenCC's own conversion of UTF-8 text (no filter, no length guarantee).
+  std::string ConvertUtf8(const std::string& utf8) const;
+
  private:
   T2S() = default;
-  std::unique_ptr<opencc::SimpleConverter> conv_;
+  std::shared_ptr<opencc::Converter> conv_;
+  std::vector<uint64_t> changes_;  // bitmap over code points
+  size_t changeable_ = 0;
 };
 
 }  // namespace glassbox::text

@@ -8,11 +8,13 @@
 // between two characters where no word break is near (Chinese, or a very long
 // token). Consecutive units are packed greedily up to target_chars
 // characters (code points); a Markdown heading starts a new chunk unless the
-// chunk so far is shorter than a quarter of the target.
+// chunk so far is shorter than a quarter of the target, and a heading line is
+// never the last unit of a chunk.
 //
 // Chunk k covers body[start, end): its own units, preceded by up to
 // overlap_chars characters from the end of chunk k-1, starting at a word start
-// (or before a Chinese character). So the chunks cover the whole body, in
+// (or before a Chinese character); there is no overlap into a chunk that
+// starts a section. So the chunks cover the whole body, in
 // order, and every cut is at a UTF-8 character boundary.
 #include <algorithm>
 
@@ -137,6 +139,15 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     std::sort(hard.begin(), hard.end());
+    auto is_hard = [&](size_t pos) { return std::binary_search(hard.begin(), hard.end(), pos); };
+    // A heading line is kept with the unit after it: a chunk never ends with it.
+    for (size_t k = 0; k + 2 < cuts.size();) {
+      std::string_view unit = TrimAscii(b.substr(cuts[k], cuts[k + 1] - cuts[k]));
+      if (is_hard(cuts[k]) && !is_hard(cuts[k + 1]) && unit.find('\n') == std::string_view::npos)
+        cuts.erase(cuts.begin() + static_cast<std::ptrdiff_t>(k + 1));
+      else
+        ++k;
+    }
 
     // Units no longer than the target.
     struct Unit {
@@ -146,17 +157,17 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     std::vector<Unit> units;
     for (size_t k = 0; k + 1 < cuts.size(); ++k) {
       size_t pos = cuts[k], end = cuts[k + 1];
-      bool is_hard = std::binary_search(hard.begin(), hard.end(), pos);
+      bool unit_hard = is_hard(pos);
       while (true) {
         size_t limit = AdvanceChars(b, pos, target);
         if (limit >= end) break;
         size_t cut = CutLongUnit(b, pos, limit, AdvanceChars(b, pos, target / 2));
         if (cut <= pos) cut = limit;
-        units.push_back({pos, cut, CountChars(b.substr(pos, cut - pos)), is_hard});
-        is_hard = false;
+        units.push_back({pos, cut, CountChars(b.substr(pos, cut - pos)), unit_hard});
+        unit_hard = false;
         pos = cut;
       }
-      units.push_back({pos, end, CountChars(b.substr(pos, end - pos)), is_hard});
+      units.push_back({pos, end, CountChars(b.substr(pos, end - pos)), unit_hard});
     }
 
     size_t chars = 0;
@@ -171,11 +182,20 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     }
   }
 
+  // No overlap into a chunk that starts a section: the text before it is about something else.
+  std::vector<size_t> section_starts;
+  for (const auto& s : doc.sections) section_starts.push_back(s.begin);
+  std::sort(section_starts.begin(), section_starts.end());
+  std::vector<bool> starts_section(content.size(), false);
+  for (size_t k = 1; k < content.size(); ++k)
+    starts_section[k] = std::binary_search(section_starts.begin(), section_starts.end(), content[k]);
+
   const size_t n = content.size();
   std::vector<Document> chunks;
   chunks.reserve(n);
   for (size_t k = 0; k < n; ++k) {
-    size_t start = k == 0 ? 0 : OverlapStart(b, content[k - 1], content[k], options.overlap_chars);
+    size_t start = k == 0 || starts_section[k] ? content[k]
+                                               : OverlapStart(b, content[k - 1], content[k], options.overlap_chars);
     size_t end = k + 1 < n ? content[k + 1] : b.size();
     Document d;
     d.id = n == 1 ? doc.id : doc.id + "#" + std::to_string(k);

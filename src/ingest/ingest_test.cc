@@ -1,0 +1,205 @@
+// Tests of glassbox::Ingest() against an in-memory Collection.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "../engine/ingest.cc"  // NOLINT: compiled here so these tests need no engine module
+#include "glassbox/ingest.h"
+
+namespace glassbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Records what Ingest does; documents live in a map by id.
+class FakeCollection : public Collection {
+ public:
+  Status Add(const Document& doc) override {
+    if (fail_adds) return Status::IOError("disk full");
+    docs[doc.id] = doc;
+    ++adds;
+    return Status::OK();
+  }
+  Status Delete(const std::string& id) override {
+    deletes.push_back(id);
+    return docs.erase(id) ? Status::OK() : Status::NotFound(id);
+  }
+  Status Sync() override { return Status::OK(); }
+  Status Commit() override {
+    ++commits;
+    return Status::OK();
+  }
+  Status Merge(size_t) override { return Status::OK(); }
+  Status Refresh() override { return Status::OK(); }
+  Result<SearchResponse> Search(const std::string&, const SearchOptions&) const override {
+    return Status::Unsupported("fake");
+  }
+  Result<Explanation> Explain(const std::string&, const std::string&) const override {
+    return Status::Unsupported("fake");
+  }
+  Result<WhyNot> WhyNotInTopK(const std::string&, const std::string&, size_t) const override {
+    return Status::Unsupported("fake");
+  }
+  Result<Document> Get(const std::string& id) const override {
+    auto it = docs.find(id);
+    if (it == docs.end()) return Status::NotFound(id);
+    return it->second;
+  }
+  CollectionStats Stats() const override {
+    CollectionStats s;
+    s.documents = docs.size();
+    return s;
+  }
+  const std::string& dir() const override { return dir_; }
+
+  std::map<std::string, Document> docs;
+  std::vector<std::string> deletes;
+  int adds = 0, commits = 0;
+  bool fail_adds = false;
+
+ private:
+  std::string dir_ = "fake";
+};
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("gb_ingest_test_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  std::string Write(const std::string& rel, const std::string& content) {
+    fs::create_directories((root_ / rel).parent_path());
+    std::ofstream(root_ / rel, std::ios::binary) << content;
+    return (root_ / rel).string();
+  }
+  IngestOptions Options() {
+    IngestOptions o;
+    o.paths = {root_.string()};
+    return o;
+  }
+  fs::path root_;
+};
+
+TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
+  Write("policies/leave.md", "# Leave\n\nAnnual leave is 25 days.\n");
+  Write("faq.txt", "FAQ\n\nHow do I book leave?\n");
+  Write("data/people.csv", "name,age\nAnn,34\nBob,41\n");
+  std::string bad_csv = Write("data/bad.csv", "a,b,c,d\n1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3\n");
+  std::string bad_jsonl = Write("data/bad.jsonl", "{\"id\":\"a\",\"text\":\"fine\"}\n\n{\"id\": \"b\", oops}\n");
+  std::string bad_utf8 = Write("latin1.txt", "caf\xE9\n");
+  Write("empty.json", "");
+  Write("image.png", "\x89PNG");
+
+  FakeCollection c;
+  std::vector<std::tuple<size_t, size_t, uint64_t>> progress;
+  IngestOptions o = Options();
+  o.progress = [&](size_t done, size_t total, uint64_t docs) { progress.emplace_back(done, total, docs); };
+  auto r = Ingest(c, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const IngestReport& rep = r.value();
+  EXPECT_EQ(rep.files_seen, 7u);
+  EXPECT_EQ(rep.files_ok, 4u);
+  EXPECT_EQ(rep.files_failed, 3u);
+  EXPECT_EQ(rep.documents, 4u);  // leave.md, faq.txt, two CSV rows
+  EXPECT_EQ(rep.chunks, 4u);
+  EXPECT_GE(rep.seconds, 0.0);
+  ASSERT_EQ(rep.errors.size(), 3u);
+  EXPECT_EQ(rep.errors[0].path, bad_csv);
+  EXPECT_EQ(rep.errors[0].message, "line 5: expected 4 columns, found 3");
+  EXPECT_EQ(rep.errors[1].path, bad_jsonl);
+  EXPECT_EQ(rep.errors[1].message.rfind("line 3: JSON parse error at byte 13: ", 0), 0u) << rep.errors[1].message;
+  EXPECT_EQ(rep.errors[2].path, bad_utf8);
+  EXPECT_EQ(rep.errors[2].message.rfind("line 1: invalid UTF-8 at byte 3", 0), 0u) << rep.errors[2].message;
+
+  // Nothing of a bad file is added, even its good first line.
+  for (const auto& [id, d] : c.docs) EXPECT_NE(d.Meta("source")->text, bad_jsonl) << id;
+  EXPECT_EQ(c.docs.size(), 4u);
+  std::string leave_id = fs::path(root_ / "policies/leave.md").lexically_normal().generic_string();
+  ASSERT_TRUE(c.docs.count(leave_id));
+  EXPECT_EQ(*c.docs[leave_id].Text("title"), "Leave");
+  EXPECT_EQ(c.commits, 1);
+  EXPECT_TRUE(c.deletes.empty());  // a fresh collection needs no stale-chunk probes
+
+  ASSERT_EQ(progress.size(), 7u);
+  EXPECT_EQ(progress.back(), std::make_tuple(size_t{7}, size_t{7}, uint64_t{4}));
+}
+
+TEST_F(IngestTest, MissingPathIsReportedAndRunContinues) {
+  Write("a.txt", "hello");
+  FakeCollection c;
+  IngestOptions o = Options();
+  o.paths.push_back((root_ / "nope").string());
+  auto r = Ingest(c, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->files_ok, 1u);
+  ASSERT_EQ(r->errors.size(), 1u);
+  EXPECT_EQ(r->errors[0].message, "no such file or folder");
+}
+
+TEST_F(IngestTest, ReingestRemovesStaleChunks) {
+  std::string para(100, 'x');
+  std::string path = Write("doc.txt", para + "\n\n" + para + "\n\n" + para + "\n\n" + para + "\n");
+  std::string id = fs::path(path).lexically_normal().generic_string();
+  FakeCollection c;
+  c.docs["unrelated"] = Document{"unrelated", {}, {}};  // not a fresh collection
+  IngestOptions o = Options();
+  o.chunking.target_chars = 110;
+  o.chunking.overlap_chars = 0;
+  ASSERT_TRUE(Ingest(c, o).ok());
+  EXPECT_EQ(c.docs.size(), 5u);
+  ASSERT_TRUE(c.docs.count(id + "#3"));
+
+  // Shrinks to two chunks: #2 and #3 must go.
+  Write("doc.txt", para + "\n\n" + para + "\n");
+  auto r = Ingest(c, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->chunks, 2u);
+  EXPECT_TRUE(c.docs.count(id + "#0"));
+  EXPECT_TRUE(c.docs.count(id + "#1"));
+  EXPECT_FALSE(c.docs.count(id + "#2"));
+  EXPECT_FALSE(c.docs.count(id + "#3"));
+
+  // Shrinks to one chunk, whose id is the document id.
+  Write("doc.txt", "short");
+  ASSERT_TRUE(Ingest(c, o).ok());
+  EXPECT_TRUE(c.docs.count(id));
+  EXPECT_FALSE(c.docs.count(id + "#0"));
+  EXPECT_FALSE(c.docs.count(id + "#1"));
+  EXPECT_EQ(c.docs.size(), 2u);
+
+  // Grows again: the single-chunk "<id>" goes.
+  Write("doc.txt", para + "\n\n" + para + "\n");
+  ASSERT_TRUE(Ingest(c, o).ok());
+  EXPECT_FALSE(c.docs.count(id));
+  EXPECT_EQ(c.docs.size(), 3u);
+}
+
+TEST_F(IngestTest, DuplicateIdsAcrossFilesInOneRunLeaveNoStaleChunks) {
+  std::string para(100, 'y');
+  Write("a.jsonl", "{\"id\":\"same\",\"text\":\"" + para + "\\n\\n" + para + "\\n\\n" + para + "\"}\n");
+  Write("b.jsonl", "{\"id\":\"same\",\"text\":\"tiny\"}\n");
+  FakeCollection c;
+  IngestOptions o = Options();
+  o.chunking.target_chars = 110;
+  ASSERT_TRUE(Ingest(c, o).ok());
+  EXPECT_EQ(c.docs.size(), 1u);
+  EXPECT_TRUE(c.docs.count("same"));
+}
+
+TEST_F(IngestTest, FailingAddIsAHardError) {
+  Write("a.txt", "hello");
+  FakeCollection c;
+  c.fail_adds = true;
+  auto r = Ingest(c, Options());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kIOError);
+  EXPECT_EQ(c.commits, 0);
+}
+
+}  // namespace
+}  // namespace glassbox

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -196,6 +198,11 @@ TEST(AnalyzerTest, InvalidUtf8DoesNotCrash) {
 TEST(AnalyzerTest, ChineseJiebaSegments) {
   EXPECT_EQ(Terms("chinese-jieba", "我们在北京大学学习"), (V{"我们", "在", "北京大学", "学习"}));
   EXPECT_EQ(Terms("chinese-jieba", "我来到北京清华大学"), (V{"我", "来到", "北京", "清华大学"}));
+  // Expected outputs are jieba 0.42.1's lcut(s, HMM=False).
+  EXPECT_EQ(Terms("chinese-jieba", "他来到了网易杭研大厦"), (V{"他", "来到", "了", "网易", "杭", "研", "大厦"}));
+  EXPECT_EQ(Terms("chinese-jieba", "小明硕士毕业于中国科学院计算所"),
+            (V{"小", "明", "硕士", "毕业", "于", "中国科学院", "计算所"}));
+  EXPECT_EQ(Terms("chinese-jieba", "戰國時期的歷史"), (V{"战国时期", "的", "历史"}));
   auto toks = Analyze("chinese-jieba", "我们在北京大学学习");
   std::string text = "我们在北京大学学习";
   ASSERT_EQ(toks.size(), 4u);
@@ -277,6 +284,13 @@ TEST(AnalyzerTest, MissingDictionaryViaEnv) {
 }
 
 TEST(AnalyzerTest, JiebaDictLoadsAndScores) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto fresh = JiebaDict::Load("/usr/lib/python3/dist-packages/jieba/dict.txt");
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(fresh.ok());
+  std::printf("jieba dictionary: %zu words, %zu keys, loaded in %.1f ms\n", fresh.value()->words(),
+              fresh.value()->entries(), ms);
+  EXPECT_LT(ms, 5000);  // normally ~70 ms; generous for loaded CI machines
   auto r = JiebaDict::Shared("/usr/lib/python3/dist-packages/jieba/dict.txt");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const auto& d = *r.value();

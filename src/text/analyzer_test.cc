@@ -278,7 +278,9 @@ TEST(AnalyzerTest, MissingDictionaryViaEnv) {
   EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
   EXPECT_NE(r.status().message().find("/nonexistent/glassbox/dict.txt"), std::string::npos);
   EXPECT_NE(r.status().message().find("GLASSBOX_JIEBA_DICT"), std::string::npos);
-  if (internal::kDefaultChineseSegmenter == "jieba") EXPECT_FALSE(r_auto.ok());
+  if (internal::kDefaultChineseSegmenter == "jieba") {
+    EXPECT_FALSE(r_auto.ok());
+  }
   EXPECT_TRUE(r_bigram.ok());  // bigrams need no dictionary
   EXPECT_TRUE(MakeAnalyzer("chinese-jieba").ok());
 }

@@ -16,6 +16,7 @@ std::string Utf8(const std::vector<int32_t>& cps) {
     int32_t len = 0;
     UBool err = false;
     U8_APPEND(buf, len, 4, c, err);
+    EXPECT_FALSE(err);
     s.append(buf, len);
   }
   return s;

@@ -10,9 +10,11 @@
 // before they return OK, so an acknowledged write survives the process being
 // killed; Sync() (and Commit()) also fsync it, so it survives power loss.
 // Commit() turns buffered additions into an immutable segment and publishes a
-// new manifest by atomic rename. Open() replays the log. Deletes and
-// replacements hide the old version immediately; additions become visible to
-// Search() at the next Commit() (or Refresh()).
+// new manifest by atomic rename. Open() replays the log and commits what it
+// recovered. Delete() hides a document immediately; an addition, and the
+// replacement of an older version with the same id, become visible together
+// at the next Commit(). A read-only handle sees the last commit (Refresh()
+// moves it to the newest one).
 //
 // Threading. Search(), Explain(), WhyNotInTopK(), Get() and Stats() may be
 // called from many threads at once, concurrently with one writer thread

@@ -18,6 +18,9 @@ struct SearchOptions {
   size_t k = 10;           // number of hits to return
   size_t offset = 0;       // hits to skip (paging)
   TopKAlgorithm algorithm = TopKAlgorithm::kAuto;
+  // Treat the query as plain text (e.g. a question): no operators, every word
+  // an optional term. Use for text typed by people who do not know the syntax.
+  bool plain = false;
   bool with_fields = true;      // load stored fields of each hit
   bool with_snippet = true;     // build a highlighted snippet
   bool with_explanation = false;

@@ -1,0 +1,776 @@
+// The `glassbox` command. See docs/cli.md; `glassbox <command> --help`.
+//
+// Exit codes: 0 success; 1 I/O error, corruption or other failure; 2 bad
+// command line; 3 invalid input (query, document, option value); 4 not found;
+// 5 ingest finished but some files failed.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "eval/beir.h"
+#include "eval/metrics.h"
+#include "glassbox/glassbox.h"
+#include "text/analyzer.h"
+
+namespace glassbox::cli {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+enum Exit { kOk = 0, kFailure = 1, kUsage = 2, kInvalid = 3, kNotFound = 4, kPartial = 5 };
+
+int ExitFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return kOk;
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kAlreadyExists:
+    case Status::Code::kUnsupported: return kInvalid;
+    case Status::Code::kNotFound: return kNotFound;
+    default: return kFailure;
+  }
+}
+
+int Fail(const Status& s, bool as_json) {
+  if (as_json) {
+    std::cout << json{{"error", {{"code", s.CodeName()}, {"message", s.message()}}}}.dump() << "\n";
+  } else {
+    std::cerr << "glassbox: " << s.message() << "\n";
+  }
+  return ExitFor(s);
+}
+
+int Usage(const std::string& msg, const char* help) {
+  std::cerr << "glassbox: " << msg << "\n\n" << help;
+  return kUsage;
+}
+
+const char* kMainHelp =
+    "glassbox — explainable search over your documents and tables\n"
+    "\n"
+    "usage: glassbox <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  init     create an empty collection\n"
+    "  ingest   add files and folders (.txt .md .json .jsonl .csv) to a collection\n"
+    "  search   run a query; --explain shows why each hit scored as it did\n"
+    "  explain  the BM25 breakdown of one document for a query, and why it is not in the top k\n"
+    "  get      print a stored document\n"
+    "  delete   delete documents by id\n"
+    "  stats    collection statistics\n"
+    "  merge    merge segments and drop deleted documents\n"
+    "  eval     evaluate retrieval quality on a BEIR-format dataset\n"
+    "  bench    measure indexing speed and query latency\n"
+    "\n"
+    "Run `glassbox <command> --help` for the options of a command.\n"
+    "Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found, 5 some files failed.\n";
+
+// Opens for reading. Takes the write lock when free, so that a log left by a
+// crashed writer is recovered first; otherwise reads the last commit.
+Result<std::unique_ptr<Collection>> OpenForReading(const std::string& dir) {
+  auto c = Collection::Open(dir, false);
+  if (c.ok() || c.status().code() != Status::Code::kBusy) return c;
+  return Collection::Open(dir, true);
+}
+
+bool ParseDouble(const std::string& s, double* out) {
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  return !s.empty() && end == s.c_str() + s.size() && std::isfinite(*out);
+}
+
+bool ParseSize(const std::string& s, size_t* out) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 12) return false;
+  *out = std::stoull(s);
+  return true;
+}
+
+json MetaToJson(const std::vector<std::pair<std::string, MetadataValue>>& md) {
+  json j = json::object();
+  for (const auto& [k, v] : md) {
+    if (v.type == MetadataValue::Type::kNumber) j[k] = v.number;
+    else j[k] = v.text;
+  }
+  return j;
+}
+
+json ExplanationToJson(const Explanation& e) {
+  json terms = json::array();
+  for (const auto& t : e.terms)
+    terms.push_back({{"term", t.term}, {"field", t.field}, {"boost", t.boost}, {"tf", t.tf}, {"df", t.df},
+                     {"doc_count", t.doc_count}, {"idf", t.idf}, {"doc_length", t.doc_length},
+                     {"avg_doc_length", t.avg_doc_length}, {"length_norm", t.length_norm},
+                     {"contribution", t.contribution}});
+  return {{"matched", e.matched}, {"score", e.score}, {"k1", e.k1}, {"b", e.b}, {"terms", terms},
+          {"summary", e.summary}};
+}
+
+const char* ReasonName(WhyNot::Reason r) {
+  switch (r) {
+    case WhyNot::Reason::kInTopK: return "in_top_k";
+    case WhyNot::Reason::kNoSuchDocument: return "no_such_document";
+    case WhyNot::Reason::kMissingTerms: return "missing_terms";
+    case WhyNot::Reason::kExcluded: return "excluded";
+    case WhyNot::Reason::kFiltered: return "filtered";
+    case WhyNot::Reason::kPhraseNotFound: return "phrase_not_found";
+    case WhyNot::Reason::kRankedBelow: return "ranked_below";
+  }
+  return "?";
+}
+
+json WhyNotToJson(const WhyNot& w) {
+  return {{"reason", ReasonName(w.reason)}, {"missing_terms", w.missing_terms}, {"detail", w.detail},
+          {"rank", w.rank},  {"score", w.score}, {"kth_score", w.kth_score}, {"message", w.message}};
+}
+
+void PrintExplanation(const Explanation& e, const std::string& indent) {
+  if (!e.matched) {
+    std::printf("%sdoes not match\n", indent.c_str());
+    return;
+  }
+  std::printf("%s%s\n", indent.c_str(), e.summary.c_str());
+  std::printf("%s%-24s %7s %8s %8s %8s %9s %9s\n", indent.c_str(), "term", "tf", "df", "idf", "dl", "norm",
+              "score");
+  for (const auto& t : e.terms) {
+    std::string name = t.field.empty() ? t.term : t.field + ":" + t.term;
+    if (t.boost != 1) name += "^" + std::to_string(t.boost).substr(0, 4);
+    std::printf("%s%-24s %7.2f %8llu %8.4f %8.1f %9.4f %9.4f\n", indent.c_str(), name.c_str(), t.tf,
+                static_cast<unsigned long long>(t.df), t.idf, t.doc_length, t.length_norm, t.contribution);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kInitHelp =
+    "usage: glassbox init DIR [options]\n"
+    "  --analyzer NAME      auto (default), english, english-stop, standard,\n"
+    "                       chinese-jieba, chinese-icu, chinese-bigram\n"
+    "  --k1 X  --b X        BM25 parameters (default 0.9, 0.4)\n"
+    "  --field-weight F=W   weight of text field F for queries without a field (repeatable)\n"
+    "  --json               machine-readable output\n";
+
+Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
+  o->analyzer = a.Get("analyzer", o->analyzer);
+  if (a.HasValue("k1") && !ParseDouble(a.Get("k1"), &o->k1)) return Status::InvalidArgument("--k1 needs a number");
+  if (a.HasValue("b") && !ParseDouble(a.Get("b"), &o->b)) return Status::InvalidArgument("--b needs a number");
+  for (const auto& fw : a.GetAll("field-weight")) {
+    auto eq = fw.find('=');
+    double w;
+    if (eq == std::string::npos || !ParseDouble(fw.substr(eq + 1), &w))
+      return Status::InvalidArgument("--field-weight needs FIELD=WEIGHT, got '" + fw + "'");
+    o->field_weights.emplace_back(fw.substr(0, eq), w);
+  }
+  return Status::OK();
+}
+
+int CmdInit(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"analyzer", "k1", "b", "field-weight"}, {"json", "help"}, &err))
+    return Usage(err, kInitHelp);
+  if (a.Has("help")) return std::printf("%s", kInitHelp), kOk;
+  if (a.positional().size() != 1) return Usage("init needs exactly one DIR", kInitHelp);
+  CollectionOptions o;
+  Status s = ParseCollectionOptions(a, &o);
+  if (!s.ok()) return Fail(s, a.Has("json"));
+  auto c = Collection::Create(a.positional()[0], o);
+  if (!c.ok()) return Fail(c.status(), a.Has("json"));
+  if (a.Has("json")) std::cout << json{{"created", a.positional()[0]}, {"analyzer", o.analyzer}}.dump() << "\n";
+  else std::printf("created collection %s (analyzer %s)\n", a.positional()[0].c_str(), o.analyzer.c_str());
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kIngestHelp =
+    "usage: glassbox ingest DIR PATH... [options]\n"
+    "Reads files and folders (recursively) into collection DIR, creating it if needed.\n"
+    "Formats by extension: .txt .md .markdown .json .jsonl .csv. A bad file is\n"
+    "skipped whole with an error naming it; the rest continue.\n"
+    "  --include GLOB        only paths matching (relative to each PATH; repeatable; ** allowed)\n"
+    "  --exclude GLOB        skip paths matching (repeatable)\n"
+    "  --chunk-chars N       target passage length in bytes (default 1200; 0 = no chunking)\n"
+    "  --overlap N           bytes repeated from the previous passage (default 150)\n"
+    "  --chunk-by UNIT       paragraph (default) or sentence\n"
+    "  --id-key K            JSON key of the document id (default _id, then id)\n"
+    "  --title-key K         JSON key of the title (default title)\n"
+    "  --text-key K          JSON key(s) holding text (repeatable; default text, body, content)\n"
+    "  --csv-text COL        CSV column(s) to search as text (repeatable; default: non-numeric columns)\n"
+    "  --csv-id COL          CSV column holding the row id\n"
+    "  --analyzer NAME, --k1, --b, --field-weight   options for a new collection (see init)\n"
+    "  --quiet               no progress bar\n"
+    "  --json                print the report as JSON\n";
+
+int CmdIngest(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2,
+               {"include", "exclude", "chunk-chars", "overlap", "chunk-by", "id-key", "title-key", "text-key",
+                "csv-text", "csv-id", "analyzer", "k1", "b", "field-weight"},
+               {"json", "help", "quiet"}, &err))
+    return Usage(err, kIngestHelp);
+  if (a.Has("help")) return std::printf("%s", kIngestHelp), kOk;
+  if (a.positional().size() < 2) return Usage("ingest needs DIR and at least one PATH", kIngestHelp);
+  const bool as_json = a.Has("json");
+  const std::string dir = a.positional()[0];
+  IngestOptions o;
+  o.paths.assign(a.positional().begin() + 1, a.positional().end());
+  o.include = a.GetAll("include");
+  o.exclude = a.GetAll("exclude");
+  if (a.HasValue("chunk-chars") && !ParseSize(a.Get("chunk-chars"), &o.chunking.target_chars))
+    return Fail(Status::InvalidArgument("--chunk-chars needs a whole number"), as_json);
+  if (a.HasValue("overlap") && !ParseSize(a.Get("overlap"), &o.chunking.overlap_chars))
+    return Fail(Status::InvalidArgument("--overlap needs a whole number"), as_json);
+  std::string by = a.Get("chunk-by", "paragraph");
+  if (by == "sentence") o.chunking.unit = ChunkOptions::Unit::kSentence;
+  else if (by != "paragraph") return Fail(Status::InvalidArgument("--chunk-by is paragraph or sentence"), as_json);
+  o.reader.id_key = a.Get("id-key", o.reader.id_key);
+  o.reader.title_key = a.Get("title-key", o.reader.title_key);
+  if (a.HasValue("text-key")) o.reader.text_keys = a.GetAll("text-key");
+  o.reader.csv_text_columns = a.GetAll("csv-text");
+  o.reader.csv_id_column = a.Get("csv-id");
+
+  std::unique_ptr<Collection> c;
+  if (fs::exists(dir + "/MANIFEST")) {
+    auto r = Collection::Open(dir);
+    if (!r.ok()) return Fail(r.status(), as_json);
+    c = std::move(r.value());
+  } else {
+    CollectionOptions co;
+    Status s = ParseCollectionOptions(a, &co);
+    if (!s.ok()) return Fail(s, as_json);
+    auto r = Collection::Create(dir, co);
+    if (!r.ok()) return Fail(r.status(), as_json);
+    c = std::move(r.value());
+  }
+  const bool bar = !a.Has("quiet") && !as_json && isatty(STDOUT_FILENO);
+  if (bar) {
+    o.progress = [](size_t done, size_t total, uint64_t docs) {
+      int width = 30, filled = total ? static_cast<int>(width * done / total) : width;
+      std::printf("\r[%s%s] %zu/%zu files, %llu documents", std::string(filled, '#').c_str(),
+                  std::string(width - filled, ' ').c_str(), done, total, static_cast<unsigned long long>(docs));
+      std::fflush(stdout);
+    };
+  }
+  auto report = Ingest(*c, o);
+  if (bar) std::printf("\n");
+  if (!report.ok()) return Fail(report.status(), as_json);
+  const IngestReport& r = *report;
+  if (as_json) {
+    json errors = json::array();
+    for (const auto& e : r.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
+    std::cout << json{{"files_seen", r.files_seen}, {"files_ok", r.files_ok}, {"files_failed", r.files_failed},
+                      {"documents", r.documents}, {"chunks", r.chunks}, {"seconds", r.seconds},
+                      {"errors", errors}}.dump()
+              << "\n";
+  } else {
+    for (const auto& e : r.errors) std::fprintf(stderr, "error: %s: %s\n", e.path.c_str(), e.message.c_str());
+    std::printf("ingested %zu of %zu files: %llu documents, %llu chunks in %.2f s", r.files_ok, r.files_seen,
+                static_cast<unsigned long long>(r.documents), static_cast<unsigned long long>(r.chunks), r.seconds);
+    if (r.files_failed) std::printf("; %zu file(s) failed (see above)", r.files_failed);
+    std::printf("\n");
+  }
+  return r.errors.empty() ? kOk : kPartial;
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kSearchHelp =
+    "usage: glassbox search DIR QUERY [options]\n"
+    "Query syntax: words (any), +required, -excluded, \"a phrase\", field:word,\n"
+    "title^2 (field weight), word^3 (term boost), meta:value, meta:[lo TO hi],\n"
+    "meta:>=v. See docs/query-syntax.md.\n"
+    "  -k, --k N            hits to return (default 10)\n"
+    "  --offset N           hits to skip (paging)\n"
+    "  --algorithm A        auto (default), exhaustive, wand, maxscore, bmw\n"
+    "  --explain            show each hit's BM25 breakdown\n"
+    "  --plain              treat QUERY as plain text (no operators)\n"
+    "  --no-snippet         do not build snippets\n"
+    "  --json               machine-readable output\n";
+
+bool ParseAlgorithm(const std::string& s, TopKAlgorithm* a) {
+  if (s == "auto") *a = TopKAlgorithm::kAuto;
+  else if (s == "exhaustive") *a = TopKAlgorithm::kExhaustive;
+  else if (s == "wand") *a = TopKAlgorithm::kWand;
+  else if (s == "maxscore") *a = TopKAlgorithm::kMaxScore;
+  else if (s == "bmw" || s == "block-max-wand") *a = TopKAlgorithm::kBlockMaxWand;
+  else return false;
+  return true;
+}
+
+int CmdSearch(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"k", "offset", "algorithm"}, {"json", "help", "explain", "plain", "no-snippet"}, &err))
+    return Usage(err, kSearchHelp);
+  if (a.Has("help")) return std::printf("%s", kSearchHelp), kOk;
+  if (a.positional().size() != 2) return Usage("search needs DIR and QUERY (quote the query)", kSearchHelp);
+  const bool as_json = a.Has("json");
+  SearchOptions o;
+  if (a.HasValue("k") && !ParseSize(a.Get("k"), &o.k)) return Fail(Status::InvalidArgument("-k needs a whole number"), as_json);
+  if (a.HasValue("offset") && !ParseSize(a.Get("offset"), &o.offset))
+    return Fail(Status::InvalidArgument("--offset needs a whole number"), as_json);
+  if (!ParseAlgorithm(a.Get("algorithm", "auto"), &o.algorithm))
+    return Fail(Status::InvalidArgument("--algorithm is auto, exhaustive, wand, maxscore or bmw"), as_json);
+  o.with_explanation = a.Has("explain");
+  o.plain = a.Has("plain");
+  o.with_snippet = !a.Has("no-snippet");
+  if (!as_json && isatty(STDOUT_FILENO)) {
+    o.highlight_open = "\x1b[1;33m";
+    o.highlight_close = "\x1b[0m";
+  }
+  auto c = OpenForReading(a.positional()[0]);
+  if (!c.ok()) return Fail(c.status(), as_json);
+  auto r = (*c)->Search(a.positional()[1], o);
+  if (!r.ok()) return Fail(r.status(), as_json);
+  if (as_json) {
+    json hits = json::array();
+    for (const auto& h : r->hits) {
+      json fields = json::object();
+      for (const auto& [k, v] : h.text) fields[k] = v;
+      json jh = {{"id", h.id}, {"score", h.score}, {"snippet", h.snippet}, {"fields", fields},
+                 {"metadata", MetaToJson(h.metadata)}};
+      if (h.explanation) jh["explanation"] = ExplanationToJson(*h.explanation);
+      hits.push_back(jh);
+    }
+    std::cout << json{{"total_hits", r->total_hits}, {"total_exact", r->total_exact}, {"took_ms", r->took_ms},
+                      {"hits", hits}}.dump()
+              << "\n";
+    return kOk;
+  }
+  std::printf("%llu hit(s)%s in %.2f ms\n", static_cast<unsigned long long>(r->total_hits),
+              r->total_exact ? "" : " (at least)", r->took_ms);
+  size_t rank = o.offset;
+  for (const auto& h : r->hits) {
+    std::string title;
+    for (const auto& [k, v] : h.text)
+      if (k == "title") title = v;
+    std::string source;
+    for (const auto& [k, v] : h.metadata)
+      if (k == "source") source = v.text;
+    std::printf("\n%zu. %s  score %.4f%s%s\n", ++rank, h.id.c_str(), h.score, title.empty() ? "" : "  ",
+                title.c_str());
+    if (!source.empty()) std::printf("   source: %s\n", source.c_str());
+    if (!h.snippet.empty()) std::printf("   %s\n", h.snippet.c_str());
+    if (h.explanation) PrintExplanation(*h.explanation, "   ");
+  }
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kExplainHelp =
+    "usage: glassbox explain DIR QUERY ID [options]\n"
+    "Shows each query term's BM25 contribution to document ID's score (tf, df,\n"
+    "idf, length norm), and whether it is in the top k — if not, why not.\n"
+    "  -k, --k N   the k of \"top k\" (default 10)\n"
+    "  --plain     treat QUERY as plain text\n"
+    "  --json      machine-readable output\n";
+
+int CmdExplain(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"k"}, {"json", "help", "plain"}, &err)) return Usage(err, kExplainHelp);
+  if (a.Has("help")) return std::printf("%s", kExplainHelp), kOk;
+  if (a.positional().size() != 3) return Usage("explain needs DIR, QUERY and ID", kExplainHelp);
+  const bool as_json = a.Has("json");
+  size_t k = 10;
+  if (a.HasValue("k") && !ParseSize(a.Get("k"), &k)) return Fail(Status::InvalidArgument("-k needs a whole number"), as_json);
+  auto c = OpenForReading(a.positional()[0]);
+  if (!c.ok()) return Fail(c.status(), as_json);
+  const std::string& query = a.positional()[1];
+  const std::string& id = a.positional()[2];
+  auto w = (*c)->WhyNotInTopK(query, id, k);
+  if (!w.ok()) return Fail(w.status(), as_json);
+  Result<Explanation> e = Explanation();
+  if (w->reason != WhyNot::Reason::kNoSuchDocument) {
+    e = (*c)->Explain(query, id);
+    if (!e.ok()) return Fail(e.status(), as_json);
+  }
+  if (as_json) {
+    std::cout << json{{"id", id}, {"explanation", ExplanationToJson(*e)}, {"why", WhyNotToJson(*w)}}.dump() << "\n";
+  } else {
+    std::printf("%s: %s\n", id.c_str(), w->message.c_str());
+    if (e->matched) PrintExplanation(*e, "  ");
+  }
+  return w->reason == WhyNot::Reason::kNoSuchDocument ? kNotFound : kOk;
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kGetHelp = "usage: glassbox get DIR ID [--json]\nPrints the stored fields of a document.\n";
+
+int CmdGet(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {}, {"json", "help"}, &err)) return Usage(err, kGetHelp);
+  if (a.Has("help")) return std::printf("%s", kGetHelp), kOk;
+  if (a.positional().size() != 2) return Usage("get needs DIR and ID", kGetHelp);
+  auto c = OpenForReading(a.positional()[0]);
+  if (!c.ok()) return Fail(c.status(), a.Has("json"));
+  auto d = (*c)->Get(a.positional()[1]);
+  if (!d.ok()) return Fail(d.status(), a.Has("json"));
+  if (a.Has("json")) {
+    json fields = json::object();
+    for (const auto& [k, v] : d->text) fields[k] = v;
+    std::cout << json{{"id", d->id}, {"fields", fields}, {"metadata", MetaToJson(d->metadata)}}.dump() << "\n";
+  } else {
+    std::printf("id: %s\n", d->id.c_str());
+    for (const auto& [k, v] : d->metadata) std::printf("%s: %s\n", k.c_str(), v.text.c_str());
+    for (const auto& [k, v] : d->text) std::printf("\n[%s]\n%s\n", k.c_str(), v.c_str());
+  }
+  return kOk;
+}
+
+const char* kDeleteHelp = "usage: glassbox delete DIR ID... [--json]\nDeletes documents by id (visible at once, durable on exit).\n";
+
+int CmdDelete(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {}, {"json", "help"}, &err)) return Usage(err, kDeleteHelp);
+  if (a.Has("help")) return std::printf("%s", kDeleteHelp), kOk;
+  if (a.positional().size() < 2) return Usage("delete needs DIR and at least one ID", kDeleteHelp);
+  auto c = Collection::Open(a.positional()[0]);
+  if (!c.ok()) return Fail(c.status(), a.Has("json"));
+  json deleted = json::array(), missing = json::array();
+  for (size_t i = 1; i < a.positional().size(); ++i) {
+    Status s = (*c)->Delete(a.positional()[i]);
+    if (s.ok()) deleted.push_back(a.positional()[i]);
+    else if (s.code() == Status::Code::kNotFound) missing.push_back(a.positional()[i]);
+    else return Fail(s, a.Has("json"));
+  }
+  Status s = (*c)->Commit();
+  if (!s.ok()) return Fail(s, a.Has("json"));
+  if (a.Has("json")) std::cout << json{{"deleted", deleted}, {"not_found", missing}}.dump() << "\n";
+  else {
+    for (const auto& id : deleted) std::printf("deleted %s\n", id.get<std::string>().c_str());
+    for (const auto& id : missing) std::fprintf(stderr, "glassbox: no document with id '%s'\n", id.get<std::string>().c_str());
+  }
+  return missing.empty() ? kOk : kNotFound;
+}
+
+const char* kStatsHelp = "usage: glassbox stats DIR [--json]\n";
+
+int CmdStats(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {}, {"json", "help"}, &err)) return Usage(err, kStatsHelp);
+  if (a.Has("help")) return std::printf("%s", kStatsHelp), kOk;
+  if (a.positional().size() != 1) return Usage("stats needs DIR", kStatsHelp);
+  auto c = OpenForReading(a.positional()[0]);
+  if (!c.ok()) return Fail(c.status(), a.Has("json"));
+  CollectionStats s = (*c)->Stats();
+  json j = {{"documents", s.documents}, {"deleted", s.deleted},       {"buffered", s.buffered},
+            {"segments", s.segments},   {"index_bytes", s.index_bytes}, {"terms", s.terms},
+            {"avg_doc_length", s.avg_doc_length}, {"analyzer", s.analyzer}, {"k1", s.k1}, {"b", s.b},
+            {"generation", s.generation}};
+  if (a.Has("json")) {
+    std::cout << j.dump() << "\n";
+  } else {
+    for (auto& [k, v] : j.items()) std::printf("%-15s %s\n", k.c_str(), v.dump().c_str());
+  }
+  return kOk;
+}
+
+const char* kMergeHelp = "usage: glassbox merge DIR [--max-segments N]\nMerges segments (default into one), dropping deleted documents.\n";
+
+int CmdMerge(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"max-segments"}, {"json", "help"}, &err)) return Usage(err, kMergeHelp);
+  if (a.Has("help")) return std::printf("%s", kMergeHelp), kOk;
+  if (a.positional().size() != 1) return Usage("merge needs DIR", kMergeHelp);
+  size_t max = 1;
+  if (a.HasValue("max-segments") && !ParseSize(a.Get("max-segments"), &max))
+    return Fail(Status::InvalidArgument("--max-segments needs a whole number"), a.Has("json"));
+  auto c = Collection::Open(a.positional()[0]);
+  if (!c.ok()) return Fail(c.status(), a.Has("json"));
+  Status s = (*c)->Merge(max);
+  if (!s.ok()) return Fail(s, a.Has("json"));
+  CollectionStats st = (*c)->Stats();
+  if (a.Has("json")) std::cout << json{{"segments", st.segments}, {"documents", st.documents}}.dump() << "\n";
+  else std::printf("%llu segment(s), %llu documents\n", static_cast<unsigned long long>(st.segments),
+                   static_cast<unsigned long long>(st.documents));
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kEvalHelp =
+    "usage: glassbox eval --dataset DIR [options]\n"
+    "Indexes a BEIR-format dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv),\n"
+    "runs every judged query (plain text, top 100) and prints nDCG@10, Recall@100, MRR@10.\n"
+    "DIR may be a dataset name under $GLASSBOX_DATA/datasets (default ../shared).\n"
+    "  --analyzer NAME --k1 X --b X --field-weight F=W   collection options\n"
+    "  --algorithm A        top-k algorithm (default auto)\n"
+    "  --collection DIR     keep the index here (reused if it exists)\n"
+    "  --run-out FILE       write the run in TREC format\n"
+    "  --run FILE           score an existing TREC run instead of searching\n"
+    "  --per-query          include per-query figures (with --json)\n"
+    "  --json               machine-readable output\n";
+
+std::string ResolveDataset(const std::string& name) {
+  if (fs::is_directory(name)) return name;
+  std::string alt = eval::DataRoot() + "/datasets/" + name;
+  return fs::is_directory(alt) ? alt : name;
+}
+
+int CmdEval(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"dataset", "analyzer", "k1", "b", "field-weight", "algorithm", "collection", "run-out", "run"},
+               {"json", "help", "per-query"}, &err))
+    return Usage(err, kEvalHelp);
+  if (a.Has("help")) return std::printf("%s", kEvalHelp), kOk;
+  if (!a.HasValue("dataset")) return Usage("eval needs --dataset DIR", kEvalHelp);
+  const bool as_json = a.Has("json");
+  const std::string dataset = ResolveDataset(a.Get("dataset"));
+  auto print = [&](const eval::Metrics& m, const std::string& label) {
+    if (as_json) {
+      json j = json::parse(eval::MetricsToJson(m, a.Has("per-query")));
+      j["dataset"] = dataset;
+      j["system"] = label;
+      std::cout << j.dump() << "\n";
+    } else {
+      std::printf("%s on %s: nDCG@10 %.4f  Recall@100 %.4f  MRR@10 %.4f  (%zu queries)\n", label.c_str(),
+                  dataset.c_str(), m.ndcg10, m.recall100, m.mrr10, m.queries);
+    }
+  };
+  if (a.HasValue("run")) {
+    auto m = eval::ScoreRunFile(a.Get("run"), dataset);
+    if (!m.ok()) return Fail(m.status(), as_json);
+    print(*m, a.Get("run"));
+    return kOk;
+  }
+  auto ds = eval::LoadBeir(dataset, true);
+  if (!ds.ok()) return Fail(ds.status(), as_json);
+  CollectionOptions co;
+  Status st = ParseCollectionOptions(a, &co);
+  if (!st.ok()) return Fail(st, as_json);
+  TopKAlgorithm algo;
+  if (!ParseAlgorithm(a.Get("algorithm", "auto"), &algo))
+    return Fail(Status::InvalidArgument("--algorithm is auto, exhaustive, wand, maxscore or bmw"), as_json);
+  std::string dir = a.Get("collection");
+  bool temporary = dir.empty();
+  if (temporary) dir = (fs::temp_directory_path() / ("glassbox-eval-" + std::to_string(::getpid()))).string();
+  std::unique_ptr<Collection> c;
+  double index_seconds = 0;
+  if (!temporary && fs::exists(dir + "/MANIFEST")) {
+    auto r = Collection::Open(dir);
+    if (!r.ok()) return Fail(r.status(), as_json);
+    c = std::move(r.value());
+  } else {
+    co.write_ahead_log = false;
+    auto r = Collection::Create(dir, co);
+    if (!r.ok()) return Fail(r.status(), as_json);
+    c = std::move(r.value());
+    auto t0 = std::chrono::steady_clock::now();
+    for (const auto& d : ds->corpus) {
+      Document doc;
+      doc.id = d.id;
+      doc.text = {{"title", d.title}, {"body", d.text}};
+      Status s = c->Add(doc);
+      if (!s.ok()) return Fail(s, as_json);
+    }
+    Status s = c->Commit();
+    if (!s.ok()) return Fail(s, as_json);
+    index_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  eval::Run run;
+  SearchOptions so;
+  so.k = 100;
+  so.plain = true;
+  so.with_fields = false;
+  so.with_snippet = false;
+  so.algorithm = algo;
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& q : ds->queries) {
+    auto r = c->Search(q.text, so);
+    if (!r.ok()) return Fail(Status::InvalidArgument("query " + q.id + ": " + r.status().message()), as_json);
+    auto& hits = run[q.id];
+    for (const auto& h : r->hits) hits.push_back({h.id, h.score});
+  }
+  double query_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (a.HasValue("run-out")) {
+    Status s = eval::WriteTrecRun(a.Get("run-out"), run, "glassbox");
+    if (!s.ok()) return Fail(s, as_json);
+  }
+  eval::Metrics m = eval::Evaluate(ds->qrels, run);
+  CollectionStats stats = c->Stats();
+  c.reset();
+  if (temporary) fs::remove_all(dir);
+  char label[160];
+  std::snprintf(label, sizeof label, "glassbox[%s k1=%.2f b=%.2f]", stats.analyzer.c_str(), stats.k1, stats.b);
+  print(m, label);
+  if (!as_json)
+    std::printf("  indexed %zu documents in %.2f s; %zu queries in %.2f s\n", ds->corpus.size(), index_seconds,
+                ds->queries.size(), query_seconds);
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------
+
+const char* kBenchHelp =
+    "usage: glassbox bench --collection DIR --queries FILE [options]\n"
+    "Measures indexing (with --corpus) and top-k query latency per query class.\n"
+    "  --corpus FILE.jsonl  build DIR (must not exist) from {\"id\",\"text\"} lines, timed\n"
+    "  --queries FILE       JSON lines {\"query\": \"...\", \"tags\": [\"union\", ...]}; class = first tag\n"
+    "  --analyzer NAME      analyzer for a new collection (default english)\n"
+    "  --k N                hits per query (default 10)\n"
+    "  --repeat N           timed runs per query; the median is kept (default 5)\n"
+    "  --warmup N           untimed passes over all queries first (default 2)\n"
+    "  --algorithm A        top-k algorithm (default auto)\n"
+    "  --no-wal             build without the write-ahead log\n"
+    "  --json               machine-readable output\n";
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+int CmdBench(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"collection", "queries", "corpus", "analyzer", "k", "repeat", "warmup", "algorithm"},
+               {"json", "help", "no-wal"}, &err))
+    return Usage(err, kBenchHelp);
+  if (a.Has("help")) return std::printf("%s", kBenchHelp), kOk;
+  if (!a.HasValue("collection")) return Usage("bench needs --collection DIR", kBenchHelp);
+  const bool as_json = a.Has("json");
+  const std::string dir = a.Get("collection");
+  size_t k = 10, repeat = 5, warmup = 2;
+  if ((a.HasValue("k") && !ParseSize(a.Get("k"), &k)) || (a.HasValue("repeat") && !ParseSize(a.Get("repeat"), &repeat)) ||
+      (a.HasValue("warmup") && !ParseSize(a.Get("warmup"), &warmup)) || repeat == 0)
+    return Fail(Status::InvalidArgument("--k, --repeat and --warmup need whole numbers (repeat >= 1)"), as_json);
+  TopKAlgorithm algo;
+  if (!ParseAlgorithm(a.Get("algorithm", "auto"), &algo))
+    return Fail(Status::InvalidArgument("--algorithm is auto, exhaustive, wand, maxscore or bmw"), as_json);
+  json out = {{"engine", "glassbox"}, {"algorithm", a.Get("algorithm", "auto")}};
+  std::unique_ptr<Collection> c;
+  if (a.HasValue("corpus")) {
+    if (fs::exists(dir)) return Fail(Status::AlreadyExists(dir + " exists; bench --corpus builds a new collection"), as_json);
+    CollectionOptions co;
+    co.analyzer = a.Get("analyzer", "english");
+    co.write_ahead_log = !a.Has("no-wal");
+    auto r = Collection::Create(dir, co);
+    if (!r.ok()) return Fail(r.status(), as_json);
+    c = std::move(r.value());
+    std::ifstream in(a.Get("corpus"));
+    if (!in) return Fail(Status::NotFound("cannot read " + a.Get("corpus")), as_json);
+    auto t0 = std::chrono::steady_clock::now();
+    std::string line;
+    uint64_t n = 0, lineno = 0;
+    Document doc;
+    doc.text.resize(1);
+    doc.text[0].first = "body";
+    while (std::getline(in, line)) {
+      ++lineno;
+      if (line.empty()) continue;
+      json j = json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.contains("id") || !j.contains("text"))
+        return Fail(Status::InvalidArgument(a.Get("corpus") + ":" + std::to_string(lineno) + ": expected {\"id\",\"text\"}"), as_json);
+      doc.id = j["id"].get<std::string>();
+      doc.text[0].second = j["text"].get<std::string>();
+      Status s = c->Add(doc);
+      if (!s.ok()) return Fail(s, as_json);
+      if (++n % 100000 == 0 && !as_json) std::fprintf(stderr, "\rindexed %llu documents", static_cast<unsigned long long>(n));
+    }
+    Status s = c->Commit();
+    if (!s.ok()) return Fail(s, as_json);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!as_json) std::fprintf(stderr, "\n");
+    out["docs"] = n;
+    out["index_seconds"] = secs;
+    out["docs_per_second"] = n / secs;
+    out["wal"] = !a.Has("no-wal");
+  } else {
+    auto r = OpenForReading(dir);
+    if (!r.ok()) return Fail(r.status(), as_json);
+    c = std::move(r.value());
+    out["docs"] = c->Stats().documents;
+  }
+  CollectionStats st = c->Stats();
+  out["index_bytes"] = st.index_bytes;
+  out["segments"] = st.segments;
+  if (a.HasValue("queries")) {
+    std::ifstream in(a.Get("queries"));
+    if (!in) return Fail(Status::NotFound("cannot read " + a.Get("queries")), as_json);
+    std::vector<std::pair<std::string, std::string>> queries;  // (class, query)
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      json j = json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.contains("query")) continue;
+      std::string cls = j.contains("tags") && !j["tags"].empty() ? j["tags"][0].get<std::string>() : "all";
+      queries.emplace_back(cls, j["query"].get<std::string>());
+    }
+    SearchOptions so;
+    so.k = k;
+    so.with_fields = false;
+    so.with_snippet = false;
+    so.algorithm = algo;
+    for (size_t w = 0; w < warmup; ++w)
+      for (const auto& [cls, q] : queries) (void)c->Search(q, so);
+    std::map<std::string, std::vector<double>> per_class;
+    size_t errors = 0;
+    for (const auto& [cls, q] : queries) {
+      std::vector<double> times;
+      for (size_t r = 0; r < repeat; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = c->Search(q, so);
+        times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        if (!res.ok()) ++errors;
+      }
+      per_class[cls].push_back(Median(times));
+    }
+    json classes = json::object();
+    for (const auto& [cls, v] : per_class) {
+      double mean = 0;
+      for (double x : v) mean += x;
+      classes[cls] = {{"queries", v.size()}, {"mean_us", mean / v.size()}, {"median_us", Median(v)}};
+    }
+    out["classes"] = classes;
+    out["query_errors"] = errors / repeat;
+  }
+  if (as_json) {
+    std::cout << out.dump() << "\n";
+  } else {
+    std::cout << out.dump(2) << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace
+}  // namespace glassbox::cli
+
+int main(int argc, char** argv) {
+  using namespace glassbox::cli;
+  if (argc < 2) {
+    std::fprintf(stderr, "%s", kMainHelp);
+    return kUsage;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::printf("%s", kMainHelp), kOk;
+  if (cmd == "--version") return std::printf("glassbox 0.1.0\n"), kOk;
+  if (cmd == "init") return CmdInit(argc, argv);
+  if (cmd == "ingest") return CmdIngest(argc, argv);
+  if (cmd == "search") return CmdSearch(argc, argv);
+  if (cmd == "explain") return CmdExplain(argc, argv);
+  if (cmd == "get") return CmdGet(argc, argv);
+  if (cmd == "delete") return CmdDelete(argc, argv);
+  if (cmd == "stats") return CmdStats(argc, argv);
+  if (cmd == "merge") return CmdMerge(argc, argv);
+  if (cmd == "eval") return CmdEval(argc, argv);
+  if (cmd == "bench") return CmdBench(argc, argv);
+  std::fprintf(stderr, "glassbox: unknown command '%s'\n\n%s", cmd.c_str(), kMainHelp);
+  return kUsage;
+}

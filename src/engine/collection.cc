@@ -1,0 +1,554 @@
+// CollectionImpl: the write path (WAL, buffer, commit, merge) and the
+// snapshot that searches read.
+#include "glassbox/collection.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "index/doc_codec.h"
+#include "index/file_util.h"
+#include "index/manifest.h"
+#include "index/segment.h"
+#include "index/wal.h"
+#include "search/searcher.h"
+#include "search/snapshot.h"
+#include "text/analyzer.h"
+
+namespace glassbox {
+namespace {
+
+namespace fs = std::filesystem;
+using index::DocId;
+
+std::string FileName(const char* prefix, uint64_t n, const char* suffix) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s%06llu%s", prefix, static_cast<unsigned long long>(n), suffix);
+  return buf;
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
+struct SegmentState {
+  index::SegmentMeta meta;
+  std::shared_ptr<index::SegmentReader> reader;
+  std::shared_ptr<const std::vector<uint64_t>> live;  // null: all live
+  std::vector<uint32_t> deleted;                       // sorted local ids
+  bool dirty = false;                                  // deletions not yet written
+};
+
+class CollectionImpl final : public Collection {
+ public:
+  CollectionImpl(std::string dir, bool read_only) : dir_(std::move(dir)), read_only_(read_only) {}
+
+  Status Init(const CollectionOptions* create_options);
+
+  Status Add(const Document& doc) override;
+  Status Delete(const std::string& id) override;
+  Status Sync() override {
+    std::lock_guard<std::mutex> l(write_mu_);
+    if (read_only_) return ReadOnlyError();
+    return wal_.Sync();
+  }
+  Status Commit() override {
+    std::lock_guard<std::mutex> l(write_mu_);
+    if (read_only_) return ReadOnlyError();
+    return CommitLocked();
+  }
+  Status Merge(size_t max_segments) override;
+  Status Refresh() override;
+
+  Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const override {
+    return search::Searcher(snapshot()).Search(query, options);
+  }
+  Result<Explanation> Explain(const std::string& query, const std::string& id) const override {
+    return search::Searcher(snapshot()).Explain(query, id);
+  }
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const override {
+    return search::Searcher(snapshot()).WhyNotInTopK(query, id, k);
+  }
+  Result<Document> Get(const std::string& id) const override {
+    auto snap = snapshot();
+    size_t s;
+    DocId d;
+    if (!search::FindLiveDocument(*snap, id, &s, &d)) return Status::NotFound("no document with id '" + id + "'");
+    return snap->segments[s].reader->LoadDocument(d);
+  }
+  CollectionStats Stats() const override;
+  const std::string& dir() const override { return dir_; }
+
+  size_t max_buffered_docs = 1000000;
+  size_t max_buffer_bytes = size_t{3} << 30;
+  bool use_wal = true;
+
+ private:
+  static Status ReadOnlyError() { return Status::InvalidArgument("collection is open read-only"); }
+  std::shared_ptr<const search::Snapshot> snapshot() const {
+    std::lock_guard<std::mutex> l(snap_mu_);
+    return snap_;
+  }
+  Status OpenSegments();
+  Status ReplayLog();
+  void Publish();
+  Status Validate(const Document& doc) const;
+  Status AddInternal(const Document& doc);
+  Status DeleteInternal(const std::string& id, bool* found);
+  void MarkDeleted(SegmentState& s, DocId d);
+  Status CommitLocked();
+  Status MergeLocked(size_t max_segments);
+  void RemoveUnreferencedFiles();
+
+  std::string dir_;
+  bool read_only_;
+  std::unique_ptr<index::DirLock> lock_;
+  index::Manifest manifest_;
+  std::shared_ptr<const text::Analyzer> analyzer_;
+  std::vector<SegmentState> segments_;
+  // Buffered additions (not yet visible).
+  std::unique_ptr<index::SegmentWriter> buffer_;
+  std::unordered_map<std::string, DocId> buffer_ids_;
+  std::vector<bool> buffer_dead_;
+  std::unordered_map<std::string, MetadataValue::Type> pending_types_;
+  index::WalWriter wal_;
+  mutable std::mutex write_mu_;
+  mutable std::mutex snap_mu_;
+  std::shared_ptr<const search::Snapshot> snap_;
+};
+
+Status CollectionImpl::Init(const CollectionOptions* create) {
+  if (create != nullptr) {
+    auto analyzer = text::MakeAnalyzer(create->analyzer);
+    if (!analyzer.ok()) return analyzer.status();
+    if (create->k1 < 0 || create->b < 0 || create->b > 1)
+      return Status::InvalidArgument("BM25 parameters out of range: need k1 >= 0 and 0 <= b <= 1");
+    std::error_code ec;
+    if (fs::exists(dir_ + "/MANIFEST")) return Status::AlreadyExists("a collection already exists at " + dir_);
+    fs::create_directories(dir_, ec);
+    if (ec) return Status::IOError("cannot create directory " + dir_ + ": " + ec.message());
+    index::Manifest m;
+    m.generation = 1;
+    m.analyzer = create->analyzer;
+    m.k1 = create->k1;
+    m.b = create->b;
+    m.field_weights = create->field_weights;
+    m.next_file = 2;
+    m.wal = FileName("wal-", 1, ".log");
+    GB_RETURN_IF_ERROR(m.Save(dir_));
+    max_buffered_docs = create->max_buffered_docs;
+    use_wal = create->write_ahead_log;
+  }
+  if (!fs::is_directory(dir_)) return Status::NotFound("no collection at " + dir_ + " (not a directory)");
+  if (!read_only_) {
+    auto lock = index::DirLock::Acquire(dir_);
+    if (!lock.ok()) return lock.status();
+    lock_ = std::move(lock.value());
+  }
+  auto m = index::Manifest::Load(dir_);
+  if (!m.ok()) return m.status();
+  manifest_ = std::move(m.value());
+  auto analyzer = text::MakeAnalyzer(manifest_.analyzer);
+  if (!analyzer.ok()) return analyzer.status();
+  analyzer_ = analyzer.value();
+  GB_RETURN_IF_ERROR(OpenSegments());
+  buffer_ = std::make_unique<index::SegmentWriter>();
+  Publish();
+  if (!read_only_) {
+    RemoveUnreferencedFiles();
+    GB_RETURN_IF_ERROR(ReplayLog());
+  }
+  return Status::OK();
+}
+
+Status CollectionImpl::OpenSegments() {
+  std::vector<SegmentState> segs;
+  for (const auto& meta : manifest_.segments) {
+    SegmentState s;
+    s.meta = meta;
+    // Reuse readers we already have (Refresh).
+    for (const auto& old : segments_)
+      if (old.meta.name == meta.name) s.reader = old.reader;
+    if (!s.reader) {
+      auto r = index::SegmentReader::Open(dir_ + "/" + meta.name);
+      if (!r.ok()) return r.status();
+      s.reader = r.value();
+    }
+    if (s.reader->num_docs() != meta.docs)
+      return Status::Corruption(dir_ + "/" + meta.name + ": holds " + std::to_string(s.reader->num_docs()) +
+                                " documents, MANIFEST says " + std::to_string(meta.docs));
+    if (!meta.del_file.empty()) {
+      auto live = std::make_shared<std::vector<uint64_t>>();
+      uint32_t count;
+      GB_RETURN_IF_ERROR(index::ReadDeletions(dir_ + "/" + meta.del_file, meta.docs, live.get(), &count));
+      for (DocId d = 0; d < meta.docs; ++d)
+        if (!(((*live)[d >> 6] >> (d & 63)) & 1)) s.deleted.push_back(d);
+      s.live = std::move(live);
+    }
+    segs.push_back(std::move(s));
+  }
+  segments_ = std::move(segs);
+  return Status::OK();
+}
+
+void CollectionImpl::Publish() {
+  auto snap = std::make_shared<search::Snapshot>();
+  snap->analyzer = analyzer_;
+  snap->k1 = manifest_.k1;
+  snap->b = manifest_.b;
+  for (const auto& [f, w] : manifest_.field_weights) snap->field_weights[f] = w;
+  uint64_t base = 0;
+  for (const auto& s : segments_) {
+    snap->segments.push_back({s.reader, s.live, base});
+    base += s.reader->num_docs();
+  }
+  snap->ComputeStats();
+  std::lock_guard<std::mutex> l(snap_mu_);
+  snap_ = std::move(snap);
+}
+
+Status CollectionImpl::ReplayLog() {
+  const std::string path = dir_ + "/" + manifest_.wal;
+  index::WalReplayStats st;
+  Status s = index::ReplayWal(path, [&](index::WalRecordType type, std::string_view payload) -> Status {
+    if (type == index::WalRecordType::kAdd) {
+      Document doc;
+      if (!index::DecodeDocument(payload, &doc)) return Status::Corruption(path + ": undecodable document record");
+      return AddInternal(doc);
+    }
+    bool found;
+    return DeleteInternal(std::string(payload), &found);
+  }, &st);
+  GB_RETURN_IF_ERROR(s);
+  if (st.torn_tail) GB_RETURN_IF_ERROR(index::TruncateFile(path, st.valid_bytes));
+  GB_RETURN_IF_ERROR(wal_.Open(path));
+  if (st.records > 0) {
+    std::lock_guard<std::mutex> l(write_mu_);
+    return CommitLocked();
+  }
+  return Status::OK();
+}
+
+void CollectionImpl::RemoveUnreferencedFiles() {
+  std::set<std::string> keep = {"MANIFEST", "LOCK", manifest_.wal};
+  for (const auto& s : manifest_.segments) {
+    keep.insert(s.name);
+    if (!s.del_file.empty()) keep.insert(s.del_file);
+  }
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    std::string name = e.path().filename().string();
+    bool ours = name.rfind("seg-", 0) == 0 || name.rfind("wal-", 0) == 0 || name == "MANIFEST.tmp";
+    if (ours && !keep.count(name)) fs::remove(e.path(), ec);
+  }
+}
+
+Status CollectionImpl::Validate(const Document& doc) const {
+  if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
+  if (doc.id.size() > 1024) return Status::InvalidArgument("document id longer than 1024 bytes");
+  if (!ValidUtf8(doc.id)) return Status::InvalidArgument("document id is not valid UTF-8");
+  for (const auto& [name, value] : doc.text) {
+    if (name.empty() || name[0] == '\x01') return Status::InvalidArgument("document '" + doc.id + "': bad text field name");
+    if (!ValidUtf8(value))
+      return Status::InvalidArgument("document '" + doc.id + "': field '" + name + "' is not valid UTF-8");
+  }
+  auto snap = snapshot();
+  for (const auto& [name, value] : doc.metadata) {
+    if (name.empty()) return Status::InvalidArgument("document '" + doc.id + "': empty metadata field name");
+    if (!ValidUtf8(value.text))
+      return Status::InvalidArgument("document '" + doc.id + "': metadata '" + name + "' is not valid UTF-8");
+    auto check = [&](const std::unordered_map<std::string, MetadataValue::Type>& types) -> Status {
+      auto it = types.find(name);
+      if (it != types.end() && it->second != value.type) {
+        static const char* kNames[] = {"keyword", "number", "date"};
+        return Status::InvalidArgument("document '" + doc.id + "': metadata field '" + name + "' is a " +
+                                       kNames[static_cast<int>(value.type)] + " here but a " +
+                                       kNames[static_cast<int>(it->second)] + " in the collection");
+      }
+      return Status::OK();
+    };
+    GB_RETURN_IF_ERROR(check(snap->metadata_types));
+    GB_RETURN_IF_ERROR(check(pending_types_));
+  }
+  return Status::OK();
+}
+
+Status CollectionImpl::Add(const Document& doc) {
+  std::lock_guard<std::mutex> l(write_mu_);
+  if (read_only_) return ReadOnlyError();
+  GB_RETURN_IF_ERROR(Validate(doc));
+  if (use_wal) {
+    std::string rec;
+    index::EncodeDocument(doc, &rec);
+    GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kAdd, rec));
+  }
+  GB_RETURN_IF_ERROR(AddInternal(doc));
+  if (buffer_->num_docs() >= max_buffered_docs || buffer_->MemoryUsage() >= max_buffer_bytes) return CommitLocked();
+  return Status::OK();
+}
+
+Status CollectionImpl::AddInternal(const Document& doc) {
+  std::vector<index::AnalyzedField> fields;
+  fields.reserve(doc.text.size());
+  std::vector<text::Token> tokens;
+  for (const auto& [name, value] : doc.text) {
+    tokens.clear();
+    analyzer_->Analyze(value, &tokens);
+    index::AnalyzedField f{name, {}};
+    f.terms.reserve(tokens.size());
+    // Positions from the analyzer may skip (stop words); keep them as holes.
+    for (auto& t : tokens) {
+      if (t.position >= f.terms.size()) f.terms.resize(t.position + 1);
+      f.terms[t.position] = std::move(t.term);
+    }
+    fields.push_back(std::move(f));
+  }
+  auto local = buffer_->Add(doc, fields);
+  if (!local.ok()) return local.status();
+  auto it = buffer_ids_.find(doc.id);
+  if (it != buffer_ids_.end()) buffer_dead_[it->second] = true;
+  buffer_ids_[doc.id] = *local;
+  buffer_dead_.push_back(false);
+  for (const auto& [name, value] : doc.metadata) pending_types_.emplace(name, value.type);
+  return Status::OK();
+}
+
+void CollectionImpl::MarkDeleted(SegmentState& s, DocId d) {
+  auto live = s.live ? std::make_shared<std::vector<uint64_t>>(*s.live) : nullptr;
+  if (!live) {
+    uint32_t n = s.reader->num_docs();
+    live = std::make_shared<std::vector<uint64_t>>((n + 63) / 64, ~0ull);
+    if (n % 64) live->back() = (1ull << (n % 64)) - 1;
+  }
+  (*live)[d >> 6] &= ~(1ull << (d & 63));
+  s.live = std::move(live);
+  s.deleted.insert(std::lower_bound(s.deleted.begin(), s.deleted.end(), d), d);
+  s.dirty = true;
+}
+
+Status CollectionImpl::DeleteInternal(const std::string& id, bool* found) {
+  *found = false;
+  auto it = buffer_ids_.find(id);
+  if (it != buffer_ids_.end()) {
+    buffer_dead_[it->second] = true;
+    buffer_ids_.erase(it);
+    *found = true;
+  }
+  bool changed = false;
+  for (auto& s : segments_) {
+    DocId d = s.reader->FindId(id);
+    if (d == index::kNoDoc) continue;
+    if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
+    MarkDeleted(s, d);
+    changed = true;
+    *found = true;
+  }
+  if (changed) Publish();
+  return Status::OK();
+}
+
+Status CollectionImpl::Delete(const std::string& id) {
+  std::lock_guard<std::mutex> l(write_mu_);
+  if (read_only_) return ReadOnlyError();
+  // Check first, so that a delete of an unknown id writes nothing.
+  bool exists = buffer_ids_.count(id) > 0;
+  for (const auto& s : segments_) {
+    DocId d = s.reader->FindId(id);
+    if (d != index::kNoDoc && (!s.live || (((*s.live)[d >> 6] >> (d & 63)) & 1))) exists = true;
+  }
+  if (!exists) return Status::NotFound("no document with id '" + id + "'");
+  if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
+  bool found;
+  return DeleteInternal(id, &found);
+}
+
+Status CollectionImpl::CommitLocked() {
+  bool any_dirty = false;
+  for (const auto& s : segments_) any_dirty |= s.dirty;
+  if (buffer_->num_docs() == 0 && !any_dirty && wal_.size() == 0) return Status::OK();
+  index::Manifest next = manifest_;
+  next.generation++;
+  std::vector<SegmentState> segs = segments_;
+  std::vector<std::string> obsolete;
+  if (buffer_->num_docs() > 0) {
+    // Replacements: hide older versions of every buffered id, at this commit.
+    for (const auto& [id, local] : buffer_ids_) {
+      for (auto& s : segs) {
+        DocId d = s.reader->FindId(id);
+        if (d != index::kNoDoc && (!s.live || (((*s.live)[d >> 6] >> (d & 63)) & 1))) MarkDeleted(s, d);
+      }
+    }
+    SegmentState ns;
+    ns.meta.name = FileName("seg-", next.next_file++, ".gbs");
+    GB_RETURN_IF_ERROR(buffer_->Finish(dir_ + "/" + ns.meta.name));
+    auto r = index::SegmentReader::Open(dir_ + "/" + ns.meta.name);
+    if (!r.ok()) return r.status();
+    ns.reader = r.value();
+    ns.meta.docs = ns.reader->num_docs();
+    for (DocId d = 0; d < buffer_dead_.size(); ++d)
+      if (buffer_dead_[d]) MarkDeleted(ns, d);
+    segs.push_back(std::move(ns));
+  }
+  for (auto& s : segs) {
+    if (!s.dirty) continue;
+    if (!s.meta.del_file.empty()) obsolete.push_back(s.meta.del_file);
+    s.meta.del_file = FileName((s.meta.name.substr(0, s.meta.name.size() - 4) + ".del-").c_str(), next.generation, "");
+    GB_RETURN_IF_ERROR(index::WriteDeletions(dir_ + "/" + s.meta.del_file, s.deleted));
+    s.meta.deleted = static_cast<uint32_t>(s.deleted.size());
+    s.dirty = false;
+  }
+  // A fresh log for the writes after this commit.
+  std::string old_wal = next.wal;
+  next.wal = FileName("wal-", next.next_file++, ".log");
+  {
+    index::FileWriter w;
+    GB_RETURN_IF_ERROR(w.Open(dir_ + "/" + next.wal));
+    GB_RETURN_IF_ERROR(w.Close(true));
+  }
+  next.segments.clear();
+  for (const auto& s : segs) next.segments.push_back(s.meta);
+  GB_RETURN_IF_ERROR(next.Save(dir_));  // the commit point
+  manifest_ = std::move(next);
+  segments_ = std::move(segs);
+  GB_RETURN_IF_ERROR(wal_.Close());
+  GB_RETURN_IF_ERROR(wal_.Open(dir_ + "/" + manifest_.wal));
+  std::error_code ec;
+  fs::remove(dir_ + "/" + old_wal, ec);
+  for (const auto& f : obsolete) fs::remove(dir_ + "/" + f, ec);
+  buffer_ = std::make_unique<index::SegmentWriter>();
+  buffer_ids_.clear();
+  buffer_dead_.clear();
+  pending_types_.clear();
+  Publish();
+  if (segments_.size() > 16) return MergeLocked(8);
+  return Status::OK();
+}
+
+Status CollectionImpl::Merge(size_t max_segments) {
+  std::lock_guard<std::mutex> l(write_mu_);
+  if (read_only_) return ReadOnlyError();
+  GB_RETURN_IF_ERROR(CommitLocked());
+  return MergeLocked(std::max<size_t>(max_segments, 1));
+}
+
+Status CollectionImpl::MergeLocked(size_t max_segments) {
+  // Also merge a lone segment that carries deletions, to reclaim them.
+  bool single_with_deletes = segments_.size() == 1 && !segments_[0].deleted.empty() && max_segments == 1;
+  if (segments_.size() <= max_segments && !single_with_deletes) return Status::OK();
+  // Merge the smallest segments (by live documents) into one.
+  std::vector<size_t> order(segments_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto live_docs = [&](size_t i) { return segments_[i].meta.docs - segments_[i].deleted.size(); };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return live_docs(a) < live_docs(b); });
+  size_t take = single_with_deletes ? 1 : segments_.size() - max_segments + 1;
+  std::vector<size_t> chosen(order.begin(), order.begin() + take);
+  std::sort(chosen.begin(), chosen.end());
+  std::vector<std::shared_ptr<index::SegmentReader>> inputs;
+  std::vector<std::vector<uint64_t>> live;
+  for (size_t i : chosen) {
+    inputs.push_back(segments_[i].reader);
+    live.push_back(segments_[i].live ? *segments_[i].live : std::vector<uint64_t>());
+  }
+  index::Manifest next = manifest_;
+  next.generation++;
+  SegmentState merged;
+  merged.meta.name = FileName("seg-", next.next_file++, ".gbs");
+  GB_RETURN_IF_ERROR(index::MergeSegments(inputs, live, dir_ + "/" + merged.meta.name));
+  auto r = index::SegmentReader::Open(dir_ + "/" + merged.meta.name);
+  if (!r.ok()) return r.status();
+  merged.reader = r.value();
+  merged.meta.docs = merged.reader->num_docs();
+  std::vector<SegmentState> segs;
+  std::vector<std::string> obsolete;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    if (std::find(chosen.begin(), chosen.end(), i) == chosen.end()) {
+      segs.push_back(segments_[i]);
+    } else {
+      obsolete.push_back(segments_[i].meta.name);
+      if (!segments_[i].meta.del_file.empty()) obsolete.push_back(segments_[i].meta.del_file);
+    }
+  }
+  segs.push_back(std::move(merged));
+  next.segments.clear();
+  for (const auto& s : segs) next.segments.push_back(s.meta);
+  GB_RETURN_IF_ERROR(next.Save(dir_));
+  manifest_ = std::move(next);
+  segments_ = std::move(segs);
+  std::error_code ec;
+  for (const auto& f : obsolete) fs::remove(dir_ + "/" + f, ec);  // open readers keep their mappings
+  Publish();
+  return Status::OK();
+}
+
+Status CollectionImpl::Refresh() {
+  std::lock_guard<std::mutex> l(write_mu_);
+  if (!read_only_) return Status::OK();  // a writer's view is always current
+  auto m = index::Manifest::Load(dir_);
+  if (!m.ok()) return m.status();
+  if (m->generation == manifest_.generation) return Status::OK();
+  index::Manifest old = manifest_;
+  manifest_ = std::move(m.value());
+  Status s = OpenSegments();
+  if (!s.ok()) {
+    manifest_ = std::move(old);
+    return s;
+  }
+  Publish();
+  return Status::OK();
+}
+
+CollectionStats CollectionImpl::Stats() const {
+  auto snap = snapshot();
+  CollectionStats st;
+  for (const auto& sv : snap->segments) {
+    uint64_t n = sv.reader->num_docs(), live = n;
+    if (sv.live)
+      for (uint64_t w : *sv.live) live -= 64 - __builtin_popcountll(w);
+    // Bits past num_docs in the last word were never set, so they count as dead; correct for that.
+    if (sv.live && n % 64) live += 64 - n % 64;
+    st.documents += live;
+    st.deleted += n - live;
+    st.terms += sv.reader->stats().terms;
+  }
+  st.segments = snap->segments.size();
+  st.avg_doc_length = snap->doc_count ? static_cast<double>(snap->total_tokens) / snap->doc_count : 0;
+  {
+    std::lock_guard<std::mutex> l(write_mu_);
+    st.buffered = buffer_ ? buffer_->num_docs() : 0;
+    st.analyzer = manifest_.analyzer;
+    st.k1 = manifest_.k1;
+    st.b = manifest_.b;
+    st.generation = manifest_.generation;
+  }
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec))
+    if (e.is_regular_file(ec)) st.index_bytes += e.file_size(ec);
+  return st;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Collection>> Collection::Create(const std::string& dir, const CollectionOptions& options) {
+  auto c = std::make_unique<CollectionImpl>(dir, false);
+  GB_RETURN_IF_ERROR(c->Init(&options));
+  return std::unique_ptr<Collection>(std::move(c));
+}
+
+Result<std::unique_ptr<Collection>> Collection::Open(const std::string& dir, bool read_only) {
+  auto c = std::make_unique<CollectionImpl>(dir, read_only);
+  GB_RETURN_IF_ERROR(c->Init(nullptr));
+  return std::unique_ptr<Collection>(std::move(c));
+}
+
+}  // namespace glassbox

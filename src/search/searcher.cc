@@ -1,0 +1,735 @@
+#include "search/searcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <unordered_set>
+
+#include "search/query.h"
+#include "search/scorers.h"
+#include "search/topk.h"
+
+namespace glassbox::search {
+
+using index::DocId;
+
+void Snapshot::ComputeStats() {
+  doc_count = 0;
+  total_tokens = 0;
+  field_tokens.clear();
+  text_fields.clear();
+  metadata_types.clear();
+  for (const auto& sv : segments) {
+    const auto& st = sv.reader->stats();
+    const auto& schema = sv.reader->schema();
+    doc_count += st.docs;
+    total_tokens += st.total_tokens;
+    for (size_t f = 0; f < schema.text_fields.size(); ++f) {
+      if (!field_tokens.count(schema.text_fields[f])) text_fields.push_back(schema.text_fields[f]);
+      field_tokens[schema.text_fields[f]] += st.field_tokens[f];
+    }
+    for (const auto& [name, type] : schema.metadata) metadata_types.emplace(name, type);
+  }
+}
+
+uint64_t Snapshot::DocFreq(std::string_view term) const {
+  uint64_t df = 0;
+  index::TermInfo info;
+  for (const auto& sv : segments)
+    if (sv.reader->FindTerm(term, &info)) df += info.df;
+  return df;
+}
+
+bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, DocId* doc) {
+  for (size_t s = snap.segments.size(); s-- > 0;) {
+    DocId d = snap.segments[s].reader->FindId(id);
+    if (d != index::kNoDoc && snap.segments[s].IsLive(d)) {
+      *seg = s;
+      *doc = d;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Binding
+
+struct BoundClause {
+  enum class Kind { kTerm, kPhrase, kFilter };
+  Kind kind = Kind::kTerm;
+  Occur occur = Occur::kShould;
+  std::vector<std::string> terms;
+  std::string field;    // restriction; "" = default fields
+  std::string display;  // as shown in explanations
+  double boost = 1;
+  uint64_t df = 0;
+  double idf = 0;
+  Bm25Weight weight;
+  std::unordered_map<std::string, double> fields;  // field weights by name (empty = all 1)
+};
+
+struct NumericFilter {
+  std::string field;
+  double lo = -INFINITY, hi = INFINITY;
+  bool lo_inc = true, hi_inc = true;
+  bool negate = false;
+  std::string display;
+  bool Passes(double v) const {
+    bool in = !std::isnan(v) && (lo_inc ? v >= lo : v > lo) && (hi_inc ? v <= hi : v < hi);
+    return negate ? !in : in;
+  }
+};
+
+struct BoundQuery {
+  std::vector<BoundClause> clauses;
+  std::vector<NumericFilter> filters;
+  std::vector<std::string> highlight;  // analyzed terms to highlight
+};
+
+const char* TypeName(MetadataValue::Type t) {
+  switch (t) {
+    case MetadataValue::Type::kKeyword: return "keyword";
+    case MetadataValue::Type::kNumber: return "number";
+    case MetadataValue::Type::kDate: return "date";
+  }
+  return "?";
+}
+
+Status ParseBound(const std::string& field, MetadataValue::Type type, const std::string& s, double* out) {
+  if (type == MetadataValue::Type::kDate) {
+    MetadataValue v;
+    if (!MetadataValue::ParseDate(s, &v))
+      return Status::InvalidArgument("field '" + field + "' holds dates; '" + s + "' is not a date (YYYY-MM-DD)");
+    *out = v.number;
+    return Status::OK();
+  }
+  char* end = nullptr;
+  *out = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size())
+    return Status::InvalidArgument("field '" + field + "' holds numbers; '" + s + "' is not a number");
+  return Status::OK();
+}
+
+std::string FieldList(const Snapshot& snap) {
+  std::string out = "text fields: ";
+  for (size_t i = 0; i < snap.text_fields.size(); ++i) out += (i ? ", " : "") + snap.text_fields[i];
+  out += "; metadata fields: ";
+  bool first = true;
+  for (const auto& [name, type] : snap.metadata_types) {
+    out += (first ? "" : ", ") + name;
+    first = false;
+  }
+  return out;
+}
+
+class Binder {
+ public:
+  explicit Binder(const Snapshot& snap) : snap_(snap) {}
+
+  Result<BoundQuery> Bind(const ParsedQuery& pq) {
+    BoundQuery bq;
+    std::unordered_map<std::string, double> default_weights(snap_.field_weights.begin(), snap_.field_weights.end());
+    std::vector<Clause> clauses = pq.clauses;
+    for (const FieldBoost& fb : pq.boosts) {
+      bool is_field = std::find(snap_.text_fields.begin(), snap_.text_fields.end(), fb.field) != snap_.text_fields.end();
+      if (is_field) {
+        default_weights[fb.field] = fb.weight;
+      } else {
+        Clause c;
+        c.text = fb.field;
+        c.boost = fb.weight;
+        clauses.push_back(c);
+      }
+    }
+    for (const Clause& c : clauses) GB_RETURN_IF_ERROR(BindClause(c, default_weights, &bq));
+    for (const RangeClause& r : pq.ranges) {
+      auto it = snap_.metadata_types.find(r.field);
+      if (it == snap_.metadata_types.end() || it->second == MetadataValue::Type::kKeyword) {
+        if (it == snap_.metadata_types.end() && !KnownTextField(r.field) && snap_.doc_count == 0) continue;
+        return Status::InvalidArgument("range on '" + r.field + "': ranges need a number or date metadata field (" +
+                                       FieldList(snap_) + ")");
+      }
+      NumericFilter f;
+      f.field = r.field;
+      f.negate = r.occur == Occur::kMustNot;
+      if (!r.lo.empty() && r.lo != "*") GB_RETURN_IF_ERROR(ParseBound(r.field, it->second, r.lo, &f.lo));
+      if (!r.hi.empty() && r.hi != "*") GB_RETURN_IF_ERROR(ParseBound(r.field, it->second, r.hi, &f.hi));
+      f.lo_inc = r.lo_inclusive;
+      f.hi_inc = r.hi_inclusive;
+      f.display = std::string(f.negate ? "-" : "") + r.field + ":" + (r.lo_inclusive ? "[" : "{") +
+                  (r.lo.empty() ? "*" : r.lo) + " TO " + (r.hi.empty() ? "*" : r.hi) + (r.hi_inclusive ? "]" : "}");
+      bq.filters.push_back(f);
+    }
+    for (BoundClause& c : bq.clauses) Weigh(&c);
+    return bq;
+  }
+
+ private:
+  bool KnownTextField(const std::string& f) const {
+    return std::find(snap_.text_fields.begin(), snap_.text_fields.end(), f) != snap_.text_fields.end();
+  }
+
+  Status BindClause(const Clause& c, const std::unordered_map<std::string, double>& default_weights, BoundQuery* bq) {
+    if (!c.field.empty() && !KnownTextField(c.field)) {
+      auto it = snap_.metadata_types.find(c.field);
+      if (it == snap_.metadata_types.end()) {
+        if (snap_.doc_count == 0) return Status::OK();
+        return Status::InvalidArgument("unknown field '" + c.field + "' (" + FieldList(snap_) + ")");
+      }
+      if (it->second == MetadataValue::Type::kKeyword) {
+        BoundClause b;
+        b.kind = BoundClause::Kind::kFilter;
+        b.occur = c.occur == Occur::kMustNot ? Occur::kMustNot : Occur::kMust;
+        b.terms = {index::KeywordTerm(c.field, c.text)};
+        b.field = c.field;
+        b.display = c.field + ":" + c.text;
+        bq->clauses.push_back(std::move(b));
+      } else {
+        NumericFilter f;
+        f.field = c.field;
+        GB_RETURN_IF_ERROR(ParseBound(c.field, it->second, c.text, &f.lo));
+        f.hi = f.lo;
+        f.negate = c.occur == Occur::kMustNot;
+        f.display = (f.negate ? "-" : "") + c.field + ":" + c.text;
+        bq->filters.push_back(f);
+      }
+      return Status::OK();
+    }
+    std::vector<text::Token> tokens;
+    snap_.analyzer->Analyze(c.text, &tokens);
+    if (tokens.empty()) return Status::OK();
+    std::unordered_map<std::string, double> weights;
+    if (!c.field.empty()) {
+      weights[c.field] = 1.0;
+    } else {
+      weights = default_weights;
+    }
+    auto make = [&](BoundClause::Kind kind, Occur occur, std::vector<std::string> terms, std::string display) {
+      BoundClause b;
+      b.kind = kind;
+      b.occur = occur;
+      b.terms = std::move(terms);
+      b.field = c.field;
+      b.boost = c.boost;
+      b.display = std::move(display);
+      b.fields = weights;
+      for (const auto& t : b.terms) bq->highlight.push_back(t);
+      bq->clauses.push_back(std::move(b));
+    };
+    const bool phrase = c.kind == Clause::Kind::kPhrase && tokens.size() > 1;
+    if (phrase || (tokens.size() > 1 && c.occur == Occur::kMustNot)) {
+      std::vector<std::string> terms;
+      std::string display;
+      for (const auto& t : tokens) {
+        terms.push_back(t.term);
+        display += (display.empty() ? "" : " ") + t.term;
+      }
+      make(BoundClause::Kind::kPhrase, c.occur, std::move(terms), "\"" + display + "\"");
+    } else {
+      for (const auto& t : tokens) make(BoundClause::Kind::kTerm, c.occur, {t.term}, t.term);
+    }
+    return Status::OK();
+  }
+
+  void Weigh(BoundClause* c) {
+    if (c->kind == BoundClause::Kind::kFilter) return;
+    const double n = static_cast<double>(std::max<uint64_t>(snap_.doc_count, 1));
+    c->idf = 0;
+    c->df = UINT64_MAX;
+    for (const auto& t : c->terms) {
+      uint64_t df = snap_.DocFreq(t);
+      c->df = std::min(c->df, df);
+      c->idf += Bm25Weight::Idf(df, snap_.doc_count);
+    }
+    double avgdl;
+    if (!c->field.empty()) {
+      auto it = snap_.field_tokens.find(c->field);
+      avgdl = (it == snap_.field_tokens.end() ? 0 : it->second) / n;
+    } else {
+      double sum = 0;
+      for (const auto& [f, tokens] : snap_.field_tokens) {
+        auto w = c->fields.find(f);
+        sum += (w == c->fields.end() ? 1.0 : w->second) * static_cast<double>(tokens);
+      }
+      avgdl = sum / n;
+    }
+    c->weight = Bm25Weight(c->idf, c->boost, snap_.k1, snap_.b, avgdl);
+  }
+
+  const Snapshot& snap_;
+};
+
+// ---------------------------------------------------------------------------
+// Per-segment execution
+
+class AllDocsCursor final : public ExplainableCursor {
+ public:
+  explicit AllDocsCursor(uint32_t n) : n_(n), doc_(n == 0 ? index::kNoDoc : 0) {}
+  DocId doc() const override { return doc_; }
+  void Next() override { doc_ = (doc_ + 1 < n_) ? doc_ + 1 : index::kNoDoc; }
+  void Advance(DocId t) override {
+    if (doc_ != index::kNoDoc && t > doc_) doc_ = t < n_ ? t : index::kNoDoc;
+  }
+  float Score() override { return 0; }
+  float MaxScore() const override { return 0; }
+  DocId ShallowAdvance(DocId t) override { return t < n_ ? n_ - 1 : index::kNoDoc; }
+  float BlockMaxScore() const override { return 0; }
+  uint64_t cost() const override { return n_; }
+  void Describe(TermExplanation*) override {}
+
+ private:
+  uint32_t n_;
+  DocId doc_;
+};
+
+class SegmentAcceptor final : public DocAcceptor {
+ public:
+  const SegmentView* view = nullptr;
+  std::vector<std::pair<const NumericFilter*, int>> filters;  // filter, metadata index in segment (-1: absent)
+  std::vector<ScoringCursor*> excluded;
+  bool Accept(DocId d) override {
+    if (!view->IsLive(d)) return false;
+    for (const auto& [f, mi] : filters) {
+      double v = mi >= 0 ? view->reader->ColumnValue(mi, d) : NAN;
+      if (!f->Passes(v)) return false;
+    }
+    for (ScoringCursor* c : excluded) {
+      c->Advance(d);
+      if (c->doc() == d) return false;
+    }
+    return true;
+  }
+};
+
+// Scorers of one query on one segment, in canonical clause order.
+struct SegmentPlan {
+  std::vector<std::unique_ptr<ExplainableCursor>> owned;
+  std::vector<std::pair<size_t, ExplainableCursor*>> must, should;  // (clause index, cursor)
+  std::vector<ExplainableCursor*> excluded;
+  SegmentAcceptor acceptor;
+  bool empty = false;  // no document of the segment can match
+  TopKQuery MakeTopK(size_t k, float threshold) {
+    TopKQuery q;
+    for (auto& [i, c] : must) q.must.push_back(c);
+    for (auto& [i, c] : should) q.should.push_back(c);
+    q.acceptor = &acceptor;
+    q.k = k;
+    q.initial_threshold = threshold;
+    return q;
+  }
+};
+
+FieldWeights SegmentFieldWeights(const index::SegmentReader& seg, const BoundClause& c) {
+  FieldWeights fw;
+  const auto& names = seg.schema().text_fields;
+  fw.w.resize(names.size());
+  for (size_t f = 0; f < names.size(); ++f) {
+    double w;
+    if (!c.field.empty()) {
+      w = names[f] == c.field ? 1.0 : 0.0;
+    } else {
+      auto it = c.fields.find(names[f]);
+      w = it == c.fields.end() ? 1.0 : it->second;
+    }
+    fw.w[f] = static_cast<float>(w);
+    if (w != 1.0) fw.unit = false;
+  }
+  if (!fw.w.empty()) {
+    fw.max = *std::max_element(fw.w.begin(), fw.w.end());
+    fw.min = *std::min_element(fw.w.begin(), fw.w.end());
+  }
+  return fw;
+}
+
+std::unique_ptr<ExplainableCursor> MakeCursor(const index::SegmentReader& seg, const BoundClause& c) {
+  std::vector<index::TermInfo> infos(c.terms.size());
+  for (size_t i = 0; i < c.terms.size(); ++i)
+    if (!seg.FindTerm(c.terms[i], &infos[i])) return nullptr;
+  switch (c.kind) {
+    case BoundClause::Kind::kFilter: return MakeFilterCursor(&seg, infos[0]);
+    case BoundClause::Kind::kTerm: return MakeTermCursor(&seg, infos[0], c.weight, SegmentFieldWeights(seg, c));
+    case BoundClause::Kind::kPhrase: return MakePhraseCursor(&seg, infos, c.weight, SegmentFieldWeights(seg, c));
+  }
+  return nullptr;
+}
+
+std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView& view) {
+  auto plan = std::make_unique<SegmentPlan>();
+  const auto& seg = *view.reader;
+  for (size_t i = 0; i < bq.clauses.size(); ++i) {
+    const BoundClause& c = bq.clauses[i];
+    auto cur = MakeCursor(seg, c);
+    if (!cur) {
+      if (c.occur == Occur::kMust) plan->empty = true;
+      continue;
+    }
+    ExplainableCursor* p = cur.get();
+    plan->owned.push_back(std::move(cur));
+    if (c.occur == Occur::kMust) plan->must.emplace_back(i, p);
+    else if (c.occur == Occur::kShould) plan->should.emplace_back(i, p);
+    else plan->excluded.push_back(p);
+  }
+  bool has_scoring_clause = false;
+  for (const auto& c : bq.clauses)
+    if (c.occur != Occur::kMustNot) has_scoring_clause = true;
+  if (has_scoring_clause && plan->must.empty() && plan->should.empty()) plan->empty = true;
+  if (!has_scoring_clause) {
+    // Only exclusions and filters: every document is a candidate.
+    plan->owned.push_back(std::make_unique<AllDocsCursor>(seg.num_docs()));
+    plan->must.emplace_back(bq.clauses.size(), plan->owned.back().get());
+  }
+  plan->acceptor.view = &view;
+  for (const auto& f : bq.filters) plan->acceptor.filters.emplace_back(&f, seg.schema().MetadataIndex(f.field));
+  for (auto* c : plan->excluded) plan->acceptor.excluded.push_back(c);
+  return plan;
+}
+
+Result<BoundQuery> ParseAndBind(const Snapshot& snap, const std::string& query, bool plain = false) {
+  if (plain) {
+    if (query.size() > 65536) return Status::InvalidArgument("query longer than 65536 bytes");
+    ParsedQuery pq;
+    Clause c;
+    c.text = query;
+    pq.clauses.push_back(c);
+    return Binder(snap).Bind(pq);
+  }
+  auto pq = ParseQuery(query);
+  if (!pq.ok()) return pq.status();
+  return Binder(snap).Bind(*pq);
+}
+
+// Explains document d of plan's segment: positions every cursor on d.
+Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPlan& plan, DocId d) {
+  Explanation e;
+  e.k1 = snap.k1;
+  e.b = snap.b;
+  if (plan.empty) return e;
+  float score = 0;
+  bool all_must = true, any_should = false;
+  auto visit = [&](size_t clause, ExplainableCursor* c, bool must) {
+    c->Advance(d);
+    if (c->doc() != d) {
+      if (must) all_must = false;
+      return;
+    }
+    if (!must) any_should = true;
+    if (clause >= bq.clauses.size()) return;  // match-all cursor
+    const BoundClause& bc = bq.clauses[clause];
+    TermExplanation t;
+    t.term = bc.display;
+    t.field = bc.field;
+    t.boost = bc.boost;
+    t.df = bc.kind == BoundClause::Kind::kFilter ? 0 : bc.df;
+    t.doc_count = snap.doc_count;
+    t.idf = bc.idf;
+    c->Describe(&t);
+    float s = c->Score();
+    t.contribution = s;
+    score += s;
+    e.terms.push_back(std::move(t));
+  };
+  for (auto& [i, c] : plan.must) visit(i, c, true);
+  for (auto& [i, c] : plan.should) visit(i, c, false);
+  e.matched = all_must && (any_should || !plan.must.empty()) && plan.acceptor.Accept(d);
+  if (!e.matched) {
+    e.terms.clear();
+    e.score = 0;
+    e.summary = "does not match";
+    return e;
+  }
+  e.score = score;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "BM25 (k1=%.2f, b=%.2f) = %.6f, sum of %zu clause(s)", snap.k1, snap.b, e.score,
+                e.terms.size());
+  e.summary = buf;
+  return e;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Searcher
+
+Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOptions& options) const {
+  auto start = std::chrono::steady_clock::now();
+  const Snapshot& snap = *snap_;
+  auto bound = ParseAndBind(snap, query, options.plain);
+  if (!bound.ok()) return bound.status();
+  const BoundQuery& bq = *bound;
+  if (options.k > 10000 || options.offset > 100000)
+    return Status::InvalidArgument("k must be at most 10000 and offset at most 100000");
+  const size_t want = options.k + options.offset;
+  SearchResponse resp;
+  resp.total_exact = options.algorithm == TopKAlgorithm::kExhaustive;
+  struct Global {
+    float score;
+    size_t seg;
+    DocId doc;
+  };
+  std::vector<Global> top;
+  if (want > 0) {
+    for (size_t s = 0; s < snap.segments.size(); ++s) {
+      auto plan = PlanSegment(bq, snap.segments[s]);
+      if (plan->empty) continue;
+      float threshold = top.size() >= want ? top.back().score : 0;
+      TopKQuery q = plan->MakeTopK(want, threshold);
+      TopKAlgorithm algo = options.algorithm;
+      TopKResult r = RunTopK(algo, q);
+      resp.total_hits += r.matched;
+      for (const auto& h : r.hits) top.push_back({h.score, s, h.doc});
+      // Stable by (score desc, segment asc, doc asc): the global tie-break.
+      std::stable_sort(top.begin(), top.end(), [](const Global& a, const Global& b) {
+        if (a.score != b.score) return a.score > b.score;
+        if (a.seg != b.seg) return a.seg < b.seg;
+        return a.doc < b.doc;
+      });
+      if (top.size() > want) top.resize(want);
+    }
+  }
+  if (!resp.total_exact && resp.total_hits < top.size()) resp.total_hits = top.size();
+  for (size_t i = options.offset; i < top.size(); ++i) {
+    const auto& g = top[i];
+    const SegmentView& view = snap.segments[g.seg];
+    Hit hit;
+    hit.id = std::string(view.reader->ExternalId(g.doc));
+    hit.score = g.score;
+    if (options.with_fields || options.with_snippet) {
+      auto doc = view.reader->LoadDocument(g.doc);
+      if (!doc.ok()) return doc.status();
+      if (options.with_snippet) {
+        const std::string* body = doc->Text("body");
+        if (body == nullptr && !doc->text.empty()) body = &doc->text.back().second;
+        if (body != nullptr)
+          hit.snippet = MakeSnippet(*snap.analyzer, *body, bq.highlight, options.snippet_chars,
+                                    options.highlight_open, options.highlight_close);
+      }
+      if (options.with_fields) {
+        hit.text = std::move(doc->text);
+        hit.metadata = std::move(doc->metadata);
+      }
+    }
+    if (options.with_explanation) {
+      auto plan = PlanSegment(bq, view);
+      hit.explanation = ExplainInPlan(snap, bq, *plan, g.doc);
+    }
+    resp.hits.push_back(std::move(hit));
+  }
+  resp.took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return resp;
+}
+
+Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id) const {
+  const Snapshot& snap = *snap_;
+  auto bound = ParseAndBind(snap, query);
+  if (!bound.ok()) return bound.status();
+  size_t s;
+  DocId d;
+  if (!FindLiveDocument(snap, id, &s, &d)) return Status::NotFound("no document with id '" + id + "'");
+  auto plan = PlanSegment(*bound, snap.segments[s]);
+  return ExplainInPlan(snap, *bound, *plan, d);
+}
+
+Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const {
+  const Snapshot& snap = *snap_;
+  auto bound = ParseAndBind(snap, query);
+  if (!bound.ok()) return bound.status();
+  const BoundQuery& bq = *bound;
+  WhyNot w;
+  size_t seg;
+  DocId d;
+  if (!FindLiveDocument(snap, id, &seg, &d)) {
+    w.reason = WhyNot::Reason::kNoSuchDocument;
+    w.message = "no live document has id '" + id + "'";
+    return w;
+  }
+  const SegmentView& view = snap.segments[seg];
+  // Which clauses does the document satisfy?
+  std::vector<std::string> missing_must, missing_should, excluded, phrase_missing;
+  bool any_should = false, has_should = false, has_must = false;
+  for (const BoundClause& c : bq.clauses) {
+    auto cur = MakeCursor(*view.reader, c);
+    bool on = false;
+    if (cur) {
+      cur->Advance(d);
+      on = cur->doc() == d;
+    }
+    bool terms_present = on;
+    if (!on && c.kind == BoundClause::Kind::kPhrase) {
+      terms_present = true;
+      for (const auto& t : c.terms) {
+        index::TermInfo info;
+        bool has = view.reader->FindTerm(t, &info);
+        if (has) {
+          index::PostingIterator it(view.reader.get(), info);
+          it.Advance(d);
+          has = it.doc() == d;
+        }
+        if (!has) terms_present = false;
+      }
+    }
+    if (c.occur == Occur::kMustNot) {
+      if (on) excluded.push_back(c.display);
+      continue;
+    }
+    if (c.occur == Occur::kMust) has_must = true;
+    else has_should = true;
+    if (on) {
+      if (c.occur == Occur::kShould) any_should = true;
+      continue;
+    }
+    if (c.kind == BoundClause::Kind::kPhrase && terms_present) phrase_missing.push_back(c.display);
+    else if (c.occur == Occur::kMust) missing_must.push_back(c.display);
+    else missing_should.push_back(c.display);
+  }
+  if (!view.IsLive(d)) {
+    w.reason = WhyNot::Reason::kNoSuchDocument;
+    w.message = "document is deleted";
+    return w;
+  }
+  if (!excluded.empty()) {
+    w.reason = WhyNot::Reason::kExcluded;
+    w.detail = excluded.front();
+    w.message = "the document contains the excluded " + excluded.front();
+    return w;
+  }
+  for (const auto& f : bq.filters) {
+    int mi = view.reader->schema().MetadataIndex(f.field);
+    double v = mi >= 0 ? view.reader->ColumnValue(mi, d) : NAN;
+    if (!f.Passes(v)) {
+      w.reason = WhyNot::Reason::kFiltered;
+      w.detail = f.display;
+      w.message = "the filter " + f.display + " rejects it (" + f.field + " = " +
+                  (std::isnan(v) ? std::string("absent") : MetadataValue::Number(v).text) + ")";
+      return w;
+    }
+  }
+  for (const BoundClause& c : bq.clauses) {
+    if (c.kind == BoundClause::Kind::kFilter && c.occur == Occur::kMust &&
+        std::find(missing_must.begin(), missing_must.end(), c.display) != missing_must.end()) {
+      w.reason = WhyNot::Reason::kFiltered;
+      w.detail = c.display;
+      w.message = "the filter " + c.display + " rejects it";
+      return w;
+    }
+  }
+  w.missing_terms = missing_must;
+  w.missing_terms.insert(w.missing_terms.end(), missing_should.begin(), missing_should.end());
+  if (!missing_must.empty() || (!has_must && has_should && !any_should && phrase_missing.empty())) {
+    w.reason = WhyNot::Reason::kMissingTerms;
+    std::string list;
+    for (const auto& t : (missing_must.empty() ? missing_should : missing_must)) list += (list.empty() ? "" : ", ") + t;
+    w.message = (missing_must.empty() ? "the document contains none of the query terms: " : "the document lacks required term(s): ") + list;
+    return w;
+  }
+  if (!phrase_missing.empty() && (!any_should || has_must)) {
+    bool required = false;
+    for (const auto& c : bq.clauses)
+      if (c.kind == BoundClause::Kind::kPhrase && c.occur == Occur::kMust) required = true;
+    if (required || !any_should) {
+      w.reason = WhyNot::Reason::kPhraseNotFound;
+      w.detail = phrase_missing.front();
+      w.message = "the document has the words of " + phrase_missing.front() + " but not as that phrase";
+      return w;
+    }
+  }
+  // It matches: find its rank by exhaustive scoring.
+  auto plan = PlanSegment(bq, view);
+  Explanation e = ExplainInPlan(snap, bq, *plan, d);
+  w.score = e.score;
+  const float score = static_cast<float>(e.score);
+  uint64_t better = 0;
+  std::vector<float> top_scores;
+  for (size_t s = 0; s < snap.segments.size(); ++s) {
+    auto p = PlanSegment(bq, snap.segments[s]);
+    if (p->empty) continue;
+    TopKQuery q = p->MakeTopK(snap.segments[s].reader->num_docs(), 0);
+    TopKResult r = ExhaustiveTopK(q);
+    for (const auto& h : r.hits) {
+      top_scores.push_back(h.score);
+      if (h.score > score || (h.score == score && (s < seg || (s == seg && h.doc < d)))) ++better;
+    }
+  }
+  std::sort(top_scores.rbegin(), top_scores.rend());
+  w.rank = better + 1;
+  if (k > 0 && top_scores.size() >= k) w.kth_score = top_scores[k - 1];
+  char buf[256];
+  if (w.rank <= k) {
+    w.reason = WhyNot::Reason::kInTopK;
+    std::snprintf(buf, sizeof buf, "the document is in the top %zu, at rank %llu (score %.4f)", k,
+                  static_cast<unsigned long long>(w.rank), w.score);
+  } else {
+    w.reason = WhyNot::Reason::kRankedBelow;
+    std::snprintf(buf, sizeof buf,
+                  "the document matches but ranks %llu (score %.4f); the %zu-th hit scores %.4f, a gap of %.4f",
+                  static_cast<unsigned long long>(w.rank), w.score, k, w.kth_score, w.kth_score - w.score);
+  }
+  w.message = buf;
+  if (!w.missing_terms.empty()) {
+    w.message += "; it lacks: ";
+    for (size_t i = 0; i < w.missing_terms.size(); ++i) w.message += (i ? ", " : "") + w.missing_terms[i];
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------
+// Snippets
+
+std::string MakeSnippet(const text::Analyzer& analyzer, const std::string& text, const std::vector<std::string>& terms,
+                        size_t max_chars, const std::string& open, const std::string& close) {
+  std::vector<text::Token> tokens;
+  analyzer.Analyze(text, &tokens);
+  std::unordered_set<std::string> wanted(terms.begin(), terms.end());
+  std::vector<size_t> hits;  // token indexes that match
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (wanted.count(tokens[i].term)) hits.push_back(i);
+  // Best window: most distinct matched terms within max_chars bytes.
+  size_t begin = 0, end = std::min(text.size(), max_chars);
+  if (!hits.empty()) {
+    size_t best = 0, best_count = 0;
+    for (size_t a = 0; a < hits.size(); ++a) {
+      std::set<std::string_view> distinct;
+      for (size_t b = a; b < hits.size() && tokens[hits[b]].end - tokens[hits[a]].begin <= max_chars; ++b)
+        distinct.insert(tokens[hits[b]].term);
+      if (distinct.size() > best_count) {
+        best_count = distinct.size();
+        best = a;
+      }
+    }
+    size_t first = tokens[hits[best]].begin;
+    // Start a little before the first match, at a token boundary.
+    size_t lead = max_chars / 5;
+    begin = first > lead ? first - lead : 0;
+    for (const auto& t : tokens) {
+      if (t.begin >= begin) { begin = t.begin; break; }
+    }
+    if (first - begin > lead) begin = first;
+    end = std::min(text.size(), begin + max_chars);
+  }
+  // Never cut a UTF-8 sequence.
+  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  while (begin > 0 && begin < text.size() && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
+  std::string out;
+  if (begin > 0) out += "…";
+  size_t cursor = begin;
+  for (size_t h : hits) {
+    const auto& t = tokens[h];
+    if (t.begin < begin || t.end > end) continue;
+    out.append(text, cursor, t.begin - cursor);
+    out += open;
+    out.append(text, t.begin, t.end - t.begin);
+    out += close;
+    cursor = t.end;
+  }
+  out.append(text, cursor, end - cursor);
+  if (end < text.size()) out += "…";
+  for (char& c : out)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return out;
+}
+
+}  // namespace glassbox::search

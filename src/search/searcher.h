@@ -1,0 +1,35 @@
+// The Searcher runs queries on one Snapshot: binds the parsed query to the
+// snapshot's statistics (the "weight"), builds scorers per segment, runs a
+// top-k algorithm, and explains hits and misses with the same scorers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "glassbox/search.h"
+#include "glassbox/status.h"
+#include "search/snapshot.h"
+
+namespace glassbox::search {
+
+// Finds a document by external id: (segment index, local doc), live only.
+bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, index::DocId* doc);
+
+class Searcher {
+ public:
+  explicit Searcher(std::shared_ptr<const Snapshot> snapshot) : snap_(std::move(snapshot)) {}
+  Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const;
+  Result<Explanation> Explain(const std::string& query, const std::string& id) const;
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const;
+
+ private:
+  std::shared_ptr<const Snapshot> snap_;
+};
+
+// Highlights the terms of `terms` (analyzed) in `text`: the best window of
+// about `max_chars` bytes, matched tokens between open/close marks.
+std::string MakeSnippet(const text::Analyzer& analyzer, const std::string& text,
+                        const std::vector<std::string>& terms, size_t max_chars, const std::string& open,
+                        const std::string& close);
+
+}  // namespace glassbox::search

@@ -1,0 +1,45 @@
+// A consistent, immutable view of a collection that one search runs on.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "index/segment.h"
+#include "text/analyzer.h"
+
+namespace glassbox::search {
+
+struct SegmentView {
+  std::shared_ptr<index::SegmentReader> reader;
+  // Live-document bitmap (bit set = live); null when no document is deleted.
+  std::shared_ptr<const std::vector<uint64_t>> live;
+  uint64_t base = 0;  // global number of this segment's first document
+  bool IsLive(index::DocId d) const { return !live || ((*live)[d >> 6] >> (d & 63)) & 1; }
+};
+
+struct Snapshot {
+  std::vector<SegmentView> segments;
+  std::shared_ptr<const text::Analyzer> analyzer;
+  double k1 = 0.9, b = 0.4;
+  std::unordered_map<std::string, double> field_weights;  // default-query weights; absent = 1
+  // Statistics over all segments (deleted documents included, as in Lucene,
+  // so scores do not change when a document is deleted elsewhere).
+  uint64_t doc_count = 0;
+  uint64_t total_tokens = 0;
+  std::unordered_map<std::string, uint64_t> field_tokens;
+  std::vector<std::string> text_fields;                       // union, first-seen order
+  std::unordered_map<std::string, MetadataValue::Type> metadata_types;
+
+  // Fills the statistics from the segments.
+  void ComputeStats();
+  uint64_t DocFreq(std::string_view term) const;
+  double FieldWeight(const std::string& field) const {
+    auto it = field_weights.find(field);
+    return it == field_weights.end() ? 1.0 : it->second;
+  }
+};
+
+}  // namespace glassbox::search

@@ -171,6 +171,31 @@ std::vector<size_t> ArrayElementOffsets(std::string_view data) {
   return starts;
 }
 
+// Parses JSON text. nlohmann reports most problems as parse_error but a
+// number too large for a double as out_of_range, without a position; parsing
+// through the SAX interface gets both with the byte position where parsing stopped.
+class PositionedParser : public nlohmann::detail::json_sax_dom_parser<Json> {
+ public:
+  explicit PositionedParser(Json& root) : json_sax_dom_parser(root, /*allow_exceptions=*/false) {}
+  template <class Exception>
+  bool parse_error(size_t position, const std::string& /*last_token*/, const Exception& ex) {
+    error_position = position;
+    error = ParseErrorText(ex.what());
+    return false;
+  }
+  size_t error_position = 0;
+  std::string error;
+};
+
+// Parses `text`; on failure sets *position (1-based, in bytes) and *message.
+bool ParseJson(std::string_view text, Json* out, size_t* position, std::string* message) {
+  PositionedParser parser(*out);
+  if (Json::sax_parse(text.begin(), text.end(), &parser) && parser.error.empty()) return true;
+  *position = parser.error_position > 0 ? parser.error_position : 1;
+  *message = parser.error.empty() ? "invalid JSON" : parser.error;
+  return false;
+}
+
 Status CheckDuplicate(std::unordered_map<std::string, size_t>* seen, const std::string& id, size_t line) {
   auto [it, inserted] = seen->emplace(id, line);
   if (!inserted)
@@ -183,13 +208,12 @@ Status CheckDuplicate(std::unordered_map<std::string, size_t>* seen, const std::
 
 Result<std::vector<SourceDocument>> ReadJson(std::string_view data, const std::string& name, const ReaderOptions& options) {
   Json root;
-  try {
-    root = Json::parse(data.begin(), data.end());
-  } catch (const Json::parse_error& e) {
-    size_t at = e.byte > 0 ? e.byte - 1 : 0;
-    LineCol lc = LineColOf(data, at);
+  size_t position;
+  std::string message;
+  if (!ParseJson(data, &root, &position, &message)) {
+    LineCol lc = LineColOf(data, position - 1);
     return Status::InvalidArgument(LinePrefix(lc.line) + "JSON parse error at byte " + std::to_string(lc.column) +
-                                   ": " + ParseErrorText(e.what()));
+                                   ": " + message);
   }
   std::vector<SourceDocument> docs;
   std::unordered_map<std::string, size_t> seen;
@@ -237,13 +261,11 @@ Result<std::vector<SourceDocument>> ReadJsonLines(std::string_view data, const s
     ++line_no;
     if (TrimAscii(line).empty()) continue;
     Json obj;
-    try {
-      obj = Json::parse(line.begin(), line.end());
-    } catch (const Json::parse_error& e) {
-      size_t at = e.byte > 0 ? e.byte : 1;
-      return Status::InvalidArgument(LinePrefix(line_no) + "JSON parse error at byte " + std::to_string(at) + ": " +
-                                     ParseErrorText(e.what()));
-    }
+    size_t position;
+    std::string message;
+    if (!ParseJson(line, &obj, &position, &message))
+      return Status::InvalidArgument(LinePrefix(line_no) + "JSON parse error at byte " + std::to_string(position) +
+                                     ": " + message);
     SourceDocument doc;
     GB_RETURN_IF_ERROR(ObjectToDocument(obj, name, line_no, options, &doc));
     GB_RETURN_IF_ERROR(CheckDuplicate(&seen, doc.id, line_no));

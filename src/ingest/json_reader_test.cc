@@ -64,6 +64,9 @@ TEST(JsonLinesReaderTest, Errors) {
   EXPECT_EQ(msg("{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"a\"}\n"), "line 3: duplicate id 'a' (first on line 1)");
   EXPECT_EQ(msg("{\"id\":[1]}\n"), "line 1: id \"id\" must be a string or a number");
   EXPECT_EQ(msg("{\"id\":\"\"}\n"), "line 1: empty id \"id\"");
+  // A number too large for a double (found by fuzzing: nlohmann throws out_of_range).
+  m = msg("{\"id\":1}\n{\"n\": 1E999}\n");
+  EXPECT_EQ(m, "line 2: JSON parse error at byte 11: number overflow parsing '1E999'") << m;
 }
 
 TEST(JsonReaderTest, ArrayOfObjectsWithLines) {
@@ -95,6 +98,7 @@ TEST(JsonReaderTest, Errors) {
   EXPECT_EQ(msg("[{\"id\":1},\n 2]"), "line 2: expected a JSON object, found number");
   EXPECT_EQ(msg("\"text\""), "line 1: expected an array of objects or an object, found string");
   EXPECT_EQ(msg("[{\"id\":1},\n{\"id\":1}]"), "line 2: duplicate id '1' (first on line 1)");
+  EXPECT_EQ(msg("[\n 1e400]"), "line 2: JSON parse error at byte 6: number overflow parsing '1e400'");
   m = msg("[{\"id\":1}");
   EXPECT_EQ(m.rfind("line 1: JSON parse error", 0), 0u) << m;
 }

@@ -129,4 +129,8 @@ inline float CanonicalSum(const float* scores, size_t n) {
 // MaxScore cannot beat the threshold are skipped without decoding.
 TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max);
 
+// Should-only queries: MaxScore with per-window block-max bounds (must
+// clauses present: ConjunctionTopK with block_max).
+TopKResult BlockMaxScoreTopK(const TopKQuery& q);
+
 }  // namespace glassbox::search::topk_internal

@@ -108,3 +108,146 @@ TopKResult MaxScoreTopK(const TopKQuery& q) {
 }
 
 }  // namespace glassbox::search
+
+namespace glassbox::search::topk_internal {
+
+namespace {
+
+struct BlockSlot {
+  ScoringCursor* cursor;
+  DocId doc;
+  float max;
+  uint32_t index;  // canonical clause index
+  bool block_valid;
+  DocId block_end;
+  float block_max;
+  float bound;  // bound within the current window
+};
+
+}  // namespace
+
+// MaxScore over windows of documents: a window ends at the smallest block end
+// of the cursors (ShallowAdvance to the window start); within it each cursor
+// is bounded by its block maximum, cursors are re-partitioned into
+// essential / non-essential by those bounds, and a window whose bounds all
+// sum to <= the threshold is skipped without decoding.
+TopKResult BlockMaxScoreTopK(const TopKQuery& q) {
+  if (!q.must.empty()) return ConjunctionTopK(q, /*block_max=*/true);
+  TopKResult result;
+  const size_t n = q.should.size();
+  if (q.k == 0 || n == 0) return result;
+  TopKCollector top(q, n);
+  std::vector<BlockSlot> slots(n);
+  for (size_t i = 0; i < n; ++i) {
+    ScoringCursor* c = q.should[i];
+    slots[i] = {c, c->doc(), c->MaxScore(), static_cast<uint32_t>(i), false, 0, 0.0f, 0.0f};
+  }
+  std::vector<float> prefix(n + 1, 0.0f);
+  std::vector<float> scores(n, 0.0f);
+  BlockSlot* s = slots.data();
+
+  DocId w_start = 0;
+  while (true) {
+    float limit = top.limit();
+    // The window [w_start, w_end] and each cursor's bound in it.
+    DocId w_end = kNoMoreDocs;
+    for (size_t i = 0; i < n; ++i) {
+      BlockSlot& x = s[i];
+      if (x.doc == kNoMoreDocs) {
+        x.bound = 0;
+        continue;
+      }
+      if (!x.block_valid || x.block_end < w_start) {
+        x.block_end = x.cursor->ShallowAdvance(w_start);
+        x.block_max = x.cursor->BlockMaxScore();
+        x.block_valid = true;
+      }
+      x.bound = std::min(x.block_max, x.max);
+      w_end = std::min(w_end, x.block_end);
+    }
+    // ascending bound (insertion sort: n is small and order changes little)
+    for (size_t i = 1; i < n; ++i) {
+      const BlockSlot x = s[i];
+      size_t j = i;
+      while (j > 0 && s[j - 1].bound > x.bound) {
+        s[j] = s[j - 1];
+        --j;
+      }
+      s[j] = x;
+    }
+    for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + s[i].bound;
+    size_t ne = 0;
+    while (ne < n && prefix[ne + 1] <= limit) ++ne;
+
+    if (ne < n) {
+      for (size_t i = ne; i < n; ++i) {
+        if (s[i].doc < w_start) {
+          s[i].cursor->Advance(w_start);
+          s[i].doc = s[i].cursor->doc();
+        }
+      }
+      while (ne < n) {
+        DocId d = kNoMoreDocs;
+        for (size_t i = ne; i < n; ++i) d = std::min(d, s[i].doc);
+        if (d == kNoMoreDocs || d > w_end) break;
+
+        float ub = prefix[ne];
+        for (size_t i = ne; i < n; ++i) {
+          if (s[i].doc == d) ub += s[i].bound;
+        }
+        if (ub <= limit) {
+          for (size_t i = ne; i < n; ++i) {
+            if (s[i].doc == d) {
+              s[i].cursor->Next();
+              s[i].doc = s[i].cursor->doc();
+            }
+          }
+          continue;
+        }
+        float partial = 0;
+        for (size_t i = ne; i < n; ++i) {
+          if (s[i].doc == d) {
+            const float v = s[i].cursor->Score();
+            scores[s[i].index] = v;
+            partial += v;
+            s[i].cursor->Next();
+            s[i].doc = s[i].cursor->doc();
+          }
+        }
+        bool complete = true;
+        for (size_t i = ne; i-- > 0;) {
+          if (partial + prefix[i + 1] <= limit) {
+            complete = false;
+            break;
+          }
+          if (s[i].doc < d) {
+            s[i].cursor->Advance(d);
+            s[i].doc = s[i].cursor->doc();
+          }
+          if (s[i].doc == d) {
+            const float v = s[i].cursor->Score();
+            scores[s[i].index] = v;
+            partial += v;
+          }
+        }
+        if (complete) {
+          const float score = CanonicalSum(scores.data(), n);
+          if (score > top.threshold() && (q.acceptor == nullptr || q.acceptor->Accept(d))) {
+            ++result.matched;
+            if (top.Push(d, score)) {
+              limit = top.limit();
+              while (ne < n && prefix[ne + 1] <= limit) ++ne;
+            }
+          }
+        }
+        std::fill(scores.begin(), scores.end(), 0.0f);
+      }
+    }
+    if (w_end == kNoMoreDocs) break;
+    w_start = w_end + 1;
+  }
+  result.hits = top.TakeSorted();
+  return result;
+}
+
+}  // namespace glassbox::search::topk_internal

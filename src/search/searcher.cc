@@ -665,7 +665,7 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
   } else {
     w.reason = WhyNot::Reason::kRankedBelow;
     std::snprintf(buf, sizeof buf,
-                  "the document matches but ranks %llu (score %.4f); the %zu-th hit scores %.4f, a gap of %.4f",
+                  "the document matches but ranks %llu (score %.4f); hit #%zu scores %.4f, a gap of %.4f",
                   static_cast<unsigned long long>(w.rank), w.score, k, w.kth_score, w.kth_score - w.score);
   }
   w.message = buf;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make run`: ingests the bundled example knowledge base into a fresh
+# collection and runs a few searches with explanations.
+set -euo pipefail
+BUILD=${1:-build}
+G="$BUILD/glassbox"
+KB_DIR="$BUILD/example-kb"
+rm -rf "$KB_DIR"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step "$G" ingest "$KB_DIR" examples/kb --exclude README.md
+step "$G" stats "$KB_DIR"
+step "$G" search "$KB_DIR" "cement price per tonne" -k 3
+step "$G" search "$KB_DIR" '"annual leave" carry-over' -k 2 --explain
+step "$G" search "$KB_DIR" '報銷 标准' -k 3
+step "$G" search "$KB_DIR" 'cement date:[2024-01-01 TO 2026-12-31]' -k 3 --no-snippet
+step "$G" search "$KB_DIR" 'priority:high -vpn' -k 3 --no-snippet
+step "$G" explain "$KB_DIR" "cement price per tonne" examples/kb/contracts/steel-rebar-eastline.txt#1 -k 1
+printf '\nThe collection is in %s; try: %s search %s "your question"\n' "$KB_DIR" "$G" "$KB_DIR"

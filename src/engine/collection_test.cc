@@ -1,0 +1,309 @@
+// Invariants of the whole engine on real on-disk indexes:
+//  - every top-k algorithm returns exactly the exhaustive top k;
+//  - explanations sum to the hit's score;
+//  - deletes, replacements, merges and reopen keep what was acknowledged;
+//  - a corrupt segment gives an error naming the file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "glassbox/collection.h"
+
+namespace glassbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TempDir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("gb_engine_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+// A vocabulary with Zipf-like frequencies so that some terms are common.
+std::string RandomText(std::mt19937& rng, int len, int vocab) {
+  std::string s;
+  for (int i = 0; i < len; ++i) {
+    double u = (rng() % 100000 + 1) / 100001.0;
+    int w = static_cast<int>(std::pow(u, 2.5) * vocab);
+    s += "w" + std::to_string(w) + " ";
+  }
+  return s;
+}
+
+Document RandomDoc(std::mt19937& rng, const std::string& id, int vocab) {
+  Document d;
+  d.id = id;
+  d.text = {{"title", RandomText(rng, 1 + rng() % 5, vocab)}, {"body", RandomText(rng, 5 + rng() % 150, vocab)}};
+  d.metadata = {{"n", MetadataValue::Number(rng() % 100)}, {"color", MetadataValue::Keyword(rng() % 3 ? "red" : "blue")}};
+  return d;
+}
+
+std::unique_ptr<Collection> MakeRandomCollection(const std::string& dir, uint32_t seed, int docs, int segments,
+                                                 int vocab) {
+  CollectionOptions o;
+  o.analyzer = "standard";
+  auto c = Collection::Create(dir, o);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  std::mt19937 rng(seed);
+  for (int i = 0; i < docs; ++i) {
+    EXPECT_TRUE((*c)->Add(RandomDoc(rng, "d" + std::to_string(i), vocab)).ok());
+    if ((i + 1) % (docs / segments) == 0) EXPECT_TRUE((*c)->Commit().ok());
+  }
+  EXPECT_TRUE((*c)->Commit().ok());
+  // Some deletions, so acceptors are exercised.
+  for (int i = 0; i < docs; i += 17) EXPECT_TRUE((*c)->Delete("d" + std::to_string(i)).ok());
+  return std::move(c.value());
+}
+
+std::string RandomQuery(std::mt19937& rng, int vocab) {
+  static const char* kForms[] = {"", "", "", "+", "-"};
+  std::string q;
+  int n = 1 + rng() % 5;
+  for (int i = 0; i < n; ++i) {
+    int w = static_cast<int>(std::pow((rng() % 1000 + 1) / 1001.0, 2.0) * vocab);
+    std::string form = kForms[rng() % 5];
+    if (rng() % 8 == 0) q += form + "\"w" + std::to_string(w) + " w" + std::to_string(rng() % 20) + "\" ";
+    else if (rng() % 10 == 0) q += form + "title:w" + std::to_string(w) + " ";
+    else q += form + "w" + std::to_string(w) + (rng() % 6 == 0 ? "^2" : "") + " ";
+  }
+  if (rng() % 5 == 0) q += "n:[10 TO 60] ";
+  if (rng() % 7 == 0) q += "color:red ";
+  if (rng() % 9 == 0) q += "title^3 ";
+  return q;
+}
+
+TEST(Collection, EveryTopKAlgorithmEqualsExhaustive) {
+  const int vocab = 300;
+  for (uint32_t seed : {1u, 2u, 3u}) {
+    std::string dir = TempDir("topk" + std::to_string(seed));
+    auto c = MakeRandomCollection(dir, seed, 3000, 3, vocab);
+    std::mt19937 rng(seed * 31);
+    int nonempty = 0;
+    for (int qi = 0; qi < 150; ++qi) {
+      std::string q = RandomQuery(rng, vocab);
+      for (size_t k : {1, 10, 50}) {
+        SearchOptions o;
+        o.k = k;
+        o.with_fields = false;
+        o.with_snippet = false;
+        o.algorithm = TopKAlgorithm::kExhaustive;
+        auto want = c->Search(q, o);
+        ASSERT_TRUE(want.ok()) << q << ": " << want.status().ToString();
+        if (k == 10 && want->hits.size() == 10) ++nonempty;
+        for (auto algo : {TopKAlgorithm::kWand, TopKAlgorithm::kMaxScore, TopKAlgorithm::kBlockMaxWand,
+                          TopKAlgorithm::kAuto}) {
+          o.algorithm = algo;
+          auto got = c->Search(q, o);
+          ASSERT_TRUE(got.ok());
+          ASSERT_EQ(got->hits.size(), want->hits.size()) << q << " algo " << static_cast<int>(algo);
+          for (size_t i = 0; i < got->hits.size(); ++i) {
+            EXPECT_EQ(got->hits[i].id, want->hits[i].id) << q << " rank " << i << " algo " << static_cast<int>(algo);
+            EXPECT_EQ(got->hits[i].score, want->hits[i].score) << q;
+          }
+        }
+      }
+    }
+    EXPECT_GT(nonempty, 75) << "too few queries with a full top 10: the test would prove little";
+    c.reset();
+    fs::remove_all(dir);
+  }
+}
+
+TEST(Collection, ExplanationsSumToScores) {
+  const int vocab = 200;
+  std::string dir = TempDir("explain");
+  auto c = MakeRandomCollection(dir, 9, 1500, 2, vocab);
+  std::mt19937 rng(99);
+  int checked = 0;
+  for (int qi = 0; qi < 200; ++qi) {
+    std::string q = RandomQuery(rng, vocab);
+    SearchOptions o;
+    o.k = 5;
+    o.with_explanation = true;
+    auto r = c->Search(q, o);
+    ASSERT_TRUE(r.ok()) << q;
+    for (const auto& h : r->hits) {
+      ASSERT_TRUE(h.explanation.has_value());
+      const Explanation& e = *h.explanation;
+      ASSERT_TRUE(e.matched) << q << " " << h.id;
+      double sum = 0;
+      for (const auto& t : e.terms) sum += t.contribution;
+      EXPECT_NEAR(sum, h.score, 1e-5) << q << " " << h.id;
+      EXPECT_NEAR(e.score, h.score, 1e-5);
+      // Each term's contribution follows from its parts.
+      for (const auto& t : e.terms) {
+        if (t.df == 0) continue;  // filters
+        double expect = t.boost * t.idf * t.tf * (e.k1 + 1) / (t.tf + t.length_norm);
+        EXPECT_NEAR(t.contribution, expect, 1e-4 * std::max(1.0, expect)) << t.term;
+      }
+      auto ex = c->Explain(q, h.id);
+      ASSERT_TRUE(ex.ok());
+      EXPECT_NEAR(ex->score, h.score, 1e-5);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 300);
+  c.reset();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, WhyNotGivesTheReason) {
+  std::string dir = TempDir("whynot");
+  CollectionOptions o;
+  o.analyzer = "english";
+  auto c = Collection::Create(dir, o);
+  ASSERT_TRUE(c.ok());
+  auto add = [&](const std::string& id, const std::string& body, double n) {
+    Document d{id, {{"body", body}}, {{"n", MetadataValue::Number(n)}}};
+    ASSERT_TRUE((*c)->Add(d).ok());
+  };
+  add("a", "cement cement cement price", 1);
+  add("b", "cement price list", 2);
+  add("c", "steel price", 3);
+  add("d", "price of cement and steel", 50);
+  add("e", "unrelated text", 4);
+  add("f", "steel cement", 5);
+  ASSERT_TRUE((*c)->Commit().ok());
+  auto w = (*c)->WhyNotInTopK("cement", "e", 10);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->reason, WhyNot::Reason::kMissingTerms);
+  w = (*c)->WhyNotInTopK("+cement +price", "c", 10);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kMissingTerms);
+  EXPECT_EQ(w->missing_terms, std::vector<std::string>{"cement"});
+  w = (*c)->WhyNotInTopK("cement -steel", "d", 10);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kExcluded);
+  w = (*c)->WhyNotInTopK("cement n:<10", "d", 10);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kFiltered);
+  w = (*c)->WhyNotInTopK("\"cement price\"", "d", 10);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kPhraseNotFound);
+  w = (*c)->WhyNotInTopK("cement", "f", 1);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kRankedBelow);
+  EXPECT_GT(w->rank, 1u);
+  EXPECT_GT(w->kth_score, w->score);
+  w = (*c)->WhyNotInTopK("cement", "a", 1);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kInTopK);
+  EXPECT_EQ(w->rank, 1u);
+  w = (*c)->WhyNotInTopK("cement", "zzz", 1);
+  EXPECT_EQ(w->reason, WhyNot::Reason::kNoSuchDocument);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, DeleteReplaceMergeReopen) {
+  std::string dir = TempDir("lifecycle");
+  {
+    auto c = Collection::Create(dir, {});
+    ASSERT_TRUE(c.ok());
+    for (int i = 0; i < 100; ++i) {
+      Document d{"doc" + std::to_string(i), {{"body", "alpha beta " + std::to_string(i)}}, {}};
+      ASSERT_TRUE((*c)->Add(d).ok());
+      if (i == 49) ASSERT_TRUE((*c)->Commit().ok());
+    }
+    ASSERT_TRUE((*c)->Commit().ok());
+    EXPECT_EQ((*c)->Stats().documents, 100u);
+    // Delete: visible at once.
+    ASSERT_TRUE((*c)->Delete("doc3").ok());
+    EXPECT_EQ((*c)->Delete("doc3").code(), Status::Code::kNotFound);
+    EXPECT_FALSE((*c)->Get("doc3").ok());
+    // Replace: old version until commit, new one after.
+    ASSERT_TRUE((*c)->Add({"doc7", {{"body", "gamma"}}, {}}).ok());
+    EXPECT_EQ(*(*c)->Get("doc7")->Text("body"), "alpha beta 7");
+    ASSERT_TRUE((*c)->Commit().ok());
+    EXPECT_EQ(*(*c)->Get("doc7")->Text("body"), "gamma");
+    EXPECT_EQ((*c)->Stats().documents, 99u);
+    auto r = (*c)->Search("alpha", {.k = 200});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->hits.size(), 98u);
+    ASSERT_TRUE((*c)->Merge(1).ok());
+    EXPECT_EQ((*c)->Stats().segments, 1u);
+    EXPECT_EQ((*c)->Stats().deleted, 0u);
+    EXPECT_EQ((*c)->Stats().documents, 99u);
+    // Uncommitted, but acknowledged: must survive reopen.
+    ASSERT_TRUE((*c)->Add({"late", {{"body", "delta"}}, {}}).ok());
+    ASSERT_TRUE((*c)->Delete("doc10").ok());
+  }
+  auto c = Collection::Open(dir);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE((*c)->Get("late").ok());
+  EXPECT_FALSE((*c)->Get("doc10").ok());
+  EXPECT_EQ((*c)->Stats().documents, 99u);
+  auto r = (*c)->Search("gamma", {});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].id, "doc7");
+  // A second writer is refused; a reader is fine.
+  auto second = Collection::Open(dir);
+  EXPECT_EQ(second.status().code(), Status::Code::kBusy);
+  auto reader = Collection::Open(dir, true);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_TRUE((*reader)->Get("late").ok());
+  c->reset();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, FiltersAndTypesAreChecked) {
+  std::string dir = TempDir("filters");
+  auto c = Collection::Create(dir, {});
+  ASSERT_TRUE(c.ok());
+  Document d{"p1", {{"body", "cement purchase"}}, {{"amount", MetadataValue::Number(1200)}}};
+  MetadataValue date;
+  ASSERT_TRUE(MetadataValue::ParseDate("2024-03-05", &date));
+  d.metadata.emplace_back("date", date);
+  ASSERT_TRUE((*c)->Add(d).ok());
+  Document bad{"p2", {{"body", "x"}}, {{"amount", MetadataValue::Keyword("lots")}}};
+  auto st = (*c)->Add(bad);
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(st.message().find("amount"), std::string::npos);
+  ASSERT_TRUE((*c)->Commit().ok());
+  auto hits = [&](const std::string& q) {
+    auto r = (*c)->Search(q, {});
+    EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    return r.ok() ? r->hits.size() : 999;
+  };
+  EXPECT_EQ(hits("cement amount:[1000 TO 2000]"), 1u);
+  EXPECT_EQ(hits("cement amount:{1200 TO 2000]"), 0u);
+  EXPECT_EQ(hits("cement date:[2024-01-01 TO 2024-12-31]"), 1u);
+  EXPECT_EQ(hits("cement date:>=2025-01-01"), 0u);
+  EXPECT_EQ(hits("amount:1200"), 1u);
+  auto r = (*c)->Search("cement date:[yesterday TO *]", {});
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("date"), std::string::npos);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, CorruptSegmentIsNamedInTheError) {
+  std::string dir = TempDir("corrupt");
+  {
+    auto c = Collection::Create(dir, {});
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Add({"a", {{"body", "some text here"}}, {}}).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+  }
+  std::string seg;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".gbs") seg = e.path().string();
+  ASSERT_FALSE(seg.empty());
+  {
+    std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(12);
+    f.put('\x7f');
+  }
+  auto c = Collection::Open(dir);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(c.status().message().find(fs::path(seg).filename().string()), std::string::npos) << c.status().message();
+  // A damaged manifest too.
+  { std::ofstream(dir + "/MANIFEST") << "{ not json"; }
+  c = Collection::Open(dir);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("MANIFEST"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace glassbox

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""End-to-end tests of the `glassbox` command on the bundled example knowledge base.
+
+usage: cli_test.py GLASSBOX_BINARY REPO_ROOT
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+GLASSBOX = sys.argv[1] if len(sys.argv) > 1 else "build/glassbox"
+ROOT = sys.argv[2] if len(sys.argv) > 2 else "."
+KB = os.path.join(ROOT, "examples", "kb")
+
+
+def run(*args, check_rc=None):
+    p = subprocess.run([GLASSBOX, *args], capture_output=True, text=True, timeout=120)
+    if check_rc is not None:
+        assert p.returncode == check_rc, f"{args}: rc {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}"
+    return p
+
+
+def js(*args, rc=0):
+    p = run(*args, "--json", check_rc=rc)
+    return json.loads(p.stdout)
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gb_cli_")
+        cls.kb = os.path.join(cls.tmp, "kb")
+        report = js("ingest", cls.kb, KB, "--exclude", "README.md")
+        assert report["files_failed"] == 0, report
+        assert report["chunks"] > 100, report
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_search_finds_expected_documents(self):
+        r = js("search", self.kb, "cement price per tonne")
+        self.assertTrue(r["hits"][0]["id"].endswith("faq/faq.md#5"), r["hits"][0]["id"])
+        ids = [h["id"] for h in r["hits"][:3]]
+        self.assertTrue(any("faq.md" in i or "cement" in i for i in ids), ids)
+        self.assertIn("[", r["hits"][0]["snippet"])  # highlighted terms
+
+    def test_traditional_chinese_finds_simplified(self):
+        r = js("search", self.kb, "報銷", "-k", "5")
+        self.assertTrue(r["hits"], r)
+        text = json.dumps(r["hits"][0], ensure_ascii=False)
+        self.assertIn("报销", text)
+
+    def test_filters(self):
+        r = js("search", self.kb, "priority:high", "-k", "50")
+        self.assertEqual(len(r["hits"]), 9)
+        for h in r["hits"]:
+            self.assertEqual(h["metadata"]["priority"], "high")
+        r = js("search", self.kb, "cement date:[2024-01-01 TO 2026-12-31]", "-k", "100")
+        self.assertTrue(r["hits"])
+        for h in r["hits"]:
+            self.assertGreaterEqual(h["metadata"]["date"], "2024-01-01")
+            self.assertEqual(h["metadata"]["material"], "cement")
+
+    def test_explanation_sums_to_score(self):
+        r = js("search", self.kb, "annual leave carry-over", "--explain", "-k", "5")
+        for h in r["hits"]:
+            e = h["explanation"]
+            self.assertAlmostEqual(sum(t["contribution"] for t in e["terms"]), h["score"], places=5)
+
+    def test_explain_and_why_not(self):
+        top = js("search", self.kb, "cement", "-k", "1")["hits"][0]["id"]
+        r = js("explain", self.kb, "cement", top, "-k", "1")
+        self.assertEqual(r["why"]["reason"], "in_top_k")
+        self.assertTrue(r["explanation"]["matched"])
+        r = js("explain", self.kb, "+cement -steel", "T-1001")
+        self.assertIn(r["why"]["reason"], ("missing_terms", "excluded"))
+        r = js("explain", self.kb, "cement", "no-such-id", rc=4)
+        self.assertEqual(r["why"]["reason"], "no_such_document")
+
+    def test_get_delete_stats(self):
+        tmp = os.path.join(self.tmp, "small")
+        js("init", tmp, "--analyzer", "english")
+        js("ingest", tmp, os.path.join(KB, "data", "tickets.jsonl"))
+        self.assertEqual(js("stats", tmp)["documents"], 30)
+        d = js("get", tmp, "T-1003")
+        self.assertIn("bank", json.dumps(d).lower())
+        r = js("delete", tmp, "T-1003", "T-9999", rc=4)
+        self.assertEqual(r["deleted"], ["T-1003"])
+        self.assertEqual(r["not_found"], ["T-9999"])
+        self.assertEqual(js("stats", tmp)["documents"], 29)
+        js("get", tmp, "T-1003", rc=4)
+        self.assertEqual(js("merge", tmp)["segments"], 1)
+
+    def test_errors_have_codes_and_messages(self):
+        r = js("search", self.kb, '"unterminated', rc=3)
+        self.assertEqual(r["error"]["code"], "invalid_argument")
+        self.assertIn("phrase", r["error"]["message"])
+        r = js("search", self.kb, "nosuchfield:x", rc=3)
+        self.assertIn("nosuchfield", r["error"]["message"])
+        r = js("search", os.path.join(self.tmp, "missing"), "x", rc=4)
+        self.assertEqual(r["error"]["code"], "not_found")
+        p = run("search", check_rc=2)
+        self.assertIn("usage", p.stderr)
+        p = run("frobnicate", check_rc=2)
+        p = run("search", self.kb, "x", "--bogus", check_rc=2)
+        self.assertIn("--bogus", p.stderr)
+
+    def test_bad_files_are_skipped_with_a_clear_error(self):
+        src = os.path.join(self.tmp, "mixed")
+        os.makedirs(src)
+        with open(os.path.join(src, "good.txt"), "w") as f:
+            f.write("Good file\n\nAll about gravel.\n")
+        with open(os.path.join(src, "bad.jsonl"), "w") as f:
+            f.write('{"id": "1", "text": "fine"}\n{"id": "2", "text": broken}\n')
+        with open(os.path.join(src, "bad.csv"), "w") as f:
+            f.write('a,b\n1,"unterminated\n')
+        coll = os.path.join(self.tmp, "mixed_coll")
+        r = js("ingest", coll, src, rc=5)
+        self.assertEqual(r["files_ok"], 1)
+        self.assertEqual(r["files_failed"], 2)
+        paths = sorted(os.path.basename(e["path"]) for e in r["errors"])
+        self.assertEqual(paths, ["bad.csv", "bad.jsonl"])
+        for e in r["errors"]:
+            self.assertIn("line", e["message"])
+        # Nothing from the bad jsonl file was added (whole file skipped).
+        self.assertEqual(js("stats", coll)["documents"], 1)
+        self.assertEqual(js("search", coll, "fine")["hits"], [])
+
+    def test_help_for_every_command(self):
+        for cmd in ["init", "ingest", "search", "explain", "get", "delete", "stats", "merge", "eval", "bench"]:
+            p = run(cmd, "--help", check_rc=0)
+            self.assertIn("usage: glassbox " + cmd, p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)

@@ -153,7 +153,7 @@ const char* kInitHelp =
     "usage: glassbox init DIR [options]\n"
     "  --analyzer NAME      auto (default), english, english-stop, standard,\n"
     "                       chinese-jieba, chinese-icu, chinese-bigram\n"
-    "  --k1 X  --b X        BM25 parameters (default 0.9, 0.4)\n"
+    "  --k1 X  --b X        BM25 parameters (default 1.2, 0.75)\n"
     "  --field-weight F=W   weight of text field F for queries without a field (repeatable)\n"
     "  --json               machine-readable output\n";
 

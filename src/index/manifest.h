@@ -21,7 +21,7 @@ struct SegmentMeta {
 struct Manifest {
   uint64_t generation = 0;
   std::string analyzer;
-  double k1 = 0.9, b = 0.4;
+  double k1 = 1.2, b = 0.75;
   std::vector<std::pair<std::string, double>> field_weights;
   uint64_t next_file = 1;  // number for the next segment / log / deletion file
   std::string wal;         // active write-ahead log file name

@@ -23,7 +23,7 @@ struct SegmentView {
 struct Snapshot {
   std::vector<SegmentView> segments;
   std::shared_ptr<const text::Analyzer> analyzer;
-  double k1 = 0.9, b = 0.4;
+  double k1 = 1.2, b = 0.75;
   std::unordered_map<std::string, double> field_weights;  // default-query weights; absent = 1
   // Statistics over all segments (deleted documents included, as in Lucene,
   // so scores do not change when a document is deleted elsewhere).

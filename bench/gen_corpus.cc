@@ -1,7 +1,7 @@
 // gen_corpus: a deterministic synthetic English corpus for speed benchmarks.
 //
 //   gen_corpus --out FILE.jsonl [--docs 1000000] [--seed 42] [--mean-len 120]
-//              [--sigma 0.6] [--zipf 1.0] [--dict /usr/share/dict/words]
+//              [--sigma 0.6] [--zipf 1.0] [--phrase-rate 0.002] [--dict /usr/share/dict/words]
 //              [--queries ../shared/benchmarks/aol-queries.jsonl]
 //
 // Vocabulary: the dictionary lowercased, letters-only, deduplicated. Ranks:
@@ -10,7 +10,9 @@
 // query words range from common to rare and queries have realistic hit
 // counts), the remaining words in a seeded shuffled order. Tokens are drawn
 // Zipf(s) over the ranks (Vose alias table); document lengths are log-normal
-// with the given mean. Output: {"id":"d0","text":"..."} one a line. Same flags,
+// with the given mean. At a token position, with probability --phrase-rate,
+// one of the query file's quoted phrases is written instead (phrases drawn
+// Zipf(1) in a seeded order), so phrase queries have hits. Output: {"id":"d0","text":"..."} one a line. Same flags,
 // same bytes, on every machine (own PRNG: xoshiro256** seeded by splitmix64).
 #include <algorithm>
 #include <cmath>
@@ -124,6 +126,36 @@ std::string Flag(int argc, char** argv, const char* name, const char* def) {
   return def;
 }
 
+// Word sequences of the quoted phrases in the query file.
+std::vector<std::string> QueryPhrases(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("query")) continue;
+    std::string q = j["query"].get<std::string>();
+    for (size_t a = q.find('"'); a != std::string::npos; a = q.find('"', a + 1)) {
+      size_t b = q.find('"', a + 1);
+      if (b == std::string::npos) break;
+      std::string p, cur;
+      for (char c : q.substr(a + 1, b - a - 1) + " ") {
+        if (std::isalnum(static_cast<unsigned char>(c))) {
+          cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else if (!cur.empty()) {
+          p += (p.empty() ? "" : " ") + cur;
+          cur.clear();
+        }
+      }
+      if (p.find(' ') != std::string::npos) out.push_back(p);
+      a = b;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<std::string> QueryWords(const std::string& path) {
   std::vector<std::string> out;
   std::ifstream in(path);
@@ -168,6 +200,9 @@ int main(int argc, char** argv) {
   double mean_len = std::atof(Flag(argc, argv, "--mean-len", "120").c_str());
   double sigma = std::atof(Flag(argc, argv, "--sigma", "0.6").c_str());
   double zipf = std::atof(Flag(argc, argv, "--zipf", "1.0").c_str());
+  // Chance that a token position starts one of the query file's phrases instead,
+  // so that phrase queries match (independent words are almost never adjacent).
+  double phrase_rate = std::atof(Flag(argc, argv, "--phrase-rate", "0.002").c_str());
   std::string dict = Flag(argc, argv, "--dict", "/usr/share/dict/words");
   const char* data_env = std::getenv("GLASSBOX_DATA");
   std::string queries = Flag(argc, argv, "--queries",
@@ -228,6 +263,13 @@ int main(int argc, char** argv) {
   std::vector<double> weights(V);
   for (size_t r = 0; r < V; ++r) weights[r] = 1.0 / std::pow(static_cast<double>(r + 1), zipf);
   AliasTable table(weights);
+  std::vector<std::string> phrases = QueryPhrases(queries);
+  shuffle(phrases);
+  std::vector<double> pw(phrases.size());
+  for (size_t i = 0; i < pw.size(); ++i) pw[i] = 1.0 / static_cast<double>(i + 1);
+  AliasTable phrase_table(pw.empty() ? std::vector<double>{1.0} : pw);
+  const uint64_t phrase_threshold =
+      phrases.empty() ? 0 : static_cast<uint64_t>(phrase_rate * 18446744073709551615.0);
 
   std::FILE* out = std::fopen(out_path.c_str(), "wb");
   if (!out) {
@@ -246,7 +288,13 @@ int main(int argc, char** argv) {
     buf += "\",\"text\":\"";
     for (long i = 0; i < len; ++i) {
       if (i) buf += ' ';
-      buf += vocab[table.Sample(rng)];
+      if (phrase_threshold && rng.Next() < phrase_threshold) {
+        const std::string& p = phrases[phrase_table.Sample(rng)];
+        buf += p;
+        i += std::count(p.begin(), p.end(), ' ');  // a phrase of n words uses n positions
+      } else {
+        buf += vocab[table.Sample(rng)];
+      }
     }
     buf += "\"}\n";
     tokens += len;

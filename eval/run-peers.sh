@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the peer engines (Lucene, Xapian, SQLite FTS5) on the BEIR collections
+# Runs Glassbox (when `glassbox eval` is built) and the peer engines (Lucene,
+# Xapian, SQLite FTS5) on the BEIR collections
 # in $GLASSBOX_DATA/datasets, scores each run with score_run, writes
 # eval/out/peers.json and eval/out/runs/*.run, and prints a markdown table.
 #
@@ -57,6 +58,19 @@ for entry in $DATASETS; do
   dir="$DATA/datasets/$ds"
   [ -d "$dir" ] || { echo "run-peers: $dir missing, skipped" >&2; continue; }
   echo "== $ds ($lang)" >&2
+  GB="$BUILD/glassbox"
+  if [ -x "$GB" ] && "$GB" eval --help >/dev/null 2>&1; then
+    # Glassbox with its defaults (analyzer auto); its run is scored like the peers'.
+    run="$OUT/runs/glassbox-$ds.run"
+    # shellcheck disable=SC2086
+    if timed nice "$GB" eval --dataset "$dir" --run-out "$run" --json ${GLASSBOX_EVAL_FLAGS:-} >/dev/null; then
+      record "glassbox" "$ds" "$run" "$SECS"
+    else
+      echo "run-peers: glassbox eval failed on $ds" >&2
+    fi
+  else
+    echo "run-peers: glassbox eval not available yet" >&2
+  fi
   if command -v javac >/dev/null; then
     an=$([ "$lang" = zh ] && echo smartcn || echo english)
     for kb in "1.2 0.75" "0.9 0.4"; do

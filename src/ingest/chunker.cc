@@ -104,13 +104,13 @@ size_t OverlapStart(std::string_view b, size_t floor, size_t content, size_t ove
   return content;
 }
 
+// The section containing `pos` (sections are in order and do not overlap).
 const Section* SectionAt(const std::vector<Section>& sections, size_t pos) {
-  const Section* found = nullptr;
-  for (const auto& s : sections) {
-    if (s.begin <= pos && pos < s.end) found = &s;
-    if (s.begin > pos) break;
-  }
-  return found;
+  auto it = std::upper_bound(sections.begin(), sections.end(), pos,
+                             [](size_t p, const Section& s) { return p < s.begin; });
+  if (it == sections.begin()) return nullptr;
+  --it;
+  return pos < it->end ? &*it : nullptr;
 }
 
 bool IsReservedName(const std::string& name) {
@@ -141,12 +141,16 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     std::sort(hard.begin(), hard.end());
     auto is_hard = [&](size_t pos) { return std::binary_search(hard.begin(), hard.end(), pos); };
     // A heading line is kept with the unit after it: a chunk never ends with it.
-    for (size_t k = 0; k + 2 < cuts.size();) {
-      std::string_view unit = TrimAscii(b.substr(cuts[k], cuts[k + 1] - cuts[k]));
-      if (is_hard(cuts[k]) && !is_hard(cuts[k + 1]) && unit.find('\n') == std::string_view::npos)
-        cuts.erase(cuts.begin() + static_cast<std::ptrdiff_t>(k + 1));
-      else
-        ++k;
+    {
+      std::vector<size_t> kept{cuts[0]};
+      for (size_t k = 1; k + 1 < cuts.size(); ++k) {
+        size_t prev = kept.back();
+        std::string_view unit = TrimAscii(b.substr(prev, cuts[k] - prev));
+        bool heading_only = is_hard(prev) && unit.find('\n') == std::string_view::npos;
+        if (!heading_only || is_hard(cuts[k])) kept.push_back(cuts[k]);
+      }
+      kept.push_back(cuts.back());
+      cuts.swap(kept);
     }
 
     // Units no longer than the target.

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 
 #include "ingest/chunk_check.h"
@@ -183,6 +184,34 @@ TEST(ChunkTest, RandomBodiesKeepTheInvariants) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace glassbox::ingest
+
+namespace glassbox::ingest {
+namespace {
+
+// Inputs that would be quadratic with a naive implementation.
+TEST(ChunkScaleTest, LargeInputsStayLinear) {
+  auto started = std::chrono::steady_clock::now();
+  std::string words;
+  while (words.size() < (4u << 20)) words += "lorem ipsum dolor sit amet ";
+  SourceDocument d = Doc(words);  // one 4 MiB paragraph
+  auto chunks = Chunk(d, Options(1200, 150));
+  EXPECT_GT(chunks.size(), 3000u);
+  EXPECT_EQ(CheckChunks(d, chunks), "");
+
+  std::string md;
+  for (int i = 0; i < 50000; ++i) md += "## H" + std::to_string(i) + "\n";
+  md += std::string(1 << 20, '[') + "\n" + std::string(1 << 20, '!') + "](" + "\n";
+  auto r = ReadBuffer(md, "md", "big.md", ReaderOptions{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value()[0].sections.size(), 50000u);
+  auto md_chunks = Chunk(r.value()[0], Options(1200, 150));
+  EXPECT_EQ(CheckChunks(r.value()[0], md_chunks), "");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LT(seconds, 10.0);
 }
 
 }  // namespace

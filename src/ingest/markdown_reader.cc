@@ -22,14 +22,17 @@ namespace {
 std::string StripLinks(std::string_view line) {
   std::string out;
   out.reserve(line.size());
+  // Once no ']' (or ')') follows, none will: stop looking (keeps long lines linear).
+  const size_t last_bracket = line.rfind(']'), last_paren = line.rfind(')');
   size_t i = 0;
   while (i < line.size()) {
     size_t open = i;
     bool image = line[i] == '!' && i + 1 < line.size() && line[i + 1] == '[';
     if (image) ++open;
-    if (line[open] == '[') {
+    if (line[open] == '[' && last_bracket != std::string_view::npos && last_bracket > open) {
       size_t close = line.find(']', open + 1);
-      if (close != std::string_view::npos && close + 1 < line.size() && line[close + 1] == '(') {
+      if (close + 1 < line.size() && line[close + 1] == '(' && last_paren != std::string_view::npos &&
+          last_paren > close) {
         size_t paren = line.find(')', close + 2);
         std::string_view text = line.substr(open + 1, close - open - 1);
         if (paren != std::string_view::npos && text.find('[') == std::string_view::npos) {

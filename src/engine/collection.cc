@@ -104,7 +104,7 @@ class CollectionImpl final : public Collection {
   Status ReplayLog();
   void Publish();
   Status Validate(const Document& doc) const;
-  Status AddInternal(const Document& doc);
+  Status AddInternal(const Document& doc, std::string_view encoded);
   Status DeleteInternal(const std::string& id, bool* found);
   void MarkDeleted(SegmentState& s, DocId d);
   Status CommitLocked();
@@ -123,6 +123,7 @@ class CollectionImpl final : public Collection {
   std::vector<bool> buffer_dead_;
   std::unordered_map<std::string, MetadataValue::Type> pending_types_;
   index::WalWriter wal_;
+  std::string encoded_;  // scratch
   mutable std::mutex write_mu_;
   mutable std::mutex snap_mu_;
   std::shared_ptr<const search::Snapshot> snap_;
@@ -225,7 +226,7 @@ Status CollectionImpl::ReplayLog() {
     if (type == index::WalRecordType::kAdd) {
       Document doc;
       if (!index::DecodeDocument(payload, &doc)) return Status::Corruption(path + ": undecodable document record");
-      return AddInternal(doc);
+      return AddInternal(doc, payload);
     }
     bool found;
     return DeleteInternal(std::string(payload), &found);
@@ -288,17 +289,15 @@ Status CollectionImpl::Add(const Document& doc) {
   std::lock_guard<std::mutex> l(write_mu_);
   if (read_only_) return ReadOnlyError();
   GB_RETURN_IF_ERROR(Validate(doc));
-  if (use_wal) {
-    std::string rec;
-    index::EncodeDocument(doc, &rec);
-    GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kAdd, rec));
-  }
-  GB_RETURN_IF_ERROR(AddInternal(doc));
+  encoded_.clear();
+  index::EncodeDocument(doc, &encoded_);
+  if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kAdd, encoded_));
+  GB_RETURN_IF_ERROR(AddInternal(doc, encoded_));
   if (buffer_->num_docs() >= max_buffered_docs || buffer_->MemoryUsage() >= max_buffer_bytes) return CommitLocked();
   return Status::OK();
 }
 
-Status CollectionImpl::AddInternal(const Document& doc) {
+Status CollectionImpl::AddInternal(const Document& doc, std::string_view encoded) {
   std::vector<index::AnalyzedField> fields;
   fields.reserve(doc.text.size());
   std::vector<text::Token> tokens;
@@ -314,7 +313,7 @@ Status CollectionImpl::AddInternal(const Document& doc) {
     }
     fields.push_back(std::move(f));
   }
-  auto local = buffer_->Add(doc, fields);
+  auto local = buffer_->Add(doc, fields, encoded);
   if (!local.ok()) return local.status();
   auto it = buffer_ids_.find(doc.id);
   if (it != buffer_ids_.end()) buffer_dead_[it->second] = true;

@@ -30,8 +30,14 @@ std::array<uint32_t, 256> MakeCrcTable() {
 const std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
 }  // namespace
 
-uint32_t Crc32c(const char* data, size_t n, uint32_t init) {
-#if defined(__SSE4_2__)
+namespace {
+uint32_t Crc32cPortable(const char* data, size_t n, uint32_t init) {
+  uint32_t c = ~init;
+  for (size_t i = 0; i < n; ++i) c = kCrcTable[(c ^ static_cast<unsigned char>(data[i])) & 0xff] ^ (c >> 8);
+  return ~c;
+}
+
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(const char* data, size_t n, uint32_t init) {
   uint64_t c = ~init;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -42,11 +48,13 @@ uint32_t Crc32c(const char* data, size_t n, uint32_t init) {
   uint32_t c32 = static_cast<uint32_t>(c);
   for (; i < n; ++i) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(data[i]));
   return ~c32;
-#else
-  uint32_t c = ~init;
-  for (size_t i = 0; i < n; ++i) c = kCrcTable[(c ^ static_cast<unsigned char>(data[i])) & 0xff] ^ (c >> 8);
-  return ~c;
-#endif
+}
+
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+}  // namespace
+
+uint32_t Crc32c(const char* data, size_t n, uint32_t init) {
+  return kHaveSse42 ? Crc32cHardware(data, n, init) : Crc32cPortable(data, n, init);
 }
 
 void PackBlock(const uint32_t* values, int bits, std::string* dst) {

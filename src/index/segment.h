@@ -63,7 +63,8 @@ class SegmentWriter {
   ~SegmentWriter();
   // Adds a document; returns its local doc id. Fails if a metadata field's
   // type differs from the type it had before in this segment.
-  Result<DocId> Add(const Document& stored, const std::vector<AnalyzedField>& fields);
+  // `encoded`, when not empty, is EncodeDocument(stored) (saves encoding twice).
+  Result<DocId> Add(const Document& stored, const std::vector<AnalyzedField>& fields, std::string_view encoded = {});
   DocId num_docs() const;
   // Rough bytes of memory held.
   size_t MemoryUsage() const;

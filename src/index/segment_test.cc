@@ -35,6 +35,14 @@ TEST(Coding, PackUnpackRoundTripsEveryWidth) {
   }
 }
 
+TEST(Coding, Crc32cKnownValue) {
+  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
+  std::string big(1000, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
+  // Chaining: the CRC of a whole equals the CRC of its tail continued from its head's.
+  EXPECT_EQ(Crc32c(big.data(), big.size()), Crc32c(big.data() + 333, 667, Crc32c(big.data(), 333)));
+}
+
 TEST(Coding, ParetoFrontierKeepsOnlyUndominatedPairs) {
   auto f = ParetoFrontier({{1, 10}, {2, 20}, {2, 15}, {1, 5}, {3, 50}, {1, 30}});
   ASSERT_EQ(f.size(), 3u);

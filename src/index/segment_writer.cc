@@ -152,7 +152,7 @@ namespace {
 
 class DocStoreBuilder {
  public:
-  void Add(const std::string& encoded) {
+  void Add(std::string_view encoded) {
     if (!pending_offsets_.empty() && pending_.size() + encoded.size() > kDocStoreChunkBytes) Flush();
     if (pending_offsets_.empty()) first_doc_ = next_doc_;
     pending_offsets_.push_back(static_cast<uint32_t>(pending_.size()));
@@ -229,7 +229,8 @@ struct DocTables {
     return Status::OK();
   }
 
-  void AddDoc(const Document& doc, const std::vector<int>& meta_idx, std::vector<uint32_t> lengths) {
+  void AddDoc(const Document& doc, const std::vector<int>& meta_idx, std::vector<uint32_t> lengths,
+              std::string_view encoded = {}) {
     DocId d = static_cast<DocId>(ids.size());
     ids.push_back(doc.id);
     field_lengths.push_back(std::move(lengths));
@@ -240,9 +241,13 @@ struct DocTables {
       if (col.size() <= d) col.resize(d + 1, std::nan(""));
       col[d] = v.number;
     }
-    std::string enc;
-    EncodeDocument(doc, &enc);
-    store.Add(enc);
+    if (encoded.empty()) {
+      std::string enc;
+      EncodeDocument(doc, &enc);
+      store.Add(enc);
+    } else {
+      store.Add(encoded);
+    }
   }
 
   std::vector<uint32_t> TotalLengths() const {
@@ -358,31 +363,93 @@ Status WriteSegmentFile(const std::string& path, DocTables& t, const std::string
 // ---------------------------------------------------------------------------
 // SegmentWriter
 
+// Interns term strings to dense ids: open addressing over (hash, id) slots,
+// strings kept once. Much faster than a node-based map on the indexing path.
+class TermTable {
+ public:
+  TermTable() { slots_.assign(1 << 16, kEmpty); }
+  // Returns the id of `term`, adding it if new (*added = true).
+  uint32_t Intern(std::string_view term, bool* added) {
+    uint64_t h = Hash(term);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.id == kEmptyId) {
+        *added = true;
+        uint32_t id = static_cast<uint32_t>(terms_.size());
+        s = {h, id};
+        terms_.emplace_back(term);
+        if (terms_.size() * 2 > slots_.size()) Grow();
+        return id;
+      }
+      if (s.hash == h && terms_[s.id] == term) {
+        *added = false;
+        return s.id;
+      }
+    }
+  }
+  const std::string& term(uint32_t id) const { return terms_[id]; }
+  size_t size() const { return terms_.size(); }
+
+ private:
+  struct Slot {
+    uint64_t hash;
+    uint32_t id;
+  };
+  static constexpr uint32_t kEmptyId = 0xffffffffu;
+  static constexpr Slot kEmpty = {0, kEmptyId};
+  static uint64_t Hash(std::string_view s) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t v;
+      std::memcpy(&v, s.data() + i, 8);
+      h = (h ^ v) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+    uint64_t tail = 0;
+    std::memcpy(&tail, s.data() + i, s.size() - i);
+    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return h;
+  }
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, kEmpty);
+    size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.id == kEmptyId) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].id != kEmptyId) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::vector<std::string> terms_;
+};
+
 struct SegmentWriter::Impl {
   struct TermAcc {
     std::vector<uint32_t> docs, tfs, positions;
     bool has_positions = true;
   };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> term_ids;
+  TermTable table;
   std::vector<TermAcc> accs;
   DocTables tables;
   size_t memory = 0;
-  // scratch
-  std::vector<std::pair<std::string_view, uint32_t>> doc_terms;
+  // scratch: (term id << 32 | position) of the document being added
+  std::vector<uint64_t> doc_terms;
   std::vector<int> meta_idx;
 
-  TermAcc& Acc(std::string_view term) {
-    auto it = term_ids.find(term);
-    if (it == term_ids.end()) {
-      it = term_ids.emplace(std::string(term), static_cast<uint32_t>(accs.size())).first;
+  uint32_t Id(std::string_view term) {
+    bool added;
+    uint32_t id = table.Intern(term, &added);
+    if (added) {
       accs.emplace_back();
-      memory += term.size() + 96;
+      memory += term.size() + 128;
     }
-    return accs[it->second];
+    return id;
   }
 };
 
@@ -391,7 +458,8 @@ SegmentWriter::~SegmentWriter() = default;
 DocId SegmentWriter::num_docs() const { return static_cast<DocId>(impl_->tables.ids.size()); }
 size_t SegmentWriter::MemoryUsage() const { return impl_->memory + impl_->tables.store.bytes(); }
 
-Result<DocId> SegmentWriter::Add(const Document& stored, const std::vector<AnalyzedField>& fields) {
+Result<DocId> SegmentWriter::Add(const Document& stored, const std::vector<AnalyzedField>& fields,
+                                  std::string_view encoded) {
   Impl& m = *impl_;
   GB_RETURN_IF_ERROR(m.tables.CheckAndAddSchema(stored, &m.meta_idx));
   const DocId doc = num_docs();
@@ -408,18 +476,20 @@ Result<DocId> SegmentWriter::Add(const Document& stored, const std::vector<Analy
   m.doc_terms.clear();
   for (const AnalyzedField& f : fields) {
     int fid = m.tables.schema.TextFieldId(f.name);
-    for (const auto& term : f.terms) m.doc_terms.emplace_back(term, next[fid]++);
-  }
-  std::stable_sort(m.doc_terms.begin(), m.doc_terms.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 0; i < m.doc_terms.size();) {
-    size_t j = i;
-    Impl::TermAcc& acc = m.Acc(m.doc_terms[i].first);
-    while (j < m.doc_terms.size() && m.doc_terms[j].first == m.doc_terms[i].first) {
-      acc.positions.push_back(m.doc_terms[j].second);
-      ++j;
+    for (const auto& term : f.terms) {
+      uint32_t pos = next[fid]++;
+      if (term.empty()) continue;  // a hole left by a stop word
+      m.doc_terms.push_back(static_cast<uint64_t>(m.Id(term)) << 32 | pos);
     }
-    std::sort(acc.positions.end() - (j - i), acc.positions.end());
+  }
+  // Group by term; positions come out sorted within each term.
+  std::sort(m.doc_terms.begin(), m.doc_terms.end());
+  for (size_t i = 0; i < m.doc_terms.size();) {
+    const uint32_t id = static_cast<uint32_t>(m.doc_terms[i] >> 32);
+    Impl::TermAcc& acc = m.accs[id];
+    size_t j = i;
+    for (; j < m.doc_terms.size() && (m.doc_terms[j] >> 32) == id; ++j)
+      acc.positions.push_back(static_cast<uint32_t>(m.doc_terms[j]));
     acc.docs.push_back(doc);
     acc.tfs.push_back(static_cast<uint32_t>(j - i));
     m.memory += 8 + 4 * (j - i);
@@ -427,14 +497,14 @@ Result<DocId> SegmentWriter::Add(const Document& stored, const std::vector<Analy
   }
   for (const auto& [name, value] : stored.metadata) {
     if (value.type != MetadataValue::Type::kKeyword) continue;
-    Impl::TermAcc& acc = m.Acc(KeywordTerm(name, value.text));
+    Impl::TermAcc& acc = m.accs[m.Id(KeywordTerm(name, value.text))];
     acc.has_positions = false;
     if (!acc.docs.empty() && acc.docs.back() == doc) continue;
     acc.docs.push_back(doc);
     acc.tfs.push_back(1);
     m.memory += 8;
   }
-  m.tables.AddDoc(stored, m.meta_idx, std::move(lengths));
+  m.tables.AddDoc(stored, m.meta_idx, std::move(lengths), encoded);
   m.memory += stored.id.size() + 64;
   return doc;
 }
@@ -442,8 +512,8 @@ Result<DocId> SegmentWriter::Add(const Document& stored, const std::vector<Analy
 Status SegmentWriter::Finish(const std::string& path) {
   Impl& m = *impl_;
   std::vector<std::pair<std::string_view, uint32_t>> sorted;
-  sorted.reserve(m.term_ids.size());
-  for (const auto& [term, id] : m.term_ids) sorted.emplace_back(term, id);
+  sorted.reserve(m.table.size());
+  for (uint32_t id = 0; id < m.table.size(); ++id) sorted.emplace_back(m.table.term(id), id);
   std::sort(sorted.begin(), sorted.end());
   std::vector<uint32_t> lengths = m.tables.TotalLengths();
   std::string postings, positions;

@@ -154,7 +154,7 @@ std::vector<size_t> ArrayElementOffsets(std::string_view data) {
     if (IsAsciiSpace(c)) continue;
     bool opens = c == '[' || c == '{';
     if (c == ']' || c == '}') {
-      --depth;
+      if (--depth == 0) break;  // the end of the top-level array
       continue;
     }
     if (c == ',') {
@@ -189,6 +189,13 @@ class PositionedParser : public nlohmann::detail::json_sax_dom_parser<Json> {
 
 // Parses `text`; on failure sets *position (1-based, in bytes) and *message.
 bool ParseJson(std::string_view text, Json* out, size_t* position, std::string* message) {
+  // nlohmann's lexer takes a NUL byte for the end of the input and would
+  // silently ignore what follows; NUL is never valid in JSON text.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    *position = nul + 1;
+    *message = "NUL character";
+    return false;
+  }
   PositionedParser parser(*out);
   if (Json::sax_parse(text.begin(), text.end(), &parser) && parser.error.empty()) return true;
   *position = parser.error_position > 0 ? parser.error_position : 1;

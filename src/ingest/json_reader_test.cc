@@ -62,6 +62,8 @@ TEST(JsonLinesReaderTest, Errors) {
   EXPECT_EQ(m.rfind("line 3: JSON parse error at byte ", 0), 0u) << m;
   EXPECT_EQ(msg("{\"id\":1}\n[1,2]\n"), "line 2: expected a JSON object, found array");
   EXPECT_EQ(msg("{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"a\"}\n"), "line 3: duplicate id 'a' (first on line 1)");
+  EXPECT_EQ(msg(std::string_view("{\"id\":1}\n{\"id\":2}\0x\n", 20)),
+            "line 2: JSON parse error at byte 9: NUL character");
   EXPECT_EQ(msg("{\"id\":[1]}\n"), "line 1: id \"id\" must be a string or a number");
   EXPECT_EQ(msg("{\"id\":\"\"}\n"), "line 1: empty id \"id\"");
   // A number too large for a double (found by fuzzing: nlohmann throws out_of_range).
@@ -99,6 +101,8 @@ TEST(JsonReaderTest, Errors) {
   EXPECT_EQ(msg("\"text\""), "line 1: expected an array of objects or an object, found string");
   EXPECT_EQ(msg("[{\"id\":1},\n{\"id\":1}]"), "line 2: duplicate id '1' (first on line 1)");
   EXPECT_EQ(msg("[\n 1e400]"), "line 2: JSON parse error at byte 6: number overflow parsing '1e400'");
+  // Found by fuzzing: nlohmann stops at a NUL byte, which would drop the rest of the file.
+  EXPECT_EQ(msg(std::string_view("[]\0{\"id\":1}", 12)), "line 1: JSON parse error at byte 3: NUL character");
   m = msg("[{\"id\":1}");
   EXPECT_EQ(m.rfind("line 1: JSON parse error", 0), 0u) << m;
 }

@@ -2,21 +2,28 @@
 # Speed benchmark: Glassbox (when its driver exists) vs Lucene, Xapian and
 # SQLite FTS5 on one synthetic corpus, one engine after another, same machine.
 #
-#   bench/run.sh BUILD_DIR [--docs N] [--reps R] [--warmup W] [--engines "lucene xapian fts5 glassbox"]
+#   bench/run.sh BUILD_DIR [--docs N] [--reps R] [--warmup W] [--engines "glassbox lucene xapian fts5"]
+#                [--reuse-index] [--no-fetch]
 #
 # Writes bench/out/corpus-N.jsonl (kept and reused), bench/out/<engine>.json,
 # bench/out/results.json, and prints a markdown table with ratios vs Lucene.
+# --reuse-index: query the indexes a previous run built (peers only).
+# --no-fetch: time the top 10 without loading the hits' stored ids (peers
+# only; results go to <engine>-nofetch.json).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:?usage: bench/run.sh BUILD_DIR [--docs N]}" && pwd)
 shift
 DOCS=1000000 REPS=5 WARMUP=2 ENGINES="glassbox lucene xapian fts5"
+EXTRA=() SUFFIX=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --docs) DOCS=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --engines) ENGINES=$2; shift 2 ;;
+    --reuse-index) EXTRA+=(--reuse-index); shift ;;
+    --no-fetch) EXTRA+=(--no-fetch); SUFFIX="-nofetch"; shift ;;
     *) echo "bench/run.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -39,10 +46,10 @@ if [ ! -s "$CORPUS" ]; then
   mv "$CORPUS.tmp" "$CORPUS"
 fi
 
-COMMON=(--corpus "$CORPUS" --queries "$QUERIES" --k 10 --warmup "$WARMUP" --reps "$REPS")
+COMMON=(--corpus "$CORPUS" --queries "$QUERIES" --k 10 --warmup "$WARMUP" --reps "$REPS" ${EXTRA[@]+"${EXTRA[@]}"})
 files=()
 for e in $ENGINES; do
-  json="$OUT/$e.json"
+  json="$OUT/$e$SUFFIX.json"
   rm -f "$json"
   echo "== $e" >&2
   case "$e" in
@@ -62,7 +69,9 @@ for e in $ENGINES; do
       else echo "fts5_bench not built: FTS5 skipped" >&2; fi ;;
     glassbox)
       GB="$BUILD/glassbox"
-      if [ -x "$GB" ] && "$GB" bench --help >/dev/null 2>&1; then
+      if [ ${#EXTRA[@]} -gt 0 ]; then
+        echo "glassbox: --reuse-index/--no-fetch apply to the peers only; skipped" >&2
+      elif [ -x "$GB" ] && "$GB" bench --help >/dev/null 2>&1; then
         # The driver indexes the corpus (timed) when --corpus is given, then
         # runs the query set; it prints the same JSON shape as the peers.
         rm -rf "$OUT/glassbox-index"

@@ -3,7 +3,8 @@
 //
 //   LuceneBench beir  --dataset DIR --lang en|zh --run OUT [--k 100] [--k1 1.2] [--b 0.75]
 //   LuceneBench speed --corpus FILE.jsonl --queries FILE --index DIR --json OUT
-//                     [--k 10] [--warmup 2] [--reps 5] [--reuse-index]
+//                     [--k 10] [--warmup 2] [--reps 5] [--reuse-index] [--no-fetch]
+// (--no-fetch: time the top k without loading the hits' stored ids)
 //
 // beir: title + text as one field ("flat"), EnglishAnalyzer (its default stop
 // list, Porter stemming) or SmartChineseAnalyzer; BM25Similarity(k1, b); the
@@ -271,10 +272,12 @@ public class LuceneBench {
       long docs = r.numDocs();
       QueryParser qp = new QueryParser("body", an);  // default operator OR
       Set<String> idField = Set.of("id");
+      final boolean noFetch = flags.containsKey("no-fetch");  // top-k doc numbers and scores only
       java.util.function.ToIntFunction<String> run = q -> {
         try {
           TopDocs td = s.search(qp.parse(q), k);
           int n = 0;
+          if (noFetch) return td.scoreDocs.length;
           for (ScoreDoc sd : td.scoreDocs) if (s.doc(sd.doc, idField).get("id") != null) n++;
           return n;
         } catch (Exception e) {
@@ -314,8 +317,8 @@ public class LuceneBench {
           + "no forceMerge; BM25Similarity(1.2,0.75); classic QueryParser default OR; JVM " + System.getProperty("java.version");
       try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(Paths.get(json), StandardCharsets.UTF_8))) {
         out.printf(Locale.ROOT, "{\"engine\":\"lucene\",\"version\":\"%s\",\"docs\":%d,\"index_seconds\":%.3f,\"docs_per_second\":%.1f,"
-            + "\"index_bytes\":%d,\"settings\":\"%s\",\"classes\":%s}%n",
-            version, docs, indexSeconds, indexSeconds > 0 ? docs / indexSeconds : -1.0, dirBytes(ip), settings, cj);
+            + "\"index_bytes\":%d,\"fetch_ids\":%s,\"settings\":\"%s\",\"classes\":%s}%n",
+            version, docs, indexSeconds, indexSeconds > 0 ? docs / indexSeconds : -1.0, dirBytes(ip), flags.containsKey("no-fetch") ? "false" : "true", settings, cj);
       }
     }
   }

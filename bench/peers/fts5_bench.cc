@@ -2,7 +2,7 @@
 //
 //   fts5_bench beir  --dataset DIR --lang en|zh --run OUT [--k 100]
 //   fts5_bench speed --corpus FILE.jsonl --queries FILE --index FILE.db --json OUT
-//                    [--k 10] [--warmup 2] [--reps 5] [--reuse-index]
+//                    [--k 10] [--warmup 2] [--reps 5] [--reuse-index] [--no-fetch]
 //
 // Table: fts5(id UNINDEXED, body) with tokenize='porter unicode61' (English)
 // or 'trigram' (Chinese); ranking ORDER BY bm25(t) (FTS5's built-in BM25,
@@ -154,9 +154,9 @@ size_t Search(sqlite3* db, sqlite3_stmt* st, const std::string& m,
   return n;
 }
 
-sqlite3_stmt* PrepareSearch(sqlite3* db, size_t k) {
+sqlite3_stmt* PrepareSearch(sqlite3* db, size_t k, bool rowid_only = false) {
   sqlite3_stmt* st = nullptr;
-  std::string sql = "SELECT id, bm25(t) FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT " + std::to_string(k);
+  std::string sql = std::string("SELECT ") + (rowid_only ? "rowid" : "id") + ", bm25(t) FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT " + std::to_string(k);
   Check(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), "prepare search");
   return st;
 }
@@ -211,7 +211,8 @@ int Speed(const Args& a) {
   }
   auto queries = LoadBenchQueries(a.Get("queries"));
   std::vector<std::string> match(queries.size());
-  sqlite3_stmt* st = PrepareSearch(db, k);
+  const bool no_fetch = a.Has("no-fetch");  // select rowid instead of the stored id
+  sqlite3_stmt* st = PrepareSearch(db, k, no_fetch);
   auto rep = MeasureLatency(queries, a.GetInt("warmup", 2), a.GetInt("reps", 5), [&](const BenchQuery& q) -> size_t {
     return Search(db, st, BenchMatch(q.text), [](const char*, double) {});
   });
@@ -221,9 +222,9 @@ int Speed(const Args& a) {
   if (!f) Die(out + ": cannot create");
   std::fprintf(f,
                "{\"engine\":\"fts5\",\"version\":%s,\"docs\":%llu,\"index_seconds\":%.3f,\"docs_per_second\":%.1f,"
-               "\"index_bytes\":%llu,\"settings\":%s,\"classes\":%s}\n",
+               "\"index_bytes\":%llu,\"fetch_ids\":%s,\"settings\":%s,\"classes\":%s}\n",
                JsonEscape(sqlite3_libversion()).c_str(), (unsigned long long)docs, index_seconds,
-               index_seconds > 0 ? docs / index_seconds : -1.0, (unsigned long long)DirBytes(index),
+               index_seconds > 0 ? docs / index_seconds : -1.0, (unsigned long long)DirBytes(index), no_fetch ? "false" : "true",
                JsonEscape("fts5(id UNINDEXED, body) tokenize='porter unicode61' (text stored in the table), one "
                           "transaction, cache_size 256 MiB, no 'optimize'; ORDER BY bm25(t) LIMIT k; "
                           "a b -> OR, +a +b -> AND, \"a b\" -> phrase, -b -> NOT")

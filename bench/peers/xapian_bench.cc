@@ -2,7 +2,7 @@
 //
 //   xapian_bench beir  --dataset DIR --lang en|zh --run OUT [--k 100]
 //   xapian_bench speed --corpus FILE.jsonl --queries FILE --index DIR --json OUT
-//                      [--k 10] [--warmup 2] [--reps 5] [--reuse-index]
+//                      [--k 10] [--warmup 2] [--reps 5] [--reuse-index] [--no-fetch]
 //
 // Analysis: TermGenerator with the English Snowball stemmer, STEM_SOME (both
 // the unstemmed and Z-prefixed stemmed terms are indexed, with positions);
@@ -155,9 +155,11 @@ int Speed(const Args& a) {
   Xapian::Enquire enq(db);
   enq.set_weighting_scheme(Xapian::BM25Weight());
   unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE;
+  const bool no_fetch = a.Has("no-fetch");  // top-k docids and weights only
   auto rep = MeasureLatency(queries, a.GetInt("warmup", 2), a.GetInt("reps", 5), [&](const BenchQuery& q) -> size_t {
     enq.set_query(qp.parse_query(q.text, flags));
     Xapian::MSet ms = enq.get_mset(0, k);
+    if (no_fetch) return ms.size();
     size_t n = 0;
     for (auto it = ms.begin(); it != ms.end(); ++it) {
       std::string data = it.get_document().get_data();
@@ -170,9 +172,9 @@ int Speed(const Args& a) {
   if (!f) Die(out + ": cannot create");
   std::fprintf(f,
                "{\"engine\":\"xapian\",\"version\":%s,\"docs\":%llu,\"index_seconds\":%.3f,\"docs_per_second\":%.1f,"
-               "\"index_bytes\":%llu,\"settings\":%s,\"classes\":%s}\n",
+               "\"index_bytes\":%llu,\"fetch_ids\":%s,\"settings\":%s,\"classes\":%s}\n",
                JsonEscape(Xapian::version_string()).c_str(), (unsigned long long)docs, index_seconds,
-               index_seconds > 0 ? docs / index_seconds : -1.0, (unsigned long long)DirBytes(index),
+               index_seconds > 0 ? docs / index_seconds : -1.0, (unsigned long long)DirBytes(index), no_fetch ? "false" : "true",
                JsonEscape("glass backend, English stemmer STEM_SOME with positions, id+text stored as document "
                           "data, XAPIAN_FLUSH_THRESHOLD=100000 unless set, one commit, not compacted; BM25Weight defaults; QueryParser "
                           "FLAG_PHRASE|FLAG_LOVEHATE, default OR")

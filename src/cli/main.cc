@@ -151,7 +151,7 @@ void PrintExplanation(const Explanation& e, const std::string& indent) {
 
 const char* kInitHelp =
     "usage: glassbox init DIR [options]\n"
-    "  --analyzer NAME      auto (default), english, english-stop, standard,\n"
+    "  --analyzer NAME      auto-stop (default), auto, english, english-stop, standard,\n"
     "                       chinese-jieba, chinese-icu, chinese-bigram\n"
     "  --k1 X  --b X        BM25 parameters (default 1.2, 0.75)\n"
     "  --field-weight F=W   weight of text field F for queries without a field (repeatable)\n"

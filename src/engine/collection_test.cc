@@ -193,6 +193,26 @@ TEST(Collection, WhyNotGivesTheReason) {
   fs::remove_all(dir);
 }
 
+TEST(Collection, PhrasesKeepStopWordGaps) {
+  std::string dir = TempDir("phrase_gaps");
+  CollectionOptions o;
+  o.analyzer = "english-stop";
+  auto c = Collection::Create(dir, o);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Add({"a", {{"body", "the terms of service apply here"}}, {}}).ok());
+  ASSERT_TRUE((*c)->Add({"b", {{"body", "service terms apply"}}, {}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  auto r = (*c)->Search("\"terms of service\"", {});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].id, "a");
+  r = (*c)->Search("\"terms service\"", {});  // adjacent: not in either document
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->hits.size(), 0u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, DeleteReplaceMergeReopen) {
   std::string dir = TempDir("lifecycle");
   {

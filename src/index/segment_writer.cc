@@ -409,8 +409,13 @@ class TermTable {
     }
     uint64_t tail = 0;
     std::memcpy(&tail, s.data() + i, s.size() - i);
-    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
+    // murmur3's 64-bit finalizer: every input bit reaches the low bits used for slots.
+    h ^= tail;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
     return h;
   }
   void Grow() {

@@ -140,9 +140,9 @@ class TermCursor final : public ExplainableCursor {
 
 class PhraseCursor final : public ExplainableCursor {
  public:
-  PhraseCursor(const index::SegmentReader* seg, const std::vector<index::TermInfo>& terms, const Bm25Weight& w,
-               const FieldWeights& fw)
-      : seg_(seg), w_(w), fw_(fw), bound_(w_, fw.unit ? 1.0f : fw.max, fw.unit ? 1.0f : fw.min) {
+  PhraseCursor(const index::SegmentReader* seg, const std::vector<index::TermInfo>& terms,
+               const std::vector<uint32_t>& offsets, const Bm25Weight& w, const FieldWeights& fw)
+      : seg_(seg), offsets_(offsets), w_(w), fw_(fw), bound_(w_, fw.unit ? 1.0f : fw.max, fw.unit ? 1.0f : fw.min) {
     for (const auto& t : terms) its_.emplace_back(seg, t);
     lead_ = 0;
     for (size_t i = 1; i < its_.size(); ++i)
@@ -206,7 +206,7 @@ class PhraseCursor final : public ExplainableCursor {
     for (uint32_t p : pos_[0]) {
       bool ok = true;
       for (size_t i = 1; i < its_.size() && ok; ++i)
-        ok = std::binary_search(pos_[i].begin(), pos_[i].end(), p + static_cast<uint32_t>(i));
+        ok = std::binary_search(pos_[i].begin(), pos_[i].end(), p + offsets_[i]);
       if (!ok) continue;
       freq_ += fw_.unit ? 1.0f : fw_.w[FieldLayout::FieldOf(starts_, p)];
     }
@@ -214,6 +214,7 @@ class PhraseCursor final : public ExplainableCursor {
     return freq_ > 0;
   }
   const index::SegmentReader* seg_;
+  std::vector<uint32_t> offsets_;
   mutable std::vector<PostingIterator> its_;
   size_t lead_ = 0;
   Bm25Weight w_;
@@ -251,9 +252,10 @@ std::unique_ptr<ExplainableCursor> MakeTermCursor(const index::SegmentReader* se
 }
 
 std::unique_ptr<ExplainableCursor> MakePhraseCursor(const index::SegmentReader* seg,
-                                                    const std::vector<index::TermInfo>& terms, const Bm25Weight& w,
+                                                    const std::vector<index::TermInfo>& terms,
+                                                    const std::vector<uint32_t>& offsets, const Bm25Weight& w,
                                                     const FieldWeights& fields) {
-  return std::make_unique<PhraseCursor>(seg, terms, w, fields);
+  return std::make_unique<PhraseCursor>(seg, terms, offsets, w, fields);
 }
 
 std::unique_ptr<ExplainableCursor> MakeFilterCursor(const index::SegmentReader* seg, const index::TermInfo& info) {

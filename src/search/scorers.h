@@ -45,9 +45,12 @@ class ExplainableCursor : public ScoringCursor {
 // A single term over the default fields or some fields, scored by BM25(F).
 std::unique_ptr<ExplainableCursor> MakeTermCursor(const index::SegmentReader* seg, const index::TermInfo& info,
                                                   const Bm25Weight& w, const FieldWeights& fields);
-// An exact phrase (consecutive positions) scored by BM25 with the summed idf.
+// An exact phrase scored by BM25 with the summed idf: term i must stand at
+// position p + offsets[i] (offsets from the analyzer, so a removed stop word
+// leaves its gap).
 std::unique_ptr<ExplainableCursor> MakePhraseCursor(const index::SegmentReader* seg,
-                                                    const std::vector<index::TermInfo>& terms, const Bm25Weight& w,
+                                                    const std::vector<index::TermInfo>& terms,
+                                                    const std::vector<uint32_t>& offsets, const Bm25Weight& w,
                                                     const FieldWeights& fields);
 // A keyword metadata match: matches, scores 0.
 std::unique_ptr<ExplainableCursor> MakeFilterCursor(const index::SegmentReader* seg, const index::TermInfo& info);

@@ -64,6 +64,7 @@ struct BoundClause {
   Kind kind = Kind::kTerm;
   Occur occur = Occur::kShould;
   std::vector<std::string> terms;
+  std::vector<uint32_t> offsets;  // phrase: position of each term relative to the first
   std::string field;    // restriction; "" = default fields
   std::string display;  // as shown in explanations
   double boost = 1;
@@ -224,12 +225,15 @@ class Binder {
     const bool phrase = c.kind == Clause::Kind::kPhrase && tokens.size() > 1;
     if (phrase || (tokens.size() > 1 && c.occur == Occur::kMustNot)) {
       std::vector<std::string> terms;
+      std::vector<uint32_t> offsets;
       std::string display;
       for (const auto& t : tokens) {
         terms.push_back(t.term);
+        offsets.push_back(t.position - tokens.front().position);
         display += (display.empty() ? "" : " ") + t.term;
       }
       make(BoundClause::Kind::kPhrase, c.occur, std::move(terms), "\"" + display + "\"");
+      bq->clauses.back().offsets = std::move(offsets);
     } else {
       for (const auto& t : tokens) make(BoundClause::Kind::kTerm, c.occur, {t.term}, t.term);
     }
@@ -353,7 +357,8 @@ std::unique_ptr<ExplainableCursor> MakeCursor(const index::SegmentReader& seg, c
   switch (c.kind) {
     case BoundClause::Kind::kFilter: return MakeFilterCursor(&seg, infos[0]);
     case BoundClause::Kind::kTerm: return MakeTermCursor(&seg, infos[0], c.weight, SegmentFieldWeights(seg, c));
-    case BoundClause::Kind::kPhrase: return MakePhraseCursor(&seg, infos, c.weight, SegmentFieldWeights(seg, c));
+    case BoundClause::Kind::kPhrase:
+      return MakePhraseCursor(&seg, infos, c.offsets, c.weight, SegmentFieldWeights(seg, c));
   }
   return nullptr;
 }

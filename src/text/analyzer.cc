@@ -456,7 +456,7 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerCon
 }  // namespace internal
 
 std::vector<std::string> AnalyzerNames() {
-  return {"auto", "standard", "english", "english-stop", "chinese-jieba", "chinese-icu", "chinese-bigram"};
+  return {"auto", "auto-stop", "standard", "english", "english-stop", "chinese-jieba", "chinese-icu", "chinese-bigram"};
 }
 
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
@@ -484,6 +484,9 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
     c.han = HanMode::kBigram;
   } else if (name == "auto") {
     c.stem = true;
+    c.han = segmenter(internal::kDefaultChineseSegmenter);
+  } else if (name == "auto-stop") {
+    c.stem = c.stop = true;
     c.han = segmenter(internal::kDefaultChineseSegmenter);
   } else {
     std::string list;

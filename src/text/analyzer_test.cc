@@ -66,9 +66,19 @@ void CheckWellFormed(std::string_view text, const std::vector<Token>& toks, uint
   }
 }
 
+TEST(AnalyzerTest, AutoStopDropsEnglishStopWordsKeepsChineseAndPositions) {
+  auto toks = Analyze("auto-stop", "the price of 水泥");
+  std::vector<std::string> terms;
+  for (const auto& t : toks) terms.push_back(t.term);
+  EXPECT_EQ(terms, (std::vector<std::string>{"price", "水泥"}));
+  ASSERT_EQ(toks.size(), 2u);
+  EXPECT_EQ(toks[0].position, 1u);
+  EXPECT_EQ(toks[1].position, 3u);
+}
+
 TEST(AnalyzerTest, Names) {
   auto names = AnalyzerNames();
-  EXPECT_EQ(names.size(), 7u);
+  EXPECT_EQ(names.size(), 8u);
   for (const auto& n : names) {
     auto a = Make(n);
     ASSERT_NE(a, nullptr) << n;

@@ -363,41 +363,13 @@ Status WriteSegmentFile(const std::string& path, DocTables& t, const std::string
 // ---------------------------------------------------------------------------
 // SegmentWriter
 
-// Interns term strings to dense ids: open addressing over (hash, id) slots,
-// strings kept once. Much faster than a node-based map on the indexing path.
+// Interns term strings to dense ids with open addressing. A slot keeps the
+// hash, the id and (for terms up to kInline bytes, nearly all of them) the
+// bytes themselves, so a lookup usually touches one cache line; callers hash
+// ahead and prefetch slots to hide the memory latency.
 class TermTable {
  public:
-  TermTable() { slots_.assign(1 << 16, kEmpty); }
-  // Returns the id of `term`, adding it if new (*added = true).
-  uint32_t Intern(std::string_view term, bool* added) {
-    uint64_t h = Hash(term);
-    size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      Slot& s = slots_[i];
-      if (s.id == kEmptyId) {
-        *added = true;
-        uint32_t id = static_cast<uint32_t>(terms_.size());
-        s = {h, id};
-        terms_.emplace_back(term);
-        if (terms_.size() * 2 > slots_.size()) Grow();
-        return id;
-      }
-      if (s.hash == h && terms_[s.id] == term) {
-        *added = false;
-        return s.id;
-      }
-    }
-  }
-  const std::string& term(uint32_t id) const { return terms_[id]; }
-  size_t size() const { return terms_.size(); }
-
- private:
-  struct Slot {
-    uint64_t hash;
-    uint32_t id;
-  };
-  static constexpr uint32_t kEmptyId = 0xffffffffu;
-  static constexpr Slot kEmpty = {0, kEmptyId};
+  TermTable() { slots_.resize(1 << 16); }
   static uint64_t Hash(std::string_view s) {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
     size_t i = 0;
@@ -418,10 +390,47 @@ class TermTable {
     h ^= h >> 33;
     return h;
   }
+  void Prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  // Returns the id of `term` (hash h), adding it if new (*added = true).
+  uint32_t Intern(std::string_view term, uint64_t h, bool* added) {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.id == kEmptyId) {
+        *added = true;
+        uint32_t id = static_cast<uint32_t>(terms_.size());
+        s.hash = h;
+        s.id = id;
+        s.len = static_cast<uint32_t>(term.size());
+        if (term.size() <= kInline) std::memcpy(s.bytes, term.data(), term.size());
+        terms_.emplace_back(term);
+        if (terms_.size() * 2 > slots_.size()) Grow();
+        return id;
+      }
+      if (s.hash == h && s.len == term.size() &&
+          (term.size() <= kInline ? std::memcmp(s.bytes, term.data(), term.size()) == 0 : terms_[s.id] == term)) {
+        *added = false;
+        return s.id;
+      }
+    }
+  }
+  const std::string& term(uint32_t id) const { return terms_[id]; }
+  size_t size() const { return terms_.size(); }
+
+ private:
+  static constexpr size_t kInline = 16;
+  static constexpr uint32_t kEmptyId = 0xffffffffu;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t id = kEmptyId;
+    uint32_t len = 0;
+    char bytes[kInline];
+  };
+  static_assert(sizeof(Slot) == 32);
   void Grow() {
     std::vector<Slot> old;
     old.swap(slots_);
-    slots_.assign(old.size() * 2, kEmpty);
+    slots_.resize(old.size() * 2);
     size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {
       if (s.id == kEmptyId) continue;
@@ -445,11 +454,14 @@ struct SegmentWriter::Impl {
   size_t memory = 0;
   // scratch: (term id << 32 | position) of the document being added
   std::vector<uint64_t> doc_terms;
+  std::vector<std::pair<std::string_view, uint32_t>> doc_tokens;  // (term, position)
+  std::vector<uint64_t> doc_hashes;
   std::vector<int> meta_idx;
 
-  uint32_t Id(std::string_view term) {
+  uint32_t Id(std::string_view term) { return Id(term, TermTable::Hash(term)); }
+  uint32_t Id(std::string_view term, uint64_t h) {
     bool added;
-    uint32_t id = table.Intern(term, &added);
+    uint32_t id = table.Intern(term, h, &added);
     if (added) {
       accs.emplace_back();
       memory += term.size() + 128;
@@ -478,14 +490,25 @@ Result<DocId> SegmentWriter::Add(const Document& stored, const std::vector<Analy
   // name given twice is concatenated.
   std::vector<uint32_t> next(lengths.size());
   for (size_t f = 0, s = 0; f < lengths.size(); ++f) { next[f] = static_cast<uint32_t>(s); s += lengths[f] + 1; }
-  m.doc_terms.clear();
+  m.doc_tokens.clear();
   for (const AnalyzedField& f : fields) {
     int fid = m.tables.schema.TextFieldId(f.name);
     for (const auto& term : f.terms) {
       uint32_t pos = next[fid]++;
-      if (term.empty()) continue;  // a hole left by a stop word
-      m.doc_terms.push_back(static_cast<uint64_t>(m.Id(term)) << 32 | pos);
+      if (!term.empty()) m.doc_tokens.emplace_back(term, pos);  // empty: a hole left by a stop word
     }
+  }
+  // Hash everything first, then intern with slots prefetched a few tokens ahead.
+  const size_t n = m.doc_tokens.size();
+  m.doc_hashes.resize(n);
+  for (size_t i = 0; i < n; ++i) m.doc_hashes[i] = TermTable::Hash(m.doc_tokens[i].first);
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) m.table.Prefetch(m.doc_hashes[i]);
+  m.doc_terms.clear();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) m.table.Prefetch(m.doc_hashes[i + kAhead]);
+    uint32_t id = m.Id(m.doc_tokens[i].first, m.doc_hashes[i]);
+    m.doc_terms.push_back(static_cast<uint64_t>(id) << 32 | m.doc_tokens[i].second);
   }
   // Group by term; positions come out sorted within each term.
   std::sort(m.doc_terms.begin(), m.doc_terms.end());

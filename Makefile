@@ -27,7 +27,7 @@ bench: build
 	@./bench/run.sh $(BUILD)
 
 eval: build
-	@./eval/run.sh $(BUILD)
+	@./eval/run-peers.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

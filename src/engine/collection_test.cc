@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "glassbox/collection.h"
 
@@ -292,6 +294,47 @@ TEST(Collection, FiltersAndTypesAreChecked) {
   auto r = (*c)->Search("cement date:[yesterday TO *]", {});
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(r.status().message().find("date"), std::string::npos);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, SearchesSeeConsistentSnapshotsWhileAWriterCommits) {
+  std::string dir = TempDir("concurrent");
+  auto c = Collection::Create(dir, {});
+  ASSERT_TRUE(c.ok());
+  Collection& coll = **c;
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0}, searches{0};
+  // Each commit adds a batch of 10 documents that all contain "batch" and
+  // deletes nothing, so every consistent snapshot holds a multiple of 10 hits,
+  // never fewer than an earlier snapshot.
+  auto reader = [&] {
+    size_t last = 0;
+    SearchOptions o;
+    o.k = 10000;
+    o.with_fields = false;
+    o.with_snippet = false;
+    o.algorithm = TopKAlgorithm::kExhaustive;
+    while (!done) {
+      auto r = coll.Search("batch", o);
+      if (!r.ok() || r->hits.size() % 10 != 0 || r->hits.size() < last) ++errors;
+      if (r.ok()) last = r->hits.size();
+      ++searches;
+    }
+  };
+  std::thread t1(reader), t2(reader);
+  for (int b = 0; b < 60; ++b) {
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(coll.Add({"b" + std::to_string(b) + "-" + std::to_string(i), {{"body", "batch text"}}, {}}).ok());
+    ASSERT_TRUE(coll.Commit().ok());
+    if (b % 20 == 19) ASSERT_TRUE(coll.Merge(1).ok());
+  }
+  done = true;
+  t1.join();
+  t2.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(searches.load(), 10);
+  EXPECT_EQ(coll.Search("batch", {.k = 1000})->hits.size(), 600u);
   c->reset();
   fs::remove_all(dir);
 }

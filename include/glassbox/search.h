@@ -14,6 +14,17 @@ namespace glassbox {
 // checks this against kExhaustive on randomized indexes); they differ in speed.
 enum class TopKAlgorithm { kAuto, kExhaustive, kWand, kMaxScore, kBlockMaxWand };
 
+// Which retrievers run. kAuto: hybrid when the collection has an embedder, else BM25.
+enum class SearchMode { kAuto, kBm25, kVector, kHybrid };
+
+// How hybrid search fuses the BM25 and vector rankings (see src/hybrid/fusion.h):
+//   kRrf     sum of weight / (rrf_k + rank)
+//   kMinMax  sum of weight * min-max normalized raw score
+//   kZScore  sum of weight * z-score normalized raw score
+// Normalization statistics are taken over the union of both candidate lists,
+// and every candidate is scored by both retrievers.
+enum class FusionMethod { kRrf, kMinMax, kZScore };
+
 struct SearchOptions {
   size_t k = 10;           // number of hits to return
   size_t offset = 0;       // hits to skip (paging)
@@ -21,9 +32,24 @@ struct SearchOptions {
   // Treat the query as plain text (e.g. a question): no operators, every word
   // an optional term. Use for text typed by people who do not know the syntax.
   bool plain = false;
+  // Hybrid and vector search.
+  SearchMode mode = SearchMode::kAuto;
+  // Fusion defaults to the collection's calibrated setting (see CollectionStats
+  // and EVALUATION.md); set use_collection_fusion = false to override it.
+  bool use_collection_fusion = true;
+  FusionMethod fusion = FusionMethod::kMinMax;
+  double bm25_weight = 0.5;
+  double vector_weight = 0.5;
+  double rrf_k = 60;
+  size_t candidates = 100;      // hits taken from each retriever before fusion
+  size_t ef_search = 0;         // HNSW breadth; 0 = max(candidates, 64)
+  // Chunks roll up to their document (metadata doc_id): one hit per document,
+  // scored by its best passage, which is shown.
+  bool rollup_documents = false;
   bool with_fields = true;      // load stored fields of each hit
   bool with_snippet = true;     // build a highlighted snippet
   bool with_explanation = false;
+  bool explain_words = true;    // with_explanation: also the static model's word pairs (costs ~0.1 ms a hit)
   size_t snippet_chars = 240;
   // Snippet highlighting marks; defaults suit terminals and HTML alike.
   std::string highlight_open = "[";
@@ -56,16 +82,39 @@ struct Explanation {
   std::string summary;      // one line a person can read
 };
 
+// One retriever's part of a fused hybrid score.
+struct RetrieverScore {
+  std::string retriever;    // "bm25" or "vector"
+  uint32_t rank = 0;        // 1-based rank in that retriever's own list; 0 = not in it
+  double raw = 0;           // BM25 score, or cosine similarity
+  double normalized = 0;    // after the fusion's normalization (RRF: 1 / (k + rank))
+  double weight = 0;
+  double contribution = 0;  // weight * normalized; contributions sum to the hit's score
+  double share = 0;         // contribution / score
+};
+
+// A query word and a passage word whose vectors drove the (static model's) similarity.
+struct WordSimilarity {
+  std::string query_word;
+  std::string passage_word;
+  double contribution = 0;  // part of the cosine; all pairs sum to the cosine
+};
+
 struct Hit {
   std::string id;
   double score = 0;
   std::vector<std::pair<std::string, std::string>> text;        // stored text fields
   std::vector<std::pair<std::string, MetadataValue>> metadata;  // stored metadata
   std::string snippet;            // best passage, matched terms between highlight marks
-  std::optional<Explanation> explanation;
+  std::optional<Explanation> explanation;     // BM25 breakdown (when the hit has BM25 evidence)
+  std::vector<RetrieverScore> retrievers;     // hybrid / vector: each retriever's part (with_explanation)
+  std::vector<WordSimilarity> similar_words;  // static model: the word pairs behind the cosine (with_explanation)
+  std::string passage_id;                     // rollup_documents: the chunk shown for this document
 };
 
 struct SearchResponse {
+  std::string mode;               // "bm25", "vector" or "hybrid": what ran
+  std::string fusion;             // hybrid: "rrf", "minmax" or "zscore" with weights, e.g. "minmax bm25=0.9 vector=0.1"
   std::vector<Hit> hits;
   uint64_t total_hits = 0;        // matching documents; exact only if total_exact
   bool total_exact = false;       // pruning algorithms do not count every match

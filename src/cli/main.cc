@@ -147,6 +147,38 @@ void PrintExplanation(const Explanation& e, const std::string& indent) {
   }
 }
 
+json RetrieversToJson(const std::vector<RetrieverScore>& rs) {
+  json out = json::array();
+  for (const auto& r : rs)
+    out.push_back({{"retriever", r.retriever}, {"rank", r.rank}, {"raw", r.raw}, {"normalized", r.normalized},
+                   {"weight", r.weight}, {"contribution", r.contribution}, {"share", r.share}});
+  return out;
+}
+
+json WordsToJson(const std::vector<WordSimilarity>& ws) {
+  json out = json::array();
+  for (const auto& w : ws)
+    out.push_back({{"query_word", w.query_word}, {"passage_word", w.passage_word}, {"contribution", w.contribution}});
+  return out;
+}
+
+void PrintRetrievers(const std::vector<RetrieverScore>& rs, const std::vector<WordSimilarity>& words,
+                     const std::string& indent) {
+  std::printf("%s%-8s %6s %10s %10s %7s %12s %7s\n", indent.c_str(), "", "rank", "raw", "normalized", "weight",
+              "contribution", "share");
+  for (const auto& r : rs) {
+    std::string rank = r.rank ? std::to_string(r.rank) : "-";
+    std::printf("%s%-8s %6s %10.4f %10.4f %7.3f %12.4f %6.1f%%\n", indent.c_str(), r.retriever.c_str(), rank.c_str(),
+                r.raw, r.normalized, r.weight, r.contribution, 100 * r.share);
+  }
+  if (!words.empty()) {
+    std::printf("%ssimilar words:", indent.c_str());
+    for (const auto& w : words)
+      std::printf(" %s~%s (%.3f)", w.query_word.c_str(), w.passage_word.c_str(), w.contribution);
+    std::printf("\n");
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 const char* kInitHelp =
@@ -155,12 +187,17 @@ const char* kInitHelp =
     "                       chinese-jieba, chinese-icu, chinese-bigram\n"
     "  --k1 X  --b X        BM25 parameters (default 1.2, 0.75)\n"
     "  --field-weight F=W   weight of text field F for queries without a field (repeatable)\n"
+    "  --embedder SPEC      static (default: built-in English word vectors), none,\n"
+    "                       gguf:PATH (a GGUF embedding model), http:URL#MODEL (OpenAI-compatible)\n"
+    "  --int8               store vectors as int8 for the graph search\n"
     "  --json               machine-readable output\n";
 
 Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
   o->analyzer = a.Get("analyzer", o->analyzer);
   if (a.HasValue("k1") && !ParseDouble(a.Get("k1"), &o->k1)) return Status::InvalidArgument("--k1 needs a number");
   if (a.HasValue("b") && !ParseDouble(a.Get("b"), &o->b)) return Status::InvalidArgument("--b needs a number");
+  o->embedder = a.Get("embedder", o->embedder);
+  o->int8_vectors = a.Has("int8");
   for (const auto& fw : a.GetAll("field-weight")) {
     auto eq = fw.find('=');
     double w;
@@ -174,7 +211,7 @@ Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
 int CmdInit(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"analyzer", "k1", "b", "field-weight"}, {"json", "help"}, &err))
+  if (!a.Parse(argc, argv, 2, {"analyzer", "k1", "b", "field-weight", "embedder"}, {"json", "help", "int8"}, &err))
     return Usage(err, kInitHelp);
   if (a.Has("help")) return std::printf("%s", kInitHelp), kOk;
   if (a.positional().size() != 1) return Usage("init needs exactly one DIR", kInitHelp);
@@ -205,7 +242,7 @@ const char* kIngestHelp =
     "  --text-key K          JSON key(s) holding text (repeatable; default text, body, content)\n"
     "  --csv-text COL        CSV column(s) to search as text (repeatable; default: non-numeric columns)\n"
     "  --csv-id COL          CSV column holding the row id\n"
-    "  --analyzer NAME, --k1, --b, --field-weight   options for a new collection (see init)\n"
+    "  --analyzer NAME, --k1, --b, --field-weight, --embedder, --int8   options for a new collection (see init)\n"
     "  --quiet               no progress bar\n"
     "  --json                print the report as JSON\n";
 
@@ -214,8 +251,8 @@ int CmdIngest(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"include", "exclude", "chunk-chars", "overlap", "chunk-by", "id-key", "title-key", "text-key",
-                "csv-text", "csv-id", "analyzer", "k1", "b", "field-weight"},
-               {"json", "help", "quiet"}, &err))
+                "csv-text", "csv-id", "analyzer", "k1", "b", "field-weight", "embedder"},
+               {"json", "help", "quiet", "int8"}, &err))
     return Usage(err, kIngestHelp);
   if (a.Has("help")) return std::printf("%s", kIngestHelp), kOk;
   if (a.positional().size() < 2) return Usage("ingest needs DIR and at least one PATH", kIngestHelp);
@@ -291,7 +328,14 @@ const char* kSearchHelp =
     "  -k, --k N            hits to return (default 10)\n"
     "  --offset N           hits to skip (paging)\n"
     "  --algorithm A        auto (default), exhaustive, wand, maxscore, bmw\n"
-    "  --explain            show each hit's BM25 breakdown\n"
+    "  --explain            show why each hit is there: BM25 breakdown, each retriever's\n"
+    "                       rank, raw and normalized score and share, and word pairs\n"
+    "  --mode M             auto (default: hybrid when the collection has vectors), bm25, vector, hybrid\n"
+    "  --fusion F           rrf, minmax or zscore (default: the collection's calibrated fusion)\n"
+    "  --weights B,V        BM25 and vector weights for --fusion (default 0.5,0.5)\n"
+    "  --rrf-k N            the k of reciprocal rank fusion (default 60)\n"
+    "  --candidates N       hits taken from each retriever before fusion (default 100)\n"
+    "  --documents          roll passages up to documents (best passage shown)\n"
     "  --plain              treat QUERY as plain text (no operators)\n"
     "  --no-snippet         do not build snippets\n"
     "  --json               machine-readable output\n";
@@ -306,10 +350,40 @@ bool ParseAlgorithm(const std::string& s, TopKAlgorithm* a) {
   return true;
 }
 
+Status ParseHybridOptions(const Args& a, SearchOptions* o) {
+  std::string mode = a.Get("mode", "auto");
+  if (mode == "auto") o->mode = SearchMode::kAuto;
+  else if (mode == "bm25") o->mode = SearchMode::kBm25;
+  else if (mode == "vector") o->mode = SearchMode::kVector;
+  else if (mode == "hybrid") o->mode = SearchMode::kHybrid;
+  else return Status::InvalidArgument("--mode is auto, bm25, vector or hybrid");
+  if (a.HasValue("fusion") || a.HasValue("weights")) {
+    o->use_collection_fusion = false;
+    std::string f = a.Get("fusion", "minmax");
+    if (f == "rrf") o->fusion = FusionMethod::kRrf;
+    else if (f == "minmax") o->fusion = FusionMethod::kMinMax;
+    else if (f == "zscore") o->fusion = FusionMethod::kZScore;
+    else return Status::InvalidArgument("--fusion is rrf, minmax or zscore");
+    if (a.HasValue("weights")) {
+      std::string w = a.Get("weights");
+      auto comma = w.find(',');
+      if (comma == std::string::npos || !ParseDouble(w.substr(0, comma), &o->bm25_weight) ||
+          !ParseDouble(w.substr(comma + 1), &o->vector_weight))
+        return Status::InvalidArgument("--weights needs BM25,VECTOR, e.g. 0.9,0.1");
+    }
+  }
+  if (a.HasValue("rrf-k") && !ParseDouble(a.Get("rrf-k"), &o->rrf_k)) return Status::InvalidArgument("--rrf-k needs a number");
+  if (a.HasValue("candidates") && !ParseSize(a.Get("candidates"), &o->candidates))
+    return Status::InvalidArgument("--candidates needs a whole number");
+  o->rollup_documents = a.Has("documents");
+  return Status::OK();
+}
+
 int CmdSearch(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"k", "offset", "algorithm"}, {"json", "help", "explain", "plain", "no-snippet"}, &err))
+  if (!a.Parse(argc, argv, 2, {"k", "offset", "algorithm", "mode", "fusion", "weights", "rrf-k", "candidates"},
+               {"json", "help", "explain", "plain", "no-snippet", "documents"}, &err))
     return Usage(err, kSearchHelp);
   if (a.Has("help")) return std::printf("%s", kSearchHelp), kOk;
   if (a.positional().size() != 2) return Usage("search needs DIR and QUERY (quote the query)", kSearchHelp);
@@ -323,6 +397,7 @@ int CmdSearch(int argc, char** argv) {
   o.with_explanation = a.Has("explain");
   o.plain = a.Has("plain");
   o.with_snippet = !a.Has("no-snippet");
+  if (Status hs = ParseHybridOptions(a, &o); !hs.ok()) return Fail(hs, as_json);
   if (!as_json && isatty(STDOUT_FILENO)) {
     o.highlight_open = "\x1b[1;33m";
     o.highlight_close = "\x1b[0m";
@@ -339,15 +414,19 @@ int CmdSearch(int argc, char** argv) {
       json jh = {{"id", h.id}, {"score", h.score}, {"snippet", h.snippet}, {"fields", fields},
                  {"metadata", MetaToJson(h.metadata)}};
       if (h.explanation) jh["explanation"] = ExplanationToJson(*h.explanation);
+      if (!h.retrievers.empty()) jh["retrievers"] = RetrieversToJson(h.retrievers);
+      if (!h.similar_words.empty()) jh["similar_words"] = WordsToJson(h.similar_words);
+      if (!h.passage_id.empty()) jh["passage_id"] = h.passage_id;
       hits.push_back(jh);
     }
-    std::cout << json{{"total_hits", r->total_hits}, {"total_exact", r->total_exact}, {"took_ms", r->took_ms},
-                      {"hits", hits}}.dump()
+    std::cout << json{{"mode", r->mode}, {"fusion", r->fusion}, {"total_hits", r->total_hits},
+                      {"total_exact", r->total_exact}, {"took_ms", r->took_ms}, {"hits", hits}}.dump()
               << "\n";
     return kOk;
   }
-  std::printf("%llu hit(s)%s in %.2f ms\n", static_cast<unsigned long long>(r->total_hits),
-              r->total_exact ? "" : " (at least)", r->took_ms);
+  std::printf("%llu hit(s)%s in %.2f ms (%s%s%s)\n", static_cast<unsigned long long>(r->total_hits),
+              r->total_exact ? "" : " (at least)", r->took_ms, r->mode.c_str(), r->fusion.empty() ? "" : ": ",
+              r->fusion.c_str());
   size_t rank = o.offset;
   for (const auto& h : r->hits) {
     std::string title;
@@ -359,7 +438,9 @@ int CmdSearch(int argc, char** argv) {
     std::printf("\n%zu. %s  score %.4f%s%s\n", ++rank, h.id.c_str(), h.score, title.empty() ? "" : "  ",
                 title.c_str());
     if (!source.empty()) std::printf("   source: %s\n", source.c_str());
+    if (!h.passage_id.empty()) std::printf("   passage: %s\n", h.passage_id.c_str());
     if (!h.snippet.empty()) std::printf("   %s\n", h.snippet.c_str());
+    if (!h.retrievers.empty()) PrintRetrievers(h.retrievers, h.similar_words, "   ");
     if (h.explanation) PrintExplanation(*h.explanation, "   ");
   }
   return kOk;
@@ -471,7 +552,7 @@ int CmdStats(int argc, char** argv) {
   json j = {{"documents", s.documents}, {"deleted", s.deleted},       {"buffered", s.buffered},
             {"segments", s.segments},   {"index_bytes", s.index_bytes}, {"terms", s.terms},
             {"avg_doc_length", s.avg_doc_length}, {"analyzer", s.analyzer}, {"k1", s.k1}, {"b", s.b},
-            {"generation", s.generation}};
+            {"generation", s.generation}, {"embedder", s.embedder}, {"vectors", s.vectors}, {"fusion", s.fusion}};
   if (a.Has("json")) {
     std::cout << j.dump() << "\n";
   } else {
@@ -509,7 +590,8 @@ const char* kEvalHelp =
     "Indexes a BEIR-format dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv),\n"
     "runs every judged query (plain text, top 100) and prints nDCG@10, Recall@100, MRR@10.\n"
     "DIR may be a dataset name under $GLASSBOX_DATA/datasets (default ../shared).\n"
-    "  --analyzer NAME --k1 X --b X --field-weight F=W   collection options\n"
+    "  --analyzer NAME --k1 X --b X --field-weight F=W --embedder SPEC --int8   collection options\n"
+    "  --mode M --fusion F --weights B,V --rrf-k N --candidates N   search options (see search)\n"
     "  --algorithm A        top-k algorithm (default auto)\n"
     "  --collection DIR     keep the index here (reused if it exists)\n"
     "  --run-out FILE       write the run in TREC format\n"
@@ -526,8 +608,10 @@ std::string ResolveDataset(const std::string& name) {
 int CmdEval(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"dataset", "analyzer", "k1", "b", "field-weight", "algorithm", "collection", "run-out", "run"},
-               {"json", "help", "per-query"}, &err))
+  if (!a.Parse(argc, argv, 2,
+               {"dataset", "analyzer", "k1", "b", "field-weight", "algorithm", "collection", "run-out", "run", "embedder",
+                "mode", "fusion", "weights", "rrf-k", "candidates"},
+               {"json", "help", "per-query", "int8"}, &err))
     return Usage(err, kEvalHelp);
   if (a.Has("help")) return std::printf("%s", kEvalHelp), kOk;
   if (!a.HasValue("dataset")) return Usage("eval needs --dataset DIR", kEvalHelp);
@@ -591,6 +675,7 @@ int CmdEval(int argc, char** argv) {
   so.with_fields = false;
   so.with_snippet = false;
   so.algorithm = algo;
+  if (Status hs = ParseHybridOptions(a, &so); !hs.ok()) return Fail(hs, as_json);
   auto t0 = std::chrono::steady_clock::now();
   for (const auto& q : ds->queries) {
     auto r = c->Search(q.text, so);
@@ -607,8 +692,14 @@ int CmdEval(int argc, char** argv) {
   CollectionStats stats = c->Stats();
   c.reset();
   if (temporary) fs::remove_all(dir);
-  char label[160];
-  std::snprintf(label, sizeof label, "glassbox[%s k1=%.2f b=%.2f]", stats.analyzer.c_str(), stats.k1, stats.b);
+  char label[256];
+  std::string mode = a.Get("mode", "auto");
+  std::snprintf(label, sizeof label, "glassbox[%s k1=%.2f b=%.2f embedder=%s mode=%s%s%s]", stats.analyzer.c_str(),
+                stats.k1, stats.b, stats.embedder.c_str(), mode.c_str(),
+                stats.fusion.empty() || mode == "bm25" || mode == "vector" ? "" : " fusion=",
+                mode == "bm25" || mode == "vector" ? ""
+                : a.HasValue("fusion") || a.HasValue("weights") ? (a.Get("fusion", "minmax") + " " + a.Get("weights", "0.5,0.5")).c_str()
+                                                                : stats.fusion.c_str());
   print(m, label);
   if (!as_json)
     std::printf("  indexed %zu documents in %.2f s; %zu queries in %.2f s\n", ds->corpus.size(), index_seconds,
@@ -624,6 +715,8 @@ const char* kBenchHelp =
     "  --corpus FILE.jsonl  build DIR (must not exist) from {\"id\",\"text\"} lines, timed\n"
     "  --queries FILE       JSON lines {\"query\": \"...\", \"tags\": [\"union\", ...]}; class = first tag\n"
     "  --analyzer NAME      analyzer for a new collection (default english)\n"
+    "  --embedder SPEC      embedder for a new collection (default none: BM25 only)\n"
+    "  --mode M             search mode (default auto)\n"
     "  --k N                hits per query (default 10)\n"
     "  --repeat N           timed runs per query; the median is kept (default 5)\n"
     "  --warmup N           untimed passes over all queries first (default 2)\n"
@@ -640,7 +733,7 @@ double Median(std::vector<double> v) {
 int CmdBench(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"collection", "queries", "corpus", "analyzer", "k", "repeat", "warmup", "algorithm"},
+  if (!a.Parse(argc, argv, 2, {"collection", "queries", "corpus", "analyzer", "k", "repeat", "warmup", "algorithm", "embedder", "mode"},
                {"json", "help", "no-wal"}, &err))
     return Usage(err, kBenchHelp);
   if (a.Has("help")) return std::printf("%s", kBenchHelp), kOk;
@@ -660,6 +753,7 @@ int CmdBench(int argc, char** argv) {
     if (fs::exists(dir)) return Fail(Status::AlreadyExists(dir + " exists; bench --corpus builds a new collection"), as_json);
     CollectionOptions co;
     co.analyzer = a.Get("analyzer", "english");
+    co.embedder = a.Get("embedder", "none");
     co.write_ahead_log = !a.Has("no-wal");
     auto r = Collection::Create(dir, co);
     if (!r.ok()) return Fail(r.status(), as_json);
@@ -718,6 +812,7 @@ int CmdBench(int argc, char** argv) {
     so.with_fields = false;
     so.with_snippet = false;
     so.algorithm = algo;
+    if (Status hs = ParseHybridOptions(a, &so); !hs.ok()) return Fail(hs, as_json);
     for (size_t w = 0; w < warmup; ++w)
       for (const auto& [cls, q] : queries) (void)c->Search(q, so);
     std::map<std::string, std::vector<double>> per_class;

@@ -13,6 +13,8 @@
 #include "index/manifest.h"
 #include "index/segment.h"
 #include "index/wal.h"
+#include "engine/calibration.h"
+#include "engine/vectors.h"
 #include "search/searcher.h"
 #include "search/snapshot.h"
 #include "text/analyzer.h"
@@ -45,6 +47,7 @@ bool ValidUtf8(std::string_view s) {
 struct SegmentState {
   index::SegmentMeta meta;
   std::shared_ptr<index::SegmentReader> reader;
+  std::shared_ptr<const search::SegmentVectors> vectors;
   std::shared_ptr<const std::vector<uint64_t>> live;  // null: all live
   std::vector<uint32_t> deleted;                       // sorted local ids
   bool dirty = false;                                  // deletions not yet written
@@ -124,6 +127,16 @@ class CollectionImpl final : public Collection {
   std::unordered_map<std::string, MetadataValue::Type> pending_types_;
   index::WalWriter wal_;
   std::string encoded_;  // scratch
+  // Vectors: null when the collection has no embedder.
+  std::shared_ptr<search::QueryEmbedder> embedder_;
+  // Word probabilities for the static model, from this snapshot's statistics.
+  std::shared_ptr<const search::Snapshot> prob_snap_;
+  std::unordered_map<std::string, double> prob_cache_;  // used under embedder_->mu
+  const search::Snapshot* prob_cache_for_ = nullptr;
+  double WordProbability(std::string_view word);
+  Status OpenEmbedder();
+  Status BuildSegmentVectors(SegmentState& s, index::Manifest& next);
+  Status MaybeCalibrate();
   mutable std::mutex write_mu_;
   mutable std::mutex snap_mu_;
   std::shared_ptr<const search::Snapshot> snap_;
@@ -135,6 +148,11 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     if (!analyzer.ok()) return analyzer.status();
     if (create->k1 < 0 || create->b < 0 || create->b > 1)
       return Status::InvalidArgument("BM25 parameters out of range: need k1 >= 0 and 0 <= b <= 1");
+    GB_RETURN_IF_ERROR(engine::ValidateEmbedderSpec(create->embedder));
+    if (create->embedder != "none") {
+      auto probe = engine::MakeQueryEmbedder(create->embedder, nullptr);
+      if (!probe.ok()) return probe.status();
+    }
     std::error_code ec;
     if (fs::exists(dir_ + "/MANIFEST")) return Status::AlreadyExists("a collection already exists at " + dir_);
     fs::create_directories(dir_, ec);
@@ -145,6 +163,9 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     m.k1 = create->k1;
     m.b = create->b;
     m.field_weights = create->field_weights;
+    GB_RETURN_IF_ERROR(engine::ValidateEmbedderSpec(create->embedder));
+    m.embedder = create->embedder;
+    m.int8_vectors = create->int8_vectors;
     m.next_file = 2;
     m.wal = FileName("wal-", 1, ".log");
     GB_RETURN_IF_ERROR(m.Save(dir_));
@@ -163,6 +184,7 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
   auto analyzer = text::MakeAnalyzer(manifest_.analyzer);
   if (!analyzer.ok()) return analyzer.status();
   analyzer_ = analyzer.value();
+  GB_RETURN_IF_ERROR(OpenEmbedder());
   GB_RETURN_IF_ERROR(OpenSegments());
   buffer_ = std::make_unique<index::SegmentWriter>();
   Publish();
@@ -185,6 +207,13 @@ Status CollectionImpl::OpenSegments() {
       auto r = index::SegmentReader::Open(dir_ + "/" + meta.name);
       if (!r.ok()) return r.status();
       s.reader = r.value();
+    }
+    for (const auto& old : segments_)
+      if (old.meta.name == meta.name) s.vectors = old.vectors;
+    if (!s.vectors && !meta.vec_file.empty()) {
+      auto v = engine::OpenVectorFile(dir_ + "/" + meta.vec_file, meta.docs);
+      if (!v.ok()) return v.status();
+      s.vectors = v.value();
     }
     if (s.reader->num_docs() != meta.docs)
       return Status::Corruption(dir_ + "/" + meta.name + ": holds " + std::to_string(s.reader->num_docs()) +
@@ -211,11 +240,19 @@ void CollectionImpl::Publish() {
   for (const auto& [f, w] : manifest_.field_weights) snap->field_weights[f] = w;
   uint64_t base = 0;
   for (const auto& s : segments_) {
-    snap->segments.push_back({s.reader, s.live, base});
+    snap->segments.push_back({s.reader, s.vectors, s.live, base});
     base += s.reader->num_docs();
   }
+  snap->embedder = embedder_;
+  FusionMethod fm = FusionMethod::kMinMax;
+  if (manifest_.fusion == "rrf") fm = FusionMethod::kRrf;
+  else if (manifest_.fusion == "zscore") fm = FusionMethod::kZScore;
+  snap->fusion = fm;
+  snap->bm25_weight = manifest_.bm25_weight;
+  snap->vector_weight = manifest_.vector_weight;
   snap->ComputeStats();
   std::lock_guard<std::mutex> l(snap_mu_);
+  prob_snap_ = snap;
   snap_ = std::move(snap);
 }
 
@@ -246,11 +283,14 @@ void CollectionImpl::RemoveUnreferencedFiles() {
   for (const auto& s : manifest_.segments) {
     keep.insert(s.name);
     if (!s.del_file.empty()) keep.insert(s.del_file);
+    if (!s.vec_file.empty()) keep.insert(s.vec_file);
   }
+  if (!manifest_.common_component.empty()) keep.insert(manifest_.common_component);
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir_, ec)) {
     std::string name = e.path().filename().string();
-    bool ours = name.rfind("seg-", 0) == 0 || name.rfind("wal-", 0) == 0 || name == "MANIFEST.tmp";
+    bool ours = name.rfind("seg-", 0) == 0 || name.rfind("wal-", 0) == 0 || name.rfind("common-", 0) == 0 ||
+                name == "MANIFEST.tmp";
     if (ours && !keep.count(name)) fs::remove(e.path(), ec);
   }
 }
@@ -397,6 +437,7 @@ Status CollectionImpl::CommitLocked() {
     ns.meta.docs = ns.reader->num_docs();
     for (DocId d = 0; d < buffer_dead_.size(); ++d)
       if (buffer_dead_[d]) MarkDeleted(ns, d);
+    if (embedder_) GB_RETURN_IF_ERROR(BuildSegmentVectors(ns, next));
     segs.push_back(std::move(ns));
   }
   for (auto& s : segs) {
@@ -430,8 +471,8 @@ Status CollectionImpl::CommitLocked() {
   buffer_dead_.clear();
   pending_types_.clear();
   Publish();
-  if (segments_.size() > 16) return MergeLocked(8);
-  return Status::OK();
+  if (segments_.size() > 16) GB_RETURN_IF_ERROR(MergeLocked(8));
+  return MaybeCalibrate();
 }
 
 Status CollectionImpl::Merge(size_t max_segments) {
@@ -468,6 +509,22 @@ Status CollectionImpl::MergeLocked(size_t max_segments) {
   if (!r.ok()) return r.status();
   merged.reader = r.value();
   merged.meta.docs = merged.reader->num_docs();
+  if (embedder_) {
+    std::vector<float> vecs;
+    uint32_t dim = 0;
+    for (size_t i : chosen) {
+      const SegmentState& in = segments_[i];
+      if (!in.vectors) return Status::Corruption(dir_ + "/" + in.meta.name + ": has no vector file");
+      dim = in.vectors->index->dim();
+      engine::CollectVectors(*in.vectors, in.live.get(), in.reader->num_docs(), &vecs);
+    }
+    merged.meta.vec_file = merged.meta.name.substr(0, merged.meta.name.size() - 4) + ".vec";
+    GB_RETURN_IF_ERROR(engine::WriteVectorFile(dir_ + "/" + merged.meta.vec_file, vecs, merged.meta.docs, dim,
+                                               manifest_.int8_vectors));
+    auto v = engine::OpenVectorFile(dir_ + "/" + merged.meta.vec_file, merged.meta.docs);
+    if (!v.ok()) return v.status();
+    merged.vectors = v.value();
+  }
   std::vector<SegmentState> segs;
   std::vector<std::string> obsolete;
   for (size_t i = 0; i < segments_.size(); ++i) {
@@ -476,6 +533,7 @@ Status CollectionImpl::MergeLocked(size_t max_segments) {
     } else {
       obsolete.push_back(segments_[i].meta.name);
       if (!segments_[i].meta.del_file.empty()) obsolete.push_back(segments_[i].meta.del_file);
+      if (!segments_[i].meta.vec_file.empty()) obsolete.push_back(segments_[i].meta.vec_file);
     }
   }
   segs.push_back(std::move(merged));
@@ -507,6 +565,112 @@ Status CollectionImpl::Refresh() {
   return Status::OK();
 }
 
+double CollectionImpl::WordProbability(std::string_view word) {
+  // Called by the static embedder under embedder_->mu.
+  std::shared_ptr<const search::Snapshot> snap;
+  {
+    std::lock_guard<std::mutex> l(snap_mu_);
+    snap = prob_snap_;
+  }
+  if (!snap || snap->total_tokens == 0) return 0;
+  if (prob_cache_for_ != snap.get()) {
+    prob_cache_.clear();
+    prob_cache_for_ = snap.get();
+  }
+  auto it = prob_cache_.find(std::string(word));
+  if (it != prob_cache_.end()) return it->second;
+  // p(w) ~ collection frequency / tokens, estimated by document frequency of
+  // the analyzed word (stop words and unknown words: 0 = let the model estimate).
+  std::vector<text::Token> tokens;
+  analyzer_->Analyze(word, &tokens);
+  double p = 0;
+  if (tokens.size() == 1)
+    p = static_cast<double>(snap->DocFreq(tokens[0].term)) / static_cast<double>(snap->total_tokens);
+  if (p > 1) p = 1;
+  prob_cache_.emplace(std::string(word), p);
+  return p;
+}
+
+Status CollectionImpl::OpenEmbedder() {
+  if (manifest_.embedder == "none") return Status::OK();
+  auto e = engine::MakeQueryEmbedder(manifest_.embedder, [this](std::string_view w) { return WordProbability(w); });
+  if (!e.ok()) {
+    // A reader can still search with BM25; a writer must embed what it adds.
+    if (read_only_) return Status::OK();
+    return e.status();
+  }
+  embedder_ = e.value();
+  if (!manifest_.common_component.empty()) {
+    auto u = engine::ReadFloats(dir_ + "/" + manifest_.common_component);
+    if (!u.ok()) return u.status();
+    GB_RETURN_IF_ERROR(engine::SetCommonComponent(*embedder_, *u));
+  }
+  const std::string& fp = embedder_->embedder->info().fingerprint;
+  if (!manifest_.embedder_fingerprint.empty() && manifest_.embedder_fingerprint != fp)
+    return Status::InvalidArgument("the vectors of " + dir_ + " were built by a different model (fingerprint " +
+                                   manifest_.embedder_fingerprint + "); the configured embedder '" +
+                                   manifest_.embedder + "' has fingerprint " + fp +
+                                   ": queries would not be comparable. Use the original model or rebuild the collection");
+  return Status::OK();
+}
+
+Status CollectionImpl::BuildSegmentVectors(SegmentState& s, index::Manifest& next) {
+  // Word statistics including the new segment.
+  {
+    auto snap = std::make_shared<search::Snapshot>(*snapshot());
+    snap->segments.push_back({s.reader, nullptr, s.live, 0});
+    snap->ComputeStats();
+    std::lock_guard<std::mutex> l(snap_mu_);
+    prob_snap_ = snap;
+  }
+  std::vector<float> vecs;
+  GB_RETURN_IF_ERROR(engine::EmbedSegment(*embedder_, *s.reader, &vecs));
+  const uint32_t n = s.reader->num_docs();
+  const uint32_t dim = n ? static_cast<uint32_t>(vecs.size() / n) : static_cast<uint32_t>(embedder_->embedder->info().dim);
+  if (engine::NeedsCommonComponent(*embedder_) && n > 0) {
+    // The first vectors of the collection fix the direction removed from all.
+    std::vector<float> u = engine::ComputeCommonComponent(vecs.data(), n, dim);
+    if (!u.empty()) {
+      std::string name = FileName("common-", next.next_file++, ".f32");
+      GB_RETURN_IF_ERROR(engine::WriteFloats(dir_ + "/" + name, u));
+      {
+        std::lock_guard<std::mutex> l(embedder_->mu);
+        GB_RETURN_IF_ERROR(engine::SetCommonComponent(*embedder_, u));
+      }
+      engine::ApplyCommonComponent(vecs.data(), n, dim, u);
+      next.common_component = name;
+    }
+  }
+  next.embedder_fingerprint = embedder_->embedder->info().fingerprint;
+  s.meta.vec_file = s.meta.name.substr(0, s.meta.name.size() - 4) + ".vec";
+  GB_RETURN_IF_ERROR(engine::WriteVectorFile(dir_ + "/" + s.meta.vec_file, vecs, n, dim, next.int8_vectors));
+  auto v = engine::OpenVectorFile(dir_ + "/" + s.meta.vec_file, n);
+  if (!v.ok()) return v.status();
+  s.vectors = v.value();
+  return Status::OK();
+}
+
+Status CollectionImpl::MaybeCalibrate() {
+  if (!embedder_) return Status::OK();
+  auto snap = snapshot();
+  uint64_t docs = 0;
+  for (const auto& sv : snap->segments) docs += sv.reader->num_docs();
+  if (docs < engine::kMinCalibrationDocs) return Status::OK();
+  if (manifest_.calibrated_docs != 0 && docs < 2 * manifest_.calibrated_docs) return Status::OK();
+  auto result = engine::CalibrateFusion(snap);
+  if (!result.ok()) return result.status();
+  index::Manifest next = manifest_;
+  next.generation++;
+  next.fusion = "minmax";
+  next.bm25_weight = result->bm25_weight;
+  next.vector_weight = result->vector_weight;
+  next.calibrated_docs = docs;
+  GB_RETURN_IF_ERROR(next.Save(dir_));
+  manifest_ = std::move(next);
+  Publish();
+  return Status::OK();
+}
+
 CollectionStats CollectionImpl::Stats() const {
   auto snap = snapshot();
   CollectionStats st;
@@ -529,7 +693,14 @@ CollectionStats CollectionImpl::Stats() const {
     st.k1 = manifest_.k1;
     st.b = manifest_.b;
     st.generation = manifest_.generation;
+    st.embedder = manifest_.embedder;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s bm25=%.3g vector=%.3g", manifest_.fusion.c_str(), manifest_.bm25_weight,
+                  manifest_.vector_weight);
+    st.fusion = embedder_ ? buf : "";
   }
+  for (const auto& sv : snap->segments)
+    if (sv.vectors) st.vectors += sv.vectors->index->size();
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir_, ec))
     if (e.is_regular_file(ec)) st.index_bytes += e.file_size(ec);

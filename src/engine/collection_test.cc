@@ -48,6 +48,7 @@ std::unique_ptr<Collection> MakeRandomCollection(const std::string& dir, uint32_
                                                  int vocab) {
   CollectionOptions o;
   o.analyzer = "standard";
+  o.embedder = "none";  // BM25 invariants; vectors are tested below
   auto c = Collection::Create(dir, o);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   std::mt19937 rng(seed);
@@ -126,6 +127,7 @@ TEST(Collection, ExplanationsSumToScores) {
     SearchOptions o;
     o.k = 5;
     o.with_explanation = true;
+    o.mode = SearchMode::kBm25;
     auto r = c->Search(q, o);
     ASSERT_TRUE(r.ok()) << q;
     for (const auto& h : r->hits) {
@@ -204,11 +206,11 @@ TEST(Collection, PhrasesKeepStopWordGaps) {
   ASSERT_TRUE((*c)->Add({"a", {{"body", "the terms of service apply here"}}, {}}).ok());
   ASSERT_TRUE((*c)->Add({"b", {{"body", "service terms apply"}}, {}}).ok());
   ASSERT_TRUE((*c)->Commit().ok());
-  auto r = (*c)->Search("\"terms of service\"", {});
+  auto r = (*c)->Search("\"terms of service\"", {.mode = SearchMode::kBm25});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->hits.size(), 1u);
   EXPECT_EQ(r->hits[0].id, "a");
-  r = (*c)->Search("\"terms service\"", {});  // adjacent: not in either document
+  r = (*c)->Search("\"terms service\"", {.mode = SearchMode::kBm25});  // adjacent: not in either document
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->hits.size(), 0u);
   c->reset();
@@ -237,7 +239,7 @@ TEST(Collection, DeleteReplaceMergeReopen) {
     ASSERT_TRUE((*c)->Commit().ok());
     EXPECT_EQ(*(*c)->Get("doc7")->Text("body"), "gamma");
     EXPECT_EQ((*c)->Stats().documents, 99u);
-    auto r = (*c)->Search("alpha", {.k = 200});
+    auto r = (*c)->Search("alpha", {.k = 200, .mode = SearchMode::kBm25});
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->hits.size(), 98u);
     ASSERT_TRUE((*c)->Merge(1).ok());
@@ -253,7 +255,7 @@ TEST(Collection, DeleteReplaceMergeReopen) {
   EXPECT_TRUE((*c)->Get("late").ok());
   EXPECT_FALSE((*c)->Get("doc10").ok());
   EXPECT_EQ((*c)->Stats().documents, 99u);
-  auto r = (*c)->Search("gamma", {});
+  auto r = (*c)->Search("gamma", {.mode = SearchMode::kBm25});
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->hits.size(), 1u);
   EXPECT_EQ(r->hits[0].id, "doc7");
@@ -282,7 +284,7 @@ TEST(Collection, FiltersAndTypesAreChecked) {
   EXPECT_NE(st.message().find("amount"), std::string::npos);
   ASSERT_TRUE((*c)->Commit().ok());
   auto hits = [&](const std::string& q) {
-    auto r = (*c)->Search(q, {});
+    auto r = (*c)->Search(q, {.mode = SearchMode::kBm25});
     EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
     return r.ok() ? r->hits.size() : 999;
   };
@@ -315,6 +317,7 @@ TEST(Collection, SearchesSeeConsistentSnapshotsWhileAWriterCommits) {
     o.with_fields = false;
     o.with_snippet = false;
     o.algorithm = TopKAlgorithm::kExhaustive;
+    o.mode = SearchMode::kBm25;
     while (!done) {
       auto r = coll.Search("batch", o);
       if (!r.ok() || r->hits.size() % 10 != 0 || r->hits.size() < last) ++errors;
@@ -334,8 +337,87 @@ TEST(Collection, SearchesSeeConsistentSnapshotsWhileAWriterCommits) {
   t2.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_GT(searches.load(), 10);
-  EXPECT_EQ(coll.Search("batch", {.k = 1000})->hits.size(), 600u);
+  EXPECT_EQ(coll.Search("batch", {.k = 1000, .mode = SearchMode::kBm25})->hits.size(), 600u);
   c->reset();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, HybridScoresAreExplainedAndVectorsHonourFilters) {
+  std::string dir = TempDir("hybrid");
+  auto c = Collection::Create(dir, {});  // default: the static embedder
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const char* texts[] = {
+      "Cement is delivered to the site in bags of fifty kilograms.",
+      "Portland cement and concrete mixing ratios for foundations.",
+      "Annual leave is twenty days per year for every employee.",
+      "Sick leave requires a doctor's note after three days.",
+      "Steel rebar prices rose by ten percent this quarter.",
+      "The king and the queen visited the new bridge.",
+      "Holiday entitlement and vacation days for staff.",
+      "Gravel and sand are bought from the river quarry.",
+  };
+  for (int rep = 0; rep < 10; ++rep)
+    for (int i = 0; i < 8; ++i) {
+      Document d{"d" + std::to_string(rep) + "-" + std::to_string(i), {{"body", texts[i]}},
+                 {{"n", MetadataValue::Number(i)}}};
+      ASSERT_TRUE((*c)->Add(d).ok());
+    }
+  ASSERT_TRUE((*c)->Commit().ok());
+  CollectionStats st = (*c)->Stats();
+  EXPECT_EQ(st.vectors, 80u);
+  EXPECT_EQ(st.embedder, "static");
+  SearchOptions o;
+  o.with_explanation = true;
+  o.k = 10;
+  for (FusionMethod f : {FusionMethod::kRrf, FusionMethod::kMinMax, FusionMethod::kZScore}) {
+    o.mode = SearchMode::kHybrid;
+    o.use_collection_fusion = false;
+    o.fusion = f;
+    o.bm25_weight = 0.6;
+    o.vector_weight = 0.4;
+    auto r = (*c)->Search("vacation days for employees", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_FALSE(r->hits.empty());
+    EXPECT_EQ(r->mode, "hybrid");
+    for (const auto& h : r->hits) {
+      ASSERT_EQ(h.retrievers.size(), 2u);
+      double sum = h.retrievers[0].contribution + h.retrievers[1].contribution;
+      EXPECT_NEAR(sum, h.score, 1e-9) << h.id;
+      if (h.retrievers[0].rank == 0 && h.retrievers[1].rank == 0) ADD_FAILURE() << "candidate from nowhere";
+    }
+  }
+  // Vector mode: semantic neighbours without shared words, filters respected.
+  o.mode = SearchMode::kVector;
+  auto r = (*c)->Search("holiday vacation", o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->hits.empty());
+  EXPECT_TRUE(r->hits[0].id.find("-6") != std::string::npos || r->hits[0].id.find("-2") != std::string::npos)
+      << r->hits[0].id;
+  for (size_t i = 1; i < r->hits.size(); ++i) EXPECT_LE(r->hits[i].score, r->hits[i - 1].score);
+  r = (*c)->Search("holiday vacation n:[0 TO 1]", o);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->hits.empty());
+  for (const auto& h : r->hits) EXPECT_LE(h.metadata.empty() ? 99 : h.metadata[0].second.number, 1) << h.id;
+  ASSERT_TRUE((*c)->Delete("d0-6").ok());
+  r = (*c)->Search("holiday vacation", o);
+  for (const auto& h : r->hits) EXPECT_NE(h.id, "d0-6");
+  // Merge keeps the vectors.
+  ASSERT_TRUE((*c)->Merge(1).ok());
+  EXPECT_EQ((*c)->Stats().vectors, 79u);
+  c->reset();
+  // A collection refuses a model with a different fingerprint.
+  {
+    std::string text;
+    std::ifstream in(dir + "/MANIFEST");
+    text.assign(std::istreambuf_iterator<char>(in), {});
+    auto pos = text.find("\"embedder_fingerprint\": \"");
+    ASSERT_NE(pos, std::string::npos);
+    text.insert(pos + 25, "x");
+    std::ofstream(dir + "/MANIFEST") << text;
+  }
+  auto reopened = Collection::Open(dir);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_NE(reopened.status().message().find("different model"), std::string::npos) << reopened.status().message();
   fs::remove_all(dir);
 }
 

@@ -23,8 +23,15 @@ std::string Manifest::Serialize() const {
   j["wal"] = wal;
   json segs = json::array();
   for (const auto& s : segments)
-    segs.push_back({{"name", s.name}, {"docs", s.docs}, {"deleted", s.deleted}, {"del_file", s.del_file}});
+    segs.push_back({{"name", s.name}, {"docs", s.docs}, {"deleted", s.deleted}, {"del_file", s.del_file},
+                    {"vec_file", s.vec_file}});
   j["segments"] = segs;
+  j["embedder"] = embedder;
+  j["embedder_fingerprint"] = embedder_fingerprint;
+  j["common_component"] = common_component;
+  j["int8_vectors"] = int8_vectors;
+  j["fusion"] = {{"method", fusion}, {"bm25_weight", bm25_weight}, {"vector_weight", vector_weight},
+                 {"calibrated_docs", calibrated_docs}};
   return j.dump(2) + "\n";
 }
 
@@ -47,7 +54,19 @@ Result<Manifest> Manifest::Parse(const std::string& text, const std::string& pat
       sm.docs = s.at("docs").get<uint32_t>();
       sm.deleted = s.at("deleted").get<uint32_t>();
       sm.del_file = s.at("del_file").get<std::string>();
+      sm.vec_file = s.value("vec_file", std::string());
       m.segments.push_back(std::move(sm));
+    }
+    m.embedder = j.value("embedder", std::string("none"));
+    m.embedder_fingerprint = j.value("embedder_fingerprint", std::string());
+    m.common_component = j.value("common_component", std::string());
+    m.int8_vectors = j.value("int8_vectors", false);
+    if (j.contains("fusion")) {
+      const auto& f = j.at("fusion");
+      m.fusion = f.at("method").get<std::string>();
+      m.bm25_weight = f.at("bm25_weight").get<double>();
+      m.vector_weight = f.at("vector_weight").get<double>();
+      m.calibrated_docs = f.at("calibrated_docs").get<uint64_t>();
     }
   } catch (const json::exception& e) {
     return Status::Corruption(path + ": " + e.what());

@@ -16,6 +16,7 @@ struct SegmentMeta {
   uint32_t docs = 0;
   uint32_t deleted = 0;
   std::string del_file;    // "" when nothing is deleted
+  std::string vec_file;    // "" when the collection has no embedder
 };
 
 struct Manifest {
@@ -26,6 +27,16 @@ struct Manifest {
   uint64_t next_file = 1;  // number for the next segment / log / deletion file
   std::string wal;         // active write-ahead log file name
   std::vector<SegmentMeta> segments;
+  // Vectors (issue: semantic and hybrid retrieval).
+  std::string embedder = "none";      // spec; "none" = BM25 only
+  std::string embedder_fingerprint;   // of the model that built the vectors
+  std::string common_component;       // file with the static model's removed direction, "" if none
+  bool int8_vectors = false;
+  // Default fusion, calibrated without labels (see src/engine/calibration.cc).
+  std::string fusion = "minmax";
+  // Until calibrated: a blend that measured safe with a weak vector model.
+  double bm25_weight = 0.9, vector_weight = 0.1;
+  uint64_t calibrated_docs = 0;       // documents when last calibrated (0 = never)
 
   std::string Serialize() const;
   static Result<Manifest> Parse(const std::string& text, const std::string& path);

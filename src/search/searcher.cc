@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <unordered_set>
 
+#include "hybrid/fusion.h"
 #include "search/query.h"
 #include "search/scorers.h"
 #include "search/topk.h"
@@ -90,16 +92,8 @@ struct BoundQuery {
   std::vector<BoundClause> clauses;
   std::vector<NumericFilter> filters;
   std::vector<std::string> highlight;  // analyzed terms to highlight
+  std::string semantic_text;           // the words a vector retriever embeds (no operators, no filters)
 };
-
-const char* TypeName(MetadataValue::Type t) {
-  switch (t) {
-    case MetadataValue::Type::kKeyword: return "keyword";
-    case MetadataValue::Type::kNumber: return "number";
-    case MetadataValue::Type::kDate: return "date";
-  }
-  return "?";
-}
 
 Status ParseBound(const std::string& field, MetadataValue::Type type, const std::string& s, double* out) {
   if (type == MetadataValue::Type::kDate) {
@@ -201,6 +195,7 @@ class Binder {
       }
       return Status::OK();
     }
+    if (c.occur != Occur::kMustNot) bq->semantic_text += (bq->semantic_text.empty() ? "" : " ") + c.text;
     std::vector<text::Token> tokens;
     snap_.analyzer->Analyze(c.text, &tokens);
     if (tokens.empty()) return Status::OK();
@@ -460,67 +455,260 @@ Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPla
 // ---------------------------------------------------------------------------
 // Searcher
 
+namespace {
+
+// One ranked document of a retriever or of the fused list.
+struct Ranked {
+  size_t seg;
+  DocId doc;
+  double score;
+  size_t fused_row = SIZE_MAX;  // hybrid: row in the fusion output
+};
+
+bool RankedBefore(const Ranked& a, const Ranked& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.seg != b.seg) return a.seg < b.seg;
+  return a.doc < b.doc;
+}
+
+// BM25 top `want` over all segments.
+std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_t want, TopKAlgorithm algo,
+                               uint64_t* total) {
+  std::vector<Ranked> top;
+  if (want == 0) return top;
+  for (size_t s = 0; s < snap.segments.size(); ++s) {
+    auto plan = PlanSegment(bq, snap.segments[s]);
+    if (plan->empty) continue;
+    float threshold = top.size() >= want ? static_cast<float>(top.back().score) : 0;
+    TopKResult r = RunTopK(algo, plan->MakeTopK(want, threshold));
+    *total += r.matched;
+    for (const auto& h : r.hits) top.push_back({s, h.doc, h.score});
+    std::stable_sort(top.begin(), top.end(), RankedBefore);
+    if (top.size() > want) top.resize(want);
+  }
+  return top;
+}
+
+// Documents of a segment that satisfy the query's hard constraints (live,
+// filters, required and excluded clauses); empty = only liveness matters.
+std::vector<bool> ConstraintBitmap(const BoundQuery& bq, const SegmentView& view) {
+  bool constrained = !bq.filters.empty();
+  for (const auto& c : bq.clauses) constrained |= c.occur != Occur::kShould;
+  if (!constrained) return {};
+  const uint32_t n = view.reader->num_docs();
+  std::vector<bool> ok(n, false);
+  auto plan = PlanSegment(bq, view);
+  if (plan->empty) return ok;
+  std::vector<ExplainableCursor*> must;
+  for (auto& [i, c] : plan->must)
+    if (i < bq.clauses.size()) must.push_back(c);  // skip the match-all cursor
+  for (DocId d = 0; d < n; ++d) {
+    bool pass = true;
+    for (auto* c : must) {
+      c->Advance(d);
+      if (c->doc() != d) { pass = false; break; }
+    }
+    ok[d] = pass && plan->acceptor.Accept(d);
+  }
+  return ok;
+}
+
+// Vector top `want` over all segments, honouring the query's constraints.
+std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, const std::vector<float>& q, size_t want,
+                                 size_t ef) {
+  std::vector<Ranked> top;
+  std::vector<vector::Neighbor> found;
+  for (size_t s = 0; s < snap.segments.size(); ++s) {
+    const SegmentView& view = snap.segments[s];
+    if (!view.vectors || !view.vectors->index) continue;
+    std::vector<bool> ok = ConstraintBitmap(bq, view);
+    auto accept = [&](uint32_t d) { return view.IsLive(d) && (ok.empty() || (d < ok.size() && ok[d])); };
+    view.vectors->index->Search(q.data(), want, std::max(ef, want), accept, &found);
+    for (const auto& nb : found) top.push_back({s, nb.id, nb.score});
+  }
+  std::stable_sort(top.begin(), top.end(), RankedBefore);
+  if (top.size() > want) top.resize(want);
+  return top;
+}
+
+Status EmbedQuery(const Snapshot& snap, const std::string& text, std::vector<float>* q) {
+  std::lock_guard<std::mutex> l(snap.embedder->mu);
+  GB_RETURN_IF_ERROR(snap.embedder->embedder->Embed({text}, q));
+  return Status::OK();
+}
+
+hybrid::FusionMethod ToInternal(FusionMethod m) {
+  switch (m) {
+    case FusionMethod::kRrf: return hybrid::FusionMethod::kRrf;
+    case FusionMethod::kMinMax: return hybrid::FusionMethod::kMinMax;
+    case FusionMethod::kZScore: return hybrid::FusionMethod::kZScore;
+  }
+  return hybrid::FusionMethod::kMinMax;
+}
+
+std::string DocIdOf(const SegmentView& view, DocId d) {
+  auto doc = view.reader->LoadDocument(d);
+  if (doc.ok())
+    if (const MetadataValue* v = doc->Meta(provenance::kDocId)) return v->text;
+  return std::string(view.reader->ExternalId(d));
+}
+
+}  // namespace
+
 Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOptions& options) const {
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
   auto bound = ParseAndBind(snap, query, options.plain);
   if (!bound.ok()) return bound.status();
   const BoundQuery& bq = *bound;
-  if (options.k > 10000 || options.offset > 100000)
-    return Status::InvalidArgument("k must be at most 10000 and offset at most 100000");
+  if (options.k > 10000 || options.offset > 100000 || options.candidates > 10000)
+    return Status::InvalidArgument("k and candidates must be at most 10000 and offset at most 100000");
+  SearchMode mode = options.mode;
+  const bool has_vectors = snap.embedder != nullptr;
+  if (mode == SearchMode::kAuto) mode = has_vectors && !bq.semantic_text.empty() ? SearchMode::kHybrid : SearchMode::kBm25;
+  if (mode != SearchMode::kBm25 && !has_vectors)
+    return Status::InvalidArgument("this collection has no embedder (it was created with embedder \"none\"); use mode bm25");
+  if (mode != SearchMode::kBm25 && bq.semantic_text.empty())
+    return Status::InvalidArgument("vector and hybrid search need words to embed; the query has only filters");
   const size_t want = options.k + options.offset;
   SearchResponse resp;
-  resp.total_exact = options.algorithm == TopKAlgorithm::kExhaustive;
-  struct Global {
-    float score;
-    size_t seg;
-    DocId doc;
-  };
-  std::vector<Global> top;
-  if (want > 0) {
-    for (size_t s = 0; s < snap.segments.size(); ++s) {
-      auto plan = PlanSegment(bq, snap.segments[s]);
-      if (plan->empty) continue;
-      float threshold = top.size() >= want ? top.back().score : 0;
-      TopKQuery q = plan->MakeTopK(want, threshold);
-      TopKAlgorithm algo = options.algorithm;
-      TopKResult r = RunTopK(algo, q);
-      resp.total_hits += r.matched;
-      for (const auto& h : r.hits) top.push_back({h.score, s, h.doc});
-      // Stable by (score desc, segment asc, doc asc): the global tie-break.
-      std::stable_sort(top.begin(), top.end(), [](const Global& a, const Global& b) {
-        if (a.score != b.score) return a.score > b.score;
-        if (a.seg != b.seg) return a.seg < b.seg;
-        return a.doc < b.doc;
-      });
-      if (top.size() > want) top.resize(want);
+  resp.total_exact = options.algorithm == TopKAlgorithm::kExhaustive && mode == SearchMode::kBm25;
+  resp.mode = mode == SearchMode::kBm25 ? "bm25" : mode == SearchMode::kVector ? "vector" : "hybrid";
+  const size_t pool = options.rollup_documents ? std::max(want, options.candidates) : want;
+
+  std::vector<Ranked> ranked;
+  std::vector<float> q;
+  std::vector<hybrid::FusedRow> fused;
+  hybrid::FusionInput fin;
+  std::vector<Ranked> cands;
+  if (mode == SearchMode::kBm25) {
+    ranked = Bm25Ranked(snap, bq, pool, options.algorithm, &resp.total_hits);
+  } else {
+    GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
+    const size_t ef = options.ef_search ? options.ef_search : std::max<size_t>(options.candidates, 64);
+    if (mode == SearchMode::kVector) {
+      ranked = VectorRanked(snap, bq, q, pool, ef);
+      resp.total_hits = ranked.size();
+    } else {
+      const size_t n = std::max(pool, options.candidates);
+      FusionMethod method = options.use_collection_fusion ? snap.fusion : options.fusion;
+      double wb = options.use_collection_fusion ? snap.bm25_weight : options.bm25_weight;
+      double wv = options.use_collection_fusion ? snap.vector_weight : options.vector_weight;
+      // A retriever that weighs nothing brings no candidates of its own.
+      uint64_t bm25_total = 0;
+      std::vector<Ranked> lists[2] = {Bm25Ranked(snap, bq, wb > 0 ? n : 0, options.algorithm, &bm25_total),
+                                      wv > 0 ? VectorRanked(snap, bq, q, n, ef) : std::vector<Ranked>()};
+      // The global candidate set, each candidate scored by both retrievers.
+      std::map<std::pair<size_t, DocId>, size_t> index;
+      for (int r = 0; r < 2; ++r)
+        for (size_t i = 0; i < lists[r].size(); ++i) {
+          auto key = std::make_pair(lists[r][i].seg, lists[r][i].doc);
+          auto [it, added] = index.emplace(key, cands.size());
+          if (added) {
+            cands.push_back({key.first, key.second, 0});
+            fin.raw.push_back({0.0, 0.0});
+            fin.rank.push_back({0, 0});
+          }
+          fin.raw[it->second][r] = lists[r][i].score;
+          fin.rank[it->second][r] = static_cast<uint32_t>(i + 1);
+        }
+      // Fill in the scores a retriever did not list: BM25 by explaining, cosine by scoring.
+      std::map<size_t, std::vector<std::pair<DocId, size_t>>> missing_bm25;
+      for (size_t c = 0; c < cands.size(); ++c) {
+        if (fin.rank[c][0] == 0) missing_bm25[cands[c].seg].emplace_back(cands[c].doc, c);
+        if (fin.rank[c][1] == 0) {
+          const auto& vec = snap.segments[cands[c].seg].vectors;
+          fin.raw[c][1] = vec && vec->index ? vec->index->Score(q.data(), cands[c].doc) : 0.0;
+        }
+      }
+      for (auto& [s, docs] : missing_bm25) {
+        std::sort(docs.begin(), docs.end());
+        auto plan = PlanSegment(bq, snap.segments[s]);
+        for (auto [d, c] : docs) {
+          Explanation e = ExplainInPlan(snap, bq, *plan, d);
+          fin.raw[c][0] = e.matched ? e.score : 0.0;
+        }
+      }
+      fin.retrievers = 2;
+      fin.weights = {wb, wv};
+      fin.rrf_k = options.rrf_k;
+      fused = hybrid::Fuse(ToInternal(method), fin);
+      for (size_t i = 0; i < fused.size(); ++i) {
+        const Ranked& c = cands[fused[i].candidate];
+        ranked.push_back({c.seg, c.doc, fused[i].score, i});
+      }
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "%s bm25=%.3g vector=%.3g", hybrid::FusionName(ToInternal(method)), wb, wv);
+      resp.fusion = buf;
+      resp.total_hits = cands.size();
     }
   }
-  if (!resp.total_exact && resp.total_hits < top.size()) resp.total_hits = top.size();
-  for (size_t i = options.offset; i < top.size(); ++i) {
-    const auto& g = top[i];
+  if (!resp.total_exact && resp.total_hits < ranked.size()) resp.total_hits = ranked.size();
+
+  // Roll chunks up to their documents: the best passage of each document.
+  std::vector<std::string> rollup_ids;
+  if (options.rollup_documents) {
+    std::vector<Ranked> docs;
+    std::unordered_set<std::string> seen;
+    for (const Ranked& r : ranked) {
+      std::string id = DocIdOf(snap.segments[r.seg], r.doc);
+      if (!seen.insert(id).second) continue;
+      docs.push_back(r);
+      rollup_ids.push_back(id);
+      if (docs.size() >= want) break;
+    }
+    ranked = std::move(docs);
+  }
+
+  for (size_t i = options.offset; i < ranked.size() && i < want; ++i) {
+    const Ranked& g = ranked[i];
     const SegmentView& view = snap.segments[g.seg];
     Hit hit;
     hit.id = std::string(view.reader->ExternalId(g.doc));
-    hit.score = g.score;
-    if (options.with_fields || options.with_snippet) {
-      auto doc = view.reader->LoadDocument(g.doc);
-      if (!doc.ok()) return doc.status();
-      if (options.with_snippet) {
-        const std::string* body = doc->Text("body");
-        if (body == nullptr && !doc->text.empty()) body = &doc->text.back().second;
-        if (body != nullptr)
-          hit.snippet = MakeSnippet(*snap.analyzer, *body, bq.highlight, options.snippet_chars,
-                                    options.highlight_open, options.highlight_close);
-      }
-      if (options.with_fields) {
-        hit.text = std::move(doc->text);
-        hit.metadata = std::move(doc->metadata);
-      }
+    if (options.rollup_documents) {
+      hit.passage_id = hit.id;
+      hit.id = rollup_ids[i];
     }
+    hit.score = g.score;
+    const std::string* body = nullptr;
+    Result<Document> doc = Document();
+    const bool need_doc = options.with_fields || options.with_snippet ||
+                          (options.with_explanation && options.explain_words && mode != SearchMode::kBm25 &&
+                           snap.embedder->explain_words);
+    if (need_doc) {
+      doc = view.reader->LoadDocument(g.doc);
+      if (!doc.ok()) return doc.status();
+      body = doc->Text("body");
+      if (body == nullptr && !doc->text.empty()) body = &doc->text.back().second;
+    }
+    if (options.with_snippet && body != nullptr)
+      hit.snippet = MakeSnippet(*snap.analyzer, *body, bq.highlight, options.snippet_chars, options.highlight_open,
+                                options.highlight_close);
     if (options.with_explanation) {
       auto plan = PlanSegment(bq, view);
-      hit.explanation = ExplainInPlan(snap, bq, *plan, g.doc);
+      Explanation e = ExplainInPlan(snap, bq, *plan, g.doc);
+      if (e.matched) hit.explanation = std::move(e);
+      if (g.fused_row != SIZE_MAX) {
+        const auto& row = fused[g.fused_row];
+        const char* names[2] = {"bm25", "vector"};
+        for (size_t r = 0; r < 2; ++r) {
+          const auto& p = row.parts[r];
+          hit.retrievers.push_back({names[r], p.rank, p.raw, p.normalized, fin.weights[r], p.contribution, p.share});
+        }
+      } else if (mode == SearchMode::kVector) {
+        hit.retrievers.push_back({"vector", static_cast<uint32_t>(i + 1), g.score, g.score, 1.0, g.score, 1.0});
+      }
+      if (options.explain_words && mode != SearchMode::kBm25 && snap.embedder->explain_words && body != nullptr) {
+        std::string passage;
+        for (const auto& [name, value] : doc->text) passage += value + "\n";
+        std::lock_guard<std::mutex> l(snap.embedder->mu);
+        for (const auto& w : snap.embedder->explain_words(bq.semantic_text, passage, 5))
+          hit.similar_words.push_back({w.query_word, w.passage_word, w.contribution});
+      }
+    }
+    if (options.with_fields && doc.ok()) {
+      hit.text = std::move(doc->text);
+      hit.metadata = std::move(doc->metadata);
     }
     resp.hits.push_back(std::move(hit));
   }

@@ -2,18 +2,39 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "glassbox/search.h"
 #include "index/segment.h"
 #include "text/analyzer.h"
+#include "vector/embedder.h"
+#include "vector/hnsw.h"
 
 namespace glassbox::search {
 
+// A segment's vector index with the memory that holds its bytes.
+struct SegmentVectors {
+  std::shared_ptr<const void> bytes_owner;
+  std::unique_ptr<vector::HnswIndex> index;
+};
+
+// The collection's embedder, shared by searches (Embed is not thread-safe).
+struct QueryEmbedder {
+  std::mutex mu;
+  std::unique_ptr<vector::Embedder> embedder;
+  // Static model only: explains a cosine as word pairs (null otherwise).
+  std::function<std::vector<vector::WordContribution>(const std::string&, const std::string&, size_t)> explain_words;
+  std::string spec;
+};
+
 struct SegmentView {
   std::shared_ptr<index::SegmentReader> reader;
+  std::shared_ptr<const SegmentVectors> vectors;  // null when the collection has no embedder
   // Live-document bitmap (bit set = live); null when no document is deleted.
   std::shared_ptr<const std::vector<uint64_t>> live;
   uint64_t base = 0;  // global number of this segment's first document
@@ -32,6 +53,11 @@ struct Snapshot {
   std::unordered_map<std::string, uint64_t> field_tokens;
   std::vector<std::string> text_fields;                       // union, first-seen order
   std::unordered_map<std::string, MetadataValue::Type> metadata_types;
+  // Vectors: null when the collection has no embedder.
+  std::shared_ptr<QueryEmbedder> embedder;
+  // The collection's calibrated fusion (SearchOptions::use_collection_fusion).
+  FusionMethod fusion = FusionMethod::kMinMax;
+  double bm25_weight = 1.0, vector_weight = 0.0;
 
   // Fills the statistics from the segments.
   void ComputeStats();

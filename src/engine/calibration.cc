@@ -99,6 +99,12 @@ Result<Calibration> CalibrateFusion(const std::shared_ptr<const search::Snapshot
       auto r = searcher.Search(q, o);
       if (!r.ok()) continue;  // e.g. nothing to embed
       ++cal.queries;
+      // A query the model cannot embed (no word it knows) gives cosine 0 everywhere.
+      bool embedded = false;
+      for (const auto& h : r->hits)
+        for (const auto& p : h.retrievers)
+          if (p.retriever == "vector" && p.raw != 0) embedded = true;
+      if (!embedded) ++cal.unembeddable;
       for (size_t w = 0; w < kW; ++w) {
         // Rank of the source document under weight w.
         double target = -1;
@@ -120,7 +126,10 @@ Result<Calibration> CalibrateFusion(const std::shared_ptr<const search::Snapshot
   if (cal.queries == 0) return cal;
   size_t best = 0;
   for (size_t w = 1; w < kW; ++w)
-    if (mrr[w] > mrr[best] + 1e-12) best = w;
+    if (mrr[w] > mrr[best]) best = w;
+  // A model that cannot read most of the collection (e.g. the English static
+  // model on Chinese text) gets no weight at all.
+  if (cal.unembeddable * 2 > cal.queries) best = 0;
   cal.vector_weight = kGrid[best];
   cal.bm25_weight = 1 - kGrid[best];
   cal.mrr_bm25 = mrr[0] / static_cast<double>(cal.queries);

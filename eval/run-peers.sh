@@ -60,14 +60,25 @@ for entry in $DATASETS; do
   echo "== $ds ($lang)" >&2
   GB="$BUILD/glassbox"
   if [ -x "$GB" ] && "$GB" eval --help >/dev/null 2>&1; then
-    # Glassbox with its defaults (analyzer auto); its run is scored like the peers'.
-    run="$OUT/runs/glassbox-$ds.run"
-    # shellcheck disable=SC2086
-    if timed nice "$GB" eval --dataset "$dir" --run-out "$run" --json ${GLASSBOX_EVAL_FLAGS:-} >/dev/null; then
-      record "glassbox" "$ds" "$run" "$SECS"
-    else
-      echo "run-peers: glassbox eval failed on $ds" >&2
-    fi
+    # Glassbox: one index per dataset (defaults: analyzer auto-stop, static
+    # embedder), searched in each mode; every run is scored like the peers'.
+    coll="$OUT/glassbox-$ds"
+    rm -rf "$coll"
+    for variant in "bm25:--mode bm25" "vector:--mode vector" "hybrid:--mode hybrid" \
+                   "hybrid-rrf:--mode hybrid --fusion rrf --weights 1,1" \
+                   "hybrid-0.9/0.1:--mode hybrid --fusion minmax --weights 0.9,0.1"; do
+      vname=${variant%%:*}
+      vflags=${variant#*:}
+      run="$OUT/runs/glassbox-${vname//\//_}-$ds.run"
+      # shellcheck disable=SC2086
+      if timed nice "$GB" eval --dataset "$dir" --collection "$coll" --run-out "$run" --json $vflags ${GLASSBOX_EVAL_FLAGS:-} >/dev/null; then
+        record "glassbox-$vname" "$ds" "$run" "$SECS"
+      else
+        echo "run-peers: glassbox eval ($vname) failed on $ds" >&2
+      fi
+    done
+    "$GB" stats "$coll" --json > "$OUT/glassbox-$ds-stats.json" || true
+    rm -rf "$coll"
   else
     echo "run-peers: glassbox eval not available yet" >&2
   fi

@@ -1,9 +1,13 @@
 #include "engine/vectors.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "index/coding.h"
 #include "index/file_util.h"
+#include "vector/gguf_embedder.h"
+#include "vector/http_embedder.h"
 #include "vector/static_embedder.h"
 
 namespace glassbox::engine {
@@ -39,7 +43,24 @@ Result<std::shared_ptr<search::QueryEmbedder>> MakeQueryEmbedder(const std::stri
     q->embedder = std::move(e.value());
     return q;
   }
-  return Status::Unsupported("embedder \"" + spec + "\" is not available in this build (only \"static\" and \"none\")");
+  if (spec.rfind("gguf:", 0) == 0) {
+    // llama.cpp's threads spin while waiting, which is ruinous on a busy
+    // machine; one thread unless GLASSBOX_EMBED_THREADS asks for more.
+    int threads = 1;
+    if (const char* t = std::getenv("GLASSBOX_EMBED_THREADS")) threads = std::max(1, std::atoi(t));
+    auto e = vector::GgufEmbedder::Open(spec.substr(5), threads);
+    if (!e.ok()) return e.status();
+    q->embedder = std::move(e.value());
+    return q;
+  }
+  // "http:URL#MODEL" or a bare URL.
+  std::string url = spec.rfind("http:", 0) == 0 && spec.rfind("http://", 0) != 0 ? spec.substr(5) : spec;
+  auto opts = vector::HttpEmbedder::ParseSpec(url);
+  if (!opts.ok()) return opts.status();
+  auto e = vector::HttpEmbedder::Open(*opts);
+  if (!e.ok()) return e.status();
+  q->embedder = std::move(e.value());
+  return q;
 }
 
 Status SetCommonComponent(search::QueryEmbedder& e, const std::vector<float>& u) {

@@ -818,22 +818,29 @@ int CmdBench(int argc, char** argv) {
     for (size_t w = 0; w < warmup; ++w)
       for (const auto& [cls, q] : queries) (void)c->Search(q, so);
     std::map<std::string, std::vector<double>> per_class;
+    std::map<std::string, double> hits_per_class;
     size_t errors = 0;
     for (const auto& [cls, q] : queries) {
       std::vector<double> times;
+      size_t hits = 0;
       for (size_t r = 0; r < repeat; ++r) {
         auto t0 = std::chrono::steady_clock::now();
         auto res = c->Search(q, so);
         times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
         if (!res.ok()) ++errors;
+        else hits = res->hits.size();
       }
       per_class[cls].push_back(Median(times));
+      per_class["all"].push_back(per_class[cls].back());
+      hits_per_class[cls] += static_cast<double>(hits);
+      hits_per_class["all"] += static_cast<double>(hits);
     }
     json classes = json::object();
     for (const auto& [cls, v] : per_class) {
       double mean = 0;
       for (double x : v) mean += x;
-      classes[cls] = {{"queries", v.size()}, {"mean_us", mean / v.size()}, {"median_us", Median(v)}};
+      classes[cls] = {{"queries", v.size()}, {"mean_us", mean / v.size()}, {"median_us", Median(v)},
+                      {"avg_hits", hits_per_class[cls] / static_cast<double>(v.size())}};
     }
     out["classes"] = classes;
     out["query_errors"] = errors / repeat;

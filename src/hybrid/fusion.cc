@@ -50,7 +50,8 @@ std::vector<FusedRow> Fuse(FusionMethod method, const FusionInput& in) {
           p.normalized = p.rank ? 1.0 / (in.rrf_k + p.rank) : 0.0;
           break;
         case FusionMethod::kMinMax:
-          p.normalized = hi[r] > lo[r] ? (p.raw - lo[r]) / (hi[r] - lo[r]) : 0.0;
+          // All candidates equal: each is the best there is (1), unless they all score nothing.
+          p.normalized = hi[r] > lo[r] ? (p.raw - lo[r]) / (hi[r] - lo[r]) : (p.raw > 0 ? 1.0 : 0.0);
           break;
         case FusionMethod::kZScore:
           p.normalized = sd[r] > 0 ? (p.raw - mean[r]) / sd[r] : 0.0;

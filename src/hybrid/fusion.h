@@ -10,7 +10,9 @@
 //   kRrf     fused = sum_r w_r / (k + rank_r)            (rank 0 contributes 0)
 //   kMinMax  fused = sum_r w_r * (raw - min_r) / (max_r - min_r)
 //   kZScore  fused = sum_r w_r * (raw - mean_r) / stddev_r
-// (statistics over the candidate set; a constant column normalizes to 0).
+// (statistics over the candidate set). A constant column normalizes to 0 in
+// z-score; in min-max to 1 when its value is positive (every candidate is the
+// best), else 0.
 #pragma once
 
 #include <cstdint>

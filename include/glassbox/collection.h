@@ -116,12 +116,16 @@ class Collection {
   //   meta:[lo TO hi]   inclusive range on numbers or dates; * for open ends
   //   meta:>=lo  meta:<hi  one-sided ranges
   virtual Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const = 0;
-  // The BM25 breakdown of one document's score for a query.
-  virtual Result<Explanation> Explain(const std::string& query, const std::string& id) const = 0;
-  // Why a document is not among the top k hits of a query.
-  virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const = 0;
-  // A stored document by id.
-  virtual Result<Document> Get(const std::string& id) const = 0;
+  // The BM25 breakdown of one document's score for a query. With a
+  // principal, a document it may not see is reported as NotFound.
+  virtual Result<Explanation> Explain(const std::string& query, const std::string& id,
+                                      const Principal* principal = nullptr) const = 0;
+  // Why a document is not among the top k hits of a query (ranks count only
+  // documents the principal may see; one it may not see is "no such document").
+  virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                                      const Principal* principal = nullptr) const = 0;
+  // A stored document by id (NotFound if the principal may not see it).
+  virtual Result<Document> Get(const std::string& id, const Principal* principal = nullptr) const = 0;
   virtual CollectionStats Stats() const = 0;
   virtual const std::string& dir() const = 0;
 };

@@ -25,6 +25,17 @@ enum class SearchMode { kAuto, kBm25, kVector, kHybrid };
 // and every candidate is scored by both retrievers.
 enum class FusionMethod { kRrf, kMinMax, kZScore };
 
+// On whose behalf a search runs. Documents may carry keyword metadata
+// "acl_users" and/or "acl_groups" (repeat the field for several values); such a
+// document is visible only to a principal named in acl_users or belonging to a
+// group in acl_groups. A document with neither field is visible to everyone.
+// Enforced inside retrieval (BM25 and vector), so counts never include what
+// the principal may not see.
+struct Principal {
+  std::string user;
+  std::vector<std::string> groups;
+};
+
 struct SearchOptions {
   size_t k = 10;           // number of hits to return
   size_t offset = 0;       // hits to skip (paging)
@@ -43,6 +54,8 @@ struct SearchOptions {
   double rrf_k = 60;
   size_t candidates = 100;      // hits taken from each retriever before fusion
   size_t ef_search = 0;         // HNSW breadth; 0 = max(candidates, 64)
+  // When set, only documents this principal may see are considered (see Principal).
+  std::optional<Principal> principal;
   // Chunks roll up to their document (metadata doc_id): one hit per document,
   // scored by its best passage, which is shown.
   bool rollup_documents = false;

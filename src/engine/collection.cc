@@ -77,17 +77,21 @@ class CollectionImpl final : public Collection {
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const override {
     return search::Searcher(snapshot()).Search(query, options);
   }
-  Result<Explanation> Explain(const std::string& query, const std::string& id) const override {
-    return search::Searcher(snapshot()).Explain(query, id);
+  Result<Explanation> Explain(const std::string& query, const std::string& id,
+                              const Principal* principal) const override {
+    return search::Searcher(snapshot()).Explain(query, id, principal);
   }
-  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const override {
-    return search::Searcher(snapshot()).WhyNotInTopK(query, id, k);
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                              const Principal* principal) const override {
+    return search::Searcher(snapshot()).WhyNotInTopK(query, id, k, principal);
   }
-  Result<Document> Get(const std::string& id) const override {
+  Result<Document> Get(const std::string& id, const Principal* principal) const override {
     auto snap = snapshot();
     size_t s;
     DocId d;
-    if (!search::FindLiveDocument(*snap, id, &s, &d)) return Status::NotFound("no document with id '" + id + "'");
+    if (!search::FindLiveDocument(*snap, id, &s, &d) ||
+        (principal != nullptr && !search::AclFilter(snap->segments[s], *principal).Visible(d)))
+      return Status::NotFound("no document with id '" + id + "'");
     return snap->segments[s].reader->LoadDocument(d);
   }
   CollectionStats Stats() const override;

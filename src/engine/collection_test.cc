@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "glassbox/collection.h"
@@ -418,6 +419,71 @@ TEST(Collection, HybridScoresAreExplainedAndVectorsHonourFilters) {
   auto reopened = Collection::Open(dir);
   ASSERT_FALSE(reopened.ok());
   EXPECT_NE(reopened.status().message().find("different model"), std::string::npos) << reopened.status().message();
+  fs::remove_all(dir);
+}
+
+TEST(Collection, AccessControlIsEnforcedInsideEveryRetriever) {
+  std::string dir = TempDir("acl");
+  auto c = Collection::Create(dir, {});  // static embedder: vector and hybrid too
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto add = [&](const std::string& id, const std::string& body, std::vector<std::pair<std::string, std::string>> acl) {
+    Document d{id, {{"body", body}}, {}};
+    for (auto& [k, v] : acl) d.metadata.emplace_back(k, MetadataValue::Keyword(v));
+    ASSERT_TRUE((*c)->Add(d).ok());
+  };
+  add("public", "salary bands for engineers are public knowledge", {});
+  add("alice-only", "salary of alice is confidential salary data", {{"acl_users", "alice"}});
+  add("hr-only", "salary review for the hr group salary salary", {{"acl_groups", "hr"}});
+  add("both", "salary table shared with carol and finance", {{"acl_users", "carol"}, {"acl_groups", "finance"}});
+  for (int i = 0; i < 60; ++i) add("filler" + std::to_string(i), "unrelated text about cement number " + std::to_string(i), {});
+  ASSERT_TRUE((*c)->Commit().ok());
+  Principal bob{"bob", {"engineering"}};
+  Principal hr{"dave", {"hr"}};
+  Principal alice{"alice", {}};
+  auto ids = [&](const std::string& q, SearchMode mode, const Principal* p, uint64_t* total = nullptr) {
+    SearchOptions o;
+    o.mode = mode;
+    o.k = 100;
+    o.algorithm = TopKAlgorithm::kExhaustive;
+    if (p) o.principal = *p;
+    auto r = (*c)->Search(q, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::set<std::string> out;
+    if (r.ok()) {
+      for (const auto& h : r->hits) out.insert(h.id);
+      if (total) *total = r->total_hits;
+    }
+    return out;
+  };
+  for (SearchMode mode : {SearchMode::kBm25, SearchMode::kVector, SearchMode::kHybrid}) {
+    uint64_t total = 0;
+    auto seen = ids("salary", mode, &bob, &total);
+    EXPECT_FALSE(seen.count("alice-only")) << static_cast<int>(mode);
+    EXPECT_FALSE(seen.count("hr-only"));
+    EXPECT_FALSE(seen.count("both"));
+    EXPECT_TRUE(seen.count("public"));
+    if (mode == SearchMode::kBm25) EXPECT_EQ(total, 1u);  // counts exclude hidden documents
+    seen = ids("salary", mode, &hr);
+    EXPECT_TRUE(seen.count("hr-only"));
+    EXPECT_FALSE(seen.count("alice-only"));
+    seen = ids("salary", mode, &alice);
+    EXPECT_TRUE(seen.count("alice-only"));
+    EXPECT_FALSE(seen.count("hr-only"));
+    seen = ids("salary", mode, nullptr);  // no principal: trusted caller sees all
+    EXPECT_TRUE(seen.count("alice-only") && seen.count("hr-only") && seen.count("both"));
+  }
+  // Filter-only queries and every other entry point.
+  EXPECT_FALSE(ids("acl_users:alice", SearchMode::kBm25, &bob).count("alice-only"));
+  EXPECT_EQ((*c)->Get("alice-only", &bob).status().code(), Status::Code::kNotFound);
+  EXPECT_TRUE((*c)->Get("alice-only", &alice).ok());
+  EXPECT_EQ((*c)->Explain("salary", "alice-only", &bob).status().code(), Status::Code::kNotFound);
+  auto w = (*c)->WhyNotInTopK("salary", "alice-only", 10, &bob);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->reason, WhyNot::Reason::kNoSuchDocument);
+  w = (*c)->WhyNotInTopK("salary", "public", 10, &bob);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->rank, 1u);  // the hidden, higher-scoring documents do not count
+  c->reset();
   fs::remove_all(dir);
 }
 

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -164,6 +165,11 @@ class SegmentReader {
   uint32_t num_docs() const { return stats_.docs; }
 
   bool FindTerm(std::string_view term, TermInfo* info) const;
+  // Index of the first term >= `term` (num_terms() if none).
+  size_t LowerBound(std::string_view term) const;
+  // Bitmap of the documents that have any value for keyword metadata `field`
+  // (computed once per field, then cached; thread-safe).
+  std::shared_ptr<const std::vector<uint64_t>> DocsWithKeywordField(const std::string& field) const;
   // Term at dictionary index i (for merging), with its info.
   size_t num_terms() const { return num_terms_; }
   std::string_view TermAt(size_t i, TermInfo* info) const;
@@ -217,6 +223,8 @@ class SegmentReader {
   const char* chunk_index_ = nullptr;  // (u32 first_doc, u64 offset, u32 length) per chunk
   size_t num_chunks_ = 0;
   uint64_t postings_base_ = 0, positions_base_ = 0;
+  mutable std::mutex field_docs_mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> field_docs_;
 };
 
 // Writes a new segment holding the live documents of `inputs` (in order).

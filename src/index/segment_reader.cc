@@ -299,17 +299,36 @@ Status SegmentReader::Parse() {
   return Status::OK();
 }
 
-bool SegmentReader::FindTerm(std::string_view term, TermInfo* info) const {
+size_t SegmentReader::LowerBound(std::string_view term) const {
   size_t lo = 0, hi = num_terms_;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     TermInfo tmp;
-    std::string_view t = TermAt(mid, &tmp);
-    if (t < term) lo = mid + 1;
+    if (TermAt(mid, &tmp) < term) lo = mid + 1;
     else hi = mid;
   }
-  if (lo == num_terms_) return false;
-  return TermAt(lo, info) == term;
+  return lo;
+}
+
+bool SegmentReader::FindTerm(std::string_view term, TermInfo* info) const {
+  size_t i = LowerBound(term);
+  return i < num_terms_ && TermAt(i, info) == term;
+}
+
+std::shared_ptr<const std::vector<uint64_t>> SegmentReader::DocsWithKeywordField(const std::string& field) const {
+  std::lock_guard<std::mutex> l(field_docs_mu_);
+  auto it = field_docs_.find(field);
+  if (it != field_docs_.end()) return it->second;
+  auto bits = std::make_shared<std::vector<uint64_t>>((stats_.docs + 63) / 64, 0);
+  const std::string prefix = KeywordTerm(field, "");
+  TermInfo info;
+  for (size_t i = LowerBound(prefix); i < num_terms_; ++i) {
+    std::string_view t = TermAt(i, &info);
+    if (t.substr(0, prefix.size()) != prefix) break;
+    for (PostingIterator pi(this, info); pi.doc() != kNoDoc; pi.Next()) (*bits)[pi.doc() >> 6] |= 1ull << (pi.doc() & 63);
+  }
+  field_docs_.emplace(field, bits);
+  return bits;
 }
 
 std::string_view SegmentReader::TermAt(size_t i, TermInfo* info) const {

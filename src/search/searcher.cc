@@ -56,6 +56,21 @@ bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, 
   return false;
 }
 
+AclFilter::AclFilter(const SegmentView& view, const Principal& principal) : active_(true) {
+  const auto& seg = *view.reader;
+  users_ = seg.DocsWithKeywordField("acl_users");
+  groups_ = seg.DocsWithKeywordField("acl_groups");
+  allowed_.assign((seg.num_docs() + 63) / 64, 0);
+  auto allow = [&](const std::string& field, const std::string& value) {
+    index::TermInfo info;
+    if (!seg.FindTerm(index::KeywordTerm(field, value), &info)) return;
+    for (index::PostingIterator it(&seg, info); it.doc() != index::kNoDoc; it.Next())
+      allowed_[it.doc() >> 6] |= 1ull << (it.doc() & 63);
+  };
+  if (!principal.user.empty()) allow("acl_users", principal.user);
+  for (const auto& g : principal.groups) allow("acl_groups", g);
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------
@@ -93,6 +108,7 @@ struct BoundQuery {
   std::vector<NumericFilter> filters;
   std::vector<std::string> highlight;  // analyzed terms to highlight
   std::string semantic_text;           // the words a vector retriever embeds (no operators, no filters)
+  const Principal* principal = nullptr;  // restricts every retriever (access control)
 };
 
 Status ParseBound(const std::string& field, MetadataValue::Type type, const std::string& s, double* out) {
@@ -289,10 +305,11 @@ class AllDocsCursor final : public ExplainableCursor {
 class SegmentAcceptor final : public DocAcceptor {
  public:
   const SegmentView* view = nullptr;
+  AclFilter acl;
   std::vector<std::pair<const NumericFilter*, int>> filters;  // filter, metadata index in segment (-1: absent)
   std::vector<ScoringCursor*> excluded;
   bool Accept(DocId d) override {
-    if (!view->IsLive(d)) return false;
+    if (!view->IsLive(d) || !acl.Visible(d)) return false;
     for (const auto& [f, mi] : filters) {
       double v = mi >= 0 ? view->reader->ColumnValue(mi, d) : NAN;
       if (!f->Passes(v)) return false;
@@ -384,6 +401,7 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
     plan->must.emplace_back(bq.clauses.size(), plan->owned.back().get());
   }
   plan->acceptor.view = &view;
+  if (bq.principal != nullptr) plan->acceptor.acl = AclFilter(view, *bq.principal);
   for (const auto& f : bq.filters) plan->acceptor.filters.emplace_back(&f, seg.schema().MetadataIndex(f.field));
   for (auto* c : plan->excluded) plan->acceptor.excluded.push_back(c);
   return plan;
@@ -492,7 +510,7 @@ std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_
 // Documents of a segment that satisfy the query's hard constraints (live,
 // filters, required and excluded clauses); empty = only liveness matters.
 std::vector<bool> ConstraintBitmap(const BoundQuery& bq, const SegmentView& view) {
-  bool constrained = !bq.filters.empty();
+  bool constrained = !bq.filters.empty() || bq.principal != nullptr;
   for (const auto& c : bq.clauses) constrained |= c.occur != Occur::kShould;
   if (!constrained) return {};
   const uint32_t n = view.reader->num_docs();
@@ -560,6 +578,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   const Snapshot& snap = *snap_;
   auto bound = ParseAndBind(snap, query, options.plain);
   if (!bound.ok()) return bound.status();
+  if (options.principal) bound->principal = &*options.principal;
   const BoundQuery& bq = *bound;
   if (options.k > 10000 || options.offset > 100000 || options.candidates > 10000)
     return Status::InvalidArgument("k and candidates must be at most 10000 and offset at most 100000");
@@ -716,26 +735,33 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   return resp;
 }
 
-Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id) const {
+Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id,
+                                      const Principal* principal) const {
   const Snapshot& snap = *snap_;
   auto bound = ParseAndBind(snap, query);
   if (!bound.ok()) return bound.status();
+  bound->principal = principal;
   size_t s;
   DocId d;
-  if (!FindLiveDocument(snap, id, &s, &d)) return Status::NotFound("no document with id '" + id + "'");
+  if (!FindLiveDocument(snap, id, &s, &d) ||
+      (principal != nullptr && !AclFilter(snap.segments[s], *principal).Visible(d)))
+    return Status::NotFound("no document with id '" + id + "'");
   auto plan = PlanSegment(*bound, snap.segments[s]);
   return ExplainInPlan(snap, *bound, *plan, d);
 }
 
-Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const {
+Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                                      const Principal* principal) const {
   const Snapshot& snap = *snap_;
   auto bound = ParseAndBind(snap, query);
   if (!bound.ok()) return bound.status();
+  bound->principal = principal;
   const BoundQuery& bq = *bound;
   WhyNot w;
   size_t seg;
   DocId d;
-  if (!FindLiveDocument(snap, id, &seg, &d)) {
+  if (!FindLiveDocument(snap, id, &seg, &d) ||
+      (principal != nullptr && !AclFilter(snap.segments[seg], *principal).Visible(d))) {
     w.reason = WhyNot::Reason::kNoSuchDocument;
     w.message = "no live document has id '" + id + "'";
     return w;

@@ -15,12 +15,31 @@ namespace glassbox::search {
 // Finds a document by external id: (segment index, local doc), live only.
 bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, index::DocId* doc);
 
+// The documents of one segment a principal may see (see glassbox::Principal).
+class AclFilter {
+ public:
+  AclFilter() = default;  // no principal: everything visible
+  AclFilter(const SegmentView& view, const Principal& principal);
+  bool Visible(index::DocId d) const {
+    if (!active_) return true;
+    bool restricted = (((*users_)[d >> 6] | (*groups_)[d >> 6]) >> (d & 63)) & 1;
+    return !restricted || ((allowed_[d >> 6] >> (d & 63)) & 1);
+  }
+  bool active() const { return active_; }
+
+ private:
+  bool active_ = false;
+  std::shared_ptr<const std::vector<uint64_t>> users_, groups_;
+  std::vector<uint64_t> allowed_;
+};
+
 class Searcher {
  public:
   explicit Searcher(std::shared_ptr<const Snapshot> snapshot) : snap_(std::move(snapshot)) {}
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const;
-  Result<Explanation> Explain(const std::string& query, const std::string& id) const;
-  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k) const;
+  Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal) const;
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                              const Principal* principal) const;
 
  private:
   std::shared_ptr<const Snapshot> snap_;

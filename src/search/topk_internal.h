@@ -123,6 +123,53 @@ inline float CanonicalSum(const float* scores, size_t n) {
   return sum;
 }
 
+// WAND-family steps over slots sorted by doc (any slot type with cursor, doc
+// and index members).
+
+// Slots [0, moved) advanced; [moved, n) still sorted. Restores doc order.
+template <typename SlotT>
+void ResortSlots(SlotT* s, size_t moved, size_t n) {
+  for (size_t i = moved; i-- > 0;) {
+    const SlotT x = s[i];
+    size_t j = i;
+    while (j + 1 < n && s[j + 1].doc < x.doc) {
+      s[j] = s[j + 1];
+      ++j;
+    }
+    s[j] = x;
+  }
+}
+
+// Slots [0, e) are all on `doc`: scores it in canonical order, offers it to
+// the collector, moves those cursors on and restores the order.
+template <typename SlotT>
+void ScorePivot(SlotT* s, size_t e, size_t n, DocId doc, std::vector<float>& scores, const TopKQuery& q,
+                TopKCollector& top, TopKResult& result) {
+  for (size_t i = 0; i < e; ++i) scores[s[i].index] = s[i].cursor->Score();
+  const float score = CanonicalSum(scores.data(), scores.size());
+  for (size_t i = 0; i < e; ++i) scores[s[i].index] = 0.0f;
+  if (score > top.threshold() && (q.acceptor == nullptr || q.acceptor->Accept(doc))) {
+    ++result.matched;
+    top.Push(doc, score);
+  }
+  for (size_t i = 0; i < e; ++i) {
+    s[i].cursor->Next();
+    s[i].doc = s[i].cursor->doc();
+  }
+  ResortSlots(s, e, n);
+}
+
+// Moves the slots before position p that lag behind the pivot up to it.
+template <typename SlotT>
+void AdvanceToPivot(SlotT* s, size_t p, size_t n, DocId pivot) {
+  size_t j = 0;
+  for (; j < p && s[j].doc < pivot; ++j) {
+    s[j].cursor->Advance(pivot);
+    s[j].doc = s[j].cursor->doc();
+  }
+  ResortSlots(s, j, n);
+}
+
 // Must clauses present: a conjunction led by the rarest must cursor; the
 // should clauses only add to the score. With `block_max`, windows of
 // documents where the must cursors' block maxima plus every should clause's

@@ -10,6 +10,7 @@
 namespace glassbox::search {
 
 using topk_internal::CanonicalSum;
+using topk_internal::ResortSlots;
 using topk_internal::TopKCollector;
 
 namespace {
@@ -20,19 +21,6 @@ struct Slot {
   float max;
   uint32_t index;  // canonical clause index
 };
-
-// Slots [0, moved) advanced; [moved, n) still sorted. Restores doc order.
-inline void Resort(Slot* s, size_t moved, size_t n) {
-  for (size_t i = moved; i-- > 0;) {
-    const Slot x = s[i];
-    size_t j = i;
-    while (j + 1 < n && s[j + 1].doc < x.doc) {
-      s[j] = s[j + 1];
-      ++j;
-    }
-    s[j] = x;
-  }
-}
 
 }  // namespace
 
@@ -67,25 +55,9 @@ TopKResult WandTopK(const TopKQuery& q) {
     if (s[0].doc == pivot) {
       size_t e = p + 1;
       while (e < n && s[e].doc == pivot) ++e;
-      for (size_t i = 0; i < e; ++i) scores[s[i].index] = s[i].cursor->Score();
-      const float score = CanonicalSum(scores.data(), n);
-      for (size_t i = 0; i < e; ++i) scores[s[i].index] = 0.0f;
-      if (score > top.threshold() && (q.acceptor == nullptr || q.acceptor->Accept(pivot))) {
-        ++result.matched;
-        top.Push(pivot, score);
-      }
-      for (size_t i = 0; i < e; ++i) {
-        s[i].cursor->Next();
-        s[i].doc = s[i].cursor->doc();
-      }
-      Resort(s, e, n);
+      topk_internal::ScorePivot(s, e, n, pivot, scores, q, top, result);
     } else {
-      size_t j = 0;
-      for (; j < p && s[j].doc < pivot; ++j) {
-        s[j].cursor->Advance(pivot);
-        s[j].doc = s[j].cursor->doc();
-      }
-      Resort(s, j, n);
+      topk_internal::AdvanceToPivot(s, p, n, pivot);
     }
   }
   result.hits = top.TakeSorted();

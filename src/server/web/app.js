@@ -1,0 +1,481 @@
+// Glassbox web page: search, explanations, document view and upload over the
+// JSON API of `glassbox serve`. Plain modern JavaScript, no dependencies.
+// Everything from the server is put on the page as text nodes (never as HTML).
+"use strict";
+
+(() => {
+  const OPEN = "\u0001";   // highlight marks we ask the server for
+  const CLOSE = "\u0002";
+  const $ = (sel) => document.querySelector(sel);
+
+  const state = {
+    highlightMarks: true,  // false once the server refused highlight_open/close
+    hits: [],
+    query: "",
+    collection: "",
+  };
+
+  // ---- small helpers -------------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (k === "style") e.setAttribute("style", v);
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function fmt(x, digits = 3) {
+    if (typeof x !== "number" || !isFinite(x)) return String(x ?? "");
+    if (Number.isInteger(x)) return String(x);
+    return x.toFixed(digits);
+  }
+
+  function setStatus(msg, isError = false) {
+    const s = $("#status");
+    s.textContent = msg;
+    s.classList.toggle("error", isError);
+  }
+
+  function headers(json = true) {
+    const h = {};
+    if (json) h["Content-Type"] = "application/json";
+    const key = $("#api-key").value.trim();
+    if (key) h["Authorization"] = "Bearer " + key;
+    return h;
+  }
+
+  async function api(method, path, body, isForm = false) {
+    const init = { method, headers: headers(!isForm && body !== undefined) };
+    if (body !== undefined) init.body = isForm ? body : JSON.stringify(body);
+    const res = await fetch(path, init);
+    let data = null;
+    const text = await res.text();
+    try { data = text ? JSON.parse(text) : null; } catch (_) { data = { raw: text }; }
+    if (!res.ok) {
+      const msg = (data && data.error && (data.error.message || data.error.code)) || res.statusText || "request failed";
+      const err = new Error(`${res.status}: ${msg}`);
+      err.status = res.status;
+      err.data = data;
+      throw err;
+    }
+    return data;
+  }
+
+  const coll = (name) => "/v1/collections/" + encodeURIComponent(name);
+
+  // ---- collections ---------------------------------------------------------
+
+  function collectionNames(data) {
+    const list = Array.isArray(data) ? data : (data && (data.collections || data.items)) || [];
+    return list.map((c) => (typeof c === "string" ? c : c && (c.name || c.id))).filter(Boolean);
+  }
+
+  async function loadCollections(select) {
+    try {
+      const names = collectionNames(await api("GET", "/v1/collections"));
+      const sel = $("#collection");
+      const keep = select || sel.value || localStorage.getItem("glassbox.collection") || "";
+      sel.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
+      if (names.includes(keep)) sel.value = keep;
+      if (!names.length) setStatus("No collections yet: create one below, then upload files.");
+    } catch (e) {
+      setStatus("Could not list collections (" + e.message + ")", true);
+    }
+  }
+
+  // ---- snippets ------------------------------------------------------------
+
+  // Text with OPEN…CLOSE marks → text nodes and <mark> elements.
+  function markedNodes(s) {
+    const out = [];
+    let i = 0;
+    while (i < s.length) {
+      const a = s.indexOf(OPEN, i);
+      if (a < 0) { out.push(document.createTextNode(s.slice(i))); break; }
+      const b = s.indexOf(CLOSE, a + 1);
+      if (b < 0) { out.push(document.createTextNode(s.slice(i).split(OPEN).join(""))); break; }
+      if (a > i) out.push(document.createTextNode(s.slice(i, a)));
+      out.push(el("mark", { text: s.slice(a + 1, b) }));
+      i = b + 1;
+    }
+    return out;
+  }
+
+  // Fallback for a server that only marks with "[" and "]": wrap a bracketed
+  // word only when it looks like a query term (brackets occur in text too).
+  function bracketNodes(s, hit) {
+    const terms = new Set();
+    for (const w of state.query.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (w) terms.add(w);
+    const ex = hit.explanation && hit.explanation.terms;
+    if (ex) for (const t of ex) if (t.term) terms.add(String(t.term).toLowerCase());
+    const looksLikeTerm = (w) => {
+      const lw = w.toLowerCase();
+      for (const t of terms) if (lw === t || (t.length >= 3 && lw.startsWith(t)) || (lw.length >= 3 && t.startsWith(lw))) return true;
+      return false;
+    };
+    const out = [];
+    const re = /\[([^\[\]\n]{1,64})\]/g;
+    let last = 0, m;
+    while ((m = re.exec(s))) {
+      if (!looksLikeTerm(m[1])) continue;
+      if (m.index > last) out.push(document.createTextNode(s.slice(last, m.index)));
+      out.push(el("mark", { text: m[1] }));
+      last = m.index + m[0].length;
+    }
+    if (last < s.length) out.push(document.createTextNode(s.slice(last)));
+    return out;
+  }
+
+  function snippetNodes(hit) {
+    const s = hit.snippet || "";
+    if (!s) {
+      const body = (hit.fields && (hit.fields.body || hit.fields.text)) || "";
+      return [document.createTextNode(body.slice(0, 240) + (body.length > 240 ? "…" : ""))];
+    }
+    if (s.includes(OPEN)) return markedNodes(s);
+    return bracketNodes(s, hit);
+  }
+
+  // ---- search --------------------------------------------------------------
+
+  function weights() {
+    const w = Number($("#weight").value);
+    return [Math.round(w * 100) / 100, Math.round((1 - w) * 100) / 100];
+  }
+
+  async function search(ev) {
+    if (ev) ev.preventDefault();
+    const query = $("#q").value.trim();
+    const collection = $("#collection").value;
+    if (!query) return;
+    if (!collection) { setStatus("Choose a collection first.", true); return; }
+    localStorage.setItem("glassbox.collection", collection);
+    const body = {
+      query,
+      k: Math.max(1, Math.min(100, Number($("#k").value) || 10)),
+      offset: 0,
+      mode: $("#mode").value,
+      explain: true,
+      documents: false,
+    };
+    const fusion = $("#fusion").value;
+    if (fusion) { body.fusion = fusion; body.weights = weights(); }
+    if (state.highlightMarks) { body.highlight_open = OPEN; body.highlight_close = CLOSE; }
+    const results = $("#results");
+    results.setAttribute("aria-busy", "true");
+    setStatus("Searching…");
+    try {
+      let data;
+      try {
+        data = await api("POST", coll(collection) + "/search", body);
+      } catch (e) {
+        // An older server may refuse the highlight fields: ask again without them.
+        if (e.status === 400 && state.highlightMarks && /highlight/i.test(e.message)) {
+          state.highlightMarks = false;
+          delete body.highlight_open;
+          delete body.highlight_close;
+          data = await api("POST", coll(collection) + "/search", body);
+        } else throw e;
+      }
+      state.query = query;
+      state.collection = collection;
+      renderResults(data || {});
+    } catch (e) {
+      results.replaceChildren();
+      setStatus("Search failed: " + e.message, true);
+    } finally {
+      results.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function renderResults(data) {
+    const hits = data.hits || [];
+    state.hits = hits;
+    const total = data.total_hits ?? hits.length;
+    let msg = `${total}${data.total_exact === false ? "+" : ""} hit(s) in ${fmt(data.took_ms ?? 0, 2)} ms`;
+    if (data.mode) msg += ` · ${data.mode}`;
+    if (data.fusion) msg += ` (${data.fusion})`;
+    setStatus(msg);
+    const results = $("#results");
+    results.replaceChildren(...hits.map((h, i) => renderHit(h, i)));
+  }
+
+  function hitTitle(h) {
+    const f = h.fields || {};
+    return f.title || f.name || (h.metadata && h.metadata.section) || h.id;
+  }
+
+  function docIdOf(h) {
+    const md = h.metadata || {};
+    if (md.doc_id) return String(md.doc_id);
+    const id = h.passage_id || h.id;
+    const hash = id.lastIndexOf("#");
+    return hash > 0 ? id.slice(0, hash) : id;
+  }
+
+  function renderHit(h, i) {
+    const explainId = "explain-" + i;
+    const titleId = "hit-title-" + i;
+    const md = h.metadata || {};
+    const source = md.source && md.source !== docIdOf(h) ? String(md.source) : "";
+    const panel = el("div", { class: "explain", id: explainId, hidden: true });
+    const explainBtn = el("button", {
+      type: "button", class: "secondary explain-toggle", "aria-expanded": "false", "aria-controls": explainId,
+      text: "Explain",
+    });
+    explainBtn.addEventListener("click", () => {
+      const open = explainBtn.getAttribute("aria-expanded") !== "true";
+      explainBtn.setAttribute("aria-expanded", String(open));
+      explainBtn.textContent = open ? "Hide explanation" : "Explain";
+      if (open && !panel.firstChild) panel.append(...renderExplanation(h));
+      panel.hidden = !open;
+    });
+    const art = el("article", { class: "hit", "aria-labelledby": titleId, "data-id": h.id },
+      el("h3", { id: titleId },
+        el("button", { type: "button", class: "open-doc", onclick: () => openDocument(h, art), text: hitTitle(h) })),
+      el("div", { class: "meta" },
+        el("span", { class: "rank", text: "#" + (i + 1) }),
+        el("span", { class: "id", text: h.id }),
+        source ? el("span", { class: "source", text: source }) : null,
+        el("span", { class: "score", text: "score " + fmt(h.score, 4) })),
+      el("p", { class: "snippet" }, snippetNodes(h)),
+      el("div", { class: "actions" },
+        explainBtn,
+        el("button", { type: "button", class: "secondary doc-button", onclick: () => openDocument(h, art), text: "Open document" })),
+      panel);
+    return art;
+  }
+
+  // ---- explanation ---------------------------------------------------------
+
+  function bar(label, value, max, stats, cls, aria) {
+    const pct = max > 0 ? Math.max(0, Math.min(100, (100 * value) / max)) : 0;
+    return el("li", { class: cls, "data-term": label },
+      el("span", { class: "label", title: label, text: label }),
+      el("span", { class: "track", role: "img", "aria-label": aria || `${label}: ${fmt(value, 4)}` },
+        el("span", { class: "fill", style: `width:${pct.toFixed(2)}%` })),
+      el("span", { class: "val", text: fmt(value, 4) }),
+      stats ? el("span", { class: "stats", text: stats }) : null);
+  }
+
+  function renderExplanation(h) {
+    const parts = [];
+    const ex = h.explanation;
+    if (ex && ex.terms && ex.terms.length) {
+      const max = Math.max(...ex.terms.map((t) => t.contribution || 0), 1e-9);
+      parts.push(el("h4", { text: `BM25: ${fmt(ex.score, 4)}` }));
+      if (ex.summary) parts.push(el("p", { class: "summary", text: ex.summary }));
+      parts.push(el("ul", { class: "bars bm25-terms", "aria-label": "BM25 contribution of each query term" },
+        ex.terms.map((t) => {
+          const name = (t.field ? t.field + ":" : "") + t.term + (t.boost && t.boost !== 1 ? "^" + fmt(t.boost, 2) : "");
+          const stats = `tf ${fmt(t.tf, 2)} · df ${t.df}${t.doc_count ? " of " + t.doc_count : ""} · idf ${fmt(t.idf, 3)}` +
+            ` · doc length ${fmt(t.doc_length, 0)} (avg ${fmt(t.avg_doc_length, 1)})`;
+          const li = bar(name, t.contribution || 0, max, stats, "term",
+            `${name}: contribution ${fmt(t.contribution, 4)}, tf ${fmt(t.tf, 2)}, df ${t.df}, idf ${fmt(t.idf, 3)}`);
+          li.dataset.term = t.term;
+          return li;
+        })));
+    } else if (ex && ex.matched === false) {
+      parts.push(el("p", { class: "summary", text: "No BM25 match (found by the vector retriever only)." }));
+    }
+    const rs = h.retrievers || [];
+    const vec = rs.find((r) => r.retriever === "vector");
+    if (vec) {
+      parts.push(el("h4", { text: "Vector similarity" }));
+      parts.push(el("ul", { class: "bars vector", "aria-label": "Cosine similarity of query and passage" },
+        bar("cosine", vec.raw || 0, 1, vec.rank ? `rank ${vec.rank} in the vector list` : "not in the vector top candidates", "cosine")));
+    }
+    if (rs.length) {
+      parts.push(el("h4", { text: "Fused score: each retriever's share" }));
+      const total = rs.reduce((a, r) => a + Math.max(0, r.share || 0), 0) || 1;
+      parts.push(el("div", { class: "stack", role: "img",
+        "aria-label": rs.map((r) => `${r.retriever} ${fmt(100 * (r.share || 0), 1)}%`).join(", ") },
+        rs.map((r) => el("span", {
+          class: "seg " + r.retriever, "data-retriever": r.retriever,
+          style: `width:${((100 * Math.max(0, r.share || 0)) / total).toFixed(2)}%`,
+          title: `${r.retriever}: ${fmt(100 * (r.share || 0), 1)}%`,
+          text: (r.share || 0) >= 0.12 ? `${r.retriever} ${fmt(100 * r.share, 0)}%` : "",
+        }))));
+      parts.push(el("table", { class: "retrievers" },
+        el("thead", {}, el("tr", {}, ["retriever", "rank", "raw", "normalized", "weight", "contribution", "share"].map(
+          (c) => el("th", { scope: "col", text: c })))),
+        el("tbody", {}, rs.map((r) => el("tr", { "data-retriever": r.retriever },
+          el("th", { scope: "row" }, el("span", { class: "swatch " + r.retriever }), r.retriever),
+          el("td", { text: r.rank ? String(r.rank) : "–" }),
+          el("td", { text: fmt(r.raw, 4) }),
+          el("td", { text: fmt(r.normalized, 4) }),
+          el("td", { text: fmt(r.weight, 2) }),
+          el("td", { text: fmt(r.contribution, 4) }),
+          el("td", { text: fmt(100 * (r.share || 0), 1) + "%" }))))));
+    }
+    const ws = h.similar_words || [];
+    if (ws.length) {
+      const max = Math.max(...ws.map((w) => Math.abs(w.contribution || 0)), 1e-9);
+      parts.push(el("h4", { text: "Word pairs behind the similarity (static model)" }));
+      parts.push(el("ul", { class: "bars words", "aria-label": "Query word and passage word pairs" },
+        ws.map((w) => bar(`${w.query_word} ~ ${w.passage_word}`, w.contribution || 0, max, "", "pair"))));
+    }
+    if (!parts.length) parts.push(el("p", { class: "summary", text: "No explanation for this hit." }));
+    return parts;
+  }
+
+  // ---- document view -------------------------------------------------------
+
+  function chunkList(data) {
+    if (Array.isArray(data)) return data;
+    if (data && Array.isArray(data.chunks)) return data.chunks;
+    if (data && Array.isArray(data.documents)) return data.documents;
+    if (data && data.id) return [data];
+    return [];
+  }
+
+  async function fetchChunks(docId) {
+    const c = coll(state.collection) + "/documents/";
+    // Ids contain "/": try them encoded, then as plain path segments.
+    const tries = [encodeURIComponent(docId), docId.split("/").map(encodeURIComponent).join("/")];
+    let lastErr;
+    for (const t of [...new Set(tries)]) {
+      try { return chunkList(await api("GET", c + t + "?chunks=1")); } catch (e) { lastErr = e; if (e.status !== 404) break; }
+    }
+    throw lastErr;
+  }
+
+  async function openDocument(h, article) {
+    for (const a of document.querySelectorAll(".hit.selected")) a.classList.remove("selected");
+    if (article) article.classList.add("selected");
+    const view = $("#doc-view");
+    const docId = docIdOf(h);
+    const target = h.passage_id || h.id;
+    view.hidden = false;
+    document.querySelector(".layout").classList.add("with-doc");
+    $("#doc-title").textContent = docId;
+    $("#doc-meta").textContent = "Loading…";
+    const list = $("#doc-chunks");
+    list.replaceChildren();
+    try {
+      let chunks = await fetchChunks(docId);
+      if (!chunks.length) chunks = [h];
+      const num = (c) => Number((c.metadata || {}).chunk ?? 0);
+      chunks.sort((a, b) => num(a) - num(b) || Number((a.metadata || {}).start ?? 0) - Number((b.metadata || {}).start ?? 0));
+      let current = null;
+      list.replaceChildren(...chunks.map((c, i) => {
+        const md = c.metadata || {};
+        const f = c.fields || {};
+        const isHit = c.id === target;
+        const li = el("li", { class: "chunk" + (isHit ? " current" : ""), "data-chunk": md.chunk ?? i, "data-id": c.id,
+                              "aria-current": isHit ? "true" : null,
+                              "aria-label": `Chunk ${md.chunk ?? i}${isHit ? " (this hit)" : ""}` },
+          el("div", { class: "chunk-head" },
+            el("span", { class: "chunk-no", text: `Chunk ${md.chunk ?? i}` }),
+            md.start !== undefined ? el("span", { class: "offsets", text: `bytes ${md.start}–${md.end}` }) : null,
+            md.section ? el("span", { class: "section", text: String(md.section) }) : null,
+            isHit ? el("span", { class: "this-hit", text: "◀ this hit" }) : null),
+          el("p", { class: "chunk-body", text: f.body ?? f.text ?? Object.values(f).join("\n") }));
+        if (isHit) current = li;
+        return li;
+      }));
+      const src = (chunks[0].metadata || {}).source;
+      $("#doc-meta").textContent = `${chunks.length} chunk(s)${src ? " · " + src : ""}`;
+      if (current) {
+        // Scroll the document panel (not the page) so the hit's chunk shows.
+        if (getComputedStyle(view).position === "sticky" && view.scrollHeight > view.clientHeight) {
+          view.scrollTop = Math.max(0, current.offsetTop - 80);
+          view.scrollIntoView({ block: "nearest" });
+        } else {
+          current.scrollIntoView({ block: "start" });
+        }
+      }
+    } catch (e) {
+      $("#doc-meta").textContent = "Could not load the document: " + e.message;
+    }
+  }
+
+  // ---- upload and collections ----------------------------------------------
+
+  async function upload(ev) {
+    ev.preventDefault();
+    const files = [...$("#files").files];
+    const collection = $("#collection").value;
+    const out = $("#ingest-report");
+    if (!collection) { out.textContent = "Choose a collection first."; return; }
+    if (!files.length) { out.textContent = "Choose one or more files."; return; }
+    out.textContent = `Uploading ${files.length} file(s)…`;
+    const sum = { files_ok: 0, files_failed: 0, chunks: 0, documents: 0, errors: [] };
+    for (const f of files) {  // one request a file: an error names its file
+      const form = new FormData();
+      form.append("file", f, f.name);
+      try {
+        const r = (await api("POST", coll(collection) + "/documents", form, true)) || {};
+        sum.files_ok += r.files_ok || 0;
+        sum.files_failed += r.files_failed || 0;
+        sum.chunks += r.chunks || 0;
+        sum.documents += r.documents || 0;
+        for (const e of r.errors || []) sum.errors.push(`${e.path || f.name}: ${e.message || e}`);
+      } catch (e) {
+        sum.files_failed += 1;
+        sum.errors.push(`${f.name}: ${e.message}`);
+      }
+    }
+    out.replaceChildren(...[
+      el("p", { class: "ingest-summary" + (sum.files_failed ? " bad" : ""),
+                text: `Ingested ${sum.files_ok} file(s), ${sum.files_failed} failed: ${sum.documents} document(s), ${sum.chunks} chunk(s).` }),
+      sum.errors.length ? el("ul", { class: "bad" }, sum.errors.map((e) => el("li", { text: e }))) : null,
+    ].filter(Boolean));
+  }
+
+  async function createCollection(ev) {
+    ev.preventDefault();
+    const name = $("#new-collection").value.trim();
+    if (!name) return;
+    try {
+      await api("POST", "/v1/collections", { name });
+      setStatus(`Created collection ${name}.`);
+      $("#new-collection").value = "";
+      await loadCollections(name);
+    } catch (e) {
+      setStatus("Could not create the collection: " + e.message, true);
+    }
+  }
+
+  // ---- wiring --------------------------------------------------------------
+
+  function updateWeight() {
+    const [b, v] = weights();
+    $("#weight-value").textContent = `${b.toFixed(2)} / ${v.toFixed(2)}`;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const key = sessionStorage.getItem("glassbox.key");
+    if (key) $("#api-key").value = key;
+    $("#api-key").addEventListener("change", () => {
+      sessionStorage.setItem("glassbox.key", $("#api-key").value.trim());
+      loadCollections();
+    });
+    $("#search-form").addEventListener("submit", search);
+    $("#upload-form").addEventListener("submit", upload);
+    $("#create-form").addEventListener("submit", createCollection);
+    $("#doc-close").addEventListener("click", () => {
+      $("#doc-view").hidden = true;
+      document.querySelector(".layout").classList.remove("with-doc");
+    });
+    $("#weight").addEventListener("input", () => {
+      updateWeight();
+      if (!$("#fusion").value) $("#fusion").value = "minmax";  // moving the slider means "use these weights"
+    });
+    updateWeight();
+    const params = new URLSearchParams(location.search);
+    loadCollections(params.get("collection") || undefined).then(() => {
+      if (params.get("q")) { $("#q").value = params.get("q"); search(); }
+    });
+  });
+})();

@@ -1,0 +1,212 @@
+// End-to-end test of the web page of `glassbox serve`, in headless Chromium
+// driven by playwright-core (no test runner: plain node, exit code 0 = pass).
+//
+//   node tests/web/search.spec.js BUILD        (or GLASSBOX_BUILD=BUILD)
+//
+// Needs BUILD/glassbox, /usr/bin/chromium (Debian: chromium) and playwright-core
+// in BUILD/npm-web (scripts/fetch-web-test.sh BUILD). Screenshots go to
+// BUILD/web-screenshots/. Until `glassbox serve` exists (or with
+// GLASSBOX_WEB_MOCK=1) it runs against tests/web/mock-server.js, which answers
+// the same API through the command line.
+"use strict";
+
+const fs = require("fs");
+const os = require("os");
+const net = require("net");
+const path = require("path");
+const { spawn, spawnSync } = require("child_process");
+
+const REPO = path.resolve(__dirname, "../..");
+const BUILD = path.resolve(process.argv[2] || process.env.GLASSBOX_BUILD || path.join(REPO, "build"));
+const BIN = path.join(BUILD, "glassbox");
+const SHOTS = path.join(BUILD, "web-screenshots");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const QUERY = "cement price per tonne";
+const FAQ_HIT = "faq/faq.md#5";
+
+function loadPlaywright() {
+  const candidates = [path.join(BUILD, "npm-web/node_modules/playwright-core"), "playwright-core"];
+  for (const c of candidates) {
+    try { return require(c); } catch (_) {}
+  }
+  throw new Error(`playwright-core not found: run scripts/fetch-web-test.sh ${BUILD}`);
+}
+
+function check(cond, msg) {
+  if (!cond) throw new Error("check failed: " + msg);
+  console.log("ok - " + msg);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: REPO, encoding: "utf8", ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on("error", reject);
+  });
+}
+
+async function waitForServer(base, child, ms = 30000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(base + "/v1/collections");
+      if (r.ok) return;
+    } catch (_) {}
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error("server did not answer within " + ms + " ms");
+}
+
+function serverAvailable() {
+  if (process.env.GLASSBOX_WEB_MOCK === "1") return false;
+  const r = spawnSync(BIN, ["serve", "--help"], { encoding: "utf8" });
+  return r.status === 0;
+}
+
+async function main() {
+  if (!fs.existsSync(BIN)) throw new Error(`no ${BIN}: build glassbox first`);
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no ${CHROMIUM}: apt-get install chromium`);
+  const { chromium } = loadPlaywright();
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "glassbox-web-"));
+  const data = path.join(tmp, "data");
+  const profile = path.join(tmp, "chromium-profile");
+  fs.mkdirSync(data);
+  let server = null, context = null;
+  try {
+    // The example knowledge base, ingested before the server starts (relative
+    // path, so the ids read examples/kb/…).
+    run(BIN, ["init", path.join(data, "kb"), "--json"]);
+    run(BIN, ["ingest", path.join(data, "kb"), "examples/kb", "--exclude", "README.md", "--json", "--quiet"]);
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const real = serverAvailable();
+    server = real
+      ? spawn(BIN, ["serve", "--data", data, "--port", String(port)], { stdio: ["ignore", "inherit", "inherit"] })
+      : spawn(process.execPath, [path.join(__dirname, "mock-server.js"), BIN, data, String(port)],
+              { cwd: REPO, stdio: ["ignore", "inherit", "inherit"] });
+    console.log(`# server: ${real ? "glassbox serve" : "mock (glassbox serve not available)"} on ${base}`);
+    await waitForServer(base, server);
+
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(15000);
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    // No external resources: every request goes to the server under test.
+    const foreign = [];
+    page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url()); });
+
+    await page.goto(base + "/");
+    check((await page.title()).includes("Glassbox"), "page loads");
+    await page.waitForSelector('#collection option[value="kb"]', { state: "attached" });
+    await page.selectOption("#collection", "kb");
+
+    // --- search ---
+    await page.getByRole("searchbox", { name: "Query" }).fill(QUERY);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    const hit = page.locator(`.hit[data-id$="${FAQ_HIT}"]`);
+    await hit.waitFor();
+    check(await hit.isVisible(), `the FAQ hit (…${FAQ_HIT}) is on screen`);
+    const first = await page.locator(".hit").first().getAttribute("data-id");
+    check(first.endsWith(FAQ_HIT), `it is the first hit (${first})`);
+    const marks = await hit.locator(".snippet mark").allTextContents();
+    check(marks.some((m) => /cement/i.test(m)) && marks.some((m) => /tonne/i.test(m)),
+          `snippet highlights the query terms (${[...new Set(marks)].join(", ")})`);
+    check(!(await hit.locator(".snippet").textContent()).match(/[\u0001\u0002]/), "no raw highlight marks left");
+    check(/score \d/.test(await hit.locator(".score").textContent()), "score shown");
+    await page.screenshot({ path: path.join(SHOTS, "search.png") });
+
+    // --- explanation ---
+    const toggle = hit.getByRole("button", { name: "Explain" });
+    check((await toggle.getAttribute("aria-expanded")) === "false", "explanation starts closed");
+    await toggle.click();
+    check((await hit.locator(".explain-toggle").getAttribute("aria-expanded")) === "true", "toggle says expanded");
+    const terms = hit.locator(".bm25-terms li");
+    await terms.first().waitFor();
+    const names = await terms.evaluateAll((lis) => lis.map((li) => li.dataset.term));
+    for (const t of ["cement", "price", "per"]) check(names.includes(t), `BM25 bar for '${t}'`);
+    check(names.some((t) => t.startsWith("tonn")), `BM25 bar for the stem of 'tonne' (${names.join(", ")})`);
+    const widths = await terms.locator(".fill").evaluateAll((fs) => fs.map((f) => f.getBoundingClientRect().width));
+    check(widths.length === names.length && widths.every((w) => w > 0), "every term bar has a width");
+    const stats = await terms.locator(".stats").allTextContents();
+    check(stats.every((s) => /tf [\d.]+ · df \d+.* · idf [\d.]+/.test(s)), "bars labelled with tf, df, idf");
+    const hybrid = (await page.locator("#status").textContent()).includes("hybrid");
+    if (hybrid) {
+      check(await hit.locator(".stack .seg.bm25").count() === 1, "stacked share bar has a BM25 part");
+      check(await hit.locator(".stack .seg.vector").count() === 1, "stacked share bar has a vector part");
+      check(await hit.locator("table.retrievers tbody tr").count() === 2, "retriever table: rank and share per retriever");
+      check(await hit.locator(".bars.vector li").count() === 1, "vector similarity bar");
+      check(await hit.locator(".bars.words li").count() > 0, "word pairs of the static model");
+    }
+    await hit.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, "explain.png") });
+
+    // --- document view ---
+    await hit.getByRole("button", { name: "Open document" }).click();
+    const chunks = page.locator("#doc-chunks .chunk");
+    await page.locator("#doc-chunks .chunk.current").waitFor();
+    const n = await chunks.count();
+    check(n > 1, `document view shows ${n} chunks`);
+    const nums = await chunks.evaluateAll((cs) => cs.map((c) => Number(c.dataset.chunk)));
+    check(nums.every((x, i) => i === 0 || x > nums[i - 1]), "chunks in order");
+    check((await chunks.first().locator(".offsets").textContent()).startsWith("bytes "), "chunk byte offsets shown");
+    const bgs = await chunks.evaluateAll((cs) => cs.slice(0, 2).map((c) => getComputedStyle(c).backgroundColor));
+    check(bgs[0] !== bgs[1], "alternating chunk backgrounds");
+    const current = page.locator("#doc-chunks .chunk.current");
+    check(await current.count() === 1 && (await current.getAttribute("data-id")).endsWith(FAQ_HIT), "the hit's chunk is highlighted");
+    check(/Chunk 5/.test(await current.locator(".chunk-no").textContent()), "chunk number shown");
+    const inView = await current.evaluate((c) => {
+      const r = c.getBoundingClientRect(), v = c.closest("#doc-view").getBoundingClientRect();
+      return r.top < v.bottom && r.bottom > v.top;
+    });
+    check(inView, "the hit's chunk is scrolled into view");
+    await page.screenshot({ path: path.join(SHOTS, "document.png") });
+
+    // --- upload, then search for it ---
+    const word = "zorblatt" + Math.random().toString(36).replace(/[^a-z]/g, "").slice(0, 6);
+    await page.locator("details.tools summary").click();
+    await page.setInputFiles("#files", {
+      name: `web-upload-${word}.txt`, mimeType: "text/plain",
+      buffer: Buffer.from(`Site note\n\nThe ${word} valve on crane 7 must be inspected every Monday.\n`),
+    });
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.locator("#ingest-report .ingest-summary").waitFor();
+    const report = await page.locator("#ingest-report").textContent();
+    check(/Ingested 1 file\(s\), 0 failed/.test(report), `ingest report shown (${report.trim()})`);
+    await page.getByRole("searchbox", { name: "Query" }).fill(word);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.locator(".hit .snippet mark", { hasText: word }).first().waitFor();
+    check(true, `the uploaded word '${word}' is found`);
+    await page.screenshot({ path: path.join(SHOTS, "upload.png") });
+
+    check(pageErrors.length === 0, "no script errors on the page" + (pageErrors.length ? ": " + pageErrors.join("; ") : ""));
+    check(foreign.length === 0, "no external requests" + (foreign.length ? ": " + foreign.join(", ") : ""));
+    console.log(`# screenshots in ${SHOTS}`);
+  } finally {
+    if (context) await context.close().catch(() => {});
+    if (server && server.exitCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((r) => { const t = setTimeout(() => { server.kill("SIGKILL"); r(); }, 3000); server.on("exit", () => { clearTimeout(t); r(); }); });
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const deadline = setTimeout(() => { console.error("not ok - timed out after 120 s"); process.exit(1); }, 120000);
+main().then(() => { clearTimeout(deadline); console.log("PASS"); process.exit(0); },
+            (e) => { clearTimeout(deadline); console.error("not ok - " + (e && e.stack || e)); process.exit(1); });

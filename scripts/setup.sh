@@ -15,12 +15,17 @@ PACKAGES=(
   python3-jieba
   # tests
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
+  # Python module (python/): bindings, Debian's python3 headers, its tests
+  pybind11-dev python3-dev python3-pytest
   # benchmarks and peers
   libbenchmark-dev libxapian-dev sqlite3 liblucene8-java default-jdk-headless
   # word list for the synthetic benchmark corpus (bench/gen_corpus)
   wamerican
   # ANN benchmark (bench/ann): hnswlib and FAISS peers, BLAS, Fashion-MNIST
   libhnswlib-dev libfaiss-dev libopenblas-dev dataset-fashion-mnist
+  # web page test (tests/web): headless browser for playwright-core
+  # (scripts/fetch-web-test.sh installs playwright-core into build/npm-web)
+  chromium chromium-driver
 )
 
 missing=()

@@ -106,6 +106,12 @@ async function handle(req, res) {
 
   if (rest === "/search" && req.method === "POST") {
     const q = JSON.parse((await readBody(req)).toString() || "{}");
+    // Like `glassbox serve`: unknown fields are an error. MOCK_HIGHLIGHT=1
+    // accepts highlight_open/highlight_close (the page asks, then falls back).
+    const known = new Set(["query", "k", "offset", "mode", "fusion", "weights", "rrf_k", "candidates", "explain",
+                           "plain", "documents", "snippet", "algorithm"]);
+    if (process.env.MOCK_HIGHLIGHT === "1") { known.add("highlight_open"); known.add("highlight_close"); }
+    for (const key of Object.keys(q)) if (!known.has(key)) return error(res, 400, "invalid_argument", `unknown field "${key}"`);
     const args = ["search", collDir(name), String(q.query || ""), "--json", "--plain", "-k", String(q.k || 10)];
     if (q.offset) args.push("--offset", String(q.offset));
     if (q.mode) args.push("--mode", q.mode);
@@ -116,7 +122,10 @@ async function handle(req, res) {
     const r = await cli(args);
     if (r.code || !r.json) return error(res, 400, "invalid_argument", (r.json && r.json.error && r.json.error.message) || r.stderr);
     if (q.highlight_open !== undefined) {  // the CLI only marks with [ ]
-      for (const h of r.json.hits) h.snippet = h.snippet.replace(/\[([^\[\]]*)\]/g, `${q.highlight_open}$1${q.highlight_close}`);
+      const words = String(q.query).toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1);
+      const isTerm = (t) => words.some((w) => t.toLowerCase().startsWith(w.slice(0, 4)));
+      for (const h of r.json.hits)
+        h.snippet = h.snippet.replace(/\[([^\[\]]*)\]/g, (all, t) => (isTerm(t) ? q.highlight_open + t + q.highlight_close : all));
     }
     return send(res, 200, r.json);
   }

@@ -182,7 +182,7 @@ async function main() {
     await page.locator("details.tools summary").click();
     await page.setInputFiles("#files", {
       name: `web-upload-${word}.txt`, mimeType: "text/plain",
-      buffer: Buffer.from(`Site note\n\nThe ${word} valve on crane 7 must be inspected every Monday.\n`),
+      buffer: Buffer.from(`Site note\n\nThe ${word} valve [draft] on crane 7 <b>must</b> be inspected every Monday.\n`),
     });
     await page.getByRole("button", { name: "Upload" }).click();
     await page.locator("#ingest-report .ingest-summary").waitFor();
@@ -192,6 +192,10 @@ async function main() {
     await page.getByRole("button", { name: "Search", exact: true }).click();
     await page.locator(".hit .snippet mark", { hasText: word }).first().waitFor();
     check(true, `the uploaded word '${word}' is found`);
+    const up = page.locator(".hit", { has: page.locator(".snippet mark", { hasText: word }) }).first();
+    const upText = await up.locator(".snippet").textContent();
+    check(upText.includes("[draft]") && upText.includes("<b>must</b>") && (await up.locator(".snippet b").count()) === 0,
+          "text brackets and HTML in a snippet stay plain text");
     await page.screenshot({ path: path.join(SHOTS, "upload.png") });
 
     check(pageErrors.length === 0, "no script errors on the page" + (pageErrors.length ? ": " + pageErrors.join("; ") : ""));

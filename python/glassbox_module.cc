@@ -1,0 +1,694 @@
+// Python bindings for Glassbox (pybind11). See python/README.md for the API.
+//
+// Results are plain Python objects (dicts, lists, str, int, float). Engine
+// errors (Status) become glassbox.Error subclasses carrying the message. The
+// GIL is released around every engine call that can take time (search,
+// explain, why_not, get, add, delete, commit, merge, ingest, open, create);
+// results are converted to Python objects after it is re-acquired.
+//
+// Principals (user=/groups=) are passed to the engine when it supports them
+// (SearchOptions::principal and the Principal* overloads of Get, Explain and
+// WhyNotInTopK); against an engine without them, passing one raises
+// glassbox.Unsupported. The detection is done at compile time below, so this
+// file builds against either version of the public headers.
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "glassbox/glassbox.h"
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+
+namespace {
+
+using glassbox::Status;
+
+// ---------------------------------------------------------------- errors
+
+struct ErrorClasses {
+  PyObject* base = nullptr;
+  PyObject* invalid_argument = nullptr;
+  PyObject* not_found = nullptr;
+  PyObject* already_exists = nullptr;
+  PyObject* corruption = nullptr;
+  PyObject* io_error = nullptr;
+  PyObject* busy = nullptr;
+  PyObject* unsupported = nullptr;
+};
+ErrorClasses g_errors;
+
+PyObject* ClassFor(Status::Code code) {
+  switch (code) {
+    case Status::Code::kInvalidArgument: return g_errors.invalid_argument;
+    case Status::Code::kNotFound: return g_errors.not_found;
+    case Status::Code::kAlreadyExists: return g_errors.already_exists;
+    case Status::Code::kCorruption: return g_errors.corruption;
+    case Status::Code::kIOError: return g_errors.io_error;
+    case Status::Code::kBusy: return g_errors.busy;
+    case Status::Code::kUnsupported: return g_errors.unsupported;
+    default: return g_errors.base;
+  }
+}
+
+// Raises the Python exception for a failed Status (needs the GIL).
+[[noreturn]] void Raise(const Status& s) {
+  py::object cls = py::reinterpret_borrow<py::object>(ClassFor(s.code()));
+  py::object exc = cls(s.message());
+  exc.attr("code") = py::str(s.CodeName());
+  PyErr_SetObject(cls.ptr(), exc.ptr());
+  throw py::error_already_set();
+}
+
+[[noreturn]] void RaiseInvalid(const std::string& msg) { Raise(Status::InvalidArgument(msg)); }
+
+void Check(const Status& s) {
+  if (!s.ok()) Raise(s);
+}
+
+template <typename T>
+T Take(glassbox::Result<T>&& r) {
+  if (!r.ok()) Raise(r.status());
+  return std::move(r).value();
+}
+
+PyObject* MakeError(py::module_& m, const char* name, const char* doc, PyObject* extra_base) {
+  py::tuple bases = extra_base != nullptr
+                        ? py::make_tuple(py::reinterpret_borrow<py::object>(g_errors.base),
+                                         py::reinterpret_borrow<py::object>(extra_base))
+                        : py::make_tuple(py::reinterpret_borrow<py::object>(g_errors.base));
+  std::string qualified = std::string("glassbox.") + name;
+  PyObject* cls = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases.ptr(), nullptr);
+  if (cls == nullptr) throw py::error_already_set();
+  m.attr(name) = py::reinterpret_borrow<py::object>(cls);  // the module keeps a reference
+  return cls;
+}
+
+// ---------------------------------------------------------------- principals
+//
+// Compile-time detection of the engine's principal support, so that this file
+// builds against headers with and without it.
+
+template <typename SO>
+concept HasPrincipalOption = requires(SO o) { o.principal.reset(); };
+
+bool WantsPrincipal(const std::optional<std::string>& user, const std::optional<std::vector<std::string>>& groups) {
+  return user.has_value() || groups.has_value();
+}
+
+template <typename SO>
+void SetPrincipal(SO& options, const std::optional<std::string>& user,
+                  const std::optional<std::vector<std::string>>& groups) {
+  if (!WantsPrincipal(user, groups)) return;
+  if constexpr (HasPrincipalOption<SO>) {
+    typename std::remove_cvref_t<decltype(options.principal)>::value_type p;
+    p.user = user.value_or("");
+    p.groups = groups.value_or(std::vector<std::string>{});
+    options.principal = std::move(p);
+  } else {
+    Raise(Status::Unsupported("this build of the engine does not support user/groups (principals)"));
+  }
+}
+
+template <typename SO>
+auto PrincipalPtr(const SO& options) {
+  if constexpr (HasPrincipalOption<SO>) {
+    return options.principal ? &*options.principal : nullptr;
+  } else {
+    return nullptr;
+  }
+}
+
+// The engine calls, with or without a principal.
+template <typename C, typename SO>
+auto CallGet(const C& c, const std::string& id, const SO& so) {
+  if constexpr (requires { c.Get(id, PrincipalPtr(so)); }) {
+    return c.Get(id, PrincipalPtr(so));
+  } else {
+    return c.Get(id);
+  }
+}
+
+template <typename C, typename SO>
+auto CallExplain(const C& c, const std::string& q, const std::string& id, const SO& so) {
+  if constexpr (requires { c.Explain(q, id, PrincipalPtr(so)); }) {
+    return c.Explain(q, id, PrincipalPtr(so));
+  } else {
+    return c.Explain(q, id);
+  }
+}
+
+template <typename C, typename SO>
+auto CallWhyNot(const C& c, const std::string& q, const std::string& id, size_t k, const SO& so) {
+  if constexpr (requires { c.WhyNotInTopK(q, id, k, PrincipalPtr(so)); }) {
+    return c.WhyNotInTopK(q, id, k, PrincipalPtr(so));
+  } else {
+    return c.WhyNotInTopK(q, id, k);
+  }
+}
+
+// ---------------------------------------------------------------- conversions to Python
+
+py::object MetaToPy(const glassbox::MetadataValue& v) {
+  using T = glassbox::MetadataValue::Type;
+  switch (v.type) {
+    case T::kNumber: {
+      bool integral = std::isfinite(v.number) && std::floor(v.number) == v.number &&
+                      std::fabs(v.number) < 9.0e15 && v.text.find_first_of(".eE") == std::string::npos;
+      if (integral) return py::int_(static_cast<long long>(v.number));
+      return py::float_(v.number);
+    }
+    case T::kDate:
+    case T::kKeyword:
+    default:
+      return py::str(v.text);
+  }
+}
+
+// name -> value; a name that occurs more than once maps to a list of its values.
+template <typename V, typename F>
+py::dict PairsToDict(const std::vector<std::pair<std::string, V>>& pairs, F convert) {
+  py::dict d;
+  for (const auto& [name, value] : pairs) {
+    py::str key(name);
+    py::object v = convert(value);
+    if (!d.contains(key)) {
+      d[key] = v;
+      continue;
+    }
+    py::object cur = d[key];
+    // Converted values are never lists, so a list here is one built below.
+    if (py::isinstance<py::list>(cur)) {
+      cur.cast<py::list>().append(v);
+    } else {
+      py::list l;
+      l.append(cur);
+      l.append(v);
+      d[key] = l;
+    }
+  }
+  return d;
+}
+
+py::dict TextFields(const std::vector<std::pair<std::string, std::string>>& text) {
+  return PairsToDict(text, [](const std::string& s) { return py::object(py::str(s)); });
+}
+
+py::dict MetaFields(const std::vector<std::pair<std::string, glassbox::MetadataValue>>& meta) {
+  return PairsToDict(meta, [](const glassbox::MetadataValue& v) { return MetaToPy(v); });
+}
+
+py::dict ExplanationToPy(const glassbox::Explanation& e) {
+  py::list terms;
+  for (const auto& t : e.terms) {
+    terms.append(py::dict("term"_a = t.term, "field"_a = t.field, "boost"_a = t.boost, "tf"_a = t.tf,
+                          "df"_a = t.df, "doc_count"_a = t.doc_count, "idf"_a = t.idf,
+                          "doc_length"_a = t.doc_length, "avg_doc_length"_a = t.avg_doc_length,
+                          "length_norm"_a = t.length_norm, "contribution"_a = t.contribution));
+  }
+  return py::dict("matched"_a = e.matched, "score"_a = e.score, "k1"_a = e.k1, "b"_a = e.b, "terms"_a = terms,
+                  "summary"_a = e.summary);
+}
+
+py::dict HitToPy(const glassbox::Hit& h) {
+  py::list retrievers;
+  for (const auto& r : h.retrievers) {
+    retrievers.append(py::dict("retriever"_a = r.retriever, "rank"_a = r.rank, "raw"_a = r.raw,
+                               "normalized"_a = r.normalized, "weight"_a = r.weight,
+                               "contribution"_a = r.contribution, "share"_a = r.share));
+  }
+  py::list words;
+  for (const auto& w : h.similar_words) {
+    words.append(py::dict("query_word"_a = w.query_word, "passage_word"_a = w.passage_word,
+                          "contribution"_a = w.contribution));
+  }
+  py::object explanation = py::none();
+  if (h.explanation) explanation = ExplanationToPy(*h.explanation);
+  py::object passage = py::none();
+  if (!h.passage_id.empty()) passage = py::str(h.passage_id);
+  return py::dict("id"_a = h.id, "score"_a = h.score, "fields"_a = TextFields(h.text),
+                  "metadata"_a = MetaFields(h.metadata), "snippet"_a = h.snippet, "explanation"_a = explanation,
+                  "retrievers"_a = retrievers, "similar_words"_a = words, "passage_id"_a = passage);
+}
+
+const char* ReasonName(glassbox::WhyNot::Reason r) {
+  using R = glassbox::WhyNot::Reason;
+  switch (r) {
+    case R::kInTopK: return "in_top_k";
+    case R::kNoSuchDocument: return "no_such_document";
+    case R::kMissingTerms: return "missing_terms";
+    case R::kExcluded: return "excluded";
+    case R::kFiltered: return "filtered";
+    case R::kPhraseNotFound: return "phrase_not_found";
+    case R::kRankedBelow: return "ranked_below";
+  }
+  return "unknown";
+}
+
+py::dict DocumentToPy(const glassbox::Document& d) {
+  return py::dict("id"_a = d.id, "fields"_a = TextFields(d.text), "metadata"_a = MetaFields(d.metadata));
+}
+
+py::dict StatsToPy(const glassbox::CollectionStats& s) {
+  return py::dict("documents"_a = s.documents, "deleted"_a = s.deleted, "buffered"_a = s.buffered,
+                  "segments"_a = s.segments, "index_bytes"_a = s.index_bytes, "terms"_a = s.terms,
+                  "avg_doc_length"_a = s.avg_doc_length, "analyzer"_a = s.analyzer, "k1"_a = s.k1, "b"_a = s.b,
+                  "generation"_a = s.generation, "embedder"_a = s.embedder, "vectors"_a = s.vectors,
+                  "fusion"_a = s.fusion);
+}
+
+// ---------------------------------------------------------------- conversions from Python
+
+glassbox::MetadataValue ScalarToMeta(const std::string& field, const py::handle& v) {
+  if (py::isinstance<py::bool_>(v)) {
+    RaiseInvalid("metadata '" + field + "': booleans are not supported; use a string or a number");
+  }
+  if (py::isinstance<py::int_>(v) || py::isinstance<py::float_>(v)) {
+    double x = v.cast<double>();
+    if (py::isinstance<py::int_>(v)) return glassbox::MetadataValue::Number(x, py::str(v).cast<std::string>());
+    return glassbox::MetadataValue::Number(x);
+  }
+  if (py::isinstance<py::str>(v)) {
+    std::string s = v.cast<std::string>();
+    glassbox::MetadataValue date;
+    if (glassbox::MetadataValue::ParseDate(s, &date)) return date;
+    return glassbox::MetadataValue::Keyword(std::move(s));
+  }
+  // datetime.date / datetime.datetime: their isoformat() is a date the engine parses.
+  if (py::hasattr(v, "isoformat") && py::hasattr(v, "year")) {
+    std::string s = v.attr("isoformat")().cast<std::string>();
+    glassbox::MetadataValue date;
+    if (glassbox::MetadataValue::ParseDate(s, &date)) return date;
+    RaiseInvalid("metadata '" + field + "': cannot read the date " + s);
+  }
+  RaiseInvalid("metadata '" + field + "': values are int, float, str (YYYY-MM-DD for dates), a date, or a list of those; got " +
+               py::str(py::type::handle_of(v).attr("__name__")).cast<std::string>());
+}
+
+void AppendMeta(std::vector<std::pair<std::string, glassbox::MetadataValue>>* out, const py::dict& metadata) {
+  for (auto [k, v] : metadata) {
+    if (!py::isinstance<py::str>(k)) RaiseInvalid("metadata names must be strings");
+    std::string name = k.cast<std::string>();
+    if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
+      for (py::handle item : v) out->emplace_back(name, ScalarToMeta(name, item));
+    } else {
+      out->emplace_back(name, ScalarToMeta(name, v));
+    }
+  }
+}
+
+glassbox::SearchMode ParseMode(const std::string& m) {
+  if (m == "auto") return glassbox::SearchMode::kAuto;
+  if (m == "bm25") return glassbox::SearchMode::kBm25;
+  if (m == "vector") return glassbox::SearchMode::kVector;
+  if (m == "hybrid") return glassbox::SearchMode::kHybrid;
+  RaiseInvalid("mode is \"auto\", \"bm25\", \"vector\" or \"hybrid\", not \"" + m + "\"");
+}
+
+glassbox::FusionMethod ParseFusion(const std::string& f) {
+  if (f == "rrf") return glassbox::FusionMethod::kRrf;
+  if (f == "minmax") return glassbox::FusionMethod::kMinMax;
+  if (f == "zscore") return glassbox::FusionMethod::kZScore;
+  RaiseInvalid("fusion is \"rrf\", \"minmax\" or \"zscore\", not \"" + f + "\"");
+}
+
+std::vector<std::string> PathList(const py::object& paths) {
+  std::vector<std::string> out;
+  auto one = [&](const py::handle& p) {
+    py::object fs = py::module_::import("os").attr("fspath")(p);
+    out.push_back(fs.cast<std::string>());
+  };
+  if (py::isinstance<py::str>(paths) || py::hasattr(paths, "__fspath__")) {
+    one(paths);
+  } else {
+    for (py::handle p : paths) one(p);
+  }
+  return out;
+}
+
+std::vector<std::string> StrList(const py::object& o, const char* what) {
+  std::vector<std::string> out;
+  if (o.is_none()) return out;
+  if (py::isinstance<py::str>(o)) {
+    out.push_back(o.cast<std::string>());
+    return out;
+  }
+  for (py::handle h : o) {
+    if (!py::isinstance<py::str>(h)) RaiseInvalid(std::string(what) + " must be strings");
+    out.push_back(h.cast<std::string>());
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the Collection wrapper
+
+class PyCollection {
+ public:
+  explicit PyCollection(std::unique_ptr<glassbox::Collection> c) : c_(std::move(c)) {}
+
+  static std::unique_ptr<PyCollection> Create(const py::object& path, const std::string& analyzer,
+                                              const std::string& embedder, double k1, double b,
+                                              std::optional<py::dict> field_weights) {
+    glassbox::CollectionOptions o;
+    o.analyzer = analyzer;
+    o.embedder = embedder;
+    o.k1 = k1;
+    o.b = b;
+    if (field_weights) {
+      for (auto [k, v] : *field_weights) o.field_weights.emplace_back(k.cast<std::string>(), v.cast<double>());
+    }
+    std::string dir = PathList(path).at(0);
+    glassbox::Result<std::unique_ptr<glassbox::Collection>> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = glassbox::Collection::Create(dir, o);
+    }
+    return std::make_unique<PyCollection>(Take(std::move(r)));
+  }
+
+  static std::unique_ptr<PyCollection> Open(const py::object& path, bool read_only) {
+    std::string dir = PathList(path).at(0);
+    glassbox::Result<std::unique_ptr<glassbox::Collection>> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = glassbox::Collection::Open(dir, read_only);
+    }
+    return std::make_unique<PyCollection>(Take(std::move(r)));
+  }
+
+  void Add(const std::string& id, std::optional<std::string> text, std::optional<std::string> title,
+           std::optional<py::dict> fields, std::optional<py::dict> metadata) {
+    glassbox::Document d;
+    d.id = id;
+    if (title) d.text.emplace_back("title", *title);
+    if (text) d.text.emplace_back("body", *text);
+    if (fields) {
+      for (auto [k, v] : *fields) {
+        if (!py::isinstance<py::str>(k) || !py::isinstance<py::str>(v))
+          RaiseInvalid("fields maps field names to text (str -> str)");
+        d.text.emplace_back(k.cast<std::string>(), v.cast<std::string>());
+      }
+    }
+    if (metadata) AppendMeta(&d.metadata, *metadata);
+    auto c = Get();
+    Status s;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lock(*write_mu_);
+      s = c->Add(d);
+    }
+    Check(s);
+  }
+
+  void Delete(const std::string& id) { Write([&](glassbox::Collection& c) { return c.Delete(id); }); }
+  void Commit() { Write([](glassbox::Collection& c) { return c.Commit(); }); }
+  void Sync() { Write([](glassbox::Collection& c) { return c.Sync(); }); }
+  void Merge(size_t max_segments) { Write([&](glassbox::Collection& c) { return c.Merge(max_segments); }); }
+  void Refresh() { Write([](glassbox::Collection& c) { return c.Refresh(); }); }
+
+  py::dict GetDoc(const std::string& id, std::optional<std::string> user,
+                  std::optional<std::vector<std::string>> groups) {
+    glassbox::SearchOptions so;
+    SetPrincipal(so, user, groups);
+    auto c = Get();
+    glassbox::Result<glassbox::Document> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = CallGet(*c, id, so);
+    }
+    return DocumentToPy(Take(std::move(r)));
+  }
+
+  py::dict Stats() {
+    auto c = Get();
+    glassbox::CollectionStats s;
+    {
+      py::gil_scoped_release nogil;
+      s = c->Stats();
+    }
+    return StatsToPy(s);
+  }
+
+  py::dict Search(const std::string& query, size_t k, size_t offset, const std::string& mode,
+                  std::optional<std::string> fusion, std::optional<std::pair<double, double>> weights, double rrf_k,
+                  size_t candidates, bool explain, bool plain, bool documents, std::optional<std::string> user,
+                  std::optional<std::vector<std::string>> groups, std::optional<std::string> algorithm,
+                  bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
+                  bool explain_words) {
+    glassbox::SearchOptions o;
+    o.k = k;
+    o.offset = offset;
+    o.mode = ParseMode(mode);
+    if (fusion || weights) {
+      o.use_collection_fusion = false;
+      o.fusion = ParseFusion(fusion.value_or("minmax"));
+      if (weights) {
+        o.bm25_weight = weights->first;
+        o.vector_weight = weights->second;
+      }
+    }
+    o.rrf_k = rrf_k;
+    o.candidates = candidates;
+    o.with_explanation = explain;
+    o.explain_words = explain_words;
+    o.plain = plain;
+    o.rollup_documents = documents;
+    o.with_snippet = snippet;
+    o.snippet_chars = snippet_chars;
+    o.highlight_open = std::move(highlight_open);
+    o.highlight_close = std::move(highlight_close);
+    if (algorithm) {
+      const std::string& a = *algorithm;
+      if (a == "auto") o.algorithm = glassbox::TopKAlgorithm::kAuto;
+      else if (a == "exhaustive") o.algorithm = glassbox::TopKAlgorithm::kExhaustive;
+      else if (a == "wand") o.algorithm = glassbox::TopKAlgorithm::kWand;
+      else if (a == "maxscore") o.algorithm = glassbox::TopKAlgorithm::kMaxScore;
+      else if (a == "bmw" || a == "block-max-wand") o.algorithm = glassbox::TopKAlgorithm::kBlockMaxWand;
+      else RaiseInvalid("algorithm is auto, exhaustive, wand, maxscore or bmw, not \"" + a + "\"");
+    }
+    SetPrincipal(o, user, groups);
+    auto c = Get();
+    glassbox::Result<glassbox::SearchResponse> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = c->Search(query, o);
+    }
+    glassbox::SearchResponse resp = Take(std::move(r));
+    py::list hits;
+    for (const auto& h : resp.hits) hits.append(HitToPy(h));
+    return py::dict("hits"_a = hits, "total_hits"_a = resp.total_hits, "total_exact"_a = resp.total_exact,
+                    "mode"_a = resp.mode, "fusion"_a = resp.fusion, "took_ms"_a = resp.took_ms);
+  }
+
+  py::dict Explain(const std::string& query, const std::string& id, std::optional<std::string> user,
+                   std::optional<std::vector<std::string>> groups) {
+    glassbox::SearchOptions so;
+    SetPrincipal(so, user, groups);
+    auto c = Get();
+    glassbox::Result<glassbox::Explanation> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = CallExplain(*c, query, id, so);
+    }
+    return ExplanationToPy(Take(std::move(r)));
+  }
+
+  py::dict WhyNot(const std::string& query, const std::string& id, size_t k, std::optional<std::string> user,
+                  std::optional<std::vector<std::string>> groups) {
+    glassbox::SearchOptions so;
+    SetPrincipal(so, user, groups);
+    auto c = Get();
+    glassbox::Result<glassbox::WhyNot> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = CallWhyNot(*c, query, id, k, so);
+    }
+    glassbox::WhyNot w = Take(std::move(r));
+    return py::dict("reason"_a = ReasonName(w.reason), "missing_terms"_a = w.missing_terms, "detail"_a = w.detail,
+                    "rank"_a = w.rank, "score"_a = w.score, "kth_score"_a = w.kth_score, "message"_a = w.message);
+  }
+
+  py::dict Ingest(const py::object& paths, const py::object& include, const py::object& exclude, size_t chunk_chars,
+                  size_t overlap, const std::string& unit, std::optional<std::string> id_key,
+                  std::optional<std::string> title_key, const py::object& text_keys, const py::object& csv_text_columns,
+                  std::optional<std::string> csv_id_column, std::optional<py::function> progress) {
+    glassbox::IngestOptions o;
+    o.paths = PathList(paths);
+    o.include = StrList(include, "include patterns");
+    o.exclude = StrList(exclude, "exclude patterns");
+    o.chunking.target_chars = chunk_chars;
+    o.chunking.overlap_chars = overlap;
+    if (unit == "paragraph") o.chunking.unit = glassbox::ChunkOptions::Unit::kParagraph;
+    else if (unit == "sentence") o.chunking.unit = glassbox::ChunkOptions::Unit::kSentence;
+    else RaiseInvalid("unit is \"paragraph\" or \"sentence\", not \"" + unit + "\"");
+    if (id_key) o.reader.id_key = *id_key;
+    if (title_key) o.reader.title_key = *title_key;
+    if (!text_keys.is_none()) o.reader.text_keys = StrList(text_keys, "text_keys");
+    if (!csv_text_columns.is_none()) o.reader.csv_text_columns = StrList(csv_text_columns, "csv_text_columns");
+    if (csv_id_column) o.reader.csv_id_column = *csv_id_column;
+    // A Python exception raised by the progress callback stops nothing in the
+    // engine; it is kept and re-raised when ingest returns.
+    std::optional<py::error_already_set> callback_error;
+    if (progress) {
+      // Captured by pointer: the engine may copy the std::function without the GIL.
+      const py::function* cb = &*progress;
+      o.progress = [cb, &callback_error](size_t done, size_t total, uint64_t docs) {
+        py::gil_scoped_acquire gil;
+        if (callback_error) return;
+        try {
+          (*cb)(done, total, docs);
+        } catch (py::error_already_set& e) {
+          callback_error.emplace(std::move(e));
+        }
+      };
+    }
+    auto c = Get();
+    glassbox::Result<glassbox::IngestReport> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lock(*write_mu_);
+      r = glassbox::Ingest(*c, o);
+    }
+    if (callback_error) throw std::move(*callback_error);
+    glassbox::IngestReport rep = Take(std::move(r));
+    py::list errors;
+    for (const auto& e : rep.errors) errors.append(py::dict("path"_a = e.path, "message"_a = e.message));
+    return py::dict("files_seen"_a = rep.files_seen, "files_ok"_a = rep.files_ok,
+                    "files_failed"_a = rep.files_failed, "documents"_a = rep.documents, "chunks"_a = rep.chunks,
+                    "errors"_a = errors, "seconds"_a = rep.seconds);
+  }
+
+  // Releases the collection (its lock and files) once calls still running on
+  // other threads have returned; later calls raise glassbox.Error.
+  void Close() {
+    std::shared_ptr<glassbox::Collection> c = std::move(c_);
+    c_.reset();
+    py::gil_scoped_release nogil;
+    c.reset();
+  }
+
+  bool closed() const { return c_ == nullptr; }
+
+  std::string Dir() { return Get()->dir(); }
+
+  std::string Repr() const {
+    if (!c_) return "<glassbox.Collection (closed)>";
+    return "<glassbox.Collection '" + c_->dir() + "'>";
+  }
+
+ private:
+  std::shared_ptr<glassbox::Collection> Get() const {
+    if (!c_) {
+      PyErr_SetString(g_errors.base, "the collection is closed");
+      throw py::error_already_set();
+    }
+    return c_;
+  }
+
+  template <typename F>
+  void Write(F f) {
+    auto c = Get();
+    Status s;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lock(*write_mu_);
+      s = f(*c);
+    }
+    Check(s);
+  }
+
+  std::shared_ptr<glassbox::Collection> c_;
+  // Add/Delete/Commit/Merge/Ingest from several Python threads are serialized
+  // (the engine allows one writer thread at a time).
+  std::shared_ptr<std::mutex> write_mu_ = std::make_shared<std::mutex>();
+};
+
+// When GLASSBOX_MODEL_DIR is unset, points it at the build's models folder
+// (<dir of this module>/../models) if that holds models, so that the static
+// embedder is found without configuration in a build tree.
+void DefaultModelDir() {
+  const char* env = std::getenv("GLASSBOX_MODEL_DIR");
+  if (env != nullptr && *env != '\0') return;
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&DefaultModelDir), &info) == 0 || info.dli_fname == nullptr) return;
+  std::string so = info.dli_fname;
+  size_t slash = so.rfind('/');
+  if (slash == std::string::npos) return;
+  std::string models = so.substr(0, slash) + "/../models";
+  struct stat st;
+  if (::stat(models.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) ::setenv("GLASSBOX_MODEL_DIR", models.c_str(), 0);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(glassbox, m) {
+  m.doc() = "Glassbox: an embedded, explainable hybrid search engine (see python/README.md)";
+  m.attr("__version__") = "0.1.0";
+  DefaultModelDir();
+
+  g_errors.base = PyErr_NewExceptionWithDoc("glassbox.Error", "A Glassbox engine error; str(e) is its message.",
+                                            PyExc_Exception, nullptr);
+  if (g_errors.base == nullptr) throw py::error_already_set();
+  m.attr("Error") = py::reinterpret_borrow<py::object>(g_errors.base);
+  g_errors.invalid_argument =
+      MakeError(m, "InvalidArgument", "A bad query, option, argument or input file.", PyExc_ValueError);
+  g_errors.not_found = MakeError(m, "NotFound", "The collection, document or file does not exist.", PyExc_LookupError);
+  g_errors.already_exists = MakeError(m, "AlreadyExists", "A collection already exists there.", PyExc_FileExistsError);
+  g_errors.corruption = MakeError(m, "Corruption", "A file on disk does not match its checksum or format.", nullptr);
+  g_errors.io_error = MakeError(m, "IOError", "The operating system refused a read or a write.", PyExc_OSError);
+  g_errors.busy = MakeError(m, "Busy", "Another writer holds the collection lock.", nullptr);
+  g_errors.unsupported = MakeError(m, "Unsupported", "A feature that is not available.", PyExc_NotImplementedError);
+
+  py::class_<PyCollection>(m, "Collection",
+                           "A searchable set of documents stored in one directory. Create with "
+                           "Collection.create(path) or Collection.open(path).")
+      .def_static("create", &PyCollection::Create, "path"_a, "analyzer"_a = "auto-stop", "embedder"_a = "static",
+                  "k1"_a = 1.2, "b"_a = 0.75, "field_weights"_a = py::none(),
+                  "Creates a new collection directory (AlreadyExists if one is there).")
+      .def_static("open", &PyCollection::Open, "path"_a, "read_only"_a = false,
+                  "Opens an existing collection (Busy if another process writes to it).")
+      .def("add", &PyCollection::Add, "id"_a, "text"_a = py::none(), "title"_a = py::none(),
+           "fields"_a = py::none(), "metadata"_a = py::none(),
+           "Adds (or replaces) a document; visible to search after commit().")
+      .def("delete", &PyCollection::Delete, "id"_a)
+      .def("sync", &PyCollection::Sync)
+      .def("commit", &PyCollection::Commit)
+      .def("merge", &PyCollection::Merge, "max_segments"_a = 1)
+      .def("refresh", &PyCollection::Refresh)
+      .def("get", &PyCollection::GetDoc, "id"_a, py::kw_only(), "user"_a = py::none(), "groups"_a = py::none())
+      .def("stats", &PyCollection::Stats)
+      .def("search", &PyCollection::Search, "query"_a, "k"_a = 10, "offset"_a = 0, py::kw_only(),
+           "mode"_a = "auto", "fusion"_a = py::none(), "weights"_a = py::none(), "rrf_k"_a = 60.0,
+           "candidates"_a = 100, "explain"_a = false, "plain"_a = false, "documents"_a = false,
+           "user"_a = py::none(), "groups"_a = py::none(), "algorithm"_a = py::none(), "snippet"_a = true,
+           "snippet_chars"_a = 240, "highlight"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
+           "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms.")
+      .def("explain", &PyCollection::Explain, "query"_a, "id"_a, py::kw_only(), "user"_a = py::none(),
+           "groups"_a = py::none())
+      .def("why_not", &PyCollection::WhyNot, "query"_a, "id"_a, "k"_a = 10, py::kw_only(), "user"_a = py::none(),
+           "groups"_a = py::none())
+      .def("ingest", &PyCollection::Ingest, "paths"_a, "include"_a = py::none(), "exclude"_a = py::none(),
+           "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(), "unit"_a = "paragraph", "id_key"_a = py::none(),
+           "title_key"_a = py::none(), "text_keys"_a = py::none(), "csv_text_columns"_a = py::none(),
+           "csv_id_column"_a = py::none(), "progress"_a = py::none(),
+           "Reads files and folders into the collection, then commits; returns a report dict.")
+      .def("close", &PyCollection::Close)
+      .def_property_readonly("closed", &PyCollection::closed)
+      .def_property_readonly("path", &PyCollection::Dir)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PyCollection& self, py::args) { self.Close(); })
+      .def("__repr__", &PyCollection::Repr);
+}

@@ -339,7 +339,7 @@
     return [];
   }
 
-  async function fetchChunks(docId) {
+  async function fetchChunks(docId, hit) {
     const c = coll(state.collection) + "/documents/";
     // Ids contain "/": try them encoded, then as plain path segments.
     const tries = [encodeURIComponent(docId), docId.split("/").map(encodeURIComponent).join("/")];
@@ -347,7 +347,21 @@
     for (const t of [...new Set(tries)]) {
       try { return chunkList(await api("GET", c + t + "?chunks=1")); } catch (e) { lastErr = e; if (e.status !== 404) break; }
     }
-    throw lastErr;
+    // A server without ?chunks=1 (or failing it): fetch ID#0, ID#1, … one by one.
+    const hitNo = Number((hit.metadata || {}).chunk);
+    if (!Number.isFinite(hitNo)) throw lastErr;
+    const out = [];
+    for (let n = 0, misses = 0; n < 500 && misses < 3; n++) {
+      try {
+        out.push(await api("GET", c + encodeURIComponent(`${docId}#${n}`)));
+        misses = 0;
+      } catch (e) {
+        if (e.status !== 404) throw e;
+        if (n > hitNo) misses++;
+      }
+    }
+    if (!out.length) throw lastErr;
+    return out;
   }
 
   async function openDocument(h, article) {
@@ -363,7 +377,7 @@
     const list = $("#doc-chunks");
     list.replaceChildren();
     try {
-      let chunks = await fetchChunks(docId);
+      let chunks = await fetchChunks(docId, h);
       if (!chunks.length) chunks = [h];
       const num = (c) => Number((c.metadata || {}).chunk ?? 0);
       chunks.sort((a, b) => num(a) - num(b) || Number((a.metadata || {}).start ?? 0) - Number((b.metadata || {}).start ?? 0));

@@ -208,6 +208,8 @@
     setStatus(msg);
     const results = $("#results");
     results.replaceChildren(...hits.map((h, i) => renderHit(h, i)));
+    $("#doc-view").hidden = true;  // it showed a hit of the previous search
+    document.querySelector(".layout").classList.remove("with-doc");
   }
 
   function hitTitle(h) {

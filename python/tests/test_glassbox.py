@@ -228,7 +228,6 @@ def test_errors(tmp_path):
 
 # ---------------------------------------------------------------- access control
 
-@pytest.mark.xfail(strict=False, reason="needs the engine's acl_users/acl_groups enforcement (issue 4)")
 def test_acl_user_and_groups(tmp_path):
     c = bm25_collection(tmp_path)
     c.add("secret", text="salary review notes", metadata={"acl_users": ["alice"]})

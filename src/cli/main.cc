@@ -3,6 +3,8 @@
 // Exit codes: 0 success; 1 I/O error, corruption or other failure; 2 bad
 // command line; 3 invalid input (query, document, option value); 4 not found;
 // 5 ingest finished but some files failed.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,12 +14,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
 #include "eval/beir.h"
 #include "eval/metrics.h"
 #include "glassbox/glassbox.h"
+#include "server/json.h"
+#include "server/keys.h"
+#include "server/server.h"
 #include "text/analyzer.h"
 
 namespace glassbox::cli {
@@ -25,6 +31,9 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+using json_output::ExplanationToJson;
+using json_output::MetaToJson;
+using json_output::WhyNotToJson;
 
 enum Exit { kOk = 0, kFailure = 1, kUsage = 2, kInvalid = 3, kNotFound = 4, kPartial = 5 };
 
@@ -41,7 +50,7 @@ int ExitFor(const Status& s) {
 
 int Fail(const Status& s, bool as_json) {
   if (as_json) {
-    std::cout << json{{"error", {{"code", s.CodeName()}, {"message", s.message()}}}}.dump() << "\n";
+    std::cout << json_output::ErrorToJson(s.CodeName(), s.message()).dump() << "\n";
   } else {
     std::cerr << "glassbox: " << s.message() << "\n";
   }
@@ -69,6 +78,8 @@ const char* kMainHelp =
     "  merge    merge segments and drop deleted documents\n"
     "  eval     evaluate retrieval quality on a BEIR-format dataset\n"
     "  bench    measure indexing speed and query latency\n"
+    "  serve    serve collections over HTTP as a JSON API\n"
+    "  keys     create, list and revoke API keys for serve\n"
     "\n"
     "Run `glassbox <command> --help` for the options of a command.\n"
     "Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found, 5 some files failed.\n";
@@ -93,44 +104,6 @@ bool ParseSize(const std::string& s, size_t* out) {
   return true;
 }
 
-json MetaToJson(const std::vector<std::pair<std::string, MetadataValue>>& md) {
-  json j = json::object();
-  for (const auto& [k, v] : md) {
-    if (v.type == MetadataValue::Type::kNumber) j[k] = v.number;
-    else j[k] = v.text;
-  }
-  return j;
-}
-
-json ExplanationToJson(const Explanation& e) {
-  json terms = json::array();
-  for (const auto& t : e.terms)
-    terms.push_back({{"term", t.term}, {"field", t.field}, {"boost", t.boost}, {"tf", t.tf}, {"df", t.df},
-                     {"doc_count", t.doc_count}, {"idf", t.idf}, {"doc_length", t.doc_length},
-                     {"avg_doc_length", t.avg_doc_length}, {"length_norm", t.length_norm},
-                     {"contribution", t.contribution}});
-  return {{"matched", e.matched}, {"score", e.score}, {"k1", e.k1}, {"b", e.b}, {"terms", terms},
-          {"summary", e.summary}};
-}
-
-const char* ReasonName(WhyNot::Reason r) {
-  switch (r) {
-    case WhyNot::Reason::kInTopK: return "in_top_k";
-    case WhyNot::Reason::kNoSuchDocument: return "no_such_document";
-    case WhyNot::Reason::kMissingTerms: return "missing_terms";
-    case WhyNot::Reason::kExcluded: return "excluded";
-    case WhyNot::Reason::kFiltered: return "filtered";
-    case WhyNot::Reason::kPhraseNotFound: return "phrase_not_found";
-    case WhyNot::Reason::kRankedBelow: return "ranked_below";
-  }
-  return "?";
-}
-
-json WhyNotToJson(const WhyNot& w) {
-  return {{"reason", ReasonName(w.reason)}, {"missing_terms", w.missing_terms}, {"detail", w.detail},
-          {"rank", w.rank},  {"score", w.score}, {"kth_score", w.kth_score}, {"message", w.message}};
-}
-
 void PrintExplanation(const Explanation& e, const std::string& indent) {
   if (!e.matched) {
     std::printf("%sdoes not match\n", indent.c_str());
@@ -145,21 +118,6 @@ void PrintExplanation(const Explanation& e, const std::string& indent) {
     std::printf("%s%-24s %7.2f %8llu %8.4f %8.1f %9.4f %9.4f\n", indent.c_str(), name.c_str(), t.tf,
                 static_cast<unsigned long long>(t.df), t.idf, t.doc_length, t.length_norm, t.contribution);
   }
-}
-
-json RetrieversToJson(const std::vector<RetrieverScore>& rs) {
-  json out = json::array();
-  for (const auto& r : rs)
-    out.push_back({{"retriever", r.retriever}, {"rank", r.rank}, {"raw", r.raw}, {"normalized", r.normalized},
-                   {"weight", r.weight}, {"contribution", r.contribution}, {"share", r.share}});
-  return out;
-}
-
-json WordsToJson(const std::vector<WordSimilarity>& ws) {
-  json out = json::array();
-  for (const auto& w : ws)
-    out.push_back({{"query_word", w.query_word}, {"passage_word", w.passage_word}, {"contribution", w.contribution}});
-  return out;
 }
 
 void PrintRetrievers(const std::vector<RetrieverScore>& rs, const std::vector<WordSimilarity>& words,
@@ -302,12 +260,7 @@ int CmdIngest(int argc, char** argv) {
   if (!report.ok()) return Fail(report.status(), as_json);
   const IngestReport& r = *report;
   if (as_json) {
-    json errors = json::array();
-    for (const auto& e : r.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
-    std::cout << json{{"files_seen", r.files_seen}, {"files_ok", r.files_ok}, {"files_failed", r.files_failed},
-                      {"documents", r.documents}, {"chunks", r.chunks}, {"seconds", r.seconds},
-                      {"errors", errors}}.dump()
-              << "\n";
+    std::cout << json_output::IngestReportToJson(r).dump() << "\n";
   } else {
     for (const auto& e : r.errors) std::fprintf(stderr, "error: %s: %s\n", e.path.c_str(), e.message.c_str());
     std::printf("ingested %zu of %zu files: %llu documents, %llu chunks in %.2f s", r.files_ok, r.files_seen,
@@ -407,21 +360,7 @@ int CmdSearch(int argc, char** argv) {
   auto r = (*c)->Search(a.positional()[1], o);
   if (!r.ok()) return Fail(r.status(), as_json);
   if (as_json) {
-    json hits = json::array();
-    for (const auto& h : r->hits) {
-      json fields = json::object();
-      for (const auto& [k, v] : h.text) fields[k] = v;
-      json jh = {{"id", h.id}, {"score", h.score}, {"snippet", h.snippet}, {"fields", fields},
-                 {"metadata", MetaToJson(h.metadata)}};
-      if (h.explanation) jh["explanation"] = ExplanationToJson(*h.explanation);
-      if (!h.retrievers.empty()) jh["retrievers"] = RetrieversToJson(h.retrievers);
-      if (!h.similar_words.empty()) jh["similar_words"] = WordsToJson(h.similar_words);
-      if (!h.passage_id.empty()) jh["passage_id"] = h.passage_id;
-      hits.push_back(jh);
-    }
-    std::cout << json{{"mode", r->mode}, {"fusion", r->fusion}, {"total_hits", r->total_hits},
-                      {"total_exact", r->total_exact}, {"took_ms", r->took_ms}, {"hits", hits}}.dump()
-              << "\n";
+    std::cout << json_output::SearchResponseToJson(*r).dump() << "\n";
     return kOk;
   }
   std::printf("%llu hit(s)%s in %.2f ms (%s%s%s)\n", static_cast<unsigned long long>(r->total_hits),
@@ -477,7 +416,7 @@ int CmdExplain(int argc, char** argv) {
     if (!e.ok()) return Fail(e.status(), as_json);
   }
   if (as_json) {
-    std::cout << json{{"id", id}, {"explanation", ExplanationToJson(*e)}, {"why", WhyNotToJson(*w)}}.dump() << "\n";
+    std::cout << json_output::ExplainToJson(id, *e, *w).dump() << "\n";
   } else {
     std::printf("%s: %s\n", id.c_str(), w->message.c_str());
     if (e->matched) PrintExplanation(*e, "  ");
@@ -500,9 +439,7 @@ int CmdGet(int argc, char** argv) {
   auto d = (*c)->Get(a.positional()[1]);
   if (!d.ok()) return Fail(d.status(), a.Has("json"));
   if (a.Has("json")) {
-    json fields = json::object();
-    for (const auto& [k, v] : d->text) fields[k] = v;
-    std::cout << json{{"id", d->id}, {"fields", fields}, {"metadata", MetaToJson(d->metadata)}}.dump() << "\n";
+    std::cout << json_output::DocumentToJson(*d).dump() << "\n";
   } else {
     std::printf("id: %s\n", d->id.c_str());
     for (const auto& [k, v] : d->metadata) std::printf("%s: %s\n", k.c_str(), v.text.c_str());
@@ -549,10 +486,7 @@ int CmdStats(int argc, char** argv) {
   auto c = OpenForReading(a.positional()[0]);
   if (!c.ok()) return Fail(c.status(), a.Has("json"));
   CollectionStats s = (*c)->Stats();
-  json j = {{"documents", s.documents}, {"deleted", s.deleted},       {"buffered", s.buffered},
-            {"segments", s.segments},   {"index_bytes", s.index_bytes}, {"terms", s.terms},
-            {"avg_doc_length", s.avg_doc_length}, {"analyzer", s.analyzer}, {"k1", s.k1}, {"b", s.b},
-            {"generation", s.generation}, {"embedder", s.embedder}, {"vectors", s.vectors}, {"fusion", s.fusion}};
+  json j = json_output::StatsToJson(s);
   if (a.Has("json")) {
     std::cout << j.dump() << "\n";
   } else {
@@ -853,6 +787,152 @@ int CmdBench(int argc, char** argv) {
   return kOk;
 }
 
+// ---------------------------------------------------------------------------
+
+const char* kServeHelp =
+    "usage: glassbox serve --data DIR [options]\n"
+    "Serves the collections under DIR (one subdirectory each) over HTTP/1.1 as a\n"
+    "JSON API; see docs/server.md and GET /openapi.json.\n"
+    "  --data DIR           root directory of the collections (created if missing)\n"
+    "  --host H             address to listen on (default 127.0.0.1)\n"
+    "  --port N             port (default 8080; 0 = any free port)\n"
+    "  --threads N          worker threads (default 8)\n"
+    "  --keys FILE          require API keys from FILE (see `glassbox keys`)\n"
+    "  --max-body BYTES     largest request body (default 33554432 = 32 MiB)\n"
+    "  --max-query BYTES    longest query (default 4096)\n"
+    "  --max-k N            largest k + offset (default 1000)\n"
+    "  --timeout S          read and write timeout per request in seconds (default 10)\n"
+    "  --keep-alive S       idle keep-alive connections are closed after S seconds (default 5)\n"
+    "  --keep-alive-max N   requests per keep-alive connection (default 100)\n";
+
+int CmdServe(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2,
+               {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
+                "keep-alive-max"},
+               {"help"}, &err))
+    return Usage(err, kServeHelp);
+  if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
+  if (!a.HasValue("data")) return Usage("serve needs --data DIR", kServeHelp);
+  server::ServerOptions o;
+  o.data_dir = a.Get("data");
+  o.host = a.Get("host", o.host);
+  o.keys_file = a.Get("keys");
+  size_t port = o.port, timeout = o.read_timeout_s, keep_alive = o.keep_alive_timeout_s;
+  if ((a.HasValue("port") && (!ParseSize(a.Get("port"), &port) || port > 65535)) ||
+      (a.HasValue("threads") && (!ParseSize(a.Get("threads"), &o.threads) || o.threads == 0)) ||
+      (a.HasValue("max-body") && !ParseSize(a.Get("max-body"), &o.max_body_bytes)) ||
+      (a.HasValue("max-query") && !ParseSize(a.Get("max-query"), &o.max_query_bytes)) ||
+      (a.HasValue("max-k") && !ParseSize(a.Get("max-k"), &o.max_k)) ||
+      (a.HasValue("timeout") && (!ParseSize(a.Get("timeout"), &timeout) || timeout == 0)) ||
+      (a.HasValue("keep-alive") && !ParseSize(a.Get("keep-alive"), &keep_alive)) ||
+      (a.HasValue("keep-alive-max") && !ParseSize(a.Get("keep-alive-max"), &o.keep_alive_max_count)))
+    return Usage("--port, --threads, --max-body, --max-query, --max-k, --timeout, --keep-alive and "
+                 "--keep-alive-max need whole numbers",
+                 kServeHelp);
+  o.port = static_cast<int>(port);
+  o.read_timeout_s = o.write_timeout_s = static_cast<int>(timeout);
+  o.keep_alive_timeout_s = static_cast<int>(keep_alive);
+  if (o.keys_file.empty() && o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
+    std::fprintf(stderr,
+                 "glassbox: warning: serving on %s without --keys: anyone who can reach it may read, "
+                 "change and delete every collection\n",
+                 o.host.c_str());
+  // SIGINT and SIGTERM stop the server cleanly (a thread waits for them).
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  server::Server srv(o);
+  Status s = srv.Start();
+  if (!s.ok()) return Fail(s, false);
+  std::printf("glassbox serving %s on http://%s:%d%s\n", o.data_dir.c_str(), o.host.c_str(), srv.port(),
+              o.keys_file.empty() ? "" : " (API keys required)");
+  std::fflush(stdout);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    srv.Stop();
+  });
+  srv.Wait();
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if Wait ended otherwise
+  waiter.join();
+  return kOk;
+}
+
+const char* kKeysHelp =
+    "usage: glassbox keys create --keys FILE --name NAME --role admin|writer|reader\n"
+    "                            [--collection C ...] [--user U] [--group G ...] [--json]\n"
+    "       glassbox keys list --keys FILE [--json]\n"
+    "       glassbox keys revoke --keys FILE NAME_OR_ID\n"
+    "API keys for `glassbox serve --keys FILE`. create prints the key once; FILE keeps\n"
+    "only a salted SHA-256 hash. Roles: reader (search, get, explain, stats), writer\n"
+    "(+ add and delete documents), admin (+ create and drop collections). --collection\n"
+    "limits a key to those collections; --user and --group name the principal whose\n"
+    "acl_users / acl_groups document metadata decides what the key may see.\n";
+
+int CmdKeys(int argc, char** argv) {
+  Args a;
+  std::string err;
+  if (!a.Parse(argc, argv, 2, {"keys", "name", "role", "collection", "user", "group"}, {"json", "help"}, &err))
+    return Usage(err, kKeysHelp);
+  if (a.Has("help")) return std::printf("%s", kKeysHelp), kOk;
+  if (a.positional().empty()) return Usage("keys needs create, list or revoke", kKeysHelp);
+  if (!a.HasValue("keys")) return Usage("keys needs --keys FILE", kKeysHelp);
+  const bool as_json = a.Has("json");
+  const std::string file = a.Get("keys");
+  const std::string sub = a.positional()[0];
+  if (sub == "create") {
+    if (a.positional().size() != 1) return Usage("keys create takes no positional arguments", kKeysHelp);
+    server::ApiKey k;
+    k.name = a.Get("name");
+    if (k.name.empty()) return Usage("keys create needs --name NAME", kKeysHelp);
+    if (!server::ParseRole(a.Get("role"), &k.role)) return Usage("--role is admin, writer or reader", kKeysHelp);
+    k.collections = a.GetAll("collection");
+    k.user = a.Get("user");
+    k.groups = a.GetAll("group");
+    auto key = server::CreateKey(file, k);
+    if (!key.ok()) return Fail(key.status(), as_json);
+    if (as_json) std::cout << json{{"name", k.name}, {"role", server::RoleName(k.role)}, {"key", *key}}.dump() << "\n";
+    else std::printf("%s\n", key->c_str());
+    if (!as_json) std::fprintf(stderr, "glassbox: key '%s' (%s) created; it is shown only now\n", k.name.c_str(),
+                                server::RoleName(k.role));
+    return kOk;
+  }
+  if (sub == "list") {
+    auto keys = server::LoadKeys(file);
+    if (!keys.ok()) return Fail(keys.status(), as_json);
+    json out = json::array();
+    for (const auto& k : *keys) {
+      json j = {{"id", k.id}, {"name", k.name}, {"role", server::RoleName(k.role)}, {"collections", k.collections},
+                {"user", k.user}, {"groups", k.groups}, {"revoked", k.revoked}, {"created", k.created}};
+      if (as_json) {
+        out.push_back(j);
+        continue;
+      }
+      std::string colls, groups;
+      for (const auto& c : k.collections) colls += (colls.empty() ? "" : ",") + c;
+      for (const auto& g : k.groups) groups += (groups.empty() ? "" : ",") + g;
+      std::printf("%-8s %-20s %-6s collections=%s user=%s groups=%s%s\n", k.id.c_str(), k.name.c_str(),
+                  server::RoleName(k.role), colls.empty() ? "*" : colls.c_str(), k.user.c_str(), groups.c_str(),
+                  k.revoked ? " (revoked)" : "");
+    }
+    if (as_json) std::cout << json{{"keys", out}}.dump() << "\n";
+    return kOk;
+  }
+  if (sub == "revoke") {
+    if (a.positional().size() != 2) return Usage("keys revoke needs NAME_OR_ID", kKeysHelp);
+    Status s = server::RevokeKey(file, a.positional()[1]);
+    if (!s.ok()) return Fail(s, as_json);
+    if (as_json) std::cout << json{{"revoked", a.positional()[1]}}.dump() << "\n";
+    else std::printf("revoked %s\n", a.positional()[1].c_str());
+    return kOk;
+  }
+  return Usage("keys needs create, list or revoke", kKeysHelp);
+}
+
 }  // namespace
 }  // namespace glassbox::cli
 
@@ -875,6 +955,8 @@ int main(int argc, char** argv) {
   if (cmd == "merge") return CmdMerge(argc, argv);
   if (cmd == "eval") return CmdEval(argc, argv);
   if (cmd == "bench") return CmdBench(argc, argv);
+  if (cmd == "serve") return CmdServe(argc, argv);
+  if (cmd == "keys") return CmdKeys(argc, argv);
   std::fprintf(stderr, "glassbox: unknown command '%s'\n\n%s", cmd.c_str(), kMainHelp);
   return kUsage;
 }

@@ -1,0 +1,788 @@
+#include "server/server.h"
+
+#include <httplib.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "glassbox/glassbox.h"
+#include "server/json.h"
+#include "server/keys.h"
+
+namespace glassbox::server {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace jo = json_output;
+
+// Thrown inside request handlers; turned into a JSON error response.
+struct ApiError {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+[[noreturn]] void Throw(int status, std::string code, std::string message) {
+  throw ApiError{status, std::move(code), std::move(message)};
+}
+[[noreturn]] void BadRequest(std::string message) { Throw(400, "invalid_argument", std::move(message)); }
+
+int HttpStatusFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return 200;
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kUnsupported: return 400;
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kAlreadyExists: return 409;
+    case Status::Code::kBusy: return 503;
+    default: return 500;
+  }
+}
+
+[[noreturn]] void ThrowStatus(const Status& s) { Throw(HttpStatusFor(s), s.CodeName(), s.message()); }
+
+const char* CodeForHttpStatus(int status) {
+  switch (status) {
+    case 400: return "invalid_argument";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 408: return "timeout";
+    case 409: return "already_exists";
+    case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
+    case 503: return "busy";
+    default: return status >= 500 ? "internal" : "error";
+  }
+}
+
+void SendJson(httplib::Response& res, int status, const json& j) {
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+  SendJson(res, status, jo::ErrorToJson(code, message));
+}
+
+bool ValidCollectionName(const std::string& n) {
+  if (n.empty() || n.size() > 64 || !std::isalnum(static_cast<unsigned char>(n[0]))) return false;
+  for (char c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  return true;
+}
+
+// ---- request body helpers -------------------------------------------------
+
+json ParseJsonBody(const httplib::Request& req) {
+  if (req.body.empty()) BadRequest("the request body must be a JSON object");
+  json j;
+  try {
+    j = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    BadRequest("malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  }
+  if (!j.is_object()) BadRequest("the request body must be a JSON object");
+  return j;
+}
+
+std::string GetString(const json& j, const std::string& key, bool required, const std::string& def = "") {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) BadRequest("missing field \"" + key + "\"");
+    return def;
+  }
+  if (!it->is_string()) BadRequest("field \"" + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+size_t GetSize(const json& j, const std::string& key, size_t def) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return def;
+  if (!it->is_number_integer() || it->get<int64_t>() < 0)
+    BadRequest("field \"" + key + "\" must be a non-negative integer");
+  return it->get<size_t>();
+}
+
+double GetDouble(const json& j, const std::string& key, double def) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return def;
+  if (!it->is_number()) BadRequest("field \"" + key + "\" must be a number");
+  return it->get<double>();
+}
+
+bool GetBool(const json& j, const std::string& key, bool def) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return def;
+  if (!it->is_boolean()) BadRequest("field \"" + key + "\" must be true or false");
+  return it->get<bool>();
+}
+
+// JSON metadata value -> one or more MetadataValues.
+void AddMetadata(const std::string& where, const std::string& key, const json& v, Document* d) {
+  auto one = [&](const json& x, const std::string& w) {
+    if (x.is_number()) {
+      d->metadata.emplace_back(key, MetadataValue::Number(x.get<double>(), x.dump()));
+    } else if (x.is_boolean()) {
+      d->metadata.emplace_back(key, MetadataValue::Keyword(x.get<bool>() ? "true" : "false"));
+    } else if (x.is_string()) {
+      const std::string s = x.get<std::string>();
+      MetadataValue date;
+      if (s.size() >= 10 && s[4] == '-' && s[7] == '-' && MetadataValue::ParseDate(s, &date))
+        d->metadata.emplace_back(key, date);
+      else
+        d->metadata.emplace_back(key, MetadataValue::Keyword(s));
+    } else {
+      BadRequest(w + " must be a string, number, boolean or an array of them");
+    }
+  };
+  if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) one(v[i], where + "[" + std::to_string(i) + "]");
+  } else {
+    one(v, where);
+  }
+}
+
+Document ParseDocument(const json& j, const std::string& where) {
+  if (!j.is_object()) BadRequest(where + " must be an object");
+  Document d;
+  auto id = j.find("id");
+  if (id == j.end() || !id->is_string() || id->get<std::string>().empty())
+    BadRequest(where + ".id must be a non-empty string");
+  d.id = id->get<std::string>();
+  if (d.id.size() > 1024) BadRequest(where + ".id is longer than 1024 bytes");
+  for (const auto& [key, value] : j.items()) {
+    if (key == "id") continue;
+    if (key == "title" || key == "text") {
+      if (!value.is_string()) BadRequest(where + "." + key + " must be a string");
+      d.text.emplace_back(key == "text" ? "body" : "title", value.get<std::string>());
+    } else if (key == "fields") {
+      if (!value.is_object()) BadRequest(where + ".fields must be an object of strings");
+      for (const auto& [f, t] : value.items()) {
+        if (!t.is_string()) BadRequest(where + ".fields." + f + " must be a string");
+        d.text.emplace_back(f, t.get<std::string>());
+      }
+    } else if (key == "metadata") {
+      if (!value.is_object()) BadRequest(where + ".metadata must be an object");
+      for (const auto& [m, v] : value.items()) AddMetadata(where + ".metadata." + m, m, v, &d);
+    } else {
+      BadRequest(where + ": unknown field \"" + key + "\" (expected id, title, text, fields, metadata)");
+    }
+  }
+  // Title first, as the readers store it.
+  std::stable_sort(d.text.begin(), d.text.end(),
+                   [](const auto& a, const auto& b) { return a.first == "title" && b.first != "title"; });
+  return d;
+}
+
+// Forwards to a collection, removing a directory prefix from document ids and
+// provenance metadata, so that an uploaded file "notes.md" written to a
+// temporary directory is indexed as "notes.md", as `glassbox ingest` would.
+class PrefixStripping : public Collection {
+ public:
+  PrefixStripping(Collection& c, std::string prefix) : c_(c), prefix_(std::move(prefix)) {}
+  std::string Strip(const std::string& s) const {
+    return s.compare(0, prefix_.size(), prefix_) == 0 ? s.substr(prefix_.size()) : s;
+  }
+  Status Add(const Document& doc) override {
+    Document d = doc;
+    d.id = Strip(d.id);
+    for (auto& [k, v] : d.metadata)
+      if (k == provenance::kDocId || k == provenance::kSource) v.text = Strip(v.text);
+    return c_.Add(d);
+  }
+  Status Delete(const std::string& id) override { return c_.Delete(Strip(id)); }
+  Status Sync() override { return c_.Sync(); }
+  Status Commit() override { return c_.Commit(); }
+  Status Merge(size_t m) override { return c_.Merge(m); }
+  Status Refresh() override { return c_.Refresh(); }
+  Result<SearchResponse> Search(const std::string& q, const SearchOptions& o) const override { return c_.Search(q, o); }
+  Result<Explanation> Explain(const std::string& q, const std::string& id, const Principal* p) const override {
+    return c_.Explain(q, Strip(id), p);
+  }
+  Result<WhyNot> WhyNotInTopK(const std::string& q, const std::string& id, size_t k,
+                              const Principal* p) const override {
+    return c_.WhyNotInTopK(q, Strip(id), k, p);
+  }
+  Result<Document> Get(const std::string& id, const Principal* p) const override { return c_.Get(Strip(id), p); }
+  CollectionStats Stats() const override { return c_.Stats(); }
+  const std::string& dir() const override { return c_.dir(); }
+
+ private:
+  Collection& c_;
+  std::string prefix_;
+};
+
+// ---- metrics ----------------------------------------------------------------
+
+constexpr double kBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+constexpr size_t kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
+
+struct Histogram {
+  uint64_t buckets[kNumBuckets] = {};
+  uint64_t count = 0;
+  double sum = 0;
+};
+
+class Metrics {
+ public:
+  void Count(const std::string& route, int status) {
+    std::lock_guard<std::mutex> l(mu_);
+    ++requests_[{route, status}];
+  }
+  void Observe(const std::string& route, double seconds) {
+    std::lock_guard<std::mutex> l(mu_);
+    Histogram& h = latency_[route];
+    for (size_t i = 0; i < kNumBuckets; ++i)
+      if (seconds <= kBuckets[i]) ++h.buckets[i];
+    ++h.count;
+    h.sum += seconds;
+  }
+  std::string Render() {
+    std::lock_guard<std::mutex> l(mu_);
+    std::ostringstream o;
+    o << "# HELP glassbox_requests_total HTTP requests by route and status.\n"
+      << "# TYPE glassbox_requests_total counter\n";
+    for (const auto& [key, n] : requests_)
+      o << "glassbox_requests_total{route=\"" << key.first << "\",status=\"" << key.second << "\"} " << n << "\n";
+    o << "# HELP glassbox_request_duration_seconds Time to handle a request, by route.\n"
+      << "# TYPE glassbox_request_duration_seconds histogram\n";
+    for (const auto& [route, h] : latency_) {
+      for (size_t i = 0; i < kNumBuckets; ++i)
+        o << "glassbox_request_duration_seconds_bucket{route=\"" << route << "\",le=\"" << kBuckets[i] << "\"} "
+          << h.buckets[i] << "\n";
+      o << "glassbox_request_duration_seconds_bucket{route=\"" << route << "\",le=\"+Inf\"} " << h.count << "\n";
+      o << "glassbox_request_duration_seconds_sum{route=\"" << route << "\"} " << h.sum << "\n";
+      o << "glassbox_request_duration_seconds_count{route=\"" << route << "\"} " << h.count << "\n";
+    }
+    return o.str();
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+};
+
+thread_local bool t_counted = false;  // the route wrapper counted this request (see set_logger)
+
+}  // namespace
+
+// ---- the server ---------------------------------------------------------------
+
+struct Server::Impl {
+  explicit Impl(ServerOptions o) : opts(std::move(o)) {}
+
+  ServerOptions opts;
+  httplib::Server http;
+  std::thread thread;
+  std::unique_ptr<KeyStore> keys;
+  Metrics metrics;
+
+  // An open collection, shared by all requests. `life` is held shared while a
+  // request uses `c` and exclusively to close it; `write` serializes writers.
+  struct Entry {
+    std::unique_ptr<Collection> c;
+    std::shared_mutex life;
+    std::mutex write;
+  };
+  std::mutex map_mu;
+  std::map<std::string, std::shared_ptr<Entry>> open;
+
+  // Who is calling, and on whose behalf documents are filtered.
+  struct Caller {
+    std::optional<ApiKey> key;
+    std::optional<Principal> principal;
+    const Principal* p() const { return principal ? &*principal : nullptr; }
+  };
+
+  std::string Dir(const std::string& name) const { return opts.data_dir + "/" + name; }
+
+  Caller Authorize(const httplib::Request& req, Role need, const std::string& collection) {
+    Caller caller;
+    if (!keys) return caller;
+    std::string h = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (h.compare(0, prefix.size(), prefix) != 0)
+      Throw(401, "unauthorized", "this server needs an API key: send the header Authorization: Bearer KEY");
+    auto key = keys->Authenticate(h.substr(prefix.size()));
+    if (!key) Throw(401, "unauthorized", "the API key is not valid (unknown, malformed or revoked)");
+    if (key->role < need)
+      Throw(403, "forbidden", "key '" + key->name + "' has role " + RoleName(key->role) + "; this needs " +
+                                  RoleName(need));
+    if (!collection.empty() && !key->AllowsCollection(collection))
+      Throw(403, "forbidden", "key '" + key->name + "' may not use collection '" + collection + "'");
+    caller.principal = Principal{key->user, key->groups};
+    caller.key = std::move(key);
+    return caller;
+  }
+
+  std::shared_ptr<Entry> Find(const std::string& name) {
+    if (!ValidCollectionName(name)) BadRequest("invalid collection name '" + name + "'");
+    std::lock_guard<std::mutex> l(map_mu);
+    auto it = open.find(name);
+    if (it != open.end()) return it->second;
+    if (!fs::exists(Dir(name) + "/MANIFEST")) Throw(404, "not_found", "no collection named '" + name + "'");
+    auto c = Collection::Open(Dir(name), false);
+    if (!c.ok()) ThrowStatus(c.status());
+    auto e = std::make_shared<Entry>();
+    e->c = std::move(c.value());
+    open[name] = e;
+    return e;
+  }
+
+  // Runs fn(collection) with the collection kept open.
+  template <typename F>
+  void With(const std::string& name, F&& fn) {
+    auto e = Find(name);
+    std::shared_lock<std::shared_mutex> l(e->life);
+    if (!e->c) Throw(404, "not_found", "no collection named '" + name + "'");
+    fn(*e->c, *e);
+  }
+
+  std::vector<std::string> CollectionNames() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& de : fs::directory_iterator(opts.data_dir, ec)) {
+      std::string n = de.path().filename().string();
+      if (ValidCollectionName(n) && fs::exists(de.path() / "MANIFEST")) names.push_back(n);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  // ---- handlers ---------------------------------------------------------------
+
+  void ListCollections(const httplib::Request& req, httplib::Response& res) {
+    Caller caller = Authorize(req, Role::kReader, "");
+    json out = json::array();
+    for (const auto& name : CollectionNames()) {
+      if (caller.key && !caller.key->AllowsCollection(name)) continue;
+      try {
+        With(name, [&](Collection& c, Entry&) {
+          json j = jo::StatsToJson(c.Stats());
+          j["name"] = name;
+          out.push_back(j);
+        });
+      } catch (const ApiError&) {
+        out.push_back({{"name", name}, {"error", "cannot be opened"}});
+      }
+    }
+    SendJson(res, 200, {{"collections", out}});
+  }
+
+  void CreateCollection(const httplib::Request& req, httplib::Response& res) {
+    json j = ParseJsonBody(req);
+    std::string name = GetString(j, "name", true);
+    if (!ValidCollectionName(name))
+      BadRequest("field \"name\": a collection name is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit");
+    Authorize(req, Role::kAdmin, name);
+    CollectionOptions o;
+    o.analyzer = GetString(j, "analyzer", false, o.analyzer);
+    o.embedder = GetString(j, "embedder", false, o.embedder);
+    o.k1 = GetDouble(j, "k1", o.k1);
+    o.b = GetDouble(j, "b", o.b);
+    for (const auto& [key, v] : j.items())
+      if (key != "name" && key != "analyzer" && key != "embedder" && key != "k1" && key != "b")
+        BadRequest("unknown field \"" + key + "\" (expected name, analyzer, embedder, k1, b)");
+    std::lock_guard<std::mutex> l(map_mu);
+    if (open.count(name) || fs::exists(Dir(name)))
+      Throw(409, "already_exists", "a collection named '" + name + "' exists");
+    auto c = Collection::Create(Dir(name), o);
+    if (!c.ok()) {
+      std::error_code ec;
+      if (!fs::exists(Dir(name) + "/MANIFEST")) fs::remove_all(Dir(name), ec);
+      ThrowStatus(c.status());
+    }
+    auto e = std::make_shared<Entry>();
+    e->c = std::move(c.value());
+    CollectionStats st = e->c->Stats();
+    open[name] = e;
+    SendJson(res, 201, {{"created", name}, {"analyzer", st.analyzer}, {"embedder", st.embedder}});
+  }
+
+  void DropCollection(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    Authorize(req, Role::kAdmin, name);
+    auto e = Find(name);
+    std::lock_guard<std::mutex> l(map_mu);
+    open.erase(name);
+    {
+      std::unique_lock<std::shared_mutex> life(e->life);
+      std::lock_guard<std::mutex> w(e->write);
+      e->c.reset();
+    }
+    std::error_code ec;
+    fs::remove_all(Dir(name), ec);
+    if (ec) Throw(500, "io_error", "cannot remove " + Dir(name) + ": " + ec.message());
+    SendJson(res, 200, {{"deleted", name}});
+  }
+
+  void AddDocuments(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kWriter, name);
+    if (req.is_multipart_form_data()) return Upload(req, res, name);
+    json j = ParseJsonBody(req);
+    auto it = j.find("documents");
+    if (it == j.end()) BadRequest("missing field \"documents\"");
+    if (!it->is_array()) BadRequest("field \"documents\" must be an array");
+    std::vector<Document> docs;
+    for (size_t i = 0; i < it->size(); ++i) docs.push_back(ParseDocument((*it)[i], "documents[" + std::to_string(i) + "]"));
+    With(name, [&](Collection& c, Entry& e) {
+      std::lock_guard<std::mutex> w(e.write);
+      // A key may not replace a document it cannot see.
+      if (caller.principal)
+        for (const auto& d : docs)
+          if (c.Get(d.id).ok() && !c.Get(d.id, caller.p()).ok())
+            Throw(403, "forbidden", "document '" + d.id + "' exists and this key may not replace it");
+      json ids = json::array();
+      for (const auto& d : docs) {
+        Status s = c.Add(d);
+        if (!s.ok()) ThrowStatus(s);
+        ids.push_back(d.id);
+      }
+      Status s = c.Commit();
+      if (!s.ok()) ThrowStatus(s);
+      SendJson(res, 200, {{"added", docs.size()}, {"ids", ids}});
+    });
+  }
+
+  void Upload(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    auto range = req.files.equal_range("file");
+    if (range.first == range.second) BadRequest("multipart upload needs one or more parts named \"file\"");
+    std::string tmpl = (fs::temp_directory_path() / "glassbox-upload-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) Throw(500, "io_error", "cannot create a temporary directory");
+    const std::string tmp = tmpl;
+    struct Cleanup {
+      std::string dir;
+      ~Cleanup() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+      }
+    } cleanup{tmp};
+    IngestOptions io;
+    std::vector<IngestError> upload_errors;
+    std::set<std::string> names;
+    size_t n = 0;
+    for (auto f = range.first; f != range.second; ++f, ++n) {
+      std::string fname = fs::path(f->second.filename).filename().string();
+      std::replace(fname.begin(), fname.end(), '\\', '_');
+      if (fname.empty() || fname == "." || fname == "..") fname = "upload-" + std::to_string(n);
+      if (!names.insert(fname).second) {
+        upload_errors.push_back({fname, "another uploaded file has the same name"});
+        continue;
+      }
+      std::ofstream out(tmp + "/" + fname, std::ios::binary);
+      out.write(f->second.content.data(), static_cast<std::streamsize>(f->second.content.size()));
+      if (!out) Throw(500, "io_error", "cannot write the uploaded file " + fname);
+      io.paths.push_back(tmp + "/" + fname);
+    }
+    With(name, [&](Collection& c, Entry& e) {
+      std::lock_guard<std::mutex> w(e.write);
+      PrefixStripping proxy(c, tmp + "/");
+      IngestReport r;
+      if (!io.paths.empty()) {
+        auto rep = Ingest(proxy, io);
+        if (!rep.ok()) ThrowStatus(rep.status());
+        r = std::move(rep.value());
+      }
+      for (auto& err : r.errors) err.path = proxy.Strip(err.path);
+      for (auto& err : upload_errors) {
+        r.errors.push_back(err);
+        ++r.files_seen;
+        ++r.files_failed;
+      }
+      SendJson(res, 200, jo::IngestReportToJson(r));
+    });
+  }
+
+  void GetDocument(const httplib::Request& req, httplib::Response& res, const std::string& name,
+                   const std::string& id) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    const std::string chunks = req.get_param_value("chunks");
+    const bool want_chunks = chunks == "1" || chunks == "true";
+    With(name, [&](Collection& c, Entry&) {
+      if (!want_chunks) {
+        auto d = c.Get(id, caller.p());
+        if (!d.ok()) ThrowStatus(d.status());
+        SendJson(res, 200, jo::DocumentToJson(*d));
+        return;
+      }
+      std::string quoted;
+      for (char ch : id) {
+        if (ch == '"' || ch == '\\') quoted.push_back('\\');
+        quoted.push_back(ch);
+      }
+      SearchOptions o;
+      o.k = 10000;  // the most the engine returns at once
+      o.mode = SearchMode::kBm25;
+      o.with_snippet = false;
+      o.principal = caller.principal;
+      auto r = c.Search(std::string(provenance::kDocId) + ":\"" + quoted + "\"", o);
+      if (!r.ok()) ThrowStatus(r.status());
+      auto chunk_of = [](const Hit& h) {
+        for (const auto& [k, v] : h.metadata)
+          if (k == provenance::kChunk) return v.number;
+        return 0.0;
+      };
+      std::vector<const Hit*> hits;
+      for (const auto& h : r->hits) hits.push_back(&h);
+      std::stable_sort(hits.begin(), hits.end(), [&](const Hit* a, const Hit* b) { return chunk_of(*a) < chunk_of(*b); });
+      if (hits.empty()) Throw(404, "not_found", "no chunks of a document with id '" + id + "'");
+      json out = json::array();
+      for (const Hit* h : hits) {
+        Document d{h->id, h->text, h->metadata};
+        out.push_back(jo::DocumentToJson(d));
+      }
+      SendJson(res, 200, {{"id", id}, {"chunks", out}});
+    });
+  }
+
+  void DeleteDocument(const httplib::Request& req, httplib::Response& res, const std::string& name,
+                      const std::string& id) {
+    Caller caller = Authorize(req, Role::kWriter, name);
+    With(name, [&](Collection& c, Entry& e) {
+      std::lock_guard<std::mutex> w(e.write);
+      if (caller.principal) {
+        auto d = c.Get(id, caller.p());
+        if (!d.ok()) ThrowStatus(d.status());
+      }
+      Status s = c.Delete(id);
+      if (!s.ok()) ThrowStatus(s);
+      s = c.Commit();
+      if (!s.ok()) ThrowStatus(s);
+      SendJson(res, 200, {{"deleted", id}});
+    });
+  }
+
+  void Search(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    json j = ParseJsonBody(req);
+    static const std::set<std::string> kFields = {"query", "k", "offset", "mode", "fusion", "weights", "rrf_k",
+                                                  "candidates", "explain", "plain", "documents", "snippet",
+                                                  "algorithm"};
+    for (const auto& [key, v] : j.items())
+      if (!kFields.count(key)) BadRequest("unknown field \"" + key + "\"");
+    const std::string query = GetString(j, "query", true);
+    if (query.size() > opts.max_query_bytes)
+      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
+                 std::to_string(opts.max_query_bytes));
+    SearchOptions o;
+    o.k = GetSize(j, "k", 10);
+    o.offset = GetSize(j, "offset", 0);
+    if (o.k > opts.max_k) BadRequest("field \"k\" must be at most " + std::to_string(opts.max_k));
+    if (o.k + o.offset > opts.max_k)
+      BadRequest("fields \"k\" + \"offset\" must be at most " + std::to_string(opts.max_k));
+    const std::string mode = GetString(j, "mode", false, "auto");
+    if (mode == "auto") o.mode = SearchMode::kAuto;
+    else if (mode == "bm25") o.mode = SearchMode::kBm25;
+    else if (mode == "vector") o.mode = SearchMode::kVector;
+    else if (mode == "hybrid") o.mode = SearchMode::kHybrid;
+    else BadRequest("field \"mode\" must be auto, bm25, vector or hybrid");
+    const std::string algo = GetString(j, "algorithm", false, "auto");
+    if (algo == "auto") o.algorithm = TopKAlgorithm::kAuto;
+    else if (algo == "exhaustive") o.algorithm = TopKAlgorithm::kExhaustive;
+    else if (algo == "wand") o.algorithm = TopKAlgorithm::kWand;
+    else if (algo == "maxscore") o.algorithm = TopKAlgorithm::kMaxScore;
+    else if (algo == "bmw") o.algorithm = TopKAlgorithm::kBlockMaxWand;
+    else BadRequest("field \"algorithm\" must be auto, exhaustive, wand, maxscore or bmw");
+    if (j.contains("fusion") || j.contains("weights")) {
+      o.use_collection_fusion = false;
+      const std::string f = GetString(j, "fusion", false, "minmax");
+      if (f == "rrf") o.fusion = FusionMethod::kRrf;
+      else if (f == "minmax") o.fusion = FusionMethod::kMinMax;
+      else if (f == "zscore") o.fusion = FusionMethod::kZScore;
+      else BadRequest("field \"fusion\" must be rrf, minmax or zscore");
+      if (auto w = j.find("weights"); w != j.end() && !w->is_null()) {
+        if (!w->is_array() || w->size() != 2 || !(*w)[0].is_number() || !(*w)[1].is_number())
+          BadRequest("field \"weights\" must be [bm25_weight, vector_weight]");
+        o.bm25_weight = (*w)[0].get<double>();
+        o.vector_weight = (*w)[1].get<double>();
+      }
+    }
+    o.rrf_k = GetDouble(j, "rrf_k", o.rrf_k);
+    o.candidates = GetSize(j, "candidates", o.candidates);
+    if (o.candidates == 0 || o.candidates > 10 * opts.max_k)
+      BadRequest("field \"candidates\" must be between 1 and " + std::to_string(10 * opts.max_k));
+    o.with_explanation = GetBool(j, "explain", false);
+    o.plain = GetBool(j, "plain", false);
+    o.rollup_documents = GetBool(j, "documents", false);
+    o.with_snippet = GetBool(j, "snippet", true);
+    o.principal = caller.principal;
+    With(name, [&](Collection& c, Entry&) {
+      auto r = c.Search(query, o);
+      if (!r.ok()) ThrowStatus(r.status());
+      SendJson(res, 200, jo::SearchResponseToJson(*r));
+    });
+  }
+
+  void ExplainDoc(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    json j = ParseJsonBody(req);
+    const std::string query = GetString(j, "query", true);
+    if (query.size() > opts.max_query_bytes)
+      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
+                 std::to_string(opts.max_query_bytes));
+    const std::string id = GetString(j, "id", true);
+    const size_t k = GetSize(j, "k", 10);
+    if (k == 0 || k > opts.max_k) BadRequest("field \"k\" must be between 1 and " + std::to_string(opts.max_k));
+    With(name, [&](Collection& c, Entry&) {
+      auto w = c.WhyNotInTopK(query, id, k, caller.p());
+      if (!w.ok()) ThrowStatus(w.status());
+      if (w->reason == WhyNot::Reason::kNoSuchDocument) Throw(404, "not_found", w->message);
+      auto e = c.Explain(query, id, caller.p());
+      if (!e.ok()) ThrowStatus(e.status());
+      SendJson(res, 200, jo::ExplainToJson(id, *e, *w));
+    });
+  }
+
+  void Stats(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+    Authorize(req, Role::kReader, name);
+    With(name, [&](Collection& c, Entry&) {
+      json j = jo::StatsToJson(c.Stats());
+      j["name"] = name;
+      SendJson(res, 200, j);
+    });
+  }
+
+  void MetricsPage(httplib::Response& res) {
+    std::string text = metrics.Render();
+    std::ostringstream o;
+    o << "# HELP glassbox_collection_documents Live documents per collection.\n"
+      << "# TYPE glassbox_collection_documents gauge\n";
+    std::ostringstream bytes;
+    bytes << "# HELP glassbox_collection_index_bytes Bytes on disk per collection.\n"
+          << "# TYPE glassbox_collection_index_bytes gauge\n";
+    for (const auto& name : CollectionNames()) {
+      try {
+        With(name, [&](Collection& c, Entry&) {
+          CollectionStats s = c.Stats();
+          o << "glassbox_collection_documents{collection=\"" << name << "\"} " << s.documents << "\n";
+          bytes << "glassbox_collection_index_bytes{collection=\"" << name << "\"} " << s.index_bytes << "\n";
+        });
+      } catch (const ApiError&) {
+      }
+    }
+    res.status = 200;
+    res.set_content(text + o.str() + bytes.str(), "text/plain; version=0.0.4");
+  }
+
+  // ---- routing ----------------------------------------------------------------
+
+  using Fn = std::function<void(const httplib::Request&, httplib::Response&)>;
+  httplib::Server::Handler Wrap(std::string route, Fn fn) {
+    return [this, route = std::move(route), fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+      auto t0 = std::chrono::steady_clock::now();
+      try {
+        fn(req, res);
+      } catch (const ApiError& e) {
+        SendError(res, e.status, e.code, e.message);
+      } catch (const std::exception& e) {
+        SendError(res, 500, "internal", e.what());
+      }
+      metrics.Count(route, res.status);
+      metrics.Observe(route, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      t_counted = true;
+    };
+  }
+
+  void Routes() {
+    const std::string kName = "([A-Za-z0-9][A-Za-z0-9_.-]*)";
+    http.Get("/health", Wrap("health", [](auto&, auto& res) { SendJson(res, 200, {{"status", "ok"}}); }));
+    http.Get("/metrics", Wrap("metrics", [this](auto&, auto& res) { MetricsPage(res); }));
+    http.Get("/openapi.json", Wrap("openapi", [](auto&, auto& res) {
+               res.set_content(OpenApiJson(), "application/json");
+             }));
+    http.Get("/v1/collections", Wrap("list_collections", [this](auto& req, auto& res) { ListCollections(req, res); }));
+    http.Post("/v1/collections", Wrap("create_collection", [this](auto& req, auto& res) { CreateCollection(req, res); }));
+    http.Delete("/v1/collections/" + kName,
+                Wrap("drop_collection", [this](auto& req, auto& res) { DropCollection(req, res, req.matches[1]); }));
+    http.Post("/v1/collections/" + kName + "/documents",
+              Wrap("add_documents", [this](auto& req, auto& res) { AddDocuments(req, res, req.matches[1]); }));
+    http.Get("/v1/collections/" + kName + "/documents/(.+)", Wrap("get_document", [this](auto& req, auto& res) {
+               GetDocument(req, res, req.matches[1], req.matches[2]);
+             }));
+    http.Delete("/v1/collections/" + kName + "/documents/(.+)", Wrap("delete_document", [this](auto& req, auto& res) {
+                  DeleteDocument(req, res, req.matches[1], req.matches[2]);
+                }));
+    http.Post("/v1/collections/" + kName + "/search",
+              Wrap("search", [this](auto& req, auto& res) { Search(req, res, req.matches[1]); }));
+    http.Post("/v1/collections/" + kName + "/explain",
+              Wrap("explain", [this](auto& req, auto& res) { ExplainDoc(req, res, req.matches[1]); }));
+    http.Get("/v1/collections/" + kName + "/stats",
+             Wrap("stats", [this](auto& req, auto& res) { Stats(req, res, req.matches[1]); }));
+
+    // Errors httplib produces itself (no route, body too large, bad request).
+    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      std::string message;
+      if (res.status == 404) message = "no endpoint " + req.method + " " + req.path;
+      else if (res.status == 413) message = "the request body is larger than the server's limit";
+      else message = "the request failed with HTTP status " + std::to_string(res.status);
+      SendError(res, res.status, CodeForHttpStatus(res.status), message);
+    });
+    http.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      if (!t_counted) metrics.Count("other", res.status);
+      t_counted = false;
+    });
+  }
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() {
+  Stop();
+  Wait();
+}
+
+Status Server::Start() {
+  Impl& s = *impl_;
+  if (s.opts.data_dir.empty()) return Status::InvalidArgument("the server needs a data directory");
+  std::error_code ec;
+  fs::create_directories(s.opts.data_dir, ec);
+  if (!fs::is_directory(s.opts.data_dir)) return Status::IOError("cannot create " + s.opts.data_dir);
+  if (!s.opts.keys_file.empty()) {
+    s.keys = std::make_unique<KeyStore>(s.opts.keys_file);
+    GB_RETURN_IF_ERROR(s.keys->Load());
+  }
+  s.Routes();
+  const size_t threads = std::max<size_t>(1, s.opts.threads);
+  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.http.set_payload_max_length(s.opts.max_body_bytes);
+  s.http.set_read_timeout(s.opts.read_timeout_s, 0);
+  s.http.set_write_timeout(s.opts.write_timeout_s, 0);
+  s.http.set_keep_alive_timeout(s.opts.keep_alive_timeout_s);
+  s.http.set_keep_alive_max_count(s.opts.keep_alive_max_count);
+  if (s.opts.port == 0) {
+    int port = s.http.bind_to_any_port(s.opts.host);
+    if (port <= 0) return Status::IOError("cannot bind " + s.opts.host);
+    s.opts.port = port;
+  } else if (!s.http.bind_to_port(s.opts.host, s.opts.port)) {
+    return Status::IOError("cannot listen on " + s.opts.host + ":" + std::to_string(s.opts.port) +
+                           " (in use, or not allowed)");
+  }
+  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
+  for (int i = 0; i < 5000 && !s.http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return Status::OK();
+}
+
+int Server::port() const { return impl_->opts.port; }
+
+void Server::Wait() {
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void Server::Stop() { impl_->http.stop(); }
+
+}  // namespace glassbox::server

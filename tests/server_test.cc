@@ -1,0 +1,490 @@
+// The HTTP server end to end: a real server on an ephemeral port, spoken to
+// with httplib::Client. Covers every endpoint, JSON errors and limits, API
+// keys and roles, and document-level access control through every endpoint.
+#include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "server/keys.h"
+#include "server/server.h"
+#include "server/sha256.h"
+
+namespace glassbox::server {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(Sha256Hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"),
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+  EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  // Lengths around the padding boundary, fed in pieces.
+  for (size_t n : {55, 56, 57, 63, 64, 65}) {
+    std::string s(n, 'x');
+    Sha256 h;
+    h.Update(s.substr(0, n / 2));
+    h.Update(s.substr(n / 2));
+    auto d = h.Finish();
+    EXPECT_EQ(ToHex(d.data(), d.size()), Sha256Hex(s));
+  }
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("glassbox-server-test-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    fs::remove_all(root_);
+  }
+  void Start(bool with_keys = false) {
+    ServerOptions o;
+    o.data_dir = (root_ / "data").string();
+    o.port = 0;
+    o.threads = 4;
+    o.max_body_bytes = 1 << 20;
+    if (with_keys) o.keys_file = keys_file();
+    server_ = std::make_unique<Server>(o);
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_keep_alive(true);
+  }
+  std::string keys_file() const { return (root_ / "keys.jsonl").string(); }
+  std::string NewKey(const std::string& name, Role role, std::vector<std::string> collections = {},
+                     std::string user = "", std::vector<std::string> groups = {}) {
+    ApiKey k;
+    k.name = name;
+    k.role = role;
+    k.collections = std::move(collections);
+    k.user = std::move(user);
+    k.groups = std::move(groups);
+    auto r = CreateKey(keys_file(), k);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : "";
+  }
+  httplib::Headers Auth(const std::string& key) const {
+    if (key.empty()) return {};
+    return {{"Authorization", "Bearer " + key}};
+  }
+  struct Reply {
+    int status = 0;
+    json body;
+    std::string text;
+  };
+  Reply Do(const std::string& method, const std::string& path, const std::string& body = "",
+           const std::string& key = "") {
+    auto h = Auth(key);
+    httplib::Result r = method == "GET"    ? client_->Get(path.c_str(), h)
+                        : method == "POST" ? client_->Post(path.c_str(), h, body, "application/json")
+                                           : client_->Delete(path.c_str(), h);
+    Reply out;
+    if (!r) {
+      ADD_FAILURE() << method << " " << path << ": no response (" << httplib::to_string(r.error()) << ")";
+      return out;
+    }
+    out.status = r->status;
+    out.text = r->body;
+    out.body = json::parse(r->body, nullptr, false);
+    return out;
+  }
+  Reply Post(const std::string& path, const json& body, const std::string& key = "") {
+    return Do("POST", path, body.dump(), key);
+  }
+  void CreateCollection(const std::string& name, const std::string& embedder = "none", const std::string& key = "") {
+    auto r = Post("/v1/collections", {{"name", name}, {"embedder", embedder}}, key);
+    ASSERT_EQ(r.status, 201) << r.text;
+  }
+  // alice's private document, an engineering document, and a public one.
+  void AddAclDocuments(const std::string& coll, const std::string& key = "") {
+    json docs = {{"documents",
+                  {{{"id", "alice-secret"},
+                    {"title", "Salary review"},
+                    {"text", "The quarterly salary review for alice mentions the budget."},
+                    {"metadata", {{"acl_users", {"alice"}}, {"doc_id", "secret"}, {"chunk", 0}}}},
+                   {{"id", "eng-plan"},
+                    {"title", "Engineering plan"},
+                    {"text", "The engineering budget plan for the quarter."},
+                    {"metadata", {{"acl_groups", {"eng"}}, {"doc_id", "plan"}, {"chunk", 0}}}},
+                   {{"id", "public-note"},
+                    {"title", "Holiday"},
+                    {"text", "The office closes for the holiday; no budget news."},
+                    {"metadata", {{"published", "2024-05-01"}, {"priority", 3}, {"tag", "news"}}}}}}};
+    auto r = Post("/v1/collections/" + coll + "/documents", docs, key);
+    ASSERT_EQ(r.status, 200) << r.text;
+    EXPECT_EQ(r.body["added"], 3);
+  }
+  std::vector<std::string> Ids(const json& hits) {
+    std::vector<std::string> ids;
+    for (const auto& h : hits) ids.push_back(h["id"].get<std::string>());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
+  fs::path root_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ServerTest, HealthMetricsOpenApi) {
+  Start();
+  auto h = Do("GET", "/health");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body["status"], "ok");
+  auto o = Do("GET", "/openapi.json");
+  ASSERT_EQ(o.status, 200);
+  ASSERT_FALSE(o.body.is_discarded()) << "openapi.json is not valid JSON";
+  EXPECT_EQ(o.body["openapi"], "3.0.3");
+  EXPECT_TRUE(o.body["paths"].contains("/v1/collections/{name}/search"));
+  CreateCollection("kb");
+  AddAclDocuments("kb");
+  Post("/v1/collections/kb/search", {{"query", "budget"}});
+  Do("GET", "/v1/nothing-here");
+  auto m = Do("GET", "/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.text.find("glassbox_requests_total{route=\"search\",status=\"200\"} 1"), std::string::npos) << m.text;
+  EXPECT_NE(m.text.find("glassbox_request_duration_seconds_bucket{route=\"search\",le=\"+Inf\"} 1"), std::string::npos);
+  EXPECT_NE(m.text.find("glassbox_requests_total{route=\"other\",status=\"404\"} 1"), std::string::npos);
+  EXPECT_NE(m.text.find("glassbox_collection_documents{collection=\"kb\"} 3"), std::string::npos);
+  EXPECT_NE(m.text.find("glassbox_collection_index_bytes{collection=\"kb\"}"), std::string::npos);
+}
+
+TEST_F(ServerTest, CollectionsAndDocuments) {
+  Start();
+  CreateCollection("kb");
+  auto dup = Post("/v1/collections", {{"name", "kb"}, {"embedder", "none"}});
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(dup.body["error"]["code"], "already_exists");
+  auto list = Do("GET", "/v1/collections");
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["collections"].size(), 1u);
+  EXPECT_EQ(list.body["collections"][0]["name"], "kb");
+  EXPECT_EQ(list.body["collections"][0]["embedder"], "none");
+  AddAclDocuments("kb");
+
+  auto s = Post("/v1/collections/kb/search", {{"query", "holiday"}, {"k", 5}, {"explain", true}});
+  ASSERT_EQ(s.status, 200) << s.text;
+  EXPECT_EQ(s.body["mode"], "bm25");
+  EXPECT_EQ(s.body["total_hits"], 1);
+  ASSERT_EQ(s.body["hits"].size(), 1u);
+  const json& hit = s.body["hits"][0];
+  EXPECT_EQ(hit["id"], "public-note");
+  EXPECT_EQ(hit["fields"]["title"], "Holiday");
+  EXPECT_EQ(hit["metadata"]["priority"], 3);
+  EXPECT_EQ(hit["metadata"]["published"], "2024-05-01");
+  EXPECT_TRUE(hit["explanation"]["matched"]);
+  EXPECT_FALSE(hit["snippet"].get<std::string>().empty());
+
+  // Metadata types: the date filters as a date, the number as a number.
+  auto f = Post("/v1/collections/kb/search", {{"query", "budget published:>=2024-01-01 priority:[1 TO 5]"}});
+  ASSERT_EQ(f.status, 200) << f.text;
+  EXPECT_EQ(Ids(f.body["hits"]), std::vector<std::string>{"public-note"});
+
+  auto g = Do("GET", "/v1/collections/kb/documents/public-note");
+  ASSERT_EQ(g.status, 200);
+  EXPECT_EQ(g.body["id"], "public-note");
+  EXPECT_EQ(g.body["fields"]["body"], "The office closes for the holiday; no budget news.");
+
+  auto e = Post("/v1/collections/kb/explain", {{"query", "holiday budget"}, {"id", "public-note"}, {"k", 10}});
+  ASSERT_EQ(e.status, 200) << e.text;
+  EXPECT_EQ(e.body["id"], "public-note");
+  EXPECT_TRUE(e.body["explanation"]["matched"]);
+  EXPECT_EQ(e.body["why"]["reason"], "in_top_k");
+
+  auto st = Do("GET", "/v1/collections/kb/stats");
+  ASSERT_EQ(st.status, 200);
+  EXPECT_EQ(st.body["documents"], 3);
+
+  auto d = Do("DELETE", "/v1/collections/kb/documents/public-note");
+  EXPECT_EQ(d.status, 200) << d.text;
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/public-note").status, 404);
+  EXPECT_EQ(Do("DELETE", "/v1/collections/kb/documents/public-note").status, 404);
+
+  auto drop = Do("DELETE", "/v1/collections/kb");
+  EXPECT_EQ(drop.status, 200) << drop.text;
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/stats").status, 404);
+  EXPECT_FALSE(fs::exists(root_ / "data" / "kb"));
+  // The name can be used again.
+  CreateCollection("kb");
+}
+
+TEST_F(ServerTest, UploadAndChunks) {
+  Start();
+  CreateCollection("kb");
+  std::string md = "# Leave\n\n";
+  for (int i = 0; i < 6; ++i)
+    md += "Paragraph " + std::to_string(i) + " about annual leave and the carry over of unused days. " +
+          std::string(200, 'x') + "\n\n";
+  httplib::MultipartFormDataItems items = {
+      {"file", md, "policy.md", "text/markdown"},
+      {"file", "{\"id\": 1, \"text\": broken", "bad.json", "application/json"},
+  };
+  auto r = client_->Post("/v1/collections/kb/documents", items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json rep = json::parse(r->body);
+  EXPECT_EQ(rep["files_seen"], 2);
+  EXPECT_EQ(rep["files_ok"], 1);
+  EXPECT_EQ(rep["files_failed"], 1);
+  ASSERT_EQ(rep["errors"].size(), 1u);
+  EXPECT_EQ(rep["errors"][0]["path"], "bad.json");
+  EXPECT_GT(rep["chunks"].get<int>(), 1);
+  for (const char* key : {"documents", "seconds"}) EXPECT_TRUE(rep.contains(key));
+
+  auto c = Do("GET", "/v1/collections/kb/documents/policy.md?chunks=1");
+  ASSERT_EQ(c.status, 200) << c.text;
+  ASSERT_EQ(c.body["chunks"].size(), rep["chunks"].get<size_t>());
+  for (size_t i = 0; i < c.body["chunks"].size(); ++i) {
+    EXPECT_EQ(c.body["chunks"][i]["metadata"]["chunk"], static_cast<double>(i));
+    EXPECT_EQ(c.body["chunks"][i]["id"], "policy.md#" + std::to_string(i));
+    EXPECT_EQ(c.body["chunks"][i]["metadata"]["source"], "policy.md");
+  }
+  auto one = Do("GET", "/v1/collections/kb/documents/policy.md%230");
+  EXPECT_EQ(one.status, 200) << one.text;
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/nothing.md?chunks=1").status, 404);
+  // Rolled up to documents.
+  auto s = Post("/v1/collections/kb/search", {{"query", "annual leave"}, {"documents", true}});
+  ASSERT_EQ(s.status, 200) << s.text;
+  ASSERT_EQ(s.body["hits"].size(), 1u);
+  EXPECT_TRUE(s.body["hits"][0].contains("passage_id"));
+}
+
+TEST_F(ServerTest, ErrorsAndLimits) {
+  Start();
+  CreateCollection("kb");
+  auto bad = Do("POST", "/v1/collections/kb/search", "{\"query\": \"x\",, }");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"]["code"], "invalid_argument");
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("byte 15"), std::string::npos) << bad.text;
+
+  auto missing = Post("/v1/collections/kb/search", {{"k", 3}});
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body["error"]["message"].get<std::string>().find("\"query\""), std::string::npos);
+
+  auto wrong_type = Post("/v1/collections/kb/search", {{"query", "x"}, {"k", "ten"}});
+  EXPECT_EQ(wrong_type.status, 400);
+  EXPECT_NE(wrong_type.body["error"]["message"].get<std::string>().find("\"k\""), std::string::npos);
+
+  auto big_k = Post("/v1/collections/kb/search", {{"query", "x"}, {"k", 5000}});
+  EXPECT_EQ(big_k.status, 400);
+  EXPECT_NE(big_k.body["error"]["message"].get<std::string>().find("\"k\""), std::string::npos);
+
+  auto long_query = Post("/v1/collections/kb/search", {{"query", std::string(5000, 'a')}});
+  EXPECT_EQ(long_query.status, 400);
+  EXPECT_NE(long_query.body["error"]["message"].get<std::string>().find("\"query\""), std::string::npos);
+
+  auto bad_query = Post("/v1/collections/kb/search", {{"query", "\"unterminated"}});
+  EXPECT_EQ(bad_query.status, 400);
+  EXPECT_EQ(bad_query.body["error"]["code"], "invalid_argument");
+
+  auto unknown = Post("/v1/collections/nope/search", {{"query", "x"}});
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body["error"]["code"], "not_found");
+  EXPECT_NE(unknown.body["error"]["message"].get<std::string>().find("nope"), std::string::npos);
+
+  auto bad_doc = Post("/v1/collections/kb/documents", {{"documents", {{{"id", "a"}, {"metadata", {{"x", {{"y", 1}}}}}}}}});
+  EXPECT_EQ(bad_doc.status, 400);
+  EXPECT_NE(bad_doc.body["error"]["message"].get<std::string>().find("documents[0].metadata.x"), std::string::npos)
+      << bad_doc.text;
+  auto no_id = Post("/v1/collections/kb/documents", {{"documents", {{{"text", "x"}}}}});
+  EXPECT_EQ(no_id.status, 400);
+  EXPECT_NE(no_id.body["error"]["message"].get<std::string>().find("documents[0].id"), std::string::npos);
+
+  auto bad_name = Post("/v1/collections", {{"name", "../etc"}});
+  EXPECT_EQ(bad_name.status, 400);
+  auto bad_analyzer = Post("/v1/collections", {{"name", "x"}, {"analyzer", "klingon"}, {"embedder", "none"}});
+  EXPECT_EQ(bad_analyzer.status, 400) << bad_analyzer.text;
+
+  // Over the 1 MiB body limit of this test server.
+  json huge = {{"documents", {{{"id", "big"}, {"text", std::string(2 << 20, 'a')}}}}};
+  auto too_big = Post("/v1/collections/kb/documents", huge);
+  EXPECT_EQ(too_big.status, 413);
+  EXPECT_EQ(too_big.body["error"]["code"], "payload_too_large") << too_big.text;
+
+  auto no_route = Do("GET", "/v2/whatever");
+  EXPECT_EQ(no_route.status, 404);
+  EXPECT_EQ(no_route.body["error"]["code"], "not_found");
+}
+
+// Several requests, one after another, over one TCP connection.
+TEST_F(ServerTest, KeepAliveReusesOneConnection) {
+  Start();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    std::string got;
+    char buf[4096];
+    // Read one whole response: headers, then Content-Length bytes.
+    while (true) {
+      size_t end = got.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t cl = got.find("Content-Length: ");
+        ASSERT_NE(cl, std::string::npos) << got;
+        size_t len = std::stoul(got.substr(cl + 16));
+        if (got.size() >= end + 4 + len) break;
+      }
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      ASSERT_GT(n, 0) << "the server closed the connection after " << i << " request(s)";
+      got.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+    EXPECT_EQ(got.find("Connection: close"), std::string::npos) << got;
+  }
+  ::close(fd);
+}
+
+TEST_F(ServerTest, ApiKeysAndRoles) {
+  const std::string admin = NewKey("admin", Role::kAdmin);
+  const std::string writer = NewKey("writer", Role::kWriter);
+  const std::string reader = NewKey("reader", Role::kReader);
+  const std::string only_a = NewKey("only-a", Role::kWriter, {"a"});
+  // The file holds no key in the clear.
+  std::ifstream in(keys_file());
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text.find(admin.substr(13)), std::string::npos);
+  EXPECT_EQ(text.find(reader.substr(13)), std::string::npos);
+  Start(true);
+
+  auto none = Do("GET", "/v1/collections");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.body["error"]["code"], "unauthorized");
+  EXPECT_EQ(Do("GET", "/v1/collections", "", "gbk_00000000_" + std::string(48, '0')).status, 401);
+  EXPECT_EQ(Do("GET", "/health").status, 200);  // open
+
+  EXPECT_EQ(Post("/v1/collections", {{"name", "a"}, {"embedder", "none"}}, writer).status, 403);
+  CreateCollection("a", "none", admin);
+  CreateCollection("b", "none", admin);
+  json doc = {{"documents", {{{"id", "d1"}, {"text", "hello world"}}}}};
+  auto r = Post("/v1/collections/a/documents", doc, reader);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body["error"]["code"], "forbidden");
+  EXPECT_EQ(Do("DELETE", "/v1/collections/a/documents/d1", "", reader).status, 403);
+  EXPECT_EQ(Post("/v1/collections/a/documents", doc, writer).status, 200);
+  EXPECT_EQ(Post("/v1/collections/b/documents", doc, writer).status, 200);
+  EXPECT_EQ(Post("/v1/collections/a/search", {{"query", "hello"}}, reader).status, 200);
+
+  // A key limited to collection a.
+  EXPECT_EQ(Post("/v1/collections/a/search", {{"query", "hello"}}, only_a).status, 200);
+  EXPECT_EQ(Post("/v1/collections/b/search", {{"query", "hello"}}, only_a).status, 403);
+  EXPECT_EQ(Do("GET", "/v1/collections/b/documents/d1", "", only_a).status, 403);
+  EXPECT_EQ(Do("GET", "/v1/collections/b/stats", "", only_a).status, 403);
+  EXPECT_EQ(Post("/v1/collections/b/documents", doc, only_a).status, 403);
+  auto list = Do("GET", "/v1/collections", "", only_a);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["collections"].size(), 1u);
+  EXPECT_EQ(list.body["collections"][0]["name"], "a");
+
+  EXPECT_EQ(Do("DELETE", "/v1/collections/b", "", writer).status, 403);
+  EXPECT_EQ(Do("DELETE", "/v1/collections/b", "", admin).status, 200);
+
+  // Revoking takes effect on the running server.
+  ASSERT_TRUE(RevokeKey(keys_file(), "reader").ok());
+  EXPECT_EQ(Post("/v1/collections/a/search", {{"query", "hello"}}, reader).status, 401);
+}
+
+// A reader acting as bob must not learn anything about alice's document (or
+// the eng group's) through any endpoint; carol in eng sees the eng plan.
+TEST_F(ServerTest, AclThroughEveryEndpoint) {
+  const std::string admin = NewKey("admin", Role::kAdmin, {}, "root");
+  const std::string bob = NewKey("bob", Role::kWriter, {}, "bob", {"sales"});
+  const std::string carol = NewKey("carol", Role::kReader, {}, "carol", {"eng"});
+  const std::string alice = NewKey("alice", Role::kReader, {}, "alice");
+  Start(true);
+  CreateCollection("kb", "none", admin);
+  AddAclDocuments("kb", admin);
+
+  for (const char* mode : {"auto", "bm25"}) {
+    auto s = Post("/v1/collections/kb/search", {{"query", "budget salary review alice"}, {"mode", mode}, {"k", 10}}, bob);
+    ASSERT_EQ(s.status, 200) << s.text;
+    EXPECT_EQ(Ids(s.body["hits"]), std::vector<std::string>{"public-note"}) << mode;
+    EXPECT_EQ(s.body["total_hits"], 1) << mode;
+  }
+  auto s_alice = Post("/v1/collections/kb/search", {{"query", "budget"}}, alice);
+  EXPECT_EQ(Ids(s_alice.body["hits"]), (std::vector<std::string>{"alice-secret", "public-note"}));
+  EXPECT_EQ(s_alice.body["total_hits"], 2);
+  auto s_carol = Post("/v1/collections/kb/search", {{"query", "budget"}}, carol);
+  EXPECT_EQ(Ids(s_carol.body["hits"]), (std::vector<std::string>{"eng-plan", "public-note"}));
+  // A filter that names only alice's document finds nothing for bob.
+  auto filt = Post("/v1/collections/kb/search", {{"query", "budget doc_id:secret"}}, bob);
+  ASSERT_EQ(filt.status, 200) << filt.text;
+  EXPECT_EQ(filt.body["total_hits"], 0);
+
+  // get, explain, chunks
+  auto g = Do("GET", "/v1/collections/kb/documents/alice-secret", "", bob);
+  EXPECT_EQ(g.status, 404);
+  EXPECT_EQ(g.text.find("Salary"), std::string::npos);
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/alice-secret", "", alice).status, 200);
+  auto e = Post("/v1/collections/kb/explain", {{"query", "salary"}, {"id", "alice-secret"}}, bob);
+  EXPECT_EQ(e.status, 404) << e.text;
+  EXPECT_EQ(e.text.find("Salary"), std::string::npos);
+  auto e_alice = Post("/v1/collections/kb/explain", {{"query", "salary"}, {"id", "alice-secret"}}, alice);
+  EXPECT_EQ(e_alice.status, 200) << e_alice.text;
+  // explain of a public document: ranks count only what bob may see.
+  auto e_pub = Post("/v1/collections/kb/explain", {{"query", "budget"}, {"id", "public-note"}, {"k", 1}}, bob);
+  ASSERT_EQ(e_pub.status, 200) << e_pub.text;
+  EXPECT_EQ(e_pub.body["why"]["reason"], "in_top_k");
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/secret?chunks=1", "", bob).status, 404);
+  auto ch = Do("GET", "/v1/collections/kb/documents/secret?chunks=1", "", alice);
+  ASSERT_EQ(ch.status, 200) << ch.text;
+  EXPECT_EQ(ch.body["chunks"].size(), 1u);
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/plan?chunks=1", "", carol).status, 200);
+
+  // bob (a writer) can neither delete nor overwrite alice's document.
+  EXPECT_EQ(Do("DELETE", "/v1/collections/kb/documents/alice-secret", "", bob).status, 404);
+  auto over = Post("/v1/collections/kb/documents", {{"documents", {{{"id", "alice-secret"}, {"text", "pwned"}}}}}, bob);
+  EXPECT_EQ(over.status, 403);
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/alice-secret", "", alice).body["fields"]["title"], "Salary review");
+}
+
+// Vector and hybrid search with the default static embedder honour the ACL too.
+TEST_F(ServerTest, AclHybridAndVector) {
+  const std::string admin = NewKey("admin", Role::kAdmin, {}, "root");
+  const std::string bob = NewKey("bob", Role::kReader, {}, "bob");
+  Start(true);
+  auto c = Post("/v1/collections", {{"name", "kb"}}, admin);  // default embedder: static
+  if (c.status != 201) GTEST_SKIP() << "static embedder unavailable (GLASSBOX_MODEL_DIR?): " << c.text;
+  AddAclDocuments("kb", admin);
+  for (const char* mode : {"vector", "hybrid", "auto"}) {
+    auto s = Post("/v1/collections/kb/search",
+                  {{"query", "salary review budget"}, {"mode", mode}, {"k", 10}, {"explain", true}}, bob);
+    ASSERT_EQ(s.status, 200) << s.text;
+    EXPECT_EQ(Ids(s.body["hits"]), std::vector<std::string>{"public-note"}) << mode;
+    EXPECT_EQ(s.body["total_hits"], 1) << mode;
+    EXPECT_EQ(s.text.find("Salary"), std::string::npos) << mode;
+  }
+  auto h = Post("/v1/collections/kb/search",
+                {{"query", "holiday budget"}, {"mode", "hybrid"}, {"fusion", "rrf"}, {"weights", {0.7, 0.3}}, {"explain", true}},
+                admin);
+  ASSERT_EQ(h.status, 200) << h.text;
+  EXPECT_EQ(h.body["mode"], "hybrid");
+  ASSERT_FALSE(h.body["hits"].empty());
+  EXPECT_TRUE(h.body["hits"][0].contains("retrievers"));
+}
+
+}  // namespace
+}  // namespace glassbox::server

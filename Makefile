@@ -32,6 +32,7 @@ run: build
 # release's source, cached in $(BUILD)/llama; ~20 min on 2 cores the first time).
 test: build
 	@./scripts/fetch-llama.sh $(BUILD) --server
+	@./scripts/fetch-web-test.sh $(BUILD)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

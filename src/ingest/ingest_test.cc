@@ -36,13 +36,13 @@ class FakeCollection : public Collection {
   Result<SearchResponse> Search(const std::string&, const SearchOptions&) const override {
     return Status::Unsupported("fake");
   }
-  Result<Explanation> Explain(const std::string&, const std::string&) const override {
+  Result<Explanation> Explain(const std::string&, const std::string&, const Principal*) const override {
     return Status::Unsupported("fake");
   }
-  Result<WhyNot> WhyNotInTopK(const std::string&, const std::string&, size_t) const override {
+  Result<WhyNot> WhyNotInTopK(const std::string&, const std::string&, size_t, const Principal*) const override {
     return Status::Unsupported("fake");
   }
-  Result<Document> Get(const std::string& id) const override {
+  Result<Document> Get(const std::string& id, const Principal*) const override {
     auto it = docs.find(id);
     if (it == docs.end()) return Status::NotFound(id);
     return it->second;

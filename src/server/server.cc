@@ -19,6 +19,7 @@
 #include "glassbox/glassbox.h"
 #include "server/json.h"
 #include "server/keys.h"
+#include "server/web_assets.h"
 
 namespace glassbox::server {
 namespace {
@@ -571,7 +572,7 @@ struct Server::Impl {
     json j = ParseJsonBody(req);
     static const std::set<std::string> kFields = {"query", "k", "offset", "mode", "fusion", "weights", "rrf_k",
                                                   "candidates", "explain", "plain", "documents", "snippet",
-                                                  "algorithm"};
+                                                  "algorithm", "highlight_open", "highlight_close"};
     for (const auto& [key, v] : j.items())
       if (!kFields.count(key)) BadRequest("unknown field \"" + key + "\"");
     const std::string query = GetString(j, "query", true);
@@ -619,6 +620,10 @@ struct Server::Impl {
     o.plain = GetBool(j, "plain", false);
     o.rollup_documents = GetBool(j, "documents", false);
     o.with_snippet = GetBool(j, "snippet", true);
+    o.highlight_open = GetString(j, "highlight_open", false, o.highlight_open);
+    o.highlight_close = GetString(j, "highlight_close", false, o.highlight_close);
+    if (o.highlight_open.size() > 64 || o.highlight_close.size() > 64)
+      BadRequest("fields \"highlight_open\" and \"highlight_close\" must be at most 64 bytes");
     o.principal = caller.principal;
     With(name, [&](Collection& c, Entry&) {
       auto r = c.Search(query, o);
@@ -722,6 +727,21 @@ struct Server::Impl {
               Wrap("explain", [this](auto& req, auto& res) { ExplainDoc(req, res, req.matches[1]); }));
     http.Get("/v1/collections/" + kName + "/stats",
              Wrap("stats", [this](auto& req, auto& res) { Stats(req, res, req.matches[1]); }));
+
+    // The web page (src/server/web, embedded at build time by scripts/embed-web.py).
+    auto asset = [](const std::string& path) -> const WebAsset* {
+      for (unsigned long i = 0; i < kWebAssetCount; ++i)
+        if (path == kWebAssets[i].path) return &kWebAssets[i];
+      return nullptr;
+    };
+    http.Get("/", [asset](const httplib::Request&, httplib::Response& res) {
+      const WebAsset* a = asset("index.html");
+      res.set_content(a->data, a->size, a->content_type);
+    });
+    http.Get("/static/([A-Za-z0-9_.-]+)", [asset](const httplib::Request& req, httplib::Response& res) {
+      if (const WebAsset* a = asset(req.matches[1])) res.set_content(a->data, a->size, a->content_type);
+      else res.status = 404;
+    });
 
     // Errors httplib produces itself (no route, body too large, bad request).
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -23,6 +23,8 @@ PACKAGES=(
   wamerican
   # ANN benchmark (bench/ann): hnswlib and FAISS peers, BLAS, Fashion-MNIST
   libhnswlib-dev libfaiss-dev libopenblas-dev dataset-fashion-mnist
+  # HTTP load test (bench/load.sh)
+  wrk
   # web page test (tests/web): headless browser for playwright-core
   # (scripts/fetch-web-test.sh installs playwright-core into build/npm-web)
   chromium chromium-driver

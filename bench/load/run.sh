@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# HTTP load test: hybrid search through `glassbox serve` with wrk at 1, 8 and 64
+# connections while an ingest adds documents through the same server.
+#
+#   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S]
+#
+# Builds a collection "load" (static embedder) from the first N documents of
+# the benchmark corpus (bench/out/corpus-1000000.jsonl; run bench/run.sh first
+# or it is generated), starts the server, and for each connection count runs
+# wrk for S seconds while a writer posts batches of new documents. Checks that
+# every request succeeded and every acknowledged document is searchable, and
+# writes bench/out/load.json.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "${1:?usage: bench/load/run.sh BUILD_DIR [--docs N] [--seconds S]}" && pwd)
+shift
+DOCS=1000000 SECS=20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --docs) DOCS=$2; shift 2 ;;
+    --seconds) SECS=$2; shift 2 ;;
+    *) echo "bench/load/run.sh: unknown flag $1" >&2; exit 2 ;;
+  esac
+done
+DATA=${GLASSBOX_DATA:-$ROOT/../shared}
+QUERIES="$DATA/benchmarks/aol-queries.jsonl"
+CORPUS="$ROOT/bench/out/corpus-1000000.jsonl"
+OUT="$ROOT/bench/out"
+mkdir -p "$OUT"
+if [ ! -s "$CORPUS" ]; then "$BUILD/bench/gen_corpus" --docs 1000000 --out "$CORPUS" --queries "$QUERIES"; fi
+G="$BUILD/glassbox"
+ROOTDIR="$OUT/load-data"
+rm -rf "$ROOTDIR"
+mkdir -p "$ROOTDIR"
+head -n "$DOCS" "$CORPUS" > "$OUT/load-corpus.jsonl"
+echo "building collection 'load' from $DOCS documents (static embedder)" >&2
+t0=$(date +%s.%N)
+"$G" ingest "$ROOTDIR/load" "$OUT/load-corpus.jsonl" --id-key id --chunk-chars 0 --analyzer english --quiet --json > "$OUT/load-ingest.json"
+t1=$(date +%s.%N)
+PORT=$((20000 + RANDOM % 20000))
+"$G" serve --data "$ROOTDIR" --port "$PORT" --threads 8 > "$OUT/load-server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+
+# The writer: batches of 20 new documents, one request each, until told to stop.
+writer() {
+  local n=0 tag=$1
+  while [ ! -f "$OUT/load-stop" ]; do
+    body='{"documents":['
+    for k in $(seq 20); do
+      n=$((n + 1))
+      body+="{\"id\":\"w-$tag-$n\",\"text\":\"loadtest$tag marker document number $n about cement\"},"
+    done
+    body="${body%,}]}"
+    if curl -sf -X POST -H 'Content-Type: application/json' --data "$body" \
+         "http://127.0.0.1:$PORT/v1/collections/load/documents" >/dev/null; then
+      echo "$n" > "$OUT/load-acked-$tag"
+    else
+      echo "writer: request failed" >&2
+    fi
+  done
+}
+
+results=()
+for conns in 1 8 64; do
+  rm -f "$OUT/load-stop"
+  writer "c$conns" &
+  WRITER=$!
+  threads=$(( conns < 2 ? 1 : 2 ))
+  wrk -t "$threads" -c "$conns" -d "${SECS}s" --latency -s "$ROOT/bench/load/search.lua" \
+      "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-$conns.txt" 2> "$OUT/load-wrk-$conns.err" || true
+  touch "$OUT/load-stop"
+  wait $WRITER
+  acked=$(cat "$OUT/load-acked-c$conns" 2>/dev/null || echo 0)
+  # Acknowledged documents must be there: every 1 in (acked/100), and the last one.
+  found=0 checked=0
+  step=$(( acked / 100 > 0 ? acked / 100 : 1 ))
+  for n in $(seq 1 "$step" "$acked") "$acked"; do
+    [ "$n" -ge 1 ] || continue
+    checked=$((checked + 1))
+    curl -sf "http://127.0.0.1:$PORT/v1/collections/load/documents/w-c$conns-$n" >/dev/null && found=$((found + 1))
+  done
+  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/load-wrk-$conns.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$OUT/load-wrk-$conns.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$OUT/load-wrk-$conns.txt")
+  errs=$(grep -c "status" "$OUT/load-wrk-$conns.err" || true)
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$OUT/load-wrk-$conns.txt")
+  sockerr=$(grep -c "Socket errors" "$OUT/load-wrk-$conns.txt" || true)
+  echo "connections $conns: $rps req/s, p50 $p50, p99 $p99, errors ${non2xx:-0} (+$sockerr socket-error lines), documents acknowledged $acked, sampled $checked, found $found" >&2
+  results+=("{\"connections\":$conns,\"requests_per_second\":${rps:-0},\"p50\":\"$p50\",\"p99\":\"$p99\",\"non_2xx\":${non2xx:-0},\"socket_error_lines\":$sockerr,\"acked\":$acked,\"sampled\":$checked,\"found\":$found}")
+done
+build_s=$(python3 -c "print(round($t1 - $t0, 1))")
+( IFS=,; echo "{\"docs\":$DOCS,\"build_seconds\":$build_s,\"seconds_per_run\":$SECS,\"runs\":[${results[*]}]}" ) > "$OUT/load.json"
+cat "$OUT/load.json"

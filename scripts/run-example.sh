@@ -4,8 +4,10 @@
 set -euo pipefail
 BUILD=${1:-build}
 G="$BUILD/glassbox"
-KB_DIR="$BUILD/example-kb"
-rm -rf "$KB_DIR"
+DATA_DIR="$BUILD/example-data"
+KB_DIR="$DATA_DIR/kb"
+PORT=${GLASSBOX_PORT:-8080}
+rm -rf "$DATA_DIR"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
@@ -18,3 +20,5 @@ step "$G" search "$KB_DIR" 'cement date:[2024-01-01 TO 2026-12-31]' -k 3 --no-sn
 step "$G" search "$KB_DIR" 'priority:high -vpn' -k 3 --no-snippet
 step "$G" explain "$KB_DIR" "cement price per tonne" examples/kb/contracts/steel-rebar-eastline.txt#1 -k 1
 printf '\nThe collection is in %s; try: %s search %s "your question"\n' "$KB_DIR" "$G" "$KB_DIR"
+printf '\n\033[1mGlassbox is serving the example knowledge base: open http://127.0.0.1:%s/\033[0m  (Ctrl-C stops it)\n\n' "$PORT"
+exec "$G" serve --data "$DATA_DIR" --port "$PORT"

@@ -38,7 +38,7 @@ t0=$(date +%s.%N)
 "$G" ingest "$ROOTDIR/load" "$OUT/load-corpus.jsonl" --id-key id --chunk-chars 0 --analyzer english --quiet --json > "$OUT/load-ingest.json"
 t1=$(date +%s.%N)
 PORT=$((20000 + RANDOM % 20000))
-"$G" serve --data "$ROOTDIR" --port "$PORT" --threads 8 > "$OUT/load-server.log" 2>&1 &
+"$G" serve --data "$ROOTDIR" --port "$PORT" --threads 128 > "$OUT/load-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done

@@ -796,7 +796,7 @@ const char* kServeHelp =
     "  --data DIR           root directory of the collections (created if missing)\n"
     "  --host H             address to listen on (default 127.0.0.1)\n"
     "  --port N             port (default 8080; 0 = any free port)\n"
-    "  --threads N          worker threads (default 8)\n"
+    "  --threads N          worker threads (default 128; one per open keep-alive connection)\n"
     "  --keys FILE          require API keys from FILE (see `glassbox keys`)\n"
     "  --max-body BYTES     largest request body (default 33554432 = 32 MiB)\n"
     "  --max-query BYTES    longest query (default 4096)\n"

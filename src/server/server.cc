@@ -780,6 +780,9 @@ Status Server::Start() {
   const size_t threads = std::max<size_t>(1, s.opts.threads);
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_payload_max_length(s.opts.max_body_bytes);
+  // Small JSON responses on keep-alive connections: without TCP_NODELAY each
+  // one waits ~40 ms for the peer's delayed ACK (Nagle).
+  s.http.set_tcp_nodelay(true);
   s.http.set_read_timeout(s.opts.read_timeout_s, 0);
   s.http.set_write_timeout(s.opts.write_timeout_s, 0);
   s.http.set_keep_alive_timeout(s.opts.keep_alive_timeout_s);

@@ -19,7 +19,11 @@ struct ServerOptions {
   std::string data_dir;               // one subdirectory per collection
   std::string host = "127.0.0.1";
   int port = 8080;                    // 0: any free port (see Server::port())
-  size_t threads = 8;                 // worker pool
+  // Worker pool. cpp-httplib keeps a keep-alive connection on one worker
+  // until it closes or idles out (keep_alive_timeout_s), so this bounds the
+  // number of concurrently served connections: size it above the expected
+  // number of clients.
+  size_t threads = 128;
   std::string keys_file;              // empty: no authentication
   size_t max_body_bytes = 32u << 20;  // larger requests get 413
   size_t max_query_bytes = 4096;

@@ -116,6 +116,11 @@ class CollectionImpl final : public Collection {
   void MarkDeleted(SegmentState& s, DocId d);
   Status CommitLocked();
   Status MergeLocked(size_t max_segments);
+  // Background-style merge policy after a commit: once there are more than
+  // kAutoMergeSegments segments, merge the small ones (live documents at most a
+  // quarter of the largest segment's) into one, never rewriting large segments.
+  Status AutoMergeLocked();
+  Status MergeChosen(std::vector<size_t> chosen);
   void RemoveUnreferencedFiles();
 
   std::string dir_;
@@ -475,7 +480,7 @@ Status CollectionImpl::CommitLocked() {
   buffer_dead_.clear();
   pending_types_.clear();
   Publish();
-  if (segments_.size() > 16) GB_RETURN_IF_ERROR(MergeLocked(8));
+  GB_RETURN_IF_ERROR(AutoMergeLocked());
   return MaybeCalibrate();
 }
 
@@ -496,7 +501,23 @@ Status CollectionImpl::MergeLocked(size_t max_segments) {
   auto live_docs = [&](size_t i) { return segments_[i].meta.docs - segments_[i].deleted.size(); };
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return live_docs(a) < live_docs(b); });
   size_t take = single_with_deletes ? 1 : segments_.size() - max_segments + 1;
-  std::vector<size_t> chosen(order.begin(), order.begin() + take);
+  return MergeChosen(std::vector<size_t>(order.begin(), order.begin() + take));
+}
+
+Status CollectionImpl::AutoMergeLocked() {
+  constexpr size_t kAutoMergeSegments = 16;
+  if (segments_.size() <= kAutoMergeSegments) return Status::OK();
+  auto live_docs = [&](size_t i) { return segments_[i].meta.docs - segments_[i].deleted.size(); };
+  size_t largest = 0;
+  for (size_t i = 0; i < segments_.size(); ++i) largest = std::max(largest, live_docs(i));
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < segments_.size(); ++i)
+    if (live_docs(i) * 4 <= largest) chosen.push_back(i);
+  if (chosen.size() < 2) return Status::OK();
+  return MergeChosen(std::move(chosen));
+}
+
+Status CollectionImpl::MergeChosen(std::vector<size_t> chosen) {
   std::sort(chosen.begin(), chosen.end());
   std::vector<std::shared_ptr<index::SegmentReader>> inputs;
   std::vector<std::vector<uint64_t>> live;

@@ -487,6 +487,29 @@ TEST(Collection, AccessControlIsEnforcedInsideEveryRetriever) {
   fs::remove_all(dir);
 }
 
+TEST(Collection, AutoMergeNeverRewritesLargeSegments) {
+  std::string dir = TempDir("automerge");
+  CollectionOptions o;
+  o.embedder = "none";
+  auto c = Collection::Create(dir, o);
+  ASSERT_TRUE(c.ok());
+  for (int i = 0; i < 400; ++i) ASSERT_TRUE((*c)->Add({"big" + std::to_string(i), {{"body", "bulk text"}}, {}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  std::string big_segment;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".gbs") big_segment = e.path().filename().string();
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE((*c)->Add({"small" + std::to_string(i), {{"body", "trickle"}}, {}}).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+    EXPECT_LE((*c)->Stats().segments, 17u);
+  }
+  EXPECT_TRUE(fs::exists(dir + "/" + big_segment)) << "the large segment was rewritten";
+  EXPECT_EQ((*c)->Stats().documents, 440u);
+  EXPECT_EQ((*c)->Search("trickle", {.k = 100, .mode = SearchMode::kBm25})->hits.size(), 40u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, CorruptSegmentIsNamedInTheError) {
   std::string dir = TempDir("corrupt");
   {

@@ -2,7 +2,7 @@
 # HTTP load test: hybrid search through `glassbox serve` with wrk at 1, 8 and 64
 # connections while an ingest adds documents through the same server.
 #
-#   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S]
+#   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S] [--reuse]
 #
 # Builds a collection "load" (static embedder) from the first N documents of
 # the benchmark corpus (bench/out/corpus-1000000.jsonl; run bench/run.sh first
@@ -14,9 +14,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:?usage: bench/load/run.sh BUILD_DIR [--docs N] [--seconds S]}" && pwd)
 shift
-DOCS=1000000 SECS=20
+DOCS=1000000 SECS=20 REUSE=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --reuse) REUSE=1; shift ;;
     --docs) DOCS=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
     *) echo "bench/load/run.sh: unknown flag $1" >&2; exit 2 ;;
@@ -30,12 +31,17 @@ mkdir -p "$OUT"
 if [ ! -s "$CORPUS" ]; then "$BUILD/bench/gen_corpus" --docs 1000000 --out "$CORPUS" --queries "$QUERIES"; fi
 G="$BUILD/glassbox"
 ROOTDIR="$OUT/load-data"
-rm -rf "$ROOTDIR"
-mkdir -p "$ROOTDIR"
-head -n "$DOCS" "$CORPUS" > "$OUT/load-corpus.jsonl"
-echo "building collection 'load' from $DOCS documents (static embedder)" >&2
 t0=$(date +%s.%N)
-"$G" ingest "$ROOTDIR/load" "$OUT/load-corpus.jsonl" --id-key id --chunk-chars 0 --analyzer english --quiet --json > "$OUT/load-ingest.json"
+if [ "$REUSE" = 1 ] && [ -f "$ROOTDIR/load/MANIFEST" ]; then
+  echo "reusing the collection in $ROOTDIR/load" >&2
+  t0=0
+else
+  rm -rf "$ROOTDIR"
+  mkdir -p "$ROOTDIR"
+  head -n "$DOCS" "$CORPUS" > "$OUT/load-corpus.jsonl"
+  echo "building collection 'load' from $DOCS documents (static embedder)" >&2
+  "$G" ingest "$ROOTDIR/load" "$OUT/load-corpus.jsonl" --id-key id --chunk-chars 0 --analyzer english --quiet --json > "$OUT/load-ingest.json"
+fi
 t1=$(date +%s.%N)
 PORT=$((20000 + RANDOM % 20000))
 "$G" serve --data "$ROOTDIR" --port "$PORT" --threads 128 > "$OUT/load-server.log" 2>&1 &
@@ -68,7 +74,8 @@ for conns in 1 8 64; do
   writer "c$conns" &
   WRITER=$!
   threads=$(( conns < 2 ? 1 : 2 ))
-  wrk -t "$threads" -c "$conns" -d "${SECS}s" --latency -s "$ROOT/bench/load/search.lua" \
+  # A generous client timeout: a slow answer shows in the latency figures instead of being dropped.
+  wrk -t "$threads" -c "$conns" -d "${SECS}s" --timeout 30s --latency -s "$ROOT/bench/load/search.lua" \
       "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-$conns.txt" 2> "$OUT/load-wrk-$conns.err" || true
   touch "$OUT/load-stop"
   wait $WRITER
@@ -90,6 +97,6 @@ for conns in 1 8 64; do
   echo "connections $conns: $rps req/s, p50 $p50, p99 $p99, errors ${non2xx:-0} (+$sockerr socket-error lines), documents acknowledged $acked, sampled $checked, found $found" >&2
   results+=("{\"connections\":$conns,\"requests_per_second\":${rps:-0},\"p50\":\"$p50\",\"p99\":\"$p99\",\"non_2xx\":${non2xx:-0},\"socket_error_lines\":$sockerr,\"acked\":$acked,\"sampled\":$checked,\"found\":$found}")
 done
-build_s=$(python3 -c "print(round($t1 - $t0, 1))")
+build_s=$(python3 -c "print(round($t1 - $t0, 1) if $t0 > 0 else 'null')")
 ( IFS=,; echo "{\"docs\":$DOCS,\"build_seconds\":$build_s,\"seconds_per_run\":$SECS,\"runs\":[${results[*]}]}" ) > "$OUT/load.json"
 cat "$OUT/load.json"

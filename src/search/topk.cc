@@ -3,7 +3,8 @@
 // kAuto: for pure disjunctions, MaxScore. The brief asked for block-max WAND,
 // but on the micro benchmark (TopK.DISABLED_Speed: unions of 2-4 lists over
 // 1M documents, BM25-like scores, k = 10) MaxScore was ~2.5x faster than
-// block-max WAND and ~1.3x faster than block-max MaxScore: WAND-style
+// block-max WAND and ~1.3x faster than a block-max MaxScore variant (since
+// removed as dead code): WAND-style
 // algorithms score fewer documents but pay for more, costlier cursor moves
 // and re-sorting. Re-measure with the on-disk cursors, where block decoding
 // costs more, and switch here if block-max skipping wins there. With must

@@ -176,8 +176,4 @@ void AdvanceToPivot(SlotT* s, size_t p, size_t n, DocId pivot) {
 // MaxScore cannot beat the threshold are skipped without decoding.
 TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max);
 
-// Should-only queries: MaxScore with per-window block-max bounds (must
-// clauses present: ConjunctionTopK with block_max).
-TopKResult BlockMaxScoreTopK(const TopKQuery& q);
-
 }  // namespace glassbox::search::topk_internal

@@ -207,7 +207,6 @@ void CheckCase(const Case& c, int index) {
       {"wand", WandTopK},
       {"maxscore", MaxScoreTopK},
       {"bmw", BlockMaxWandTopK},
-      {"bmm", topk_internal::BlockMaxScoreTopK},
       {"auto", [](const TopKQuery& q) { return RunTopK(TopKAlgorithm::kAuto, q); }},
   };
   for (const Algo& a : kAlgos) {
@@ -373,7 +372,6 @@ TEST(TopK, DISABLED_Speed) {
       {"wand", WandTopK},
       {"maxscore", MaxScoreTopK},
       {"bmw", BlockMaxWandTopK},
-      {"bmm", topk_internal::BlockMaxScoreTopK},
       {"auto", [](const TopKQuery& q) { return RunTopK(TopKAlgorithm::kAuto, q); }},
   };
   constexpr int kQueries = 40;

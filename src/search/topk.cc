@@ -6,9 +6,10 @@
 // block-max WAND and ~1.3x faster than a block-max MaxScore variant (since
 // removed as dead code): WAND-style
 // algorithms score fewer documents but pay for more, costlier cursor moves
-// and re-sorting. Re-measure with the on-disk cursors, where block decoding
-// costs more, and switch here if block-max skipping wins there. With must
-// clauses: the block-max conjunction led by the rarest must cursor.
+// and re-sorting. Re-measured on the 1M-document on-disk index (BENCHMARKS.md,
+// "Top-k algorithms"): MaxScore wins unions there too, block-max WAND wins
+// single very common terms. With must clauses: the block-max conjunction led
+// by the rarest must cursor.
 #include "search/topk.h"
 #include "search/topk_internal.h"
 

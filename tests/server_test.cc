@@ -358,6 +358,51 @@ TEST_F(ServerTest, KeepAliveReusesOneConnection) {
   ::close(fd);
 }
 
+TEST_F(ServerTest, SlowClientsCannotHoldTheWorkers) {
+  // Two workers, both taken by clients that send half a request and stall.
+  ServerOptions o;
+  o.data_dir = (root_ / "data").string();
+  o.port = 0;
+  o.threads = 2;
+  o.read_timeout_s = 1;
+  o.keep_alive_timeout_s = 1;
+  server_ = std::make_unique<Server>(o);
+  ASSERT_TRUE(server_->Start().ok());
+  auto stalled = [&] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string partial = "POST /v1/collections HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
+    EXPECT_EQ(::write(fd, partial.data(), partial.size()), static_cast<ssize_t>(partial.size()));
+    return fd;
+  };
+  int a = stalled(), b = stalled();
+  // A well-behaved client still gets an answer once the stalled ones time out.
+  auto start = std::chrono::steady_clock::now();
+  httplib::Client c("127.0.0.1", server_->port());
+  c.set_read_timeout(10, 0);
+  auto r = c.Get("/health");
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(r) << "no answer while two stalled clients held the workers";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(waited, 8.0);
+  // And the server closed the stalled connections (EOF, perhaps after an error
+  // answer), rather than keeping them until the client gives up.
+  for (int fd : {a, b}) {
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+    }
+    EXPECT_EQ(n, 0) << "the stalled connection is still open (read timed out)";
+    ::close(fd);
+  }
+}
+
 TEST_F(ServerTest, ApiKeysAndRoles) {
   const std::string admin = NewKey("admin", Role::kAdmin);
   const std::string writer = NewKey("writer", Role::kWriter);

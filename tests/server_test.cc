@@ -17,6 +17,7 @@
 #include "server/keys.h"
 #include "server/server.h"
 #include "server/sha256.h"
+#include "server_fixture.h"
 
 namespace glassbox::server {
 namespace {
@@ -42,107 +43,6 @@ TEST(Sha256, KnownVectors) {
     EXPECT_EQ(ToHex(d.data(), d.size()), Sha256Hex(s));
   }
 }
-
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("glassbox-server-test-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    fs::remove_all(root_);
-  }
-  void Start(bool with_keys = false) {
-    ServerOptions o;
-    o.data_dir = (root_ / "data").string();
-    o.port = 0;
-    o.threads = 4;
-    o.max_body_bytes = 1 << 20;
-    if (with_keys) o.keys_file = keys_file();
-    server_ = std::make_unique<Server>(o);
-    ASSERT_TRUE(server_->Start().ok());
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    client_->set_keep_alive(true);
-  }
-  std::string keys_file() const { return (root_ / "keys.jsonl").string(); }
-  std::string NewKey(const std::string& name, Role role, std::vector<std::string> collections = {},
-                     std::string user = "", std::vector<std::string> groups = {}) {
-    ApiKey k;
-    k.name = name;
-    k.role = role;
-    k.collections = std::move(collections);
-    k.user = std::move(user);
-    k.groups = std::move(groups);
-    auto r = CreateKey(keys_file(), k);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : "";
-  }
-  httplib::Headers Auth(const std::string& key) const {
-    if (key.empty()) return {};
-    return {{"Authorization", "Bearer " + key}};
-  }
-  struct Reply {
-    int status = 0;
-    json body;
-    std::string text;
-  };
-  Reply Do(const std::string& method, const std::string& path, const std::string& body = "",
-           const std::string& key = "") {
-    auto h = Auth(key);
-    httplib::Result r = method == "GET"    ? client_->Get(path.c_str(), h)
-                        : method == "POST" ? client_->Post(path.c_str(), h, body, "application/json")
-                                           : client_->Delete(path.c_str(), h);
-    Reply out;
-    if (!r) {
-      ADD_FAILURE() << method << " " << path << ": no response (" << httplib::to_string(r.error()) << ")";
-      return out;
-    }
-    out.status = r->status;
-    out.text = r->body;
-    out.body = json::parse(r->body, nullptr, false);
-    return out;
-  }
-  Reply Post(const std::string& path, const json& body, const std::string& key = "") {
-    return Do("POST", path, body.dump(), key);
-  }
-  void CreateCollection(const std::string& name, const std::string& embedder = "none", const std::string& key = "") {
-    auto r = Post("/v1/collections", {{"name", name}, {"embedder", embedder}}, key);
-    ASSERT_EQ(r.status, 201) << r.text;
-  }
-  // alice's private document, an engineering document, and a public one.
-  void AddAclDocuments(const std::string& coll, const std::string& key = "") {
-    json docs = {{"documents",
-                  {{{"id", "alice-secret"},
-                    {"title", "Salary review"},
-                    {"text", "The quarterly salary review for alice mentions the budget."},
-                    {"metadata", {{"acl_users", {"alice"}}, {"doc_id", "secret"}, {"chunk", 0}}}},
-                   {{"id", "eng-plan"},
-                    {"title", "Engineering plan"},
-                    {"text", "The engineering budget plan for the quarter."},
-                    {"metadata", {{"acl_groups", {"eng"}}, {"doc_id", "plan"}, {"chunk", 0}}}},
-                   {{"id", "public-note"},
-                    {"title", "Holiday"},
-                    {"text", "The office closes for the holiday; no budget news."},
-                    {"metadata", {{"published", "2024-05-01"}, {"priority", 3}, {"tag", "news"}}}}}}};
-    auto r = Post("/v1/collections/" + coll + "/documents", docs, key);
-    ASSERT_EQ(r.status, 200) << r.text;
-    EXPECT_EQ(r.body["added"], 3);
-  }
-  std::vector<std::string> Ids(const json& hits) {
-    std::vector<std::string> ids;
-    for (const auto& h : hits) ids.push_back(h["id"].get<std::string>());
-    std::sort(ids.begin(), ids.end());
-    return ids;
-  }
-
-  fs::path root_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<httplib::Client> client_;
-};
 
 TEST_F(ServerTest, HealthMetricsOpenApi) {
   Start();
@@ -237,15 +137,33 @@ TEST_F(ServerTest, UploadAndChunks) {
       {"file", md, "policy.md", "text/markdown"},
       {"file", "{\"id\": 1, \"text\": broken", "bad.json", "application/json"},
   };
+  // One request is all-or-nothing: a bad file fails the upload, and nothing is written.
   auto r = client_->Post("/v1/collections/kb/documents", items);
   ASSERT_TRUE(r);
-  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(r->status, 400) << r->body;
   json rep = json::parse(r->body);
   EXPECT_EQ(rep["files_seen"], 2);
-  EXPECT_EQ(rep["files_ok"], 1);
   EXPECT_EQ(rep["files_failed"], 1);
+  EXPECT_EQ(rep["chunks"], 0);
+  EXPECT_EQ(rep["error"]["code"], "invalid_argument");
   ASSERT_EQ(rep["errors"].size(), 1u);
   EXPECT_EQ(rep["errors"][0]["path"], "bad.json");
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/policy.md%230").status, 404);
+  EXPECT_EQ(Post("/v1/collections/kb/search", {{"query", "annual leave"}}).body["hits"].size(), 0u);
+  // Two files with one name: refused before anything is read.
+  items = {{"file", md, "policy.md", "text/markdown"}, {"file", "other", "policy.md", "text/markdown"}};
+  r = client_->Post("/v1/collections/kb/documents", items);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/documents/policy.md%230").status, 404);
+
+  items = {{"file", md, "policy.md", "text/markdown"}};
+  r = client_->Post("/v1/collections/kb/documents", items);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  rep = json::parse(r->body);
+  EXPECT_EQ(rep["files_ok"], 1);
+  EXPECT_EQ(rep["files_failed"], 0);
   EXPECT_GT(rep["chunks"].get<int>(), 1);
   for (const char* key : {"documents", "seconds"}) EXPECT_TRUE(rep.contains(key));
 

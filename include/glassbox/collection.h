@@ -83,6 +83,30 @@ struct CollectionStats {
   std::string fusion;              // calibrated default fusion, e.g. "minmax bm25=0.9 vector=0.1"
 };
 
+// Several writes checked together and applied all-or-nothing: every
+// document is validated (fields, metadata types against the collection and
+// each other, access-control fields) and the writer's right to replace or
+// delete each id is checked before anything is written. Deletes apply first;
+// ids in `deletes` that do not exist are ignored.
+struct WriteBatch {
+  std::vector<std::string> deletes;
+  std::vector<Document> adds;
+  // Source-document ids whose earlier chunks ("<id>", "<id>#0", "<id>#1", ...
+  // up to the first gap) are deleted unless `adds` writes them again: how a
+  // re-ingested file that now yields fewer chunks leaves none behind.
+  std::vector<std::string> replace_chunks_of;
+  // On whose behalf the batch is written. A principal may not replace or
+  // delete a document it cannot see (PermissionDenied); nullptr: no check
+  // (the library's own user, an admin).
+  const Principal* writer = nullptr;
+};
+
+// Access-control fields (see Principal in search.h): values must be keywords
+// (text); a number or a date there is rejected rather than ignored, because an
+// ignored value would leave the document visible to everyone.
+inline constexpr const char* kAclUsersField = "acl_users";
+inline constexpr const char* kAclGroupsField = "acl_groups";
+
 class Collection {
  public:
   // Creates a new collection directory; fails if one exists there.
@@ -96,6 +120,9 @@ class Collection {
   virtual Status Add(const Document& doc) = 0;
   // Deletes a document by id. NotFound if no live document has that id.
   virtual Status Delete(const std::string& id) = 0;
+  // Applies a batch (see WriteBatch): InvalidArgument or PermissionDenied
+  // leave the collection untouched.
+  virtual Status Apply(const WriteBatch& batch) = 0;
   // fsyncs the write-ahead log.
   virtual Status Sync() = 0;
   // Writes buffered additions as a segment and publishes a new manifest.

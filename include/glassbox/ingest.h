@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ struct IngestOptions {
   std::vector<std::string> exclude;        // glob patterns to skip
   ReaderOptions reader;
   ChunkOptions chunking;
+  // On whose behalf the files are written: a document this principal may not
+  // see is not replaced or deleted (the file fails with an error saying so).
+  std::optional<Principal> writer;
+  // Each file is written all-or-nothing. With all_or_nothing, so is the whole
+  // run: if any file fails to read or validate, nothing is written and the
+  // report lists the errors (used by the server's upload, one request).
+  bool all_or_nothing = false;
   // Called after each file with (files done, files total, documents so far).
   std::function<void(size_t, size_t, uint64_t)> progress;
 };
@@ -60,6 +68,7 @@ struct IngestReport {
   uint64_t chunks = 0;       // chunks indexed
   std::vector<IngestError> errors;
   double seconds = 0;
+  bool written = true;       // false: all_or_nothing and some file failed, so nothing was written
 };
 
 // Reads every matching file and adds its chunks to the collection, then commits.

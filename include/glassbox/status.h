@@ -23,6 +23,7 @@ class Status {
     kIOError,          // the operating system refused a read or a write
     kBusy,             // another writer holds the collection lock
     kUnsupported,      // a feature that is not implemented (said plainly)
+    kPermissionDenied, // the principal may not change this document
   };
 
   Status() = default;
@@ -34,6 +35,7 @@ class Status {
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(Code::kUnsupported, std::move(msg)); }
+  static Status PermissionDenied(std::string msg) { return Status(Code::kPermissionDenied, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

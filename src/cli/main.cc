@@ -42,7 +42,8 @@ int ExitFor(const Status& s) {
     case Status::Code::kOk: return kOk;
     case Status::Code::kInvalidArgument:
     case Status::Code::kAlreadyExists:
-    case Status::Code::kUnsupported: return kInvalid;
+    case Status::Code::kUnsupported:
+    case Status::Code::kPermissionDenied: return kInvalid;
     case Status::Code::kNotFound: return kNotFound;
     default: return kFailure;
   }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "index/doc_codec.h"
 #include "index/file_util.h"
@@ -61,6 +62,7 @@ class CollectionImpl final : public Collection {
 
   Status Add(const Document& doc) override;
   Status Delete(const std::string& id) override;
+  Status Apply(const WriteBatch& batch) override;
   Status Sync() override {
     std::lock_guard<std::mutex> l(write_mu_);
     if (read_only_) return ReadOnlyError();
@@ -110,7 +112,12 @@ class CollectionImpl final : public Collection {
   Status OpenSegments();
   Status ReplayLog();
   void Publish();
-  Status Validate(const Document& doc) const;
+  // batch_types: metadata types of the documents before this one in the same batch.
+  Status Validate(const Document& doc,
+                  const std::unordered_map<std::string, MetadataValue::Type>* batch_types = nullptr) const;
+  // Whether `id` names a live (committed or buffered) document that `writer` may not see.
+  bool HiddenFrom(const std::string& id, const Principal& writer) const;
+  Status AddLocked(const Document& doc);
   Status AddInternal(const Document& doc, std::string_view encoded);
   Status DeleteInternal(const std::string& id, bool* found);
   void MarkDeleted(SegmentState& s, DocId d);
@@ -134,6 +141,8 @@ class CollectionImpl final : public Collection {
   std::unordered_map<std::string, DocId> buffer_ids_;
   std::vector<bool> buffer_dead_;
   std::unordered_map<std::string, MetadataValue::Type> pending_types_;
+  // Access-control values of buffered documents that have any (id -> users, groups).
+  std::unordered_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> buffer_acl_;
   index::WalWriter wal_;
   std::string encoded_;  // scratch
   // Vectors: null when the collection has no embedder.
@@ -304,7 +313,8 @@ void CollectionImpl::RemoveUnreferencedFiles() {
   }
 }
 
-Status CollectionImpl::Validate(const Document& doc) const {
+Status CollectionImpl::Validate(const Document& doc,
+                                const std::unordered_map<std::string, MetadataValue::Type>* batch_types) const {
   if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
   if (doc.id.size() > 1024) return Status::InvalidArgument("document id longer than 1024 bytes");
   if (!ValidUtf8(doc.id)) return Status::InvalidArgument("document id is not valid UTF-8");
@@ -330,7 +340,85 @@ Status CollectionImpl::Validate(const Document& doc) const {
     };
     GB_RETURN_IF_ERROR(check(snap->metadata_types));
     GB_RETURN_IF_ERROR(check(pending_types_));
+    if (batch_types) GB_RETURN_IF_ERROR(check(*batch_types));
+    if (name == kAclUsersField || name == kAclGroupsField) {
+      if (value.type != MetadataValue::Type::kKeyword)
+        return Status::InvalidArgument("document '" + doc.id + "': access-control field '" + name +
+                                       "' must hold text (user or group names), not a " +
+                                       (value.type == MetadataValue::Type::kNumber ? "number" : "date") +
+                                       " — such a value would not restrict anything");
+      if (value.text.empty())
+        return Status::InvalidArgument("document '" + doc.id + "': access-control field '" + name +
+                                       "' holds an empty name");
+    }
   }
+  return Status::OK();
+}
+
+bool CollectionImpl::HiddenFrom(const std::string& id, const Principal& writer) const {
+  auto acl_allows = [&](const std::vector<std::string>& users, const std::vector<std::string>& groups) {
+    if (users.empty() && groups.empty()) return true;
+    if (!writer.user.empty() && std::find(users.begin(), users.end(), writer.user) != users.end()) return true;
+    for (const auto& g : writer.groups)
+      if (std::find(groups.begin(), groups.end(), g) != groups.end()) return true;
+    return false;
+  };
+  if (buffer_ids_.count(id)) {
+    auto it = buffer_acl_.find(id);
+    if (it != buffer_acl_.end() && !acl_allows(it->second.first, it->second.second)) return true;
+  }
+  auto snap = snapshot();
+  size_t s;
+  DocId d;
+  return search::FindLiveDocument(*snap, id, &s, &d) && !search::AclFilter(snap->segments[s], writer).Visible(d);
+}
+
+Status CollectionImpl::Apply(const WriteBatch& batch) {
+  std::lock_guard<std::mutex> l(write_mu_);
+  if (read_only_) return ReadOnlyError();
+  // Everything is checked before anything is written.
+  std::unordered_map<std::string, MetadataValue::Type> batch_types;
+  for (const auto& doc : batch.adds) {
+    GB_RETURN_IF_ERROR(Validate(doc, &batch_types));
+    for (const auto& [name, value] : doc.metadata) batch_types.emplace(name, value.type);
+  }
+  auto exists = [&](const std::string& id) {
+    if (buffer_ids_.count(id)) return true;
+    for (const auto& s : segments_) {
+      DocId d = s.reader->FindId(id);
+      if (d != index::kNoDoc && (!s.live || (((*s.live)[d >> 6] >> (d & 63)) & 1))) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> deletes;
+  for (const auto& id : batch.deletes)
+    if (exists(id)) deletes.push_back(id);
+  if (!batch.replace_chunks_of.empty()) {
+    std::unordered_set<std::string> added;
+    for (const auto& doc : batch.adds) added.insert(doc.id);
+    for (const auto& src : batch.replace_chunks_of) {
+      if (exists(src) && !added.count(src)) deletes.push_back(src);
+      for (size_t m = 0;; ++m) {
+        std::string chunk = src + "#" + std::to_string(m);
+        if (!exists(chunk)) break;
+        if (!added.count(chunk)) deletes.push_back(chunk);
+      }
+    }
+  }
+  if (batch.writer) {
+    for (const auto& id : deletes)
+      if (HiddenFrom(id, *batch.writer))
+        return Status::PermissionDenied("document '" + id + "' exists and this principal may not delete it");
+    for (const auto& doc : batch.adds)
+      if (HiddenFrom(doc.id, *batch.writer))
+        return Status::PermissionDenied("document '" + doc.id + "' exists and this principal may not replace it");
+  }
+  for (const auto& id : deletes) {
+    if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
+    bool found;
+    GB_RETURN_IF_ERROR(DeleteInternal(id, &found));
+  }
+  for (const auto& doc : batch.adds) GB_RETURN_IF_ERROR(AddLocked(doc));
   return Status::OK();
 }
 
@@ -338,6 +426,10 @@ Status CollectionImpl::Add(const Document& doc) {
   std::lock_guard<std::mutex> l(write_mu_);
   if (read_only_) return ReadOnlyError();
   GB_RETURN_IF_ERROR(Validate(doc));
+  return AddLocked(doc);
+}
+
+Status CollectionImpl::AddLocked(const Document& doc) {
   encoded_.clear();
   index::EncodeDocument(doc, &encoded_);
   if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kAdd, encoded_));
@@ -368,7 +460,12 @@ Status CollectionImpl::AddInternal(const Document& doc, std::string_view encoded
   if (it != buffer_ids_.end()) buffer_dead_[it->second] = true;
   buffer_ids_[doc.id] = *local;
   buffer_dead_.push_back(false);
-  for (const auto& [name, value] : doc.metadata) pending_types_.emplace(name, value.type);
+  buffer_acl_.erase(doc.id);
+  for (const auto& [name, value] : doc.metadata) {
+    pending_types_.emplace(name, value.type);
+    if (name == kAclUsersField) buffer_acl_[doc.id].first.push_back(value.text);
+    if (name == kAclGroupsField) buffer_acl_[doc.id].second.push_back(value.text);
+  }
   return Status::OK();
 }
 
@@ -391,6 +488,7 @@ Status CollectionImpl::DeleteInternal(const std::string& id, bool* found) {
   if (it != buffer_ids_.end()) {
     buffer_dead_[it->second] = true;
     buffer_ids_.erase(it);
+    buffer_acl_.erase(id);
     *found = true;
   }
   bool changed = false;
@@ -478,6 +576,7 @@ Status CollectionImpl::CommitLocked() {
   buffer_ = std::make_unique<index::SegmentWriter>();
   buffer_ids_.clear();
   buffer_dead_.clear();
+  buffer_acl_.clear();
   pending_types_.clear();
   Publish();
   GB_RETURN_IF_ERROR(AutoMergeLocked());

@@ -5,12 +5,16 @@
 // "<id>#2".."<id>#4"). Chunks of one document are always added as "<id>" (a
 // single chunk) or "<id>#0".."<id>#k-1", in order, so the old version's chunk
 // ids are a prefix of that sequence. Before adding a document that yields k
-// chunks, Ingest therefore deletes the ids the new version does not reuse:
-// "<id>" when k > 1, and "<id>#m" for m = (k > 1 ? k : 0), k+1, ... until
-// Delete answers NotFound. (A crash mid-document leaves a prefix too, so the
-// first gap is the end.) When the collection was empty as Ingest started and
-// the document id was not seen earlier in this run, nothing can be stale and
-// the probes are skipped, so a bulk load into a new collection pays nothing.
+// chunks, Ingest names it in WriteBatch::replace_chunks_of, and the collection
+// deletes the ids of that family the new version does not reuse ("<id>",
+// "<id>#0", ... up to the first gap: a crash mid-document leaves a prefix too).
+// When the collection was empty as Ingest started and the document id was not
+// seen earlier in this run, nothing can be stale and the probes are skipped,
+// so a bulk load into a new collection pays nothing.
+//
+// Each file is one WriteBatch: validated whole (and checked against the
+// writer's permissions) before any of it is written, so a bad file leaves
+// nothing behind.
 #include <chrono>
 #include <unordered_set>
 
@@ -19,24 +23,6 @@
 
 namespace glassbox {
 namespace {
-
-// Deletes "<id>#m" from m = first on, until one is not there.
-Status DeleteChunksFrom(Collection& collection, const std::string& id, size_t first) {
-  for (size_t m = first;; ++m) {
-    Status st = collection.Delete(id + "#" + std::to_string(m));
-    if (st.code() == Status::Code::kNotFound) return Status::OK();
-    if (!st.ok()) return st;
-  }
-}
-
-Status DeleteStaleChunks(Collection& collection, const std::string& id, size_t new_count) {
-  if (new_count > 1) {
-    Status st = collection.Delete(id);
-    if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
-    return DeleteChunksFrom(collection, id, new_count);
-  }
-  return DeleteChunksFrom(collection, id, 0);
-}
 
 // "data/x.csv: line 5: ..." -> "line 5: ..." (the path is in IngestError::path).
 std::string WithoutPathPrefix(const std::string& message, const std::string& path) {
@@ -56,6 +42,13 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   const bool was_empty = stats.documents == 0 && stats.buffered == 0;
   std::unordered_set<std::string> seen_ids;  // document ids added in this run (only needed when was_empty)
 
+  // Errors that fail one file (its documents are invalid, or the writer may
+  // not replace them); anything else (I/O) ends the run.
+  auto file_error = [](const Status& st) {
+    return st.code() == Status::Code::kInvalidArgument || st.code() == Status::Code::kPermissionDenied;
+  };
+  WriteBatch all;  // all_or_nothing: every file's writes
+  all.writer = options.writer ? &*options.writer : nullptr;
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& path = files[f];
     auto docs = ingest::ReadFile(path, options.reader);
@@ -63,19 +56,47 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
       ++report.files_failed;
       report.errors.push_back({path, WithoutPathPrefix(docs.status().message(), path)});
     } else {
-      ++report.files_ok;
+      WriteBatch batch;
+      batch.writer = all.writer;
+      uint64_t chunks_in_file = 0;
       for (const auto& doc : docs.value()) {
         std::vector<Document> chunks = ingest::Chunk(doc, options.chunking);
         bool may_be_stale = !was_empty || !seen_ids.insert(doc.id).second;
-        if (may_be_stale) GB_RETURN_IF_ERROR(DeleteStaleChunks(collection, doc.id, chunks.size()));
-        for (const auto& chunk : chunks) GB_RETURN_IF_ERROR(collection.Add(chunk));
-        ++report.documents;
-        report.chunks += chunks.size();
+        if (may_be_stale) batch.replace_chunks_of.push_back(doc.id);
+        chunks_in_file += chunks.size();
+        for (auto& chunk : chunks) batch.adds.push_back(std::move(chunk));
+      }
+      Status st;
+      if (options.all_or_nothing) {
+        for (auto& id : batch.replace_chunks_of) all.replace_chunks_of.push_back(std::move(id));
+        for (auto& d : batch.adds) all.adds.push_back(std::move(d));
+      } else {
+        st = collection.Apply(batch);
+      }
+      if (st.ok()) {
+        ++report.files_ok;
+        report.documents += docs->size();
+        report.chunks += chunks_in_file;
+      } else if (file_error(st)) {
+        ++report.files_failed;
+        report.errors.push_back({path, st.message()});
+      } else {
+        return st;
       }
     }
     if (options.progress) options.progress(f + 1, files.size(), report.documents);
   }
-  GB_RETURN_IF_ERROR(collection.Commit());
+  if (options.all_or_nothing) {
+    if (report.files_failed > 0) {
+      report.files_ok = 0;
+      report.documents = report.chunks = 0;
+      report.written = false;
+    } else {
+      Status st = collection.Apply(all);
+      if (!st.ok()) return st;
+    }
+  }
+  if (report.files_ok > 0 || report.files_failed == 0) GB_RETURN_IF_ERROR(collection.Commit());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

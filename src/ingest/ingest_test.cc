@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "../engine/ingest.cc"  // NOLINT: compiled here so these tests need no engine module
 #include "glassbox/ingest.h"
@@ -25,6 +26,22 @@ class FakeCollection : public Collection {
   Status Delete(const std::string& id) override {
     deletes.push_back(id);
     return docs.erase(id) ? Status::OK() : Status::NotFound(id);
+  }
+  // The collection's rule for replace_chunks_of, on the map (see WriteBatch).
+  Status Apply(const WriteBatch& b) override {
+    std::set<std::string> added;
+    for (const auto& d : b.adds) added.insert(d.id);
+    std::vector<std::string> dels;
+    for (const auto& id : b.deletes)
+      if (docs.count(id)) dels.push_back(id);
+    for (const auto& src : b.replace_chunks_of) {
+      if (docs.count(src) && !added.count(src)) dels.push_back(src);
+      for (size_t m = 0; docs.count(src + "#" + std::to_string(m)); ++m)
+        if (!added.count(src + "#" + std::to_string(m))) dels.push_back(src + "#" + std::to_string(m));
+    }
+    for (const auto& id : dels) GB_RETURN_IF_ERROR(Delete(id));
+    for (const auto& d : b.adds) GB_RETURN_IF_ERROR(Add(d));
+    return Status::OK();
   }
   Status Sync() override { return Status::OK(); }
   Status Commit() override {

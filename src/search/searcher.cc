@@ -140,7 +140,9 @@ std::string FieldList(const Snapshot& snap) {
 
 class Binder {
  public:
-  explicit Binder(const Snapshot& snap) : snap_(snap) {}
+  // list_fields: errors name the collection's fields. Off when searching for
+  // a principal, who must not learn fields that only hidden documents have.
+  Binder(const Snapshot& snap, bool list_fields) : snap_(snap), list_fields_(list_fields) {}
 
   Result<BoundQuery> Bind(const ParsedQuery& pq) {
     BoundQuery bq;
@@ -162,8 +164,8 @@ class Binder {
       auto it = snap_.metadata_types.find(r.field);
       if (it == snap_.metadata_types.end() || it->second == MetadataValue::Type::kKeyword) {
         if (it == snap_.metadata_types.end() && !KnownTextField(r.field) && snap_.doc_count == 0) continue;
-        return Status::InvalidArgument("range on '" + r.field + "': ranges need a number or date metadata field (" +
-                                       FieldList(snap_) + ")");
+        return Status::InvalidArgument("range on '" + r.field + "': ranges need a number or date metadata field" +
+                                       Fields());
       }
       NumericFilter f;
       f.field = r.field;
@@ -181,6 +183,7 @@ class Binder {
   }
 
  private:
+  std::string Fields() const { return list_fields_ ? " (" + FieldList(snap_) + ")" : std::string(); }
   bool KnownTextField(const std::string& f) const {
     return std::find(snap_.text_fields.begin(), snap_.text_fields.end(), f) != snap_.text_fields.end();
   }
@@ -190,7 +193,7 @@ class Binder {
       auto it = snap_.metadata_types.find(c.field);
       if (it == snap_.metadata_types.end()) {
         if (snap_.doc_count == 0) return Status::OK();
-        return Status::InvalidArgument("unknown field '" + c.field + "' (" + FieldList(snap_) + ")");
+        return Status::InvalidArgument("unknown field '" + c.field + "'" + Fields());
       }
       if (it->second == MetadataValue::Type::kKeyword) {
         BoundClause b;
@@ -277,6 +280,7 @@ class Binder {
   }
 
   const Snapshot& snap_;
+  bool list_fields_;
 };
 
 // ---------------------------------------------------------------------------
@@ -407,18 +411,18 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
   return plan;
 }
 
-Result<BoundQuery> ParseAndBind(const Snapshot& snap, const std::string& query, bool plain = false) {
+Result<BoundQuery> ParseAndBind(const Snapshot& snap, const std::string& query, bool plain, bool list_fields) {
   if (plain) {
     if (query.size() > 65536) return Status::InvalidArgument("query longer than 65536 bytes");
     ParsedQuery pq;
     Clause c;
     c.text = query;
     pq.clauses.push_back(c);
-    return Binder(snap).Bind(pq);
+    return Binder(snap, list_fields).Bind(pq);
   }
   auto pq = ParseQuery(query);
   if (!pq.ok()) return pq.status();
-  return Binder(snap).Bind(*pq);
+  return Binder(snap, list_fields).Bind(*pq);
 }
 
 // Explains document d of plan's segment: positions every cursor on d.
@@ -576,7 +580,7 @@ std::string DocIdOf(const SegmentView& view, DocId d) {
 Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOptions& options) const {
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
-  auto bound = ParseAndBind(snap, query, options.plain);
+  auto bound = ParseAndBind(snap, query, options.plain, !options.principal);
   if (!bound.ok()) return bound.status();
   if (options.principal) bound->principal = &*options.principal;
   const BoundQuery& bq = *bound;
@@ -738,7 +742,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
 Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id,
                                       const Principal* principal) const {
   const Snapshot& snap = *snap_;
-  auto bound = ParseAndBind(snap, query);
+  auto bound = ParseAndBind(snap, query, false, principal == nullptr);
   if (!bound.ok()) return bound.status();
   bound->principal = principal;
   size_t s;
@@ -753,7 +757,7 @@ Result<Explanation> Searcher::Explain(const std::string& query, const std::strin
 Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
                                       const Principal* principal) const {
   const Snapshot& snap = *snap_;
-  auto bound = ParseAndBind(snap, query);
+  auto bound = ParseAndBind(snap, query, false, principal == nullptr);
   if (!bound.ok()) return bound.status();
   bound->principal = principal;
   const BoundQuery& bq = *bound;

@@ -1,6 +1,5 @@
 #include "server/server.h"
 
-#include <httplib.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "glassbox/glassbox.h"
+#include "server/http.h"
 #include "server/json.h"
 #include "server/keys.h"
 #include "server/web_assets.h"
@@ -45,6 +45,7 @@ int HttpStatusFor(const Status& s) {
     case Status::Code::kOk: return 200;
     case Status::Code::kInvalidArgument:
     case Status::Code::kUnsupported: return 400;
+    case Status::Code::kPermissionDenied: return 403;
     case Status::Code::kNotFound: return 404;
     case Status::Code::kAlreadyExists: return 409;
     case Status::Code::kBusy: return 503;
@@ -70,12 +71,12 @@ const char* CodeForHttpStatus(int status) {
   }
 }
 
-void SendJson(httplib::Response& res, int status, const json& j) {
+void SendJson(http::Response& res, int status, const json& j) {
   res.status = status;
   res.set_content(j.dump(), "application/json");
 }
 
-void SendError(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+void SendError(http::Response& res, int status, const std::string& code, const std::string& message) {
   SendJson(res, status, jo::ErrorToJson(code, message));
 }
 
@@ -88,7 +89,7 @@ bool ValidCollectionName(const std::string& n) {
 
 // ---- request body helpers -------------------------------------------------
 
-json ParseJsonBody(const httplib::Request& req) {
+json ParseJsonBody(const http::Request& req) {
   if (req.body.empty()) BadRequest("the request body must be a JSON object");
   json j;
   try {
@@ -134,6 +135,21 @@ bool GetBool(const json& j, const std::string& key, bool def) {
 
 // JSON metadata value -> one or more MetadataValues.
 void AddMetadata(const std::string& where, const std::string& key, const json& v, Document* d) {
+  if (key == kAclUsersField || key == kAclGroupsField) {
+    // Access control fails closed: names only, and at least one of them.
+    auto name = [&](const json& x, const std::string& w) {
+      if (!x.is_string() || x.get<std::string>().empty())
+        BadRequest(w + " must be a non-empty string (a user or group name); got " + x.dump());
+      d->metadata.emplace_back(key, MetadataValue::Keyword(x.get<std::string>()));
+    };
+    if (!v.is_array()) return name(v, where);
+    if (v.empty())
+      BadRequest(where + " is an empty list, which would make the document visible to everyone; omit the field for "
+                         "a public document, or name at least one " +
+                 std::string(key == kAclUsersField ? "user" : "group"));
+    for (size_t i = 0; i < v.size(); ++i) name(v[i], where + "[" + std::to_string(i) + "]");
+    return;
+  }
   auto one = [&](const json& x, const std::string& w) {
     if (x.is_number()) {
       d->metadata.emplace_back(key, MetadataValue::Number(x.get<double>(), x.dump()));
@@ -198,14 +214,23 @@ class PrefixStripping : public Collection {
   std::string Strip(const std::string& s) const {
     return s.compare(0, prefix_.size(), prefix_) == 0 ? s.substr(prefix_.size()) : s;
   }
-  Status Add(const Document& doc) override {
+  Document Stripped(const Document& doc) const {
     Document d = doc;
     d.id = Strip(d.id);
     for (auto& [k, v] : d.metadata)
       if (k == provenance::kDocId || k == provenance::kSource) v.text = Strip(v.text);
-    return c_.Add(d);
+    return d;
   }
+  Status Add(const Document& doc) override { return c_.Add(Stripped(doc)); }
   Status Delete(const std::string& id) override { return c_.Delete(Strip(id)); }
+  Status Apply(const WriteBatch& batch) override {
+    WriteBatch b;
+    b.writer = batch.writer;
+    for (const auto& id : batch.deletes) b.deletes.push_back(Strip(id));
+    for (const auto& id : batch.replace_chunks_of) b.replace_chunks_of.push_back(Strip(id));
+    for (const auto& doc : batch.adds) b.adds.push_back(Stripped(doc));
+    return c_.Apply(b);
+  }
   Status Sync() override { return c_.Sync(); }
   Status Commit() override { return c_.Commit(); }
   Status Merge(size_t m) override { return c_.Merge(m); }
@@ -226,6 +251,33 @@ class PrefixStripping : public Collection {
   Collection& c_;
   std::string prefix_;
 };
+
+// Collection-wide statistics a non-admin key must not see (they count
+// documents it may not see): removed from explanations' term entries.
+void RedactStatistics(json& j) {
+  if (j.is_array()) {
+    for (auto& x : j) RedactStatistics(x);
+    return;
+  }
+  if (!j.is_object()) return;
+  for (auto& [key, v] : j.items()) {
+    if (key == "terms" && v.is_array()) {
+      for (auto& t : v)
+        if (t.is_object()) {
+          t.erase("df");
+          t.erase("doc_count");
+          t.erase("avg_doc_length");
+        }
+    } else {
+      RedactStatistics(v);
+    }
+  }
+}
+
+// What a non-admin key may see of a collection: its settings, no counts.
+json PublicStats(const CollectionStats& s) {
+  return {{"analyzer", s.analyzer}, {"k1", s.k1}, {"b", s.b}, {"embedder", s.embedder}, {"fusion", s.fusion}};
+}
 
 // ---- metrics ----------------------------------------------------------------
 
@@ -278,8 +330,6 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
 };
 
-thread_local bool t_counted = false;  // the route wrapper counted this request (see set_logger)
-
 }  // namespace
 
 // ---- the server ---------------------------------------------------------------
@@ -288,8 +338,7 @@ struct Server::Impl {
   explicit Impl(ServerOptions o) : opts(std::move(o)) {}
 
   ServerOptions opts;
-  httplib::Server http;
-  std::thread thread;
+  std::unique_ptr<http::Server> http;
   std::unique_ptr<KeyStore> keys;
   Metrics metrics;
 
@@ -312,15 +361,24 @@ struct Server::Impl {
 
   std::string Dir(const std::string& name) const { return opts.data_dir + "/" + name; }
 
-  Caller Authorize(const httplib::Request& req, Role need, const std::string& collection) {
-    Caller caller;
-    if (!keys) return caller;
+  // The caller's key (keys must be configured); 401 if missing or invalid.
+  ApiKey AuthenticateKey(const http::Request& req) {
     std::string h = req.get_header_value("Authorization");
     const std::string prefix = "Bearer ";
     if (h.compare(0, prefix.size(), prefix) != 0)
       Throw(401, "unauthorized", "this server needs an API key: send the header Authorization: Bearer KEY");
     auto key = keys->Authenticate(h.substr(prefix.size()));
     if (!key) Throw(401, "unauthorized", "the API key is not valid (unknown, malformed or revoked)");
+    return *key;
+  }
+
+  // Whether the caller may see collection-wide counts (documents, df, ...).
+  bool SeesStatistics(const Caller& c) const { return !keys || (c.key && c.key->role == Role::kAdmin); }
+
+  Caller Authorize(const http::Request& req, Role need, const std::string& collection) {
+    Caller caller;
+    if (!keys) return caller;
+    std::optional<ApiKey> key = AuthenticateKey(req);
     if (key->role < need)
       Throw(403, "forbidden", "key '" + key->name + "' has role " + RoleName(key->role) + "; this needs " +
                                   RoleName(need));
@@ -367,14 +425,14 @@ struct Server::Impl {
 
   // ---- handlers ---------------------------------------------------------------
 
-  void ListCollections(const httplib::Request& req, httplib::Response& res) {
+  void ListCollections(const http::Request& req, http::Response& res) {
     Caller caller = Authorize(req, Role::kReader, "");
     json out = json::array();
     for (const auto& name : CollectionNames()) {
       if (caller.key && !caller.key->AllowsCollection(name)) continue;
       try {
         With(name, [&](Collection& c, Entry&) {
-          json j = jo::StatsToJson(c.Stats());
+          json j = SeesStatistics(caller) ? jo::StatsToJson(c.Stats()) : PublicStats(c.Stats());
           j["name"] = name;
           out.push_back(j);
         });
@@ -385,7 +443,7 @@ struct Server::Impl {
     SendJson(res, 200, {{"collections", out}});
   }
 
-  void CreateCollection(const httplib::Request& req, httplib::Response& res) {
+  void CreateCollection(const http::Request& req, http::Response& res) {
     json j = ParseJsonBody(req);
     std::string name = GetString(j, "name", true);
     if (!ValidCollectionName(name))
@@ -415,7 +473,7 @@ struct Server::Impl {
     SendJson(res, 201, {{"created", name}, {"analyzer", st.analyzer}, {"embedder", st.embedder}});
   }
 
-  void DropCollection(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+  void DropCollection(const http::Request& req, http::Response& res, const std::string& name) {
     Authorize(req, Role::kAdmin, name);
     auto e = Find(name);
     std::lock_guard<std::mutex> l(map_mu);
@@ -431,9 +489,9 @@ struct Server::Impl {
     SendJson(res, 200, {{"deleted", name}});
   }
 
-  void AddDocuments(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+  void AddDocuments(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kWriter, name);
-    if (req.is_multipart_form_data()) return Upload(req, res, name);
+    if (req.is_multipart_form_data()) return Upload(req, res, name, caller);
     json j = ParseJsonBody(req);
     auto it = j.find("documents");
     if (it == j.end()) BadRequest("missing field \"documents\"");
@@ -442,24 +500,24 @@ struct Server::Impl {
     for (size_t i = 0; i < it->size(); ++i) docs.push_back(ParseDocument((*it)[i], "documents[" + std::to_string(i) + "]"));
     With(name, [&](Collection& c, Entry& e) {
       std::lock_guard<std::mutex> w(e.write);
-      // A key may not replace a document it cannot see.
-      if (caller.principal)
-        for (const auto& d : docs)
-          if (c.Get(d.id).ok() && !c.Get(d.id, caller.p()).ok())
-            Throw(403, "forbidden", "document '" + d.id + "' exists and this key may not replace it");
-      json ids = json::array();
-      for (const auto& d : docs) {
-        Status s = c.Add(d);
-        if (!s.ok()) ThrowStatus(s);
-        ids.push_back(d.id);
-      }
-      Status s = c.Commit();
+      // One batch: validated whole, and checked against what this key may
+      // see, before anything is buffered.
+      WriteBatch batch;
+      batch.writer = caller.p();
+      batch.adds = std::move(docs);
+      Status s = c.Apply(batch);
       if (!s.ok()) ThrowStatus(s);
-      SendJson(res, 200, {{"added", docs.size()}, {"ids", ids}});
+      s = c.Commit();
+      if (!s.ok()) ThrowStatus(s);
+      json ids = json::array();
+      for (const auto& d : batch.adds) ids.push_back(d.id);
+      SendJson(res, 200, {{"added", batch.adds.size()}, {"ids", ids}});
     });
   }
 
-  void Upload(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+  // An upload is one request, so it is all-or-nothing: every file must be
+  // read and validated before any of it is written.
+  void Upload(const http::Request& req, http::Response& res, const std::string& name, const Caller& caller) {
     auto range = req.files.equal_range("file");
     if (range.first == range.second) BadRequest("multipart upload needs one or more parts named \"file\"");
     std::string tmpl = (fs::temp_directory_path() / "glassbox-upload-XXXXXX").string();
@@ -473,17 +531,16 @@ struct Server::Impl {
       }
     } cleanup{tmp};
     IngestOptions io;
-    std::vector<IngestError> upload_errors;
+    io.writer = caller.principal;
+    io.all_or_nothing = true;
     std::set<std::string> names;
     size_t n = 0;
     for (auto f = range.first; f != range.second; ++f, ++n) {
       std::string fname = fs::path(f->second.filename).filename().string();
       std::replace(fname.begin(), fname.end(), '\\', '_');
       if (fname.empty() || fname == "." || fname == "..") fname = "upload-" + std::to_string(n);
-      if (!names.insert(fname).second) {
-        upload_errors.push_back({fname, "another uploaded file has the same name"});
-        continue;
-      }
+      if (!names.insert(fname).second)
+        BadRequest("two uploaded files are named '" + fname + "'; nothing was written");
       std::ofstream out(tmp + "/" + fname, std::ios::binary);
       out.write(f->second.content.data(), static_cast<std::streamsize>(f->second.content.size()));
       if (!out) Throw(500, "io_error", "cannot write the uploaded file " + fname);
@@ -499,16 +556,20 @@ struct Server::Impl {
         r = std::move(rep.value());
       }
       for (auto& err : r.errors) err.path = proxy.Strip(err.path);
-      for (auto& err : upload_errors) {
-        r.errors.push_back(err);
-        ++r.files_seen;
-        ++r.files_failed;
+      if (!r.written) {
+        json out = jo::IngestReportToJson(r);
+        json err = jo::ErrorToJson("invalid_argument", std::to_string(r.files_failed) + " of " +
+                                                           std::to_string(r.files_seen) +
+                                                           " uploaded files failed; nothing was written");
+        for (const auto& [k, v] : err.items()) out[k] = v;
+        SendJson(res, 400, out);
+        return;
       }
       SendJson(res, 200, jo::IngestReportToJson(r));
     });
   }
 
-  void GetDocument(const httplib::Request& req, httplib::Response& res, const std::string& name,
+  void GetDocument(const http::Request& req, http::Response& res, const std::string& name,
                    const std::string& id) {
     Caller caller = Authorize(req, Role::kReader, name);
     const std::string chunks = req.get_param_value("chunks");
@@ -550,7 +611,7 @@ struct Server::Impl {
     });
   }
 
-  void DeleteDocument(const httplib::Request& req, httplib::Response& res, const std::string& name,
+  void DeleteDocument(const http::Request& req, http::Response& res, const std::string& name,
                       const std::string& id) {
     Caller caller = Authorize(req, Role::kWriter, name);
     With(name, [&](Collection& c, Entry& e) {
@@ -567,7 +628,7 @@ struct Server::Impl {
     });
   }
 
-  void Search(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+  void Search(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kReader, name);
     json j = ParseJsonBody(req);
     static const std::set<std::string> kFields = {"query", "k", "offset", "mode", "fusion", "weights", "rrf_k",
@@ -628,11 +689,13 @@ struct Server::Impl {
     With(name, [&](Collection& c, Entry&) {
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
-      SendJson(res, 200, jo::SearchResponseToJson(*r));
+      json out = jo::SearchResponseToJson(*r);
+      if (!SeesStatistics(caller)) RedactStatistics(out);
+      SendJson(res, 200, out);
     });
   }
 
-  void ExplainDoc(const httplib::Request& req, httplib::Response& res, const std::string& name) {
+  void ExplainDoc(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kReader, name);
     json j = ParseJsonBody(req);
     const std::string query = GetString(j, "query", true);
@@ -648,20 +711,22 @@ struct Server::Impl {
       if (w->reason == WhyNot::Reason::kNoSuchDocument) Throw(404, "not_found", w->message);
       auto e = c.Explain(query, id, caller.p());
       if (!e.ok()) ThrowStatus(e.status());
-      SendJson(res, 200, jo::ExplainToJson(id, *e, *w));
+      json out = jo::ExplainToJson(id, *e, *w);
+      if (!SeesStatistics(caller)) RedactStatistics(out);
+      SendJson(res, 200, out);
     });
   }
 
-  void Stats(const httplib::Request& req, httplib::Response& res, const std::string& name) {
-    Authorize(req, Role::kReader, name);
+  void Stats(const http::Request& req, http::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
     With(name, [&](Collection& c, Entry&) {
-      json j = jo::StatsToJson(c.Stats());
+      json j = SeesStatistics(caller) ? jo::StatsToJson(c.Stats()) : PublicStats(c.Stats());
       j["name"] = name;
       SendJson(res, 200, j);
     });
   }
 
-  void MetricsPage(httplib::Response& res) {
+  void MetricsPage(http::Response& res) {
     std::string text = metrics.Render();
     std::ostringstream o;
     o << "# HELP glassbox_collection_documents Live documents per collection.\n"
@@ -685,9 +750,9 @@ struct Server::Impl {
 
   // ---- routing ----------------------------------------------------------------
 
-  using Fn = std::function<void(const httplib::Request&, httplib::Response&)>;
-  httplib::Server::Handler Wrap(std::string route, Fn fn) {
-    return [this, route = std::move(route), fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+  using Fn = std::function<void(const http::Request&, http::Response&)>;
+  http::Server::Handler Wrap(std::string route, Fn fn) {
+    return [this, route = std::move(route), fn = std::move(fn)](http::Request& req, http::Response& res) {
       auto t0 = std::chrono::steady_clock::now();
       try {
         fn(req, res);
@@ -696,66 +761,159 @@ struct Server::Impl {
       } catch (const std::exception& e) {
         SendError(res, 500, "internal", e.what());
       }
+      AddCorsHeaders(req, res);
       metrics.Count(route, res.status);
       metrics.Observe(route, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      t_counted = true;
     };
   }
 
   void Routes() {
     const std::string kName = "([A-Za-z0-9][A-Za-z0-9_.-]*)";
-    http.Get("/health", Wrap("health", [](auto&, auto& res) { SendJson(res, 200, {{"status", "ok"}}); }));
-    http.Get("/metrics", Wrap("metrics", [this](auto&, auto& res) { MetricsPage(res); }));
-    http.Get("/openapi.json", Wrap("openapi", [](auto&, auto& res) {
-               res.set_content(OpenApiJson(), "application/json");
-             }));
-    http.Get("/v1/collections", Wrap("list_collections", [this](auto& req, auto& res) { ListCollections(req, res); }));
-    http.Post("/v1/collections", Wrap("create_collection", [this](auto& req, auto& res) { CreateCollection(req, res); }));
-    http.Delete("/v1/collections/" + kName,
-                Wrap("drop_collection", [this](auto& req, auto& res) { DropCollection(req, res, req.matches[1]); }));
-    http.Post("/v1/collections/" + kName + "/documents",
-              Wrap("add_documents", [this](auto& req, auto& res) { AddDocuments(req, res, req.matches[1]); }));
-    http.Get("/v1/collections/" + kName + "/documents/(.+)", Wrap("get_document", [this](auto& req, auto& res) {
-               GetDocument(req, res, req.matches[1], req.matches[2]);
-             }));
-    http.Delete("/v1/collections/" + kName + "/documents/(.+)", Wrap("delete_document", [this](auto& req, auto& res) {
-                  DeleteDocument(req, res, req.matches[1], req.matches[2]);
-                }));
-    http.Post("/v1/collections/" + kName + "/search",
-              Wrap("search", [this](auto& req, auto& res) { Search(req, res, req.matches[1]); }));
-    http.Post("/v1/collections/" + kName + "/explain",
-              Wrap("explain", [this](auto& req, auto& res) { ExplainDoc(req, res, req.matches[1]); }));
-    http.Get("/v1/collections/" + kName + "/stats",
-             Wrap("stats", [this](auto& req, auto& res) { Stats(req, res, req.matches[1]); }));
+    http::Server& h = *http;
+    h.Route("GET", "/health", Wrap("health", [](auto&, auto& res) { SendJson(res, 200, {{"status", "ok"}}); }));
+    h.Route("GET", "/metrics", Wrap("metrics", [this](auto& req, auto& res) {
+              // Collection names and sizes are not for everyone.
+              if (keys) Authorize(req, Role::kAdmin, "");
+              MetricsPage(res);
+            }));
+    h.Route("GET", "/openapi.json", Wrap("openapi", [](auto&, auto& res) {
+              res.set_content(OpenApiJson(), "application/json");
+            }));
+    h.Route("GET", "/v1/collections",
+            Wrap("list_collections", [this](auto& req, auto& res) { ListCollections(req, res); }));
+    h.Route("POST", "/v1/collections",
+            Wrap("create_collection", [this](auto& req, auto& res) { CreateCollection(req, res); }));
+    h.Route("DELETE", "/v1/collections/" + kName,
+            Wrap("drop_collection", [this](auto& req, auto& res) { DropCollection(req, res, req.matches[1]); }));
+    h.Route("POST", "/v1/collections/" + kName + "/documents",
+            Wrap("add_documents", [this](auto& req, auto& res) { AddDocuments(req, res, req.matches[1]); }));
+    h.Route("GET", "/v1/collections/" + kName + "/documents/(.+)", Wrap("get_document", [this](auto& req, auto& res) {
+              GetDocument(req, res, req.matches[1], req.matches[2]);
+            }));
+    h.Route("DELETE", "/v1/collections/" + kName + "/documents/(.+)",
+            Wrap("delete_document",
+                 [this](auto& req, auto& res) { DeleteDocument(req, res, req.matches[1], req.matches[2]); }));
+    h.Route("POST", "/v1/collections/" + kName + "/search",
+            Wrap("search", [this](auto& req, auto& res) { Search(req, res, req.matches[1]); }));
+    h.Route("POST", "/v1/collections/" + kName + "/explain",
+            Wrap("explain", [this](auto& req, auto& res) { ExplainDoc(req, res, req.matches[1]); }));
+    h.Route("GET", "/v1/collections/" + kName + "/stats",
+            Wrap("stats", [this](auto& req, auto& res) { Stats(req, res, req.matches[1]); }));
 
     // The web page (src/server/web, embedded at build time by scripts/embed-web.py).
+    // Whole assets only: Range requests are ignored, so a request cannot
+    // multiply the bytes it gets back.
     auto asset = [](const std::string& path) -> const WebAsset* {
       for (unsigned long i = 0; i < kWebAssetCount; ++i)
         if (path == kWebAssets[i].path) return &kWebAssets[i];
       return nullptr;
     };
-    http.Get("/", [asset](const httplib::Request&, httplib::Response& res) {
+    h.Route("GET", "/", [asset](http::Request&, http::Response& res) {
       const WebAsset* a = asset("index.html");
       res.set_content(a->data, a->size, a->content_type);
     });
-    http.Get("/static/([A-Za-z0-9_.-]+)", [asset](const httplib::Request& req, httplib::Response& res) {
+    h.Route("GET", "/static/([A-Za-z0-9_.-]+)", [this, asset](http::Request& req, http::Response& res) {
       if (const WebAsset* a = asset(req.matches[1])) res.set_content(a->data, a->size, a->content_type);
-      else res.status = 404;
+      else SendError(res, 404, "not_found", "no static file " + req.matches[1]);
     });
 
-    // Errors httplib produces itself (no route, body too large, bad request).
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      std::string message;
-      if (res.status == 404) message = "no endpoint " + req.method + " " + req.path;
-      else if (res.status == 413) message = "the request body is larger than the server's limit";
-      else message = "the request failed with HTTP status " + std::to_string(res.status);
-      SendError(res, res.status, CodeForHttpStatus(res.status), message);
+    // Errors the transport produces itself (malformed request, no route,
+    // body too large or too slow, too many connections).
+    h.OnError([this](int status, const std::string& message, http::Response& res) {
+      metrics.Count("other", status);
+      SendError(res, status, CodeForHttpStatus(status), message);
     });
-    http.set_logger([this](const httplib::Request&, const httplib::Response& res) {
-      if (!t_counted) metrics.Count("other", res.status);
-      t_counted = false;
-    });
+    h.OnHead([this](const http::Request& req, http::Response& res) { return CheckHead(req, res); });
+  }
+
+  // ---- checks on the request head, before any body is read -------------------
+
+  static bool IsLoopbackName(const std::string& h) {
+    return h == "localhost" || h == "::1" || h == "[::1]" || h.rfind("127.", 0) == 0;
+  }
+
+  // The host name of a Host header, without the port ("[::1]:8080" -> "[::1]").
+  static std::string HostName(const std::string& host) {
+    if (!host.empty() && host[0] == '[') {
+      size_t e = host.find(']');
+      return e == std::string::npos ? host : host.substr(0, e + 1);
+    }
+    return host.substr(0, host.find(':'));
+  }
+
+  bool HostAllowed(const std::string& host_header) const {
+    if (host_header.empty()) return true;  // HTTP/1.0 without Host: not a browser
+    std::string name = HostName(host_header);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string bound = opts.host;
+    if (bound.find(':') != std::string::npos && bound[0] != '[') bound = "[" + bound + "]";
+    if (name == bound) return true;
+    for (const auto& a : opts.allowed_hosts)
+      if (name == a) return true;
+    if (IsLoopbackName(opts.host)) return IsLoopbackName(name);
+    return opts.allowed_hosts.empty();
+  }
+
+  bool OriginAllowed(const std::string& origin, const std::string& host_header) const {
+    if (origin == "http://" + host_header || origin == "https://" + host_header) return true;  // same origin
+    return std::find(opts.cors_origins.begin(), opts.cors_origins.end(), origin) != opts.cors_origins.end();
+  }
+
+  bool IsCorsOrigin(const std::string& origin) const {
+    return !origin.empty() &&
+           std::find(opts.cors_origins.begin(), opts.cors_origins.end(), origin) != opts.cors_origins.end();
+  }
+
+  void AddCorsHeaders(const http::Request& req, http::Response& res) const {
+    const std::string origin = req.get_header_value("Origin");
+    if (!IsCorsOrigin(origin)) return;
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Vary", "Origin");
+  }
+
+  // Runs on the I/O thread once a request head has arrived: returns true when
+  // it answered (the body is then never read).
+  bool CheckHead(const http::Request& req, http::Response& res) {
+    const std::string host = req.get_header_value("Host");
+    if (!HostAllowed(host)) {
+      SendError(res, 421, "misdirected",
+                "this server does not answer for host '" + HostName(host) +
+                    "' (see --allow-host; a guard against DNS rebinding)");
+      return true;
+    }
+    const std::string origin = req.get_header_value("Origin");
+    if (req.method == "OPTIONS") {
+      if (!IsCorsOrigin(origin)) {
+        SendError(res, 403, "forbidden", "cross-origin requests are not allowed from '" + origin + "' (see --cors-origin)");
+        return true;
+      }
+      res.status = 204;
+      res.set_header("Access-Control-Allow-Origin", origin);
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE");
+      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      res.set_header("Access-Control-Max-Age", "600");
+      res.set_header("Vary", "Origin");
+      return true;
+    }
+    if (!origin.empty() && req.method != "GET" && req.method != "HEAD" && !OriginAllowed(origin, host)) {
+      SendError(res, 403, "forbidden",
+                "writes from another origin ('" + origin + "') are refused; allow it with --cors-origin");
+      return true;
+    }
+    // Authentication before the body: a request that carries one must come
+    // with a valid key (its role is checked by the handler).
+    const bool has_body = !req.get_header_value("Transfer-Encoding").empty() ||
+                          (!req.get_header_value("Content-Length").empty() && req.get_header_value("Content-Length") != "0");
+    if (keys && has_body) {
+      try {
+        AuthenticateKey(req);
+      } catch (const ApiError& e) {
+        SendError(res, e.status, e.code, e.message);
+        metrics.Count("other", e.status);
+        return true;
+      }
+    }
+    return false;
   }
 };
 
@@ -776,36 +934,30 @@ Status Server::Start() {
     s.keys = std::make_unique<KeyStore>(s.opts.keys_file);
     GB_RETURN_IF_ERROR(s.keys->Load());
   }
+  http::Limits l;
+  l.workers = std::max<size_t>(1, s.opts.threads);
+  l.max_body_bytes = s.opts.max_body_bytes;
+  l.head_timeout_ms = l.body_timeout_ms = s.opts.read_timeout_s * 1000;
+  l.write_timeout_ms = s.opts.write_timeout_s * 1000;
+  l.keep_alive_timeout_ms = s.opts.keep_alive_timeout_s * 1000;
+  l.keep_alive_max_requests = std::max<size_t>(1, s.opts.keep_alive_max_count);
+  l.max_connections = std::max<size_t>(1, s.opts.max_connections);
+  l.max_connections_per_client = std::max<size_t>(1, s.opts.max_connections_per_client);
+  s.http = std::make_unique<http::Server>(l);
   s.Routes();
-  const size_t threads = std::max<size_t>(1, s.opts.threads);
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  s.http.set_payload_max_length(s.opts.max_body_bytes);
-  // Small JSON responses on keep-alive connections: without TCP_NODELAY each
-  // one waits ~40 ms for the peer's delayed ACK (Nagle).
-  s.http.set_tcp_nodelay(true);
-  s.http.set_read_timeout(s.opts.read_timeout_s, 0);
-  s.http.set_write_timeout(s.opts.write_timeout_s, 0);
-  s.http.set_keep_alive_timeout(s.opts.keep_alive_timeout_s);
-  s.http.set_keep_alive_max_count(s.opts.keep_alive_max_count);
-  if (s.opts.port == 0) {
-    int port = s.http.bind_to_any_port(s.opts.host);
-    if (port <= 0) return Status::IOError("cannot bind " + s.opts.host);
-    s.opts.port = port;
-  } else if (!s.http.bind_to_port(s.opts.host, s.opts.port)) {
-    return Status::IOError("cannot listen on " + s.opts.host + ":" + std::to_string(s.opts.port) +
-                           " (in use, or not allowed)");
-  }
-  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
-  for (int i = 0; i < 5000 && !s.http.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  GB_RETURN_IF_ERROR(s.http->Listen(s.opts.host, s.opts.port));
+  s.opts.port = s.http->port();
   return Status::OK();
 }
 
 int Server::port() const { return impl_->opts.port; }
 
 void Server::Wait() {
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->http) impl_->http->Wait();
 }
 
-void Server::Stop() { impl_->http.stop(); }
+void Server::Stop() {
+  if (impl_->http) impl_->http->Stop();
+}
 
 }  // namespace glassbox::server

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "glassbox/status.h"
 
@@ -17,21 +18,30 @@ namespace glassbox::server {
 
 struct ServerOptions {
   std::string data_dir;               // one subdirectory per collection
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";     // loopback by default; see "Binding and origins" in docs/server.md
   int port = 8080;                    // 0: any free port (see Server::port())
-  // Worker pool. cpp-httplib keeps a keep-alive connection on one worker
-  // until it closes or idles out (keep_alive_timeout_s), so this bounds the
-  // number of concurrently served connections: size it above the expected
-  // number of clients.
-  size_t threads = 128;
+  // Worker threads that run requests. Connections do not hold workers while
+  // they are read or written (see src/server/http.h), so this bounds only the
+  // requests executed at once.
+  size_t threads = 16;
   std::string keys_file;              // empty: no authentication
-  size_t max_body_bytes = 32u << 20;  // larger requests get 413
+  size_t max_body_bytes = 32u << 20;  // larger requests get 413, before the body is read
   size_t max_query_bytes = 4096;
   size_t max_k = 1000;                // k + offset
-  int read_timeout_s = 10;            // a client that sends nothing this long is dropped
-  int write_timeout_s = 10;
+  int read_timeout_s = 10;            // the request head, and the body (plus 1 s per 64 KiB), must arrive in this time
+  int write_timeout_s = 10;           // a client must take the response in this time (plus 1 s per 64 KiB)
   int keep_alive_timeout_s = 5;       // idle keep-alive connections are closed after this
   size_t keep_alive_max_count = 100;  // requests per connection
+  size_t max_connections = 4096;      // open connections in all; more are answered 503 and closed
+  size_t max_connections_per_client = 256;  // open connections from one client address
+  // Host header names accepted besides the bound address (and, on loopback,
+  // localhost / 127.0.0.1 / [::1]). On a non-loopback bind with this list
+  // empty any Host is accepted. Guards against DNS rebinding.
+  std::vector<std::string> allowed_hosts;
+  // Origins (e.g. "https://intranet.example.com") allowed to call the API
+  // from a browser: they get CORS headers, and their writes are accepted.
+  // Writes from any other Origin are refused (403).
+  std::vector<std::string> cors_origins;
 };
 
 class Server {

@@ -280,10 +280,12 @@
       parts.push(el("ul", { class: "bars bm25-terms", "aria-label": "BM25 contribution of each query term" },
         ex.terms.map((t) => {
           const name = (t.field ? t.field + ":" : "") + t.term + (t.boost && t.boost !== 1 ? "^" + fmt(t.boost, 2) : "");
-          const stats = `tf ${fmt(t.tf, 2)} · df ${t.df}${t.doc_count ? " of " + t.doc_count : ""} · idf ${fmt(t.idf, 3)}` +
-            ` · doc length ${fmt(t.doc_length, 0)} (avg ${fmt(t.avg_doc_length, 1)})`;
+          // df, doc_count and avg_doc_length are absent for keys that may not see collection-wide counts.
+          const df = t.df === undefined ? "" : ` · df ${t.df}${t.doc_count ? " of " + t.doc_count : ""}`;
+          const avg = t.avg_doc_length === undefined ? "" : ` (avg ${fmt(t.avg_doc_length, 1)})`;
+          const stats = `tf ${fmt(t.tf, 2)}${df} · idf ${fmt(t.idf, 3)} · doc length ${fmt(t.doc_length, 0)}${avg}`;
           const li = bar(name, t.contribution || 0, max, stats, "term",
-            `${name}: contribution ${fmt(t.contribution, 4)}, tf ${fmt(t.tf, 2)}, df ${t.df}, idf ${fmt(t.idf, 3)}`);
+            `${name}: contribution ${fmt(t.contribution, 4)}, tf ${fmt(t.tf, 2)}${t.df === undefined ? "" : ", df " + t.df}, idf ${fmt(t.idf, 3)}`);
           li.dataset.term = t.term;
           return li;
         })));

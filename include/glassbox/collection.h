@@ -101,12 +101,6 @@ struct WriteBatch {
   const Principal* writer = nullptr;
 };
 
-// Access-control fields (see Principal in search.h): values must be keywords
-// (text); a number or a date there is rejected rather than ignored, because an
-// ignored value would leave the document visible to everyone.
-inline constexpr const char* kAclUsersField = "acl_users";
-inline constexpr const char* kAclGroupsField = "acl_groups";
-
 class Collection {
  public:
   // Creates a new collection directory; fails if one exists there.

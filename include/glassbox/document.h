@@ -35,6 +35,12 @@ struct Document {
   const MetadataValue* Meta(const std::string& field) const;
 };
 
+// Access-control fields (see Principal in search.h): keyword values naming
+// users and groups. A number, a date or an empty name there is rejected, not
+// ignored, because an ignored value would leave the document visible to all.
+inline constexpr const char* kAclUsersField = "acl_users";
+inline constexpr const char* kAclGroupsField = "acl_groups";
+
 // Chunks produced by ingestion are documents with these metadata fields,
 // so that a hit points to its passage and to the document it came from.
 namespace provenance {

@@ -795,23 +795,31 @@ const char* kServeHelp =
     "Serves the collections under DIR (one subdirectory each) over HTTP/1.1 as a\n"
     "JSON API; see docs/server.md and GET /openapi.json.\n"
     "  --data DIR           root directory of the collections (created if missing)\n"
-    "  --host H             address to listen on (default 127.0.0.1)\n"
+    "  --host H             address to listen on (default 127.0.0.1, loopback only)\n"
     "  --port N             port (default 8080; 0 = any free port)\n"
-    "  --threads N          worker threads (default 128; one per open keep-alive connection)\n"
+    "  --threads N          worker threads running requests (default 16); connections\n"
+    "                       being read or written hold none\n"
     "  --keys FILE          require API keys from FILE (see `glassbox keys`)\n"
     "  --max-body BYTES     largest request body (default 33554432 = 32 MiB)\n"
     "  --max-query BYTES    longest query (default 4096)\n"
     "  --max-k N            largest k + offset (default 1000)\n"
-    "  --timeout S          read and write timeout per request in seconds (default 10)\n"
+    "  --timeout S          the request head, and its body (plus 1 s per 64 KiB), must arrive\n"
+    "                       within S seconds, and the response be taken as fast (default 10)\n"
     "  --keep-alive S       idle keep-alive connections are closed after S seconds (default 5)\n"
-    "  --keep-alive-max N   requests per keep-alive connection (default 100)\n";
+    "  --keep-alive-max N   requests per keep-alive connection (default 100)\n"
+    "  --max-connections N  open connections in all (default 4096); more get 503\n"
+    "  --max-connections-per-client N  open connections from one address (default 256)\n"
+    "  --allow-host NAME    also answer requests whose Host is NAME (repeatable); on loopback\n"
+    "                       only localhost names are answered otherwise (DNS rebinding guard)\n"
+    "  --cors-origin ORIGIN let pages from ORIGIN (e.g. https://intranet.example) call the API\n"
+    "                       (repeatable); writes from other origins are refused\n";
 
 int CmdServe(int argc, char** argv) {
   Args a;
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
-                "keep-alive-max"},
+                "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin"},
                {"help"}, &err))
     return Usage(err, kServeHelp);
   if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
@@ -828,10 +836,24 @@ int CmdServe(int argc, char** argv) {
       (a.HasValue("max-k") && !ParseSize(a.Get("max-k"), &o.max_k)) ||
       (a.HasValue("timeout") && (!ParseSize(a.Get("timeout"), &timeout) || timeout == 0)) ||
       (a.HasValue("keep-alive") && !ParseSize(a.Get("keep-alive"), &keep_alive)) ||
-      (a.HasValue("keep-alive-max") && !ParseSize(a.Get("keep-alive-max"), &o.keep_alive_max_count)))
-    return Usage("--port, --threads, --max-body, --max-query, --max-k, --timeout, --keep-alive and "
-                 "--keep-alive-max need whole numbers",
+      (a.HasValue("keep-alive-max") && !ParseSize(a.Get("keep-alive-max"), &o.keep_alive_max_count)) ||
+      (a.HasValue("max-connections") && (!ParseSize(a.Get("max-connections"), &o.max_connections) ||
+                                         o.max_connections == 0)) ||
+      (a.HasValue("max-connections-per-client") &&
+       (!ParseSize(a.Get("max-connections-per-client"), &o.max_connections_per_client) ||
+        o.max_connections_per_client == 0)))
+    return Usage("--port, --threads, --max-body, --max-query, --max-k, --timeout, --keep-alive, "
+                 "--keep-alive-max, --max-connections and --max-connections-per-client need whole numbers",
                  kServeHelp);
+  for (std::string h : a.GetAll("allow-host")) {
+    for (char& ch : h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    o.allowed_hosts.push_back(h);
+  }
+  for (const auto& origin : a.GetAll("cors-origin")) {
+    if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0)
+      return Usage("--cors-origin needs an origin such as https://intranet.example", kServeHelp);
+    o.cors_origins.push_back(origin);
+  }
   o.port = static_cast<int>(port);
   o.read_timeout_s = o.write_timeout_s = static_cast<int>(timeout);
   o.keep_alive_timeout_s = static_cast<int>(keep_alive);

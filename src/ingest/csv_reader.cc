@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "glassbox/document.h"
 #include "ingest/formats.h"
 #include "ingest/text_util.h"
 
@@ -143,6 +144,8 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
       if (all_dates && !MetadataValue::ParseDate(v, &tmp)) all_dates = false;
     }
     types[c] = !any ? ColumnType::kText : all_numbers ? ColumnType::kNumber : all_dates ? ColumnType::kDate : ColumnType::kText;
+    // Access-control columns hold names, whatever they look like.
+    if (columns[c] == kAclUsersField || columns[c] == kAclGroupsField) types[c] = ColumnType::kText;
   }
 
   std::vector<size_t> text_columns;
@@ -150,7 +153,8 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
     if (auto it = index.find(want); it != index.end()) text_columns.push_back(it->second);
   if (text_columns.empty())
     for (size_t c = 0; c < ncols; ++c)
-      if (types[c] == ColumnType::kText) text_columns.push_back(c);
+      if (types[c] == ColumnType::kText && columns[c] != kAclUsersField && columns[c] != kAclGroupsField)
+        text_columns.push_back(c);
 
   size_t id_col = ncols, title_col = ncols;
   if (!options.csv_id_column.empty())
@@ -176,6 +180,9 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
                                      std::to_string(it->second) + ")");
     for (size_t c = 0; c < ncols; ++c) {
       std::string v(TrimAscii(rec.fields[c]));
+      if (v.empty() && (columns[c] == kAclUsersField || columns[c] == kAclGroupsField))
+        return Status::InvalidArgument(LinePrefix(rec.line) + "empty '" + columns[c] +
+                                       "': a row of a file with access-control columns must name who may see it");
       if (v.empty()) continue;
       double d;
       MetadataValue date;

@@ -45,6 +45,20 @@ TEST(CsvReaderTest, TypedColumnsAndBody) {
   EXPECT_EQ(Meta(z, "price"), nullptr);  // empty cells give no metadata
 }
 
+TEST(CsvReaderTest, AccessControlColumnsHoldNamesAndFailClosed) {
+  // Numbers and dates in acl columns stay names, and are not searchable text.
+  auto r = Csv("title,acl_groups,acl_users\nPlan,1001,2024-01-01\n");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Meta(r.value()[0], "acl_groups")->type, MetadataValue::Type::kKeyword);
+  EXPECT_EQ(Meta(r.value()[0], "acl_groups")->text, "1001");
+  EXPECT_EQ(Meta(r.value()[0], "acl_users")->type, MetadataValue::Type::kKeyword);
+  EXPECT_EQ(r.value()[0].body.find("1001"), std::string::npos) << r.value()[0].body;
+  // An empty cell would make the row public: the file fails.
+  auto bad = Csv("title,acl_groups\nPlan,eng\nOpen,\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("line 3"), std::string::npos) << bad.status().ToString();
+}
+
 TEST(CsvReaderTest, MixedColumnIsText) {
   auto r = Csv("code,when\n12,2020-01-01\nA7,soon\n");
   ASSERT_TRUE(r.ok());

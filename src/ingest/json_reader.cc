@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "glassbox/document.h"
 #include "ingest/formats.h"
 #include "ingest/text_util.h"
 
@@ -134,6 +135,25 @@ Status ObjectToDocument(const Json& obj, const std::string& name, size_t line, c
     bool is_text = false;
     for (const auto& t : options.text_keys) is_text = is_text || t == key;
     if (is_text) continue;
+    if (key == kAclUsersField || key == kAclGroupsField) {
+      // Access control fails closed: names only (never dates or numbers), at least one.
+      std::vector<const Json*> names;
+      if (value.is_array())
+        for (const auto& v : value) names.push_back(&v);
+      else
+        names.push_back(&value);
+      if (names.empty())
+        return Status::InvalidArgument(LinePrefix(line) + "\"" + key +
+                                       "\" is an empty list, which would make the document public; omit it or name "
+                                       "at least one");
+      for (const Json* v : names) {
+        if (!v->is_string() || v->get<std::string>().empty())
+          return Status::InvalidArgument(LinePrefix(line) + "\"" + key + "\" must hold non-empty strings, found " +
+                                         v->dump());
+        doc->metadata.emplace_back(key, MetadataValue::Keyword(v->get<std::string>()));
+      }
+      continue;
+    }
     AddMetadata(key, value, 0, &doc->metadata, false);
   }
   return Status::OK();

@@ -41,6 +41,23 @@ TEST(JsonLinesReaderTest, MapsKeys) {
   EXPECT_EQ(r.value()[2].id, "c.json:4");
 }
 
+TEST(JsonLinesReaderTest, AccessControlFieldsFailClosed) {
+  for (const char* bad : {"{\"id\":\"a\",\"acl_users\":[]}", "{\"id\":\"a\",\"acl_groups\":[1001]}",
+                          "{\"id\":\"a\",\"acl_users\":\"\"}", "{\"id\":\"a\",\"acl_users\":null}",
+                          "{\"id\":\"a\",\"acl_users\":true}"}) {
+    auto r = ReadBuffer(bad, "jsonl", "d.jsonl", {});
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+  auto r = ReadBuffer("{\"id\":\"a\",\"acl_users\":\"2024-01-01\",\"acl_groups\":[\"eng\",\"ops\"]}", "jsonl", "d.jsonl", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  size_t groups = 0;
+  for (const auto& [k, v] : r.value()[0].metadata) {
+    if (k == "acl_users") EXPECT_EQ(v.type, MetadataValue::Type::kKeyword);
+    if (k == "acl_groups") ++groups;
+  }
+  EXPECT_EQ(groups, 2u);
+}
+
 TEST(JsonLinesReaderTest, NestedValues) {
   auto r = Read(R"({"id":"x","author":{"name":"Ann","org":{"unit":"HR"}},"tags":["a","b",{"skip":1},[1]],"body":["p1","p2"]})",
                 "jsonl");

@@ -23,6 +23,7 @@ class Status {
     kIOError,          // the operating system refused a read or a write
     kBusy,             // another writer holds the collection lock
     kUnsupported,      // a feature that is not implemented (said plainly)
+    kDeadlineExceeded, // a call ran past its time budget (SearchOptions::time_budget)
   };
 
   Status() = default;
@@ -34,6 +35,7 @@ class Status {
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(Code::kUnsupported, std::move(msg)); }
+  static Status DeadlineExceeded(std::string msg) { return Status(Code::kDeadlineExceeded, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

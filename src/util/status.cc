@@ -12,6 +12,7 @@ const char* Status::CodeName() const {
     case Code::kIOError: return "io_error";
     case Code::kBusy: return "busy";
     case Code::kUnsupported: return "unsupported";
+    case Code::kDeadlineExceeded: return "deadline_exceeded";
   }
   return "unknown";
 }

@@ -124,6 +124,13 @@ class Collection {
   // documents the principal may see; one it may not see is "no such document").
   virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
                                       const Principal* principal = nullptr) const = 0;
+  // Explain and WhyNotInTopK within a time budget (0 = unlimited), as
+  // SearchOptions::time_budget: DeadlineExceeded when it runs out. The
+  // defaults, for other implementations of Collection, accept only 0.
+  virtual Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal,
+                                      std::chrono::milliseconds time_budget) const;
+  virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                                      const Principal* principal, std::chrono::milliseconds time_budget) const;
   // A stored document by id (NotFound if the principal may not see it).
   virtual Result<Document> Get(const std::string& id, const Principal* principal = nullptr) const = 0;
   virtual CollectionStats Stats() const = 0;

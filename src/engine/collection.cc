@@ -81,9 +81,17 @@ class CollectionImpl final : public Collection {
                               const Principal* principal) const override {
     return search::Searcher(snapshot()).Explain(query, id, principal);
   }
+  Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal,
+                              std::chrono::milliseconds time_budget) const override {
+    return search::Searcher(snapshot()).Explain(query, id, principal, time_budget);
+  }
   Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
                               const Principal* principal) const override {
     return search::Searcher(snapshot()).WhyNotInTopK(query, id, k, principal);
+  }
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k, const Principal* principal,
+                              std::chrono::milliseconds time_budget) const override {
+    return search::Searcher(snapshot()).WhyNotInTopK(query, id, k, principal, time_budget);
   }
   Result<Document> Get(const std::string& id, const Principal* principal) const override {
     auto snap = snapshot();
@@ -733,6 +741,20 @@ CollectionStats CollectionImpl::Stats() const {
 }
 
 }  // namespace
+
+Result<Explanation> Collection::Explain(const std::string& query, const std::string& id, const Principal* principal,
+                                       std::chrono::milliseconds time_budget) const {
+  if (time_budget.count() != 0)
+    return Status::Unsupported("this Collection implementation does not support time budgets on Explain");
+  return Explain(query, id, principal);
+}
+
+Result<WhyNot> Collection::WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                                        const Principal* principal, std::chrono::milliseconds time_budget) const {
+  if (time_budget.count() != 0)
+    return Status::Unsupported("this Collection implementation does not support time budgets on WhyNotInTopK");
+  return WhyNotInTopK(query, id, k, principal);
+}
 
 Result<std::unique_ptr<Collection>> Collection::Create(const std::string& dir, const CollectionOptions& options) {
   auto c = std::make_unique<CollectionImpl>(dir, false);

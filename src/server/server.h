@@ -32,6 +32,9 @@ struct ServerOptions {
   int write_timeout_s = 10;
   int keep_alive_timeout_s = 5;       // idle keep-alive connections are closed after this
   size_t keep_alive_max_count = 100;  // requests per connection
+  // Time budget of one search or explain in milliseconds (0 = unlimited); a
+  // query that runs past it gets 503 with code "deadline_exceeded".
+  int query_timeout_ms = 5000;
 };
 
 class Server {

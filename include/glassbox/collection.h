@@ -23,6 +23,7 @@
 // enforces this); any number may open it read-only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>

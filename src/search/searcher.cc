@@ -594,7 +594,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   auto bound = ParseAndBind(snap, query, options.plain);
   if (!bound.ok()) return bound.status();
   if (options.principal) bound->principal = &*options.principal;
-  bound->deadline = &deadline;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   if (options.k > 10000 || options.offset > 100000 || options.candidates > 10000)
     return Status::InvalidArgument("k and candidates must be at most 10000 and offset at most 100000");
@@ -765,7 +765,7 @@ Result<Explanation> Searcher::Explain(const std::string& query, const std::strin
   auto bound = ParseAndBind(snap, query);
   if (!bound.ok()) return bound.status();
   bound->principal = principal;
-  bound->deadline = &deadline;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   size_t s;
   DocId d;
   if (!FindLiveDocument(snap, id, &s, &d) ||
@@ -784,7 +784,7 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
   auto bound = ParseAndBind(snap, query);
   if (!bound.ok()) return bound.status();
   bound->principal = principal;
-  bound->deadline = &deadline;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   WhyNot w;
   size_t seg;

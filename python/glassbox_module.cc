@@ -48,6 +48,7 @@ struct ErrorClasses {
   PyObject* io_error = nullptr;
   PyObject* busy = nullptr;
   PyObject* unsupported = nullptr;
+  PyObject* deadline_exceeded = nullptr;
 };
 ErrorClasses g_errors;
 
@@ -66,7 +67,9 @@ PyObject* ClassFor(Status::Code code) {
 
 // Raises the Python exception for a failed Status (needs the GIL).
 [[noreturn]] void Raise(const Status& s) {
-  py::object cls = py::reinterpret_borrow<py::object>(ClassFor(s.code()));
+  // By name: the code exists only in newer headers (this file builds against either).
+  PyObject* c = std::string(s.CodeName()) == "deadline_exceeded" ? g_errors.deadline_exceeded : ClassFor(s.code());
+  py::object cls = py::reinterpret_borrow<py::object>(c);
   py::object exc = cls(s.message());
   exc.attr("code") = py::str(s.CodeName());
   PyErr_SetObject(cls.ptr(), exc.ptr());
@@ -651,6 +654,8 @@ PYBIND11_MODULE(glassbox, m) {
   g_errors.io_error = MakeError(m, "IOError", "The operating system refused a read or a write.", PyExc_OSError);
   g_errors.busy = MakeError(m, "Busy", "Another writer holds the collection lock.", nullptr);
   g_errors.unsupported = MakeError(m, "Unsupported", "A feature that is not available.", PyExc_NotImplementedError);
+  g_errors.deadline_exceeded =
+      MakeError(m, "DeadlineExceeded", "The call ran past its time budget.", PyExc_TimeoutError);
 
   py::class_<PyCollection>(m, "Collection",
                            "A searchable set of documents stored in one directory. Create with "

@@ -449,5 +449,33 @@ TEST_F(ServerTest, AclHybridAndVector) {
   EXPECT_TRUE(h.body["hits"][0].contains("retrievers"));
 }
 
+TEST_F(ServerTest, QueriesPastTheTimeBudgetGet503) {
+  ServerOptions o;
+  o.data_dir = (root_ / "data").string();
+  o.port = 0;
+  o.threads = 2;
+  o.query_timeout_ms = 1;
+  server_ = std::make_unique<Server>(o);
+  ASSERT_TRUE(server_->Start().ok());
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  CreateCollection("kb");
+  // Matching a 1,300-word phrase against 1,000,000 positions takes well over 1 ms.
+  std::string body, phrase;
+  for (int i = 0; i < 1000000; ++i) body += "ab ";
+  for (int i = 0; i < 1300; ++i) phrase += "ab ";
+  auto add = Post("/v1/collections/kb/documents", {{"documents", {{{"id", "big"}, {"text", body}}}}});
+  ASSERT_EQ(add.status, 200) << add.text;
+  const std::string q = "\"" + phrase + "\"";
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& [endpoint, request] : {std::pair<std::string, json>{"search", {{"query", q}}},
+                                          std::pair<std::string, json>{"explain", {{"query", q}, {"id", "big"}}}}) {
+    auto r = Post("/v1/collections/kb/" + endpoint, request);
+    EXPECT_EQ(r.status, 503) << endpoint << ": " << r.text;
+    EXPECT_EQ(r.body["error"]["code"], "deadline_exceeded") << r.text;
+    EXPECT_NE(r.body["error"]["message"].get<std::string>().find("time budget of 1 ms"), std::string::npos) << r.text;
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+}
+
 }  // namespace
 }  // namespace glassbox::server

@@ -23,6 +23,7 @@
 // enforces this); any number may open it read-only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -145,6 +146,21 @@ class Collection {
   // documents the principal may see; one it may not see is "no such document").
   virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
                                       const Principal* principal = nullptr) const = 0;
+  // Explain and WhyNotInTopK within a time budget (0 = unlimited), as
+  // SearchOptions::time_budget: DeadlineExceeded when it runs out. The
+  // defaults, for other implementations of Collection, accept only 0.
+  virtual Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal,
+                                      std::chrono::milliseconds time_budget) const {
+    if (time_budget.count() != 0)
+      return Status::Unsupported("this Collection implementation does not support time budgets on Explain");
+    return Explain(query, id, principal);
+  }
+  virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                                      const Principal* principal, std::chrono::milliseconds time_budget) const {
+    if (time_budget.count() != 0)
+      return Status::Unsupported("this Collection implementation does not support time budgets on WhyNotInTopK");
+    return WhyNotInTopK(query, id, k, principal);
+  }
   // A stored document by id (NotFound if the principal may not see it).
   virtual Result<Document> Get(const std::string& id, const Principal* principal = nullptr) const = 0;
   virtual CollectionStats Stats() const = 0;

@@ -1,6 +1,7 @@
 // Search requests, hits and explanations.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -67,6 +68,10 @@ struct SearchOptions {
   // Snippet highlighting marks; defaults suit terminals and HTML alike.
   std::string highlight_open = "[";
   std::string highlight_close = "]";
+  // Time budget of the call (0 = unlimited). Long loops (ranking, phrase
+  // matching, explanations, snippets) check it cooperatively; when it runs
+  // out the call returns Status::DeadlineExceeded saying what was running.
+  std::chrono::milliseconds time_budget{0};
 };
 
 // One query term's part of a BM25 score:

@@ -24,6 +24,7 @@ class Status {
     kBusy,             // another writer holds the collection lock
     kUnsupported,      // a feature that is not implemented (said plainly)
     kPermissionDenied, // the principal may not change this document
+    kDeadlineExceeded, // a call ran past its time budget (SearchOptions::time_budget)
   };
 
   Status() = default;
@@ -36,6 +37,7 @@ class Status {
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(Code::kUnsupported, std::move(msg)); }
   static Status PermissionDenied(std::string msg) { return Status(Code::kPermissionDenied, std::move(msg)); }
+  static Status DeadlineExceeded(std::string msg) { return Status(Code::kDeadlineExceeded, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

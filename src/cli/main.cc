@@ -35,7 +35,7 @@ using json_output::ExplanationToJson;
 using json_output::MetaToJson;
 using json_output::WhyNotToJson;
 
-enum Exit { kOk = 0, kFailure = 1, kUsage = 2, kInvalid = 3, kNotFound = 4, kPartial = 5 };
+enum Exit { kOk = 0, kFailure = 1, kUsage = 2, kInvalid = 3, kNotFound = 4, kPartial = 5, kTimedOut = 6 };
 
 int ExitFor(const Status& s) {
   switch (s.code()) {
@@ -45,6 +45,7 @@ int ExitFor(const Status& s) {
     case Status::Code::kUnsupported:
     case Status::Code::kPermissionDenied: return kInvalid;
     case Status::Code::kNotFound: return kNotFound;
+    case Status::Code::kDeadlineExceeded: return kTimedOut;
     default: return kFailure;
   }
 }
@@ -292,6 +293,7 @@ const char* kSearchHelp =
     "  --documents          roll passages up to documents (best passage shown)\n"
     "  --plain              treat QUERY as plain text (no operators)\n"
     "  --no-snippet         do not build snippets\n"
+    "  --time-budget MS     give up after MS milliseconds (exit 6; default 0 = no limit)\n"
     "  --json               machine-readable output\n";
 
 bool ParseAlgorithm(const std::string& s, TopKAlgorithm* a) {
@@ -336,7 +338,8 @@ Status ParseHybridOptions(const Args& a, SearchOptions* o) {
 int CmdSearch(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"k", "offset", "algorithm", "mode", "fusion", "weights", "rrf-k", "candidates"},
+  if (!a.Parse(argc, argv, 2,
+               {"k", "offset", "algorithm", "mode", "fusion", "weights", "rrf-k", "candidates", "time-budget"},
                {"json", "help", "explain", "plain", "no-snippet", "documents"}, &err))
     return Usage(err, kSearchHelp);
   if (a.Has("help")) return std::printf("%s", kSearchHelp), kOk;
@@ -344,6 +347,10 @@ int CmdSearch(int argc, char** argv) {
   const bool as_json = a.Has("json");
   SearchOptions o;
   if (a.HasValue("k") && !ParseSize(a.Get("k"), &o.k)) return Fail(Status::InvalidArgument("-k needs a whole number"), as_json);
+  size_t budget_ms = 0;
+  if (a.HasValue("time-budget") && !ParseSize(a.Get("time-budget"), &budget_ms))
+    return Fail(Status::InvalidArgument("--time-budget needs a whole number of milliseconds"), as_json);
+  o.time_budget = std::chrono::milliseconds(budget_ms);
   if (a.HasValue("offset") && !ParseSize(a.Get("offset"), &o.offset))
     return Fail(Status::InvalidArgument("--offset needs a whole number"), as_json);
   if (!ParseAlgorithm(a.Get("algorithm", "auto"), &o.algorithm))
@@ -394,26 +401,31 @@ const char* kExplainHelp =
     "idf, length norm), and whether it is in the top k — if not, why not.\n"
     "  -k, --k N   the k of \"top k\" (default 10)\n"
     "  --plain     treat QUERY as plain text\n"
+    "  --time-budget MS  give up after MS milliseconds per step (exit 6; default 0 = no limit)\n"
     "  --json      machine-readable output\n";
 
 int CmdExplain(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"k"}, {"json", "help", "plain"}, &err)) return Usage(err, kExplainHelp);
+  if (!a.Parse(argc, argv, 2, {"k", "time-budget"}, {"json", "help", "plain"}, &err)) return Usage(err, kExplainHelp);
   if (a.Has("help")) return std::printf("%s", kExplainHelp), kOk;
   if (a.positional().size() != 3) return Usage("explain needs DIR, QUERY and ID", kExplainHelp);
   const bool as_json = a.Has("json");
   size_t k = 10;
   if (a.HasValue("k") && !ParseSize(a.Get("k"), &k)) return Fail(Status::InvalidArgument("-k needs a whole number"), as_json);
+  size_t budget_ms = 0;
+  if (a.HasValue("time-budget") && !ParseSize(a.Get("time-budget"), &budget_ms))
+    return Fail(Status::InvalidArgument("--time-budget needs a whole number of milliseconds"), as_json);
+  const std::chrono::milliseconds budget(budget_ms);
   auto c = OpenForReading(a.positional()[0]);
   if (!c.ok()) return Fail(c.status(), as_json);
   const std::string& query = a.positional()[1];
   const std::string& id = a.positional()[2];
-  auto w = (*c)->WhyNotInTopK(query, id, k);
+  auto w = (*c)->WhyNotInTopK(query, id, k, nullptr, budget);
   if (!w.ok()) return Fail(w.status(), as_json);
   Result<Explanation> e = Explanation();
   if (w->reason != WhyNot::Reason::kNoSuchDocument) {
-    e = (*c)->Explain(query, id);
+    e = (*c)->Explain(query, id, nullptr, budget);
     if (!e.ok()) return Fail(e.status(), as_json);
   }
   if (as_json) {
@@ -812,14 +824,16 @@ const char* kServeHelp =
     "  --allow-host NAME    also answer requests whose Host is NAME (repeatable); on loopback\n"
     "                       only localhost names are answered otherwise (DNS rebinding guard)\n"
     "  --cors-origin ORIGIN let pages from ORIGIN (e.g. https://intranet.example) call the API\n"
-    "                       (repeatable); writes from other origins are refused\n";
+    "                       (repeatable); writes from other origins are refused\n"
+    "  --query-timeout MS   time budget of one search or explain in milliseconds; past it the\n"
+    "                       request gets 503 deadline_exceeded (default 5000; 0 = no limit)\n";
 
 int CmdServe(int argc, char** argv) {
   Args a;
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
-                "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin"},
+                "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin", "query-timeout"},
                {"help"}, &err))
     return Usage(err, kServeHelp);
   if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
@@ -828,7 +842,8 @@ int CmdServe(int argc, char** argv) {
   o.data_dir = a.Get("data");
   o.host = a.Get("host", o.host);
   o.keys_file = a.Get("keys");
-  size_t port = o.port, timeout = o.read_timeout_s, keep_alive = o.keep_alive_timeout_s;
+  size_t port = o.port, timeout = o.read_timeout_s, keep_alive = o.keep_alive_timeout_s,
+         query_timeout = static_cast<size_t>(o.query_timeout_ms);
   if ((a.HasValue("port") && (!ParseSize(a.Get("port"), &port) || port > 65535)) ||
       (a.HasValue("threads") && (!ParseSize(a.Get("threads"), &o.threads) || o.threads == 0)) ||
       (a.HasValue("max-body") && !ParseSize(a.Get("max-body"), &o.max_body_bytes)) ||
@@ -841,9 +856,10 @@ int CmdServe(int argc, char** argv) {
                                          o.max_connections == 0)) ||
       (a.HasValue("max-connections-per-client") &&
        (!ParseSize(a.Get("max-connections-per-client"), &o.max_connections_per_client) ||
-        o.max_connections_per_client == 0)))
+        o.max_connections_per_client == 0)) ||
+      (a.HasValue("query-timeout") && (!ParseSize(a.Get("query-timeout"), &query_timeout) || query_timeout > INT32_MAX)))
     return Usage("--port, --threads, --max-body, --max-query, --max-k, --timeout, --keep-alive, "
-                 "--keep-alive-max, --max-connections and --max-connections-per-client need whole numbers",
+                 "--keep-alive-max, --max-connections, --max-connections-per-client and --query-timeout need whole numbers",
                  kServeHelp);
   for (std::string h : a.GetAll("allow-host")) {
     for (char& ch : h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -854,6 +870,7 @@ int CmdServe(int argc, char** argv) {
       return Usage("--cors-origin needs an origin such as https://intranet.example", kServeHelp);
     o.cors_origins.push_back(origin);
   }
+  o.query_timeout_ms = static_cast<int>(query_timeout);
   o.port = static_cast<int>(port);
   o.read_timeout_s = o.write_timeout_s = static_cast<int>(timeout);
   o.keep_alive_timeout_s = static_cast<int>(keep_alive);

@@ -83,9 +83,17 @@ class CollectionImpl final : public Collection {
                               const Principal* principal) const override {
     return search::Searcher(snapshot()).Explain(query, id, principal);
   }
+  Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal,
+                              std::chrono::milliseconds time_budget) const override {
+    return search::Searcher(snapshot()).Explain(query, id, principal, time_budget);
+  }
   Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
                               const Principal* principal) const override {
     return search::Searcher(snapshot()).WhyNotInTopK(query, id, k, principal);
+  }
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k, const Principal* principal,
+                              std::chrono::milliseconds time_budget) const override {
+    return search::Searcher(snapshot()).WhyNotInTopK(query, id, k, principal, time_budget);
   }
   Result<Document> Get(const std::string& id, const Principal* principal) const override {
     auto snap = snapshot();

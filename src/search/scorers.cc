@@ -138,12 +138,30 @@ class TermCursor final : public ExplainableCursor {
   std::vector<uint32_t> starts_, pos_;
 };
 
+// Phrase matching costs O(sum of the distinct terms' positions + m * w) per
+// candidate document, m the phrase length and w the words of a bitmap over
+// the surviving phrase starts (at most positions/64 + 1, shrinking as terms
+// rule starts out), never O(m * positions * log positions): each distinct
+// term's positions are decoded once and set as bits, and the bitmap of
+// possible starts is ANDed with that bitmap shifted by each of the term's
+// offsets. A repeated term ("a b a b ...") is decoded once.
 class PhraseCursor final : public ExplainableCursor {
  public:
   PhraseCursor(const index::SegmentReader* seg, const std::vector<index::TermInfo>& terms,
-               const std::vector<uint32_t>& offsets, const Bm25Weight& w, const FieldWeights& fw)
-      : seg_(seg), offsets_(offsets), w_(w), fw_(fw), bound_(w_, fw.unit ? 1.0f : fw.max, fw.unit ? 1.0f : fw.min) {
-    for (const auto& t : terms) its_.emplace_back(seg, t);
+               const std::vector<uint32_t>& offsets, const Bm25Weight& w, const FieldWeights& fw, Deadline* deadline)
+      : seg_(seg), w_(w), fw_(fw), bound_(w_, fw.unit ? 1.0f : fw.max, fw.unit ? 1.0f : fw.min),
+        deadline_(deadline), what_("matching a phrase of " + std::to_string(terms.size()) + " words") {
+    // One iterator per distinct term (same postings = same term), in order of first use.
+    for (size_t i = 0; i < terms.size(); ++i) {
+      size_t s = 0;
+      while (s < infos_.size() && infos_[s].postings_offset != terms[i].postings_offset) ++s;
+      if (s == infos_.size()) {
+        infos_.push_back(terms[i]);
+        its_.emplace_back(seg, terms[i]);
+        uses_.emplace_back();
+      }
+      uses_[s].push_back(offsets[i]);
+    }
     lead_ = 0;
     for (size_t i = 1; i < its_.size(); ++i)
       if (its_[i].df() < its_[lead_].df()) lead_ = i;
@@ -172,9 +190,11 @@ class PhraseCursor final : public ExplainableCursor {
   }
 
  private:
+  bool OutOfTime(uint64_t work) { return deadline_ != nullptr && deadline_->Expired(work, what_); }
+
   void FindMatch(DocId target) {
     DocId d = target;
-    while (true) {
+    while (!OutOfTime(its_.size())) {
       its_[lead_].Advance(d);
       d = its_[lead_].doc();
       if (d == index::kNoDoc) break;
@@ -198,33 +218,97 @@ class PhraseCursor final : public ExplainableCursor {
     }
     doc_ = index::kNoDoc;
   }
-  // Sets freq_ and dl_; false when the terms never stand in phrase order.
+
+  // Bits [pos, pos + 64) of `bits` (zero beyond its end).
+  static uint64_t Extract(const std::vector<uint64_t>& bits, uint64_t pos) {
+    const uint64_t k = pos >> 6, s = pos & 63;
+    const uint64_t lo = k < bits.size() ? bits[k] : 0;
+    if (s == 0) return lo;
+    const uint64_t hi = k + 1 < bits.size() ? bits[k + 1] : 0;
+    return (lo >> s) | (hi << (64 - s));
+  }
+  static void Grow(std::vector<uint64_t>* bits, const std::vector<uint32_t>& pos) {
+    if (!pos.empty() && bits->size() <= (pos.back() >> 6)) bits->resize((pos.back() >> 6) + 1, 0);
+  }
+
+  // Sets freq_ (the number of starts p where every term i stands at
+  // p + offsets[i], each weighted by the field of p) and dl_; false when the
+  // terms never stand in phrase order. starts_ and term_bits_ are all zero
+  // between calls.
   bool CountPhrase(DocId d) {
     for (size_t i = 0; i < its_.size(); ++i) its_[i].Positions(&pos_[i]);
-    if (!fw_.unit) dl_ = FieldLayout::Weighted(seg_, d, fw_, &starts_);
+    if (!fw_.unit) dl_ = FieldLayout::Weighted(seg_, d, fw_, &field_starts_);
     freq_ = 0;
-    for (uint32_t p : pos_[0]) {
-      bool ok = true;
-      for (size_t i = 1; i < its_.size() && ok; ++i)
-        ok = std::binary_search(pos_[i].begin(), pos_[i].end(), p + offsets_[i]);
-      if (!ok) continue;
-      freq_ += fw_.unit ? 1.0f : fw_.w[FieldLayout::FieldOf(starts_, p)];
+    // Rarest term first: it bounds the possible starts, and an empty set ends the work.
+    order_.resize(its_.size());
+    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::stable_sort(order_.begin(), order_.end(),
+                     [&](size_t a, size_t b) { return pos_[a].size() < pos_[b].size(); });
+    const size_t first = order_[0];
+    Grow(&starts_, pos_[first]);
+    live_.clear();
+    const uint32_t off0 = uses_[first][0];
+    for (uint32_t p : pos_[first]) {
+      if (p < off0) continue;
+      const uint32_t c = p - off0;
+      starts_[c >> 6] |= uint64_t{1} << (c & 63);
+      if (live_.empty() || live_.back() != (c >> 6)) live_.push_back(c >> 6);
+    }
+    bool out_of_time = false;
+    for (size_t o = 0; o < order_.size() && !live_.empty() && !out_of_time; ++o) {
+      const size_t t = order_[o];
+      const size_t from = o == 0 ? 1 : 0;
+      if (from >= uses_[t].size()) continue;
+      Grow(&term_bits_, pos_[t]);
+      for (uint32_t p : pos_[t]) term_bits_[p >> 6] |= uint64_t{1} << (p & 63);
+      for (size_t u = from; u < uses_[t].size() && !live_.empty(); ++u) {
+        const uint64_t off = uses_[t][u];
+        size_t kept = 0;
+        for (uint32_t wi : live_) {
+          const uint64_t m = starts_[wi] & Extract(term_bits_, uint64_t{wi} * 64 + off);
+          starts_[wi] = m;
+          if (m != 0) live_[kept++] = wi;
+        }
+        live_.resize(kept);
+        if (OutOfTime(kept + 1)) {
+          out_of_time = true;
+          break;
+        }
+      }
+      for (uint32_t p : pos_[t]) term_bits_[p >> 6] = 0;
+      if (OutOfTime(pos_[t].size())) out_of_time = true;
+    }
+    // Count the surviving starts in increasing order (the float sum's order
+    // matters with field weights), clearing the bitmap behind.
+    for (uint32_t wi : live_) {
+      for (uint64_t m = starts_[wi]; m != 0 && !out_of_time; m &= m - 1) {
+        const uint32_t c = wi * 64 + static_cast<uint32_t>(__builtin_ctzll(m));
+        freq_ += fw_.unit ? 1.0f : fw_.w[FieldLayout::FieldOf(field_starts_, c)];
+      }
+      starts_[wi] = 0;
     }
     if (fw_.unit) dl_ = static_cast<float>(seg_->DocLength(d));
-    return freq_ > 0;
+    return !out_of_time && freq_ > 0;
   }
+
   const index::SegmentReader* seg_;
-  std::vector<uint32_t> offsets_;
-  mutable std::vector<PostingIterator> its_;
+  std::vector<index::TermInfo> infos_;          // distinct terms
+  mutable std::vector<PostingIterator> its_;    // one per distinct term
+  std::vector<std::vector<uint32_t>> uses_;     // per distinct term: its offsets in the phrase
   size_t lead_ = 0;
   Bm25Weight w_;
   FieldWeights fw_;
   mutable ImpactBound bound_;
+  Deadline* deadline_;
+  std::string what_;  // for the deadline's message
   float max_ = 0;
   DocId doc_ = 0;
   float freq_ = 0, dl_ = 0;
   std::vector<std::vector<uint32_t>> pos_;
-  std::vector<uint32_t> starts_;
+  std::vector<uint32_t> field_starts_;
+  std::vector<size_t> order_;
+  std::vector<uint64_t> starts_, term_bits_;  // bitmaps over positions
+  std::vector<uint32_t> live_;                // words of starts_ that are not zero, ascending
 };
 
 class FilterCursor final : public ExplainableCursor {
@@ -254,8 +338,8 @@ std::unique_ptr<ExplainableCursor> MakeTermCursor(const index::SegmentReader* se
 std::unique_ptr<ExplainableCursor> MakePhraseCursor(const index::SegmentReader* seg,
                                                     const std::vector<index::TermInfo>& terms,
                                                     const std::vector<uint32_t>& offsets, const Bm25Weight& w,
-                                                    const FieldWeights& fields) {
-  return std::make_unique<PhraseCursor>(seg, terms, offsets, w, fields);
+                                                    const FieldWeights& fields, Deadline* deadline) {
+  return std::make_unique<PhraseCursor>(seg, terms, offsets, w, fields, deadline);
 }
 
 std::unique_ptr<ExplainableCursor> MakeFilterCursor(const index::SegmentReader* seg, const index::TermInfo& info) {

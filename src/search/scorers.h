@@ -9,6 +9,7 @@
 #include "glassbox/search.h"
 #include "index/segment.h"
 #include "search/cursor.h"
+#include "search/deadline.h"
 
 namespace glassbox::search {
 
@@ -47,11 +48,14 @@ std::unique_ptr<ExplainableCursor> MakeTermCursor(const index::SegmentReader* se
                                                   const Bm25Weight& w, const FieldWeights& fields);
 // An exact phrase scored by BM25 with the summed idf: term i must stand at
 // position p + offsets[i] (offsets from the analyzer, so a removed stop word
-// leaves its gap).
+// leaves its gap). Matching one document costs O(its positions of the
+// phrase's distinct terms + m * positions / 64) for m terms, never
+// quadratic. With a deadline, an expired budget ends the cursor early
+// (doc() becomes kNoMoreDocs; the caller checks the deadline).
 std::unique_ptr<ExplainableCursor> MakePhraseCursor(const index::SegmentReader* seg,
                                                     const std::vector<index::TermInfo>& terms,
                                                     const std::vector<uint32_t>& offsets, const Bm25Weight& w,
-                                                    const FieldWeights& fields);
+                                                    const FieldWeights& fields, Deadline* deadline = nullptr);
 // A keyword metadata match: matches, scores 0.
 std::unique_ptr<ExplainableCursor> MakeFilterCursor(const index::SegmentReader* seg, const index::TermInfo& info);
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "hybrid/fusion.h"
@@ -109,7 +109,14 @@ struct BoundQuery {
   std::vector<std::string> highlight;  // analyzed terms to highlight
   std::string semantic_text;           // the words a vector retriever embeds (no operators, no filters)
   const Principal* principal = nullptr;  // restricts every retriever (access control)
+  Deadline* deadline = nullptr;          // the call's time budget (null: unlimited)
 };
+
+// DeadlineExceeded once the call's budget is spent (naming what ran out of
+// time first), else OK. Read between stages; long loops check on their own.
+Status CheckDeadline(Deadline& deadline, const char* what) {
+  return deadline.CheckNow(what) ? Status::DeadlineExceeded(deadline.Message()) : Status::OK();
+}
 
 Status ParseBound(const std::string& field, MetadataValue::Type type, const std::string& s, double* out) {
   if (type == MetadataValue::Type::kDate) {
@@ -333,6 +340,7 @@ struct SegmentPlan {
   std::vector<ExplainableCursor*> excluded;
   SegmentAcceptor acceptor;
   bool empty = false;  // no document of the segment can match
+  Deadline* deadline = nullptr;
   TopKQuery MakeTopK(size_t k, float threshold) {
     TopKQuery q;
     for (auto& [i, c] : must) q.must.push_back(c);
@@ -340,6 +348,7 @@ struct SegmentPlan {
     q.acceptor = &acceptor;
     q.k = k;
     q.initial_threshold = threshold;
+    q.deadline = deadline;
     return q;
   }
 };
@@ -366,7 +375,8 @@ FieldWeights SegmentFieldWeights(const index::SegmentReader& seg, const BoundCla
   return fw;
 }
 
-std::unique_ptr<ExplainableCursor> MakeCursor(const index::SegmentReader& seg, const BoundClause& c) {
+std::unique_ptr<ExplainableCursor> MakeCursor(const index::SegmentReader& seg, const BoundClause& c,
+                                              Deadline* deadline) {
   std::vector<index::TermInfo> infos(c.terms.size());
   for (size_t i = 0; i < c.terms.size(); ++i)
     if (!seg.FindTerm(c.terms[i], &infos[i])) return nullptr;
@@ -374,17 +384,18 @@ std::unique_ptr<ExplainableCursor> MakeCursor(const index::SegmentReader& seg, c
     case BoundClause::Kind::kFilter: return MakeFilterCursor(&seg, infos[0]);
     case BoundClause::Kind::kTerm: return MakeTermCursor(&seg, infos[0], c.weight, SegmentFieldWeights(seg, c));
     case BoundClause::Kind::kPhrase:
-      return MakePhraseCursor(&seg, infos, c.offsets, c.weight, SegmentFieldWeights(seg, c));
+      return MakePhraseCursor(&seg, infos, c.offsets, c.weight, SegmentFieldWeights(seg, c), deadline);
   }
   return nullptr;
 }
 
 std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView& view) {
   auto plan = std::make_unique<SegmentPlan>();
+  plan->deadline = bq.deadline;
   const auto& seg = *view.reader;
   for (size_t i = 0; i < bq.clauses.size(); ++i) {
     const BoundClause& c = bq.clauses[i];
-    auto cur = MakeCursor(seg, c);
+    auto cur = MakeCursor(seg, c, bq.deadline);
     if (!cur) {
       if (c.occur == Occur::kMust) plan->empty = true;
       continue;
@@ -499,6 +510,7 @@ std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_
   std::vector<Ranked> top;
   if (want == 0) return top;
   for (size_t s = 0; s < snap.segments.size(); ++s) {
+    if (bq.deadline != nullptr && bq.deadline->expired()) break;
     auto plan = PlanSegment(bq, snap.segments[s]);
     if (plan->empty) continue;
     float threshold = top.size() >= want ? static_cast<float>(top.back().score) : 0;
@@ -525,6 +537,7 @@ std::vector<bool> ConstraintBitmap(const BoundQuery& bq, const SegmentView& view
   for (auto& [i, c] : plan->must)
     if (i < bq.clauses.size()) must.push_back(c);  // skip the match-all cursor
   for (DocId d = 0; d < n; ++d) {
+    if (bq.deadline != nullptr && bq.deadline->Expired(1, "filtering documents for the vector search")) break;
     bool pass = true;
     for (auto* c : must) {
       c->Advance(d);
@@ -543,6 +556,7 @@ std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, con
   for (size_t s = 0; s < snap.segments.size(); ++s) {
     const SegmentView& view = snap.segments[s];
     if (!view.vectors || !view.vectors->index) continue;
+    if (bq.deadline != nullptr && bq.deadline->expired()) break;
     std::vector<bool> ok = ConstraintBitmap(bq, view);
     auto accept = [&](uint32_t d) { return view.IsLive(d) && (ok.empty() || (d < ok.size() && ok[d])); };
     view.vectors->index->Search(q.data(), want, std::max(ef, want), accept, &found);
@@ -580,9 +594,11 @@ std::string DocIdOf(const SegmentView& view, DocId d) {
 Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOptions& options) const {
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
+  Deadline deadline(options.time_budget);
   auto bound = ParseAndBind(snap, query, options.plain, !options.principal);
   if (!bound.ok()) return bound.status();
   if (options.principal) bound->principal = &*options.principal;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   if (options.k > 10000 || options.offset > 100000 || options.candidates > 10000)
     return Status::InvalidArgument("k and candidates must be at most 10000 and offset at most 100000");
@@ -606,11 +622,13 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   std::vector<Ranked> cands;
   if (mode == SearchMode::kBm25) {
     ranked = Bm25Ranked(snap, bq, pool, options.algorithm, &resp.total_hits);
+    GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking documents"));
   } else {
     GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
     const size_t ef = options.ef_search ? options.ef_search : std::max<size_t>(options.candidates, 64);
     if (mode == SearchMode::kVector) {
       ranked = VectorRanked(snap, bq, q, pool, ef);
+      GB_RETURN_IF_ERROR(CheckDeadline(deadline, "searching the vectors"));
       resp.total_hits = ranked.size();
     } else {
       const size_t n = std::max(pool, options.candidates);
@@ -621,6 +639,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
       uint64_t bm25_total = 0;
       std::vector<Ranked> lists[2] = {Bm25Ranked(snap, bq, wb > 0 ? n : 0, options.algorithm, &bm25_total),
                                       wv > 0 ? VectorRanked(snap, bq, q, n, ef) : std::vector<Ranked>()};
+      GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking documents"));
       // The global candidate set, each candidate scored by both retrievers.
       std::map<std::pair<size_t, DocId>, size_t> index;
       for (int r = 0; r < 2; ++r)
@@ -648,10 +667,12 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
         std::sort(docs.begin(), docs.end());
         auto plan = PlanSegment(bq, snap.segments[s]);
         for (auto [d, c] : docs) {
+          if (deadline.expired()) break;
           Explanation e = ExplainInPlan(snap, bq, *plan, d);
           fin.raw[c][0] = e.matched ? e.score : 0.0;
         }
       }
+      GB_RETURN_IF_ERROR(CheckDeadline(deadline, "scoring the hybrid candidates by BM25"));
       fin.retrievers = 2;
       fin.weights = {wb, wv};
       fin.rrf_k = options.rrf_k;
@@ -684,6 +705,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   }
 
   for (size_t i = options.offset; i < ranked.size() && i < want; ++i) {
+    GB_RETURN_IF_ERROR(CheckDeadline(deadline, "building the hits (fields, snippets, explanations)"));
     const Ranked& g = ranked[i];
     const SegmentView& view = snap.segments[g.seg];
     Hit hit;
@@ -735,31 +757,38 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
     }
     resp.hits.push_back(std::move(hit));
   }
+  GB_RETURN_IF_ERROR(CheckDeadline(deadline, "building the hits (fields, snippets, explanations)"));
   resp.took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return resp;
 }
 
-Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id,
-                                      const Principal* principal) const {
+Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id, const Principal* principal,
+                                      std::chrono::milliseconds time_budget) const {
   const Snapshot& snap = *snap_;
+  Deadline deadline(time_budget);
   auto bound = ParseAndBind(snap, query, false, principal == nullptr);
   if (!bound.ok()) return bound.status();
   bound->principal = principal;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   size_t s;
   DocId d;
   if (!FindLiveDocument(snap, id, &s, &d) ||
       (principal != nullptr && !AclFilter(snap.segments[s], *principal).Visible(d)))
     return Status::NotFound("no document with id '" + id + "'");
   auto plan = PlanSegment(*bound, snap.segments[s]);
-  return ExplainInPlan(snap, *bound, *plan, d);
+  Explanation e = ExplainInPlan(snap, *bound, *plan, d);
+  GB_RETURN_IF_ERROR(CheckDeadline(deadline, "explaining the document"));
+  return e;
 }
 
 Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
-                                      const Principal* principal) const {
+                                      const Principal* principal, std::chrono::milliseconds time_budget) const {
   const Snapshot& snap = *snap_;
+  Deadline deadline(time_budget);
   auto bound = ParseAndBind(snap, query, false, principal == nullptr);
   if (!bound.ok()) return bound.status();
   bound->principal = principal;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   WhyNot w;
   size_t seg;
@@ -775,7 +804,7 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
   std::vector<std::string> missing_must, missing_should, excluded, phrase_missing;
   bool any_should = false, has_should = false, has_must = false;
   for (const BoundClause& c : bq.clauses) {
-    auto cur = MakeCursor(*view.reader, c);
+    auto cur = MakeCursor(*view.reader, c, bq.deadline);
     bool on = false;
     if (cur) {
       cur->Advance(d);
@@ -809,6 +838,7 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
     else if (c.occur == Occur::kMust) missing_must.push_back(c.display);
     else missing_should.push_back(c.display);
   }
+  GB_RETURN_IF_ERROR(CheckDeadline(deadline, "matching the query's clauses against the document"));
   if (!view.IsLive(d)) {
     w.reason = WhyNot::Reason::kNoSuchDocument;
     w.message = "document is deleted";
@@ -867,11 +897,13 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
   const float score = static_cast<float>(e.score);
   uint64_t better = 0;
   std::vector<float> top_scores;
+  GB_RETURN_IF_ERROR(CheckDeadline(deadline, "explaining the document"));
   for (size_t s = 0; s < snap.segments.size(); ++s) {
     auto p = PlanSegment(bq, snap.segments[s]);
     if (p->empty) continue;
     TopKQuery q = p->MakeTopK(snap.segments[s].reader->num_docs(), 0);
     TopKResult r = ExhaustiveTopK(q);
+    GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking every matching document to find the rank"));
     for (const auto& h : r.hits) {
       top_scores.push_back(h.score);
       if (h.score > score || (h.score == score && (s < seg || (s == seg && h.doc < d)))) ++better;
@@ -910,17 +942,24 @@ std::string MakeSnippet(const text::Analyzer& analyzer, const std::string& text,
   std::vector<size_t> hits;  // token indexes that match
   for (size_t i = 0; i < tokens.size(); ++i)
     if (wanted.count(tokens[i].term)) hits.push_back(i);
-  // Best window: most distinct matched terms within max_chars bytes.
+  // Best window: the first with the most distinct matched terms within
+  // max_chars bytes. The window [a, b) only moves forward (two pointers), so
+  // this is linear in the matches even when every token of a long text is one.
   size_t begin = 0, end = std::min(text.size(), max_chars);
   if (!hits.empty()) {
     size_t best = 0, best_count = 0;
-    for (size_t a = 0; a < hits.size(); ++a) {
-      std::set<std::string_view> distinct;
-      for (size_t b = a; b < hits.size() && tokens[hits[b]].end - tokens[hits[a]].begin <= max_chars; ++b)
-        distinct.insert(tokens[hits[b]].term);
-      if (distinct.size() > best_count) {
-        best_count = distinct.size();
+    std::unordered_map<std::string_view, size_t> in_window;  // term -> matches in [a, b)
+    for (size_t a = 0, b = 0; a < hits.size(); ++a) {
+      b = std::max(a, b);
+      for (; b < hits.size() && tokens[hits[b]].end - tokens[hits[a]].begin <= max_chars; ++b)
+        ++in_window[tokens[hits[b]].term];
+      if (in_window.size() > best_count) {
+        best_count = in_window.size();
         best = a;
+      }
+      if (a < b) {
+        auto it = in_window.find(tokens[hits[a]].term);
+        if (--it->second == 0) in_window.erase(it);
       }
     }
     size_t first = tokens[hits[best]].begin;

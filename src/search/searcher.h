@@ -3,6 +3,7 @@
 // top-k algorithm, and explains hits and misses with the same scorers.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -37,9 +38,11 @@ class Searcher {
  public:
   explicit Searcher(std::shared_ptr<const Snapshot> snapshot) : snap_(std::move(snapshot)) {}
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const;
-  Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal) const;
-  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
-                              const Principal* principal) const;
+  // time_budget: as SearchOptions::time_budget (0 = unlimited).
+  Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal,
+                              std::chrono::milliseconds time_budget = std::chrono::milliseconds(0)) const;
+  Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k, const Principal* principal,
+                              std::chrono::milliseconds time_budget = std::chrono::milliseconds(0)) const;
 
  private:
   std::shared_ptr<const Snapshot> snap_;

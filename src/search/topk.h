@@ -7,6 +7,7 @@
 
 #include "glassbox/search.h"
 #include "search/cursor.h"
+#include "search/deadline.h"
 
 namespace glassbox::search {
 
@@ -27,6 +28,9 @@ struct TopKQuery {
   // Hits of earlier segments: a document must score strictly above this to
   // enter (the k-th best score so far), or 0 when fewer than k are known.
   float initial_threshold = 0;
+  // The call's time budget (may be null): once it expires the algorithms stop
+  // early and return what they have, which the caller must discard.
+  Deadline* deadline = nullptr;
 };
 
 struct TopKResult {

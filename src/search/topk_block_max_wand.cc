@@ -55,6 +55,7 @@ TopKResult BlockMaxWandTopK(const TopKQuery& q) {
   Slot* s = slots.data();
 
   while (true) {
+    if (topk_internal::OutOfTime(q)) break;
     const float limit = top.limit();
     float acc = 0;
     size_t p = n;

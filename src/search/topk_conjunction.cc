@@ -66,6 +66,7 @@ TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max) {
   float window_sum = 0;
 
   while (true) {
+    if (OutOfTime(q)) break;
     const float limit = top.limit();
     if (must_max + should_max <= limit) break;  // nothing can enter any more
 

@@ -34,6 +34,7 @@ TopKResult ExhaustiveTopK(const TopKQuery& q) {
   if (m > 0) {
     DocId d = 0;
     while (true) {
+      if (topk_internal::OutOfTime(q)) break;
       // Leapfrog until every must cursor sits on d.
       for (bool moved = true; moved;) {
         moved = false;
@@ -55,6 +56,7 @@ TopKResult ExhaustiveTopK(const TopKQuery& q) {
     }
   } else {
     while (true) {
+      if (topk_internal::OutOfTime(q)) break;
       DocId d = kNoMoreDocs;
       for (ScoringCursor* c : q.should) d = std::min(d, c->doc());
       if (d == kNoMoreDocs) break;

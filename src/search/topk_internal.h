@@ -116,6 +116,12 @@ class TopKCollector {
   std::vector<ScoredDoc> heap_;
 };
 
+// Checked once per loop iteration of every algorithm (the clock is read once
+// per Deadline::kStride calls).
+inline bool OutOfTime(const TopKQuery& q) {
+  return q.deadline != nullptr && q.deadline->Expired(1, "ranking documents");
+}
+
 // The canonical score: float sum in clause order; absent clauses hold 0.
 inline float CanonicalSum(const float* scores, size_t n) {
   float sum = 0.0f;

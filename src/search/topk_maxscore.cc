@@ -48,6 +48,7 @@ TopKResult MaxScoreTopK(const TopKQuery& q) {
   while (ne < n && prefix[ne + 1] <= limit) ++ne;
 
   while (ne < n) {
+    if (topk_internal::OutOfTime(q)) break;
     DocId d = kNoMoreDocs;
     for (size_t i = ne; i < n; ++i) d = std::min(d, s[i].doc);
     if (d == kNoMoreDocs) break;

@@ -17,7 +17,7 @@ const char* OpenApiJson() {
     },
     "schemas": {
       "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "enum": ["invalid_argument", "unauthorized", "forbidden", "not_found", "already_exists", "payload_too_large", "busy", "internal", "io_error", "corruption", "unsupported"]},
+        "code": {"type": "string", "enum": ["invalid_argument", "unauthorized", "forbidden", "not_found", "already_exists", "payload_too_large", "busy", "internal", "io_error", "corruption", "unsupported", "deadline_exceeded"]},
         "message": {"type": "string"}}}}},
       "Metadata": {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "number"}]}}]},
         "description": "numbers are numbers; YYYY-MM-DD strings are dates; other strings are keywords; an array repeats the field (e.g. acl_users, acl_groups)"},

@@ -48,7 +48,8 @@ int HttpStatusFor(const Status& s) {
     case Status::Code::kPermissionDenied: return 403;
     case Status::Code::kNotFound: return 404;
     case Status::Code::kAlreadyExists: return 409;
-    case Status::Code::kBusy: return 503;
+    case Status::Code::kBusy:
+    case Status::Code::kDeadlineExceeded: return 503;
     default: return 500;
   }
 }
@@ -686,6 +687,7 @@ struct Server::Impl {
     if (o.highlight_open.size() > 64 || o.highlight_close.size() > 64)
       BadRequest("fields \"highlight_open\" and \"highlight_close\" must be at most 64 bytes");
     o.principal = caller.principal;
+    o.time_budget = std::chrono::milliseconds(opts.query_timeout_ms);
     With(name, [&](Collection& c, Entry&) {
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
@@ -706,10 +708,21 @@ struct Server::Impl {
     const size_t k = GetSize(j, "k", 10);
     if (k == 0 || k > opts.max_k) BadRequest("field \"k\" must be between 1 and " + std::to_string(opts.max_k));
     With(name, [&](Collection& c, Entry&) {
-      auto w = c.WhyNotInTopK(query, id, k, caller.p());
+      // One budget for both calls: the explanation gets what the why-not left (at least 1 ms).
+      using std::chrono::milliseconds;
+      const milliseconds budget(opts.query_timeout_ms);
+      const auto start = std::chrono::steady_clock::now();
+      auto w = c.WhyNotInTopK(query, id, k, caller.p(), budget);
       if (!w.ok()) ThrowStatus(w.status());
       if (w->reason == WhyNot::Reason::kNoSuchDocument) Throw(404, "not_found", w->message);
-      auto e = c.Explain(query, id, caller.p());
+      milliseconds left = budget;
+      if (budget.count() > 0)
+        left = std::max(milliseconds(1), budget - std::chrono::duration_cast<milliseconds>(
+                                                      std::chrono::steady_clock::now() - start));
+      auto e = c.Explain(query, id, caller.p(), left);
+      if (!e.ok() && e.status().code() == Status::Code::kDeadlineExceeded)
+        ThrowStatus(Status::DeadlineExceeded("the query exceeded its time budget of " +
+                                             std::to_string(budget.count()) + " ms while explaining the document"));
       if (!e.ok()) ThrowStatus(e.status());
       json out = jo::ExplainToJson(id, *e, *w);
       if (!SeesStatistics(caller)) RedactStatistics(out);

@@ -42,6 +42,9 @@ struct ServerOptions {
   // from a browser: they get CORS headers, and their writes are accepted.
   // Writes from any other Origin are refused (403).
   std::vector<std::string> cors_origins;
+  // Time budget of one search or explain in milliseconds (0 = unlimited); a
+  // query that runs past it gets 503 with code "deadline_exceeded".
+  int query_timeout_ms = 5000;
 };
 
 class Server {

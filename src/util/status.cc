@@ -13,6 +13,7 @@ const char* Status::CodeName() const {
     case Code::kBusy: return "busy";
     case Code::kUnsupported: return "unsupported";
     case Code::kPermissionDenied: return "permission_denied";
+    case Code::kDeadlineExceeded: return "deadline_exceeded";
   }
   return "unknown";
 }

@@ -67,6 +67,9 @@ const char* CodeForHttpStatus(int status) {
     case 409: return "already_exists";
     case 413: return "payload_too_large";
     case 414: return "uri_too_long";
+    case 421: return "misdirected";
+    case 431: return "headers_too_large";
+    case 501: return "not_implemented";
     case 503: return "busy";
     default: return status >= 500 ? "internal" : "error";
   }

@@ -138,6 +138,14 @@ class Collection {
   //   meta:[lo TO hi]   inclusive range on numbers or dates; * for open ends
   //   meta:>=lo  meta:<hi  one-sided ranges
   virtual Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const = 0;
+  // This collection's statistics for the terms of a query (phase 1 of a
+  // search over several collections; see CorpusStatistics). Uses
+  // options.plain the way Search does.
+  virtual Result<CorpusStatistics> QueryStatistics(const std::string& query, const SearchOptions& options) const {
+    (void)query;
+    (void)options;
+    return Status::Unsupported("this Collection implementation does not report statistics");
+  }
   // The BM25 breakdown of one document's score for a query. With a
   // principal, a document it may not see is reported as NotFound.
   virtual Result<Explanation> Explain(const std::string& query, const std::string& id,

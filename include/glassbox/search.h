@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +37,26 @@ enum class FusionMethod { kRrf, kMinMax, kZScore };
 struct Principal {
   std::string user;
   std::vector<std::string> groups;
+};
+
+// The collection-wide statistics BM25 scores with: the number of documents,
+// the tokens of each text field (for average lengths), and the document
+// frequency of index terms. A search uses its own collection's, unless
+// SearchOptions::statistics supplies others: how a coordinator makes shards
+// score exactly as one collection holding all their documents would —
+// phase 1 gathers each shard's Collection::QueryStatistics for the query and
+// Merges them, phase 2 passes the sum to every shard's Search. Explanations
+// report the statistics that were used.
+struct CorpusStatistics {
+  uint64_t doc_count = 0;
+  std::map<std::string, uint64_t> field_tokens;  // text field -> tokens in all documents
+  std::map<std::string, uint64_t> doc_freq;      // index term -> documents holding it
+  // Adds another collection's statistics (document sets must be disjoint).
+  void Merge(const CorpusStatistics& other) {
+    doc_count += other.doc_count;
+    for (const auto& [f, n] : other.field_tokens) field_tokens[f] += n;
+    for (const auto& [t, n] : other.doc_freq) doc_freq[t] += n;
+  }
 };
 
 struct SearchOptions {
@@ -72,6 +94,9 @@ struct SearchOptions {
   // matching, explanations, snippets) check it cooperatively; when it runs
   // out the call returns Status::DeadlineExceeded saying what was running.
   std::chrono::milliseconds time_budget{0};
+  // Statistics to score with instead of the collection's own (see
+  // CorpusStatistics). A term missing from doc_freq counts as df = 0.
+  std::shared_ptr<const CorpusStatistics> statistics;
 };
 
 // One query term's part of a BM25 score:

@@ -79,6 +79,9 @@ class CollectionImpl final : public Collection {
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const override {
     return search::Searcher(snapshot()).Search(query, options);
   }
+  Result<CorpusStatistics> QueryStatistics(const std::string& query, const SearchOptions& options) const override {
+    return search::Searcher(snapshot()).QueryStatistics(query, options);
+  }
   Result<Explanation> Explain(const std::string& query, const std::string& id,
                               const Principal* principal) const override {
     return search::Searcher(snapshot()).Explain(query, id, principal);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -117,6 +118,70 @@ TEST(Collection, EveryTopKAlgorithmEqualsExhaustive) {
     c.reset();
     fs::remove_all(dir);
   }
+}
+
+// Phase 1 / phase 2 of a search over shards: each shard's statistics for the
+// query, summed and injected, make every shard score exactly as one
+// collection holding all the documents does.
+TEST(Collection, InjectedGlobalStatisticsEqualOneCollection) {
+  CollectionOptions o;
+  o.analyzer = "standard";
+  o.embedder = "none";
+  const std::string da = TempDir("stats_a"), db = TempDir("stats_b"), dall = TempDir("stats_all");
+  auto a = Collection::Create(da, o), b = Collection::Create(db, o), all = Collection::Create(dall, o);
+  ASSERT_TRUE(a.ok() && b.ok() && all.ok());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 600; ++i) {
+    Document d = RandomDoc(rng, "d" + std::to_string(i), 300);
+    // Skewed shards: shard A gets mostly short titles, so local statistics differ.
+    ASSERT_TRUE(((i % 3 == 0) ? *a : *b)->Add(d).ok());
+    ASSERT_TRUE((*all)->Add(d).ok());
+    if (i % 200 == 199) {
+      ASSERT_TRUE((*a)->Commit().ok());
+      ASSERT_TRUE((*b)->Commit().ok());
+      ASSERT_TRUE((*all)->Commit().ok());
+    }
+  }
+  int compared = 0, differed_locally = 0;
+  for (int qi = 0; qi < 60; ++qi) {
+    std::string q = RandomQuery(rng, 300);
+    SearchOptions so;
+    so.k = 1000;
+    so.with_snippet = false;
+    so.with_explanation = true;
+    auto sa = (*a)->QueryStatistics(q, so), sb = (*b)->QueryStatistics(q, so);
+    ASSERT_TRUE(sa.ok() && sb.ok()) << q;
+    auto global = std::make_shared<CorpusStatistics>(*sa);
+    global->Merge(*sb);
+    auto one = (*all)->Search(q, so);
+    ASSERT_TRUE(one.ok()) << q;
+    std::map<std::string, double> expected;
+    for (const auto& h : one->hits) expected[h.id] = h.score;
+    SearchOptions injected = so;
+    injected.statistics = global;
+    for (auto* shard : {&*a, &*b}) {
+      auto local = (*shard)->Search(q, so);
+      auto r = (*shard)->Search(q, injected);
+      ASSERT_TRUE(r.ok() && local.ok()) << q;
+      for (size_t i = 0; i < r->hits.size(); ++i) {
+        const Hit& h = r->hits[i];
+        ASSERT_TRUE(expected.count(h.id)) << q << " " << h.id;
+        EXPECT_NEAR(h.score, expected[h.id], 1e-6 * std::max(1.0, expected[h.id])) << q << " " << h.id;
+        ASSERT_TRUE(h.explanation.has_value());
+        double sum = 0;
+        for (const auto& t : h.explanation->terms) {
+          sum += t.contribution;
+          EXPECT_EQ(t.doc_count, 600u);
+        }
+        EXPECT_NEAR(sum, h.score, 1e-4 * std::max(1.0, h.score));
+        if (std::abs(local->hits[i].score - h.score) > 1e-6) ++differed_locally;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 500);
+  EXPECT_GT(differed_locally, compared / 2);  // local statistics would have scored differently
+  for (const auto& d : {da, db, dall}) fs::remove_all(d);
 }
 
 TEST(Collection, ExplanationsSumToScores) {

@@ -110,6 +110,7 @@ struct BoundQuery {
   std::string semantic_text;           // the words a vector retriever embeds (no operators, no filters)
   const Principal* principal = nullptr;  // restricts every retriever (access control)
   Deadline* deadline = nullptr;          // the call's time budget (null: unlimited)
+  uint64_t doc_count = 0;                // N the terms were weighed with (explanations report it)
 };
 
 // DeadlineExceeded once the call's budget is spent (naming what ran out of
@@ -149,10 +150,13 @@ class Binder {
  public:
   // list_fields: errors name the collection's fields. Off when searching for
   // a principal, who must not learn fields that only hidden documents have.
-  Binder(const Snapshot& snap, bool list_fields) : snap_(snap), list_fields_(list_fields) {}
+  // stats: statistics to weigh terms with instead of the snapshot's (see CorpusStatistics).
+  Binder(const Snapshot& snap, bool list_fields, const CorpusStatistics* stats = nullptr)
+      : snap_(snap), list_fields_(list_fields), stats_(stats) {}
 
   Result<BoundQuery> Bind(const ParsedQuery& pq) {
     BoundQuery bq;
+    bq.doc_count = DocCount();
     std::unordered_map<std::string, double> default_weights(snap_.field_weights.begin(), snap_.field_weights.end());
     std::vector<Clause> clauses = pq.clauses;
     for (const FieldBoost& fb : pq.boosts) {
@@ -261,26 +265,43 @@ class Binder {
     return Status::OK();
   }
 
+  uint64_t DocCount() const { return stats_ ? stats_->doc_count : snap_.doc_count; }
+  uint64_t DocFreq(const std::string& t) const {
+    if (!stats_) return snap_.DocFreq(t);
+    auto it = stats_->doc_freq.find(t);
+    return it == stats_->doc_freq.end() ? 0 : it->second;
+  }
+  template <typename F>
+  void ForEachFieldTokens(F&& f) const {
+    if (stats_)
+      for (const auto& [name, n] : stats_->field_tokens) f(name, n);
+    else
+      for (const auto& [name, n] : snap_.field_tokens) f(name, n);
+  }
+
   void Weigh(BoundClause* c) {
     if (c->kind == BoundClause::Kind::kFilter) return;
-    const double n = static_cast<double>(std::max<uint64_t>(snap_.doc_count, 1));
+    const double n = static_cast<double>(std::max<uint64_t>(DocCount(), 1));
     c->idf = 0;
     c->df = UINT64_MAX;
     for (const auto& t : c->terms) {
-      uint64_t df = snap_.DocFreq(t);
+      uint64_t df = DocFreq(t);
       c->df = std::min(c->df, df);
-      c->idf += Bm25Weight::Idf(df, snap_.doc_count);
+      c->idf += Bm25Weight::Idf(df, DocCount());
     }
     double avgdl;
     if (!c->field.empty()) {
-      auto it = snap_.field_tokens.find(c->field);
-      avgdl = (it == snap_.field_tokens.end() ? 0 : it->second) / n;
+      uint64_t tokens = 0;
+      ForEachFieldTokens([&](const std::string& f, uint64_t t) {
+        if (f == c->field) tokens = t;
+      });
+      avgdl = static_cast<double>(tokens) / n;
     } else {
       double sum = 0;
-      for (const auto& [f, tokens] : snap_.field_tokens) {
+      ForEachFieldTokens([&](const std::string& f, uint64_t tokens) {
         auto w = c->fields.find(f);
         sum += (w == c->fields.end() ? 1.0 : w->second) * static_cast<double>(tokens);
-      }
+      });
       avgdl = sum / n;
     }
     c->weight = Bm25Weight(c->idf, c->boost, snap_.k1, snap_.b, avgdl);
@@ -288,6 +309,7 @@ class Binder {
 
   const Snapshot& snap_;
   bool list_fields_;
+  const CorpusStatistics* stats_;
 };
 
 // ---------------------------------------------------------------------------
@@ -422,18 +444,19 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
   return plan;
 }
 
-Result<BoundQuery> ParseAndBind(const Snapshot& snap, const std::string& query, bool plain, bool list_fields) {
+Result<BoundQuery> ParseAndBind(const Snapshot& snap, const std::string& query, bool plain, bool list_fields,
+                                const CorpusStatistics* stats = nullptr) {
   if (plain) {
     if (query.size() > 65536) return Status::InvalidArgument("query longer than 65536 bytes");
     ParsedQuery pq;
     Clause c;
     c.text = query;
     pq.clauses.push_back(c);
-    return Binder(snap, list_fields).Bind(pq);
+    return Binder(snap, list_fields, stats).Bind(pq);
   }
   auto pq = ParseQuery(query);
   if (!pq.ok()) return pq.status();
-  return Binder(snap, list_fields).Bind(*pq);
+  return Binder(snap, list_fields, stats).Bind(*pq);
 }
 
 // Explains document d of plan's segment: positions every cursor on d.
@@ -458,7 +481,7 @@ Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPla
     t.field = bc.field;
     t.boost = bc.boost;
     t.df = bc.kind == BoundClause::Kind::kFilter ? 0 : bc.df;
-    t.doc_count = snap.doc_count;
+    t.doc_count = bq.doc_count;
     t.idf = bc.idf;
     c->Describe(&t);
     float s = c->Score();
@@ -595,7 +618,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
   Deadline deadline(options.time_budget);
-  auto bound = ParseAndBind(snap, query, options.plain, !options.principal);
+  auto bound = ParseAndBind(snap, query, options.plain, !options.principal, options.statistics.get());
   if (!bound.ok()) return bound.status();
   if (options.principal) bound->principal = &*options.principal;
   if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
@@ -760,6 +783,19 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   GB_RETURN_IF_ERROR(CheckDeadline(deadline, "building the hits (fields, snippets, explanations)"));
   resp.took_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return resp;
+}
+
+Result<CorpusStatistics> Searcher::QueryStatistics(const std::string& query, const SearchOptions& options) const {
+  const Snapshot& snap = *snap_;
+  auto bound = ParseAndBind(snap, query, options.plain, !options.principal);
+  if (!bound.ok()) return bound.status();
+  CorpusStatistics st;
+  st.doc_count = snap.doc_count;
+  for (const auto& [f, n] : snap.field_tokens) st.field_tokens[f] = n;
+  for (const BoundClause& c : bound->clauses)
+    if (c.kind != BoundClause::Kind::kFilter)
+      for (const auto& t : c.terms) st.doc_freq.emplace(t, snap.DocFreq(t));
+  return st;
 }
 
 Result<Explanation> Searcher::Explain(const std::string& query, const std::string& id, const Principal* principal,

@@ -737,7 +737,7 @@ TEST(Collection, DeletesDuringBackgroundMergesAreKept) {
     }
     ASSERT_TRUE((*c)->Commit().ok());
     ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
-    EXPECT_GT((*c)->Stats().merges, 10u);
+    EXPECT_GE((*c)->Stats().merges, 5u);
     EXPECT_EQ((*c)->Stats().documents, live.size());
     // Uncommitted deletes at close: kept by the log.
     for (int k = 0; k < 5; ++k) {

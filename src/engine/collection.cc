@@ -105,9 +105,14 @@ class CollectionImpl final : public Collection {
     return wal_.Sync();
   }
   Status Commit() override {
-    std::lock_guard<std::mutex> l(write_mu_);
+    std::unique_lock<std::mutex> l(write_mu_);
     if (read_only_) return ReadOnlyError();
-    return CommitLocked();
+    GB_RETURN_IF_ERROR(CommitLocked());
+    // Backpressure: commits that outpace background merging wait once the
+    // segment count passes twice what the policy settles at (never while
+    // merging works and keeps up; a failed merge releases the wait).
+    merged_cv_.wait(l, [&] { return merge_failed_ || segments_.size() <= SegmentLimit(); });
+    return Status::OK();
   }
   Status Merge(size_t max_segments) override;
   Status Refresh() override;
@@ -187,6 +192,7 @@ class CollectionImpl final : public Collection {
   // Background thread: merges as engine::ChooseTieredMerge says, then
   // recalibrates fusion when the collection has doubled.
   void ScheduleBackgroundWork();
+  size_t SegmentLimit() const;
   void BackgroundLoop();
   Status BackgroundMerges();
   Status BackgroundCalibration();
@@ -222,6 +228,8 @@ class CollectionImpl final : public Collection {
   mutable std::mutex snap_mu_;
   std::shared_ptr<const search::Snapshot> snap_;
   uint64_t merges_ = 0, merge_bytes_ = 0;  // under write_mu_
+  std::condition_variable merged_cv_;      // with write_mu_: a merge published, or merging failed
+  bool merge_failed_ = false;              // under write_mu_; reset by each commit
   std::mutex bg_mu_;
   std::condition_variable bg_cv_, bg_idle_cv_;
   bool bg_pending_ = false, bg_running_ = false, bg_stop_ = false;
@@ -280,6 +288,7 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     GB_RETURN_IF_ERROR(ReplayLog());
     // A collection written before the tiered policy, or a calibration that
     // was due when the last writer stopped: caught up in the background.
+    std::lock_guard<std::mutex> l(write_mu_);
     ScheduleBackgroundWork();
   }
   return Status::OK();
@@ -651,6 +660,7 @@ Status CollectionImpl::CommitLocked() {
   buffer_acl_.clear();
   pending_types_.clear();
   Publish();
+  merge_failed_ = false;
   ScheduleBackgroundWork();
   return Status::OK();
 }
@@ -795,6 +805,7 @@ Status CollectionImpl::FinishMerge(MergeJob& job) {
   ++merges_;
   merge_bytes_ += job.bytes;
   Publish();
+  merged_cv_.notify_all();
   return Status::OK();
 }
 
@@ -815,6 +826,7 @@ void CollectionImpl::ScheduleBackgroundWork() {
       bg_thread_ = std::thread([this] { BackgroundLoop(); });
     } catch (const std::system_error& e) {
       // Merging waits for the next commit; searches and writes go on.
+      merge_failed_ = true;  // callers hold write_mu_ (or are still in Init)
       bg_pending_ = false;
       if (bg_status_.ok())
         bg_status_ = Status::IOError(dir_ + ": cannot start the background merge thread: " + e.what());
@@ -860,9 +872,18 @@ Status CollectionImpl::BackgroundMerges() {
     }
     if (!s.ok()) {
       AbandonMerge(job);
+      std::lock_guard<std::mutex> l(write_mu_);
+      merge_failed_ = true;
+      merged_cv_.notify_all();
       return s;
     }
   }
+}
+
+size_t CollectionImpl::SegmentLimit() const {
+  uint64_t live = 0;
+  for (const auto& s : segments_) live += s.meta.docs - s.deleted.size();
+  return 2 * engine::TieredSegmentBound(live);
 }
 
 Status CollectionImpl::Refresh() {

@@ -699,6 +699,30 @@ TEST(Collection, TrickleOfSmallCommitsKeepsSegmentsLogarithmic) {
   fs::remove_all(dir);
 }
 
+// Commits faster than the background merges: Commit() waits once the count
+// passes twice the policy's bound (2 * 3 * (log4(N) + 1)), so it stays bounded.
+TEST(Collection, CommitsThatOutpaceMergingAreHeldBack) {
+  std::string dir = TempDir("backpressure");
+  CollectionOptions o;
+  o.analyzer = "standard";
+  o.embedder = "none";
+  auto c = Collection::Create(dir, o);
+  ASSERT_TRUE(c.ok());
+  std::mt19937 rng(8);
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_TRUE((*c)->Add(RandomDoc(rng, "d" + std::to_string(i), 500)).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+    int tiers = 1;
+    for (int n = i + 1; n >= 4; n /= 4) ++tiers;
+    ASSERT_LE((*c)->Stats().segments, static_cast<uint64_t>(2 * 3 * tiers)) << "after commit " << i;
+  }
+  ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+  EXPECT_LE((*c)->Stats().segments, 3u * 5u);  // settled: 600 documents, tiers 0-4
+  EXPECT_EQ((*c)->Stats().documents, 600u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
 // Deletes and replacements that arrive while a background merge runs must
 // hold in the merged segment, in memory and after reopening.
 TEST(Collection, DeletesDuringBackgroundMergesAreKept) {

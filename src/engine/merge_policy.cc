@@ -10,6 +10,10 @@ int MergeTier(uint64_t live_docs) {
   return tier;
 }
 
+size_t TieredSegmentBound(uint64_t docs) {
+  return static_cast<size_t>(kMergeFactor - 1) * static_cast<size_t>(MergeTier(docs) + 1);
+}
+
 std::vector<size_t> ChooseTieredMerge(const std::vector<uint64_t>& live_docs, const std::vector<bool>& busy) {
   std::map<int, std::vector<size_t>> tiers;  // ordered: lowest tier first
   for (size_t i = 0; i < live_docs.size(); ++i)

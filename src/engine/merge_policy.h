@@ -27,6 +27,10 @@ inline constexpr uint64_t kMergeFactor = 4;
 // Tier of a segment with `live_docs` live documents.
 int MergeTier(uint64_t live_docs);
 
+// The most segments the policy leaves once merging has caught up, for `docs`
+// live documents in all: (F - 1) per tier, tiers 0 to MergeTier(docs).
+size_t TieredSegmentBound(uint64_t docs);
+
 // The segments (indices into live_docs, ascending) to merge next, or an empty
 // vector when no tier holds kMergeFactor segments. Indices in `busy` (being
 // merged already) are neither chosen nor counted.

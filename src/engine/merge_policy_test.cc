@@ -35,7 +35,7 @@ struct Simulation {
     }
   }
   // The bound from merge_policy.h: (F - 1) segments in each of log_F(N) + 1 tiers.
-  size_t MaxSegments() const { return (kMergeFactor - 1) * (MergeTier(docs) + 1); }
+  size_t MaxSegments() const { return TieredSegmentBound(docs); }
 };
 
 void CheckPattern(const std::string& name, const std::function<uint64_t(size_t)>& next_commit, uint64_t total) {
@@ -83,6 +83,7 @@ TEST(MergePolicy, ChoosesTheLowestFullTierAndSkipsBusySegments) {
   EXPECT_EQ(MergeTier(4), 1);
   EXPECT_EQ(MergeTier(15), 1);
   EXPECT_EQ(MergeTier(16), 2);
+  EXPECT_EQ(TieredSegmentBound(5000), 21u);
   EXPECT_TRUE(ChooseTieredMerge({1, 2, 3}).empty());
   EXPECT_EQ(ChooseTieredMerge({500, 1, 20, 2, 3, 1}), (std::vector<size_t>{1, 3, 4, 5}));
   EXPECT_EQ(ChooseTieredMerge({5, 6, 7, 8, 1, 1}), (std::vector<size_t>{0, 1, 2, 3}));

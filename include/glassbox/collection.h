@@ -13,9 +13,10 @@
 // new manifest by atomic rename. Open() replays the log and commits what it
 // recovered. Merging small segments (a tiered policy: the segment count stays
 // logarithmic in the number of documents) and recalibrating hybrid fusion run
-// on a background thread of a writable handle, never inside Commit(); they
-// publish by the same atomic rename, searches keep their snapshot, and the
-// handle's destructor finishes that work before it returns. Delete() hides a document immediately; an addition, and the
+// on a background thread of a writable handle, not inside Commit() (which
+// waits only when commits outpace merging: past twice the segments the policy
+// settles at); they publish by the same atomic rename, searches keep their
+// snapshot, and the handle's destructor finishes that work before it returns. Delete() hides a document immediately; an addition, and the
 // replacement of an older version with the same id, become visible together
 // at the next Commit(). A read-only handle sees the last commit (Refresh()
 // moves it to the newest one).

@@ -11,7 +11,12 @@
 // killed; Sync() (and Commit()) also fsync it, so it survives power loss.
 // Commit() turns buffered additions into an immutable segment and publishes a
 // new manifest by atomic rename. Open() replays the log and commits what it
-// recovered. Delete() hides a document immediately; an addition, and the
+// recovered. Merging small segments (a tiered policy: the segment count stays
+// logarithmic in the number of documents) and recalibrating hybrid fusion run
+// on a background thread of a writable handle, not inside Commit() (which
+// waits only when commits outpace merging: past twice the segments the policy
+// settles at); they publish by the same atomic rename, searches keep their
+// snapshot, and the handle's destructor finishes that work before it returns. Delete() hides a document immediately; an addition, and the
 // replacement of an older version with the same id, become visible together
 // at the next Commit(). A read-only handle sees the last commit (Refresh()
 // moves it to the newest one).
@@ -82,6 +87,8 @@ struct CollectionStats {
   std::string embedder;            // spec, "none" when the collection has no vectors
   uint64_t vectors = 0;            // documents with a vector
   std::string fusion;              // calibrated default fusion, e.g. "minmax bm25=0.9 vector=0.1"
+  uint64_t merges = 0;             // merges done by this handle
+  uint64_t merge_bytes = 0;        // bytes of segment files those merges wrote
 };
 
 // Several writes checked together and applied all-or-nothing: every
@@ -122,8 +129,12 @@ class Collection {
   virtual Status Sync() = 0;
   // Writes buffered additions as a segment and publishes a new manifest.
   virtual Status Commit() = 0;
-  // Merges segments until at most max_segments remain, dropping deleted documents.
+  // Merges segments until at most max_segments remain, dropping deleted
+  // documents; synchronous (waits for a background merge in progress).
   virtual Status Merge(size_t max_segments = 1) = 0;
+  // Waits until background merges and calibration are done; returns the first
+  // error they met since the last call (they are retried after the next commit).
+  virtual Status WaitForBackgroundWork() { return Status::OK(); }
   // Re-reads the manifest (for read-only handles that another process writes).
   virtual Status Refresh() = 0;
 

@@ -1,11 +1,25 @@
 // CollectionImpl: the write path (WAL, buffer, commit, merge) and the
 // snapshot that searches read.
+//
+// Background work. Commit() publishes its segment and returns; a thread owned
+// by the handle then merges (engine/merge_policy.h) and recalibrates fusion.
+// A merge reads its inputs without the write lock (segments are immutable;
+// it keeps the live bitmaps and deletion lists it started from) and takes the
+// lock only to publish: deletions made while it ran are carried over to the
+// merged segment by mapping each input's local id to its place in the output
+// (MergeSegments keeps the inputs' order and drops dead documents). Only
+// merges remove segments, and merge_mu_ lets one run at a time, so a merge's
+// inputs are still there when it publishes. The manifest rename is the commit
+// point: a crash before it leaves an unreferenced file that Open() removes.
 #include "glassbox/collection.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -15,6 +29,7 @@
 #include "index/segment.h"
 #include "index/wal.h"
 #include "engine/calibration.h"
+#include "engine/merge_policy.h"
 #include "engine/vectors.h"
 #include "search/searcher.h"
 #include "search/snapshot.h"
@@ -54,9 +69,30 @@ struct SegmentState {
   bool dirty = false;                                  // deletions not yet written
 };
 
+// A merge in progress: what it read (fixed when it started) and what it wrote.
+struct MergeJob {
+  std::vector<std::string> names;  // input segments, in collection order
+  std::vector<std::shared_ptr<index::SegmentReader>> readers;
+  std::vector<std::shared_ptr<const std::vector<uint64_t>>> live;  // null: all live
+  std::vector<std::vector<uint32_t>> deleted;                     // sorted local ids
+  std::vector<std::shared_ptr<const search::SegmentVectors>> vectors;
+  bool with_vectors = false, int8_vectors = false;
+  SegmentState merged;  // its file name is reserved when the job starts
+  uint64_t bytes = 0;   // written
+};
+
 class CollectionImpl final : public Collection {
  public:
   CollectionImpl(std::string dir, bool read_only) : dir_(std::move(dir)), read_only_(read_only) {}
+  // Finishes scheduled background work (merges, calibration), then joins the thread.
+  ~CollectionImpl() override {
+    {
+      std::lock_guard<std::mutex> l(bg_mu_);
+      bg_stop_ = true;
+    }
+    bg_cv_.notify_all();
+    if (bg_thread_.joinable()) bg_thread_.join();
+  }
 
   Status Init(const CollectionOptions* create_options);
 
@@ -69,12 +105,24 @@ class CollectionImpl final : public Collection {
     return wal_.Sync();
   }
   Status Commit() override {
-    std::lock_guard<std::mutex> l(write_mu_);
+    std::unique_lock<std::mutex> l(write_mu_);
     if (read_only_) return ReadOnlyError();
-    return CommitLocked();
+    GB_RETURN_IF_ERROR(CommitLocked());
+    // Backpressure: commits that outpace background merging wait once the
+    // segment count passes twice what the policy settles at (never while
+    // merging works and keeps up; a failed merge releases the wait).
+    merged_cv_.wait(l, [&] { return merge_failed_ || segments_.size() <= SegmentLimit(); });
+    return Status::OK();
   }
   Status Merge(size_t max_segments) override;
   Status Refresh() override;
+  Status WaitForBackgroundWork() override {
+    std::unique_lock<std::mutex> l(bg_mu_);
+    bg_idle_cv_.wait(l, [&] { return !bg_pending_ && !bg_running_; });
+    Status s = bg_status_;
+    bg_status_ = Status::OK();
+    return s;
+  }
 
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const override {
     return search::Searcher(snapshot()).Search(query, options);
@@ -134,11 +182,23 @@ class CollectionImpl final : public Collection {
   void MarkDeleted(SegmentState& s, DocId d);
   Status CommitLocked();
   Status MergeLocked(size_t max_segments);
-  // Background-style merge policy after a commit: once there are more than
-  // kAutoMergeSegments segments, merge the small ones (live documents at most a
-  // quarter of the largest segment's) into one, never rewriting large segments.
-  Status AutoMergeLocked();
+  // Merges segments_[chosen] into one, all under write_mu_ (explicit Merge()).
   Status MergeChosen(std::vector<size_t> chosen);
+  // A merge in three steps. Start (under write_mu_): records the inputs and
+  // reserves the output's name. Run (no lock): writes the merged segment and
+  // its vectors. Finish (under write_mu_): carries over deletions made since
+  // Start and publishes. Abandon: removes what Run wrote.
+  MergeJob StartMerge(std::vector<size_t> chosen);
+  Status RunMerge(MergeJob& job) const;
+  Status FinishMerge(MergeJob& job);
+  void AbandonMerge(const MergeJob& job) const;
+  // Background thread: merges as engine::ChooseTieredMerge says, then
+  // recalibrates fusion when the collection has doubled.
+  void ScheduleBackgroundWork();
+  size_t SegmentLimit() const;
+  void BackgroundLoop();
+  Status BackgroundMerges();
+  Status BackgroundCalibration();
   void RemoveUnreferencedFiles();
 
   std::string dir_;
@@ -165,10 +225,19 @@ class CollectionImpl final : public Collection {
   double WordProbability(std::string_view word);
   Status OpenEmbedder();
   Status BuildSegmentVectors(SegmentState& s, index::Manifest& next);
-  Status MaybeCalibrate();
+  // Lock order: merge_mu_, then write_mu_, then bg_mu_ / snap_mu_.
+  std::mutex merge_mu_;  // held for the whole of a merge (background or explicit)
   mutable std::mutex write_mu_;
   mutable std::mutex snap_mu_;
   std::shared_ptr<const search::Snapshot> snap_;
+  uint64_t merges_ = 0, merge_bytes_ = 0;  // under write_mu_
+  std::condition_variable merged_cv_;      // with write_mu_: a merge published, or merging failed
+  bool merge_failed_ = false;              // under write_mu_; reset by each commit
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_, bg_idle_cv_;
+  bool bg_pending_ = false, bg_running_ = false, bg_stop_ = false;
+  Status bg_status_;  // first error of background work since WaitForBackgroundWork()
+  std::thread bg_thread_;
 };
 
 Status CollectionImpl::Init(const CollectionOptions* create) {
@@ -220,6 +289,10 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
   if (!read_only_) {
     RemoveUnreferencedFiles();
     GB_RETURN_IF_ERROR(ReplayLog());
+    // A collection written before the tiered policy, or a calibration that
+    // was due when the last writer stopped: caught up in the background.
+    std::lock_guard<std::mutex> l(write_mu_);
+    ScheduleBackgroundWork();
   }
   return Status::OK();
 }
@@ -590,13 +663,15 @@ Status CollectionImpl::CommitLocked() {
   buffer_acl_.clear();
   pending_types_.clear();
   Publish();
-  GB_RETURN_IF_ERROR(AutoMergeLocked());
-  return MaybeCalibrate();
+  merge_failed_ = false;
+  ScheduleBackgroundWork();
+  return Status::OK();
 }
 
 Status CollectionImpl::Merge(size_t max_segments) {
-  std::lock_guard<std::mutex> l(write_mu_);
   if (read_only_) return ReadOnlyError();
+  std::lock_guard<std::mutex> m(merge_mu_);
+  std::lock_guard<std::mutex> l(write_mu_);
   GB_RETURN_IF_ERROR(CommitLocked());
   return MergeLocked(std::max<size_t>(max_segments, 1));
 }
@@ -614,51 +689,102 @@ Status CollectionImpl::MergeLocked(size_t max_segments) {
   return MergeChosen(std::vector<size_t>(order.begin(), order.begin() + take));
 }
 
-Status CollectionImpl::AutoMergeLocked() {
-  constexpr size_t kAutoMergeSegments = 16;
-  if (segments_.size() <= kAutoMergeSegments) return Status::OK();
-  auto live_docs = [&](size_t i) { return segments_[i].meta.docs - segments_[i].deleted.size(); };
-  size_t largest = 0;
-  for (size_t i = 0; i < segments_.size(); ++i) largest = std::max(largest, live_docs(i));
-  std::vector<size_t> chosen;
-  for (size_t i = 0; i < segments_.size(); ++i)
-    if (live_docs(i) * 4 <= largest) chosen.push_back(i);
-  if (chosen.size() < 2) return Status::OK();
-  return MergeChosen(std::move(chosen));
+Status CollectionImpl::MergeChosen(std::vector<size_t> chosen) {
+  MergeJob job = StartMerge(std::move(chosen));
+  Status s = RunMerge(job);
+  if (s.ok()) s = FinishMerge(job);
+  if (!s.ok()) AbandonMerge(job);
+  return s;
 }
 
-Status CollectionImpl::MergeChosen(std::vector<size_t> chosen) {
+MergeJob CollectionImpl::StartMerge(std::vector<size_t> chosen) {
   std::sort(chosen.begin(), chosen.end());
-  std::vector<std::shared_ptr<index::SegmentReader>> inputs;
-  std::vector<std::vector<uint64_t>> live;
+  MergeJob job;
   for (size_t i : chosen) {
-    inputs.push_back(segments_[i].reader);
-    live.push_back(segments_[i].live ? *segments_[i].live : std::vector<uint64_t>());
+    const SegmentState& in = segments_[i];
+    job.names.push_back(in.meta.name);
+    job.readers.push_back(in.reader);
+    job.live.push_back(in.live);
+    job.deleted.push_back(in.deleted);
+    job.vectors.push_back(in.vectors);
   }
-  index::Manifest next = manifest_;
-  next.generation++;
-  SegmentState merged;
-  merged.meta.name = FileName("seg-", next.next_file++, ".gbs");
-  GB_RETURN_IF_ERROR(index::MergeSegments(inputs, live, dir_ + "/" + merged.meta.name));
-  auto r = index::SegmentReader::Open(dir_ + "/" + merged.meta.name);
+  job.with_vectors = embedder_ != nullptr;
+  job.int8_vectors = manifest_.int8_vectors;
+  // Reserved now, saved with the next manifest; unused numbers are harmless.
+  job.merged.meta.name = FileName("seg-", manifest_.next_file++, ".gbs");
+  return job;
+}
+
+Status CollectionImpl::RunMerge(MergeJob& job) const {
+  SegmentState& merged = job.merged;
+  std::vector<std::vector<uint64_t>> live;
+  for (const auto& l : job.live) live.push_back(l ? *l : std::vector<uint64_t>());
+  const std::string path = dir_ + "/" + merged.meta.name;
+  GB_RETURN_IF_ERROR(index::MergeSegments(job.readers, live, path));
+  auto r = index::SegmentReader::Open(path);
   if (!r.ok()) return r.status();
   merged.reader = r.value();
   merged.meta.docs = merged.reader->num_docs();
-  if (embedder_) {
+  std::error_code ec;
+  job.bytes = fs::file_size(path, ec);
+  if (job.with_vectors) {
     std::vector<float> vecs;
     uint32_t dim = 0;
-    for (size_t i : chosen) {
-      const SegmentState& in = segments_[i];
-      if (!in.vectors) return Status::Corruption(dir_ + "/" + in.meta.name + ": has no vector file");
-      dim = in.vectors->index->dim();
-      engine::CollectVectors(*in.vectors, in.live.get(), in.reader->num_docs(), &vecs);
+    for (size_t j = 0; j < job.readers.size(); ++j) {
+      if (!job.vectors[j]) return Status::Corruption(dir_ + "/" + job.names[j] + ": has no vector file");
+      dim = job.vectors[j]->index->dim();
+      engine::CollectVectors(*job.vectors[j], job.live[j].get(), job.readers[j]->num_docs(), &vecs);
     }
     merged.meta.vec_file = merged.meta.name.substr(0, merged.meta.name.size() - 4) + ".vec";
-    GB_RETURN_IF_ERROR(engine::WriteVectorFile(dir_ + "/" + merged.meta.vec_file, vecs, merged.meta.docs, dim,
-                                               manifest_.int8_vectors));
-    auto v = engine::OpenVectorFile(dir_ + "/" + merged.meta.vec_file, merged.meta.docs);
+    const std::string vec_path = dir_ + "/" + merged.meta.vec_file;
+    GB_RETURN_IF_ERROR(engine::WriteVectorFile(vec_path, vecs, merged.meta.docs, dim, job.int8_vectors));
+    auto v = engine::OpenVectorFile(vec_path, merged.meta.docs);
     if (!v.ok()) return v.status();
     merged.vectors = v.value();
+    job.bytes += fs::file_size(vec_path, ec);
+  }
+  return Status::OK();
+}
+
+Status CollectionImpl::FinishMerge(MergeJob& job) {
+  SegmentState& merged = job.merged;
+  std::vector<size_t> chosen;
+  for (const auto& name : job.names) {
+    size_t i = 0;
+    while (i < segments_.size() && segments_[i].meta.name != name) ++i;
+    if (i == segments_.size())  // cannot happen: only merges remove segments, one at a time
+      return Status::Corruption(dir_ + ": segment " + name + " vanished while it was being merged");
+    chosen.push_back(i);
+  }
+  // Deletions (and replacements) since StartMerge. A live input document's
+  // place in the output: the live documents of the inputs before it, plus
+  // its own id less the documents deleted before it in its segment.
+  uint64_t base = 0;
+  for (size_t j = 0; j < chosen.size(); ++j) {
+    const std::vector<uint32_t>& before = job.deleted[j];
+    std::vector<uint32_t> since;
+    std::set_difference(segments_[chosen[j]].deleted.begin(), segments_[chosen[j]].deleted.end(), before.begin(),
+                        before.end(), std::back_inserter(since));
+    for (uint32_t d : since) {
+      uint64_t out = base + d - static_cast<uint64_t>(std::lower_bound(before.begin(), before.end(), d) - before.begin());
+      if (out >= merged.meta.docs)
+        return Status::Corruption(dir_ + "/" + merged.meta.name + ": merged segment is missing documents of " +
+                                  job.names[j]);
+      MarkDeleted(merged, static_cast<DocId>(out));
+    }
+    base += job.readers[j]->num_docs() - before.size();
+  }
+  if (base != merged.meta.docs)
+    return Status::Corruption(dir_ + "/" + merged.meta.name + ": holds " + std::to_string(merged.meta.docs) +
+                              " documents, its inputs had " + std::to_string(base) + " live");
+  index::Manifest next = manifest_;
+  next.generation++;
+  if (merged.dirty) {
+    merged.meta.del_file =
+        FileName((merged.meta.name.substr(0, merged.meta.name.size() - 4) + ".del-").c_str(), next.generation, "");
+    GB_RETURN_IF_ERROR(index::WriteDeletions(dir_ + "/" + merged.meta.del_file, merged.deleted));
+    merged.meta.deleted = static_cast<uint32_t>(merged.deleted.size());
+    merged.dirty = false;
   }
   std::vector<SegmentState> segs;
   std::vector<std::string> obsolete;
@@ -671,16 +797,96 @@ Status CollectionImpl::MergeChosen(std::vector<size_t> chosen) {
       if (!segments_[i].meta.vec_file.empty()) obsolete.push_back(segments_[i].meta.vec_file);
     }
   }
-  segs.push_back(std::move(merged));
+  segs.push_back(merged);
   next.segments.clear();
   for (const auto& s : segs) next.segments.push_back(s.meta);
-  GB_RETURN_IF_ERROR(next.Save(dir_));
+  GB_RETURN_IF_ERROR(next.Save(dir_));  // the commit point
   manifest_ = std::move(next);
   segments_ = std::move(segs);
   std::error_code ec;
   for (const auto& f : obsolete) fs::remove(dir_ + "/" + f, ec);  // open readers keep their mappings
+  ++merges_;
+  merge_bytes_ += job.bytes;
   Publish();
+  merged_cv_.notify_all();
   return Status::OK();
+}
+
+void CollectionImpl::AbandonMerge(const MergeJob& job) const {
+  std::error_code ec;
+  const SegmentState& m = job.merged;
+  fs::remove(dir_ + "/" + m.meta.name, ec);
+  if (!m.meta.vec_file.empty()) fs::remove(dir_ + "/" + m.meta.vec_file, ec);
+  if (!m.meta.del_file.empty()) fs::remove(dir_ + "/" + m.meta.del_file, ec);
+}
+
+void CollectionImpl::ScheduleBackgroundWork() {
+  std::lock_guard<std::mutex> l(bg_mu_);
+  if (bg_stop_) return;
+  bg_pending_ = true;
+  if (!bg_thread_.joinable()) {
+    try {
+      bg_thread_ = std::thread([this] { BackgroundLoop(); });
+    } catch (const std::system_error& e) {
+      // Merging waits for the next commit; searches and writes go on.
+      merge_failed_ = true;  // callers hold write_mu_ (or are still in Init)
+      bg_pending_ = false;
+      if (bg_status_.ok())
+        bg_status_ = Status::IOError(dir_ + ": cannot start the background merge thread: " + e.what());
+      return;
+    }
+  }
+  bg_cv_.notify_one();
+}
+
+void CollectionImpl::BackgroundLoop() {
+  std::unique_lock<std::mutex> l(bg_mu_);
+  for (;;) {
+    bg_cv_.wait(l, [&] { return bg_pending_ || bg_stop_; });
+    if (!bg_pending_) return;  // stopping, and nothing is left to do
+    bg_pending_ = false;
+    bg_running_ = true;
+    l.unlock();
+    Status s = BackgroundMerges();
+    if (s.ok()) s = BackgroundCalibration();
+    l.lock();
+    bg_running_ = false;
+    if (!s.ok() && bg_status_.ok()) bg_status_ = s;
+    bg_idle_cv_.notify_all();
+  }
+}
+
+Status CollectionImpl::BackgroundMerges() {
+  for (;;) {
+    std::lock_guard<std::mutex> m(merge_mu_);
+    MergeJob job;
+    {
+      std::lock_guard<std::mutex> l(write_mu_);
+      std::vector<uint64_t> live_docs;
+      for (const auto& s : segments_) live_docs.push_back(s.meta.docs - s.deleted.size());
+      std::vector<size_t> chosen = engine::ChooseTieredMerge(live_docs);
+      if (chosen.empty()) return Status::OK();
+      job = StartMerge(std::move(chosen));
+    }
+    Status s = RunMerge(job);
+    if (s.ok()) {
+      std::lock_guard<std::mutex> l(write_mu_);
+      s = FinishMerge(job);
+    }
+    if (!s.ok()) {
+      AbandonMerge(job);
+      std::lock_guard<std::mutex> l(write_mu_);
+      merge_failed_ = true;
+      merged_cv_.notify_all();
+      return s;
+    }
+  }
+}
+
+size_t CollectionImpl::SegmentLimit() const {
+  uint64_t live = 0;
+  for (const auto& s : segments_) live += s.meta.docs - s.deleted.size();
+  return 2 * engine::TieredSegmentBound(live);
 }
 
 Status CollectionImpl::Refresh() {
@@ -785,15 +991,22 @@ Status CollectionImpl::BuildSegmentVectors(SegmentState& s, index::Manifest& nex
   return Status::OK();
 }
 
-Status CollectionImpl::MaybeCalibrate() {
+Status CollectionImpl::BackgroundCalibration() {
+  // Until it finishes, searches use the fusion in the manifest (the last
+  // calibration, or the default blend).
   if (!embedder_) return Status::OK();
-  auto snap = snapshot();
+  std::shared_ptr<const search::Snapshot> snap;
   uint64_t docs = 0;
-  for (const auto& sv : snap->segments) docs += sv.reader->num_docs();
-  if (docs < engine::kMinCalibrationDocs) return Status::OK();
-  if (manifest_.calibrated_docs != 0 && docs < 2 * manifest_.calibrated_docs) return Status::OK();
+  {
+    std::lock_guard<std::mutex> l(write_mu_);
+    snap = snapshot();
+    for (const auto& sv : snap->segments) docs += sv.reader->num_docs();
+    if (docs < engine::kMinCalibrationDocs) return Status::OK();
+    if (manifest_.calibrated_docs != 0 && docs < 2 * manifest_.calibrated_docs) return Status::OK();
+  }
   auto result = engine::CalibrateFusion(snap);
   if (!result.ok()) return result.status();
+  std::lock_guard<std::mutex> l(write_mu_);
   index::Manifest next = manifest_;
   next.generation++;
   next.fusion = "minmax";
@@ -829,6 +1042,8 @@ CollectionStats CollectionImpl::Stats() const {
     st.b = manifest_.b;
     st.generation = manifest_.generation;
     st.embedder = manifest_.embedder;
+    st.merges = merges_;
+    st.merge_bytes = merge_bytes_;
     char buf[96];
     std::snprintf(buf, sizeof buf, "%s bm25=%.3g vector=%.3g", manifest_.fusion.c_str(), manifest_.bm25_weight,
                   manifest_.vector_weight);

@@ -713,11 +713,142 @@ TEST(Collection, AutoMergeNeverRewritesLargeSegments) {
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE((*c)->Add({"small" + std::to_string(i), {{"body", "trickle"}}, {}}).ok());
     ASSERT_TRUE((*c)->Commit().ok());
-    EXPECT_LE((*c)->Stats().segments, 17u);
+    ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+    // The large segment, and at most 3 in each of the tiers 1-3, 4-15 and 16-63 documents.
+    EXPECT_LE((*c)->Stats().segments, 10u);
   }
   EXPECT_TRUE(fs::exists(dir + "/" + big_segment)) << "the large segment was rewritten";
   EXPECT_EQ((*c)->Stats().documents, 440u);
   EXPECT_EQ((*c)->Search("trickle", {.k = 100, .mode = SearchMode::kBm25})->hits.size(), 40u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// Issue 7: documents added over HTTP in batches of 1-40, each batch committed,
+// left 212 segments and doubled vector search latency. The tiered policy keeps
+// the count logarithmic after every commit and rewrites each document only a
+// few times.
+TEST(Collection, TrickleOfSmallCommitsKeepsSegmentsLogarithmic) {
+  std::string dir = TempDir("trickle");
+  CollectionOptions o;
+  o.analyzer = "standard";
+  o.embedder = "none";
+  auto c = Collection::Create(dir, o);
+  ASSERT_TRUE(c.ok());
+  std::mt19937 rng(5);
+  int n = 0, commits = 0;
+  while (n < 5000) {
+    for (int k = 1 + rng() % 40; k > 0; --k, ++n)
+      ASSERT_TRUE((*c)->Add(RandomDoc(rng, "d" + std::to_string(n), 2000)).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+    ++commits;
+    ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+    // At most 3 segments in each tier of documents 1-3, 4-15, ..., 4096-16383: 21 for 5,000.
+    ASSERT_LE((*c)->Stats().segments, 21u) << "after commit " << commits << " (" << n << " documents)";
+  }
+  CollectionStats st = (*c)->Stats();
+  EXPECT_EQ(st.documents, static_cast<uint64_t>(n));
+  EXPECT_GT(st.merges, 0u);
+  // Write amplification: each document is rewritten at most log_4(5000) = 6
+  // times, so merges write no more than 6x the final segment files (smaller
+  // segments carry more overhead per document, so this is a bound, not a guess).
+  uint64_t segment_bytes = 0;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".gbs") segment_bytes += e.file_size();
+  EXPECT_LE(st.merge_bytes, 6 * segment_bytes) << st.merges << " merges";
+  auto r = (*c)->Search("w1", {.k = 10000, .mode = SearchMode::kBm25});
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->hits.size(), 100u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// Commits faster than the background merges: Commit() waits once the count
+// passes twice the policy's bound (2 * 3 * (log4(N) + 1)), so it stays bounded.
+TEST(Collection, CommitsThatOutpaceMergingAreHeldBack) {
+  std::string dir = TempDir("backpressure");
+  CollectionOptions o;
+  o.analyzer = "standard";
+  o.embedder = "none";
+  auto c = Collection::Create(dir, o);
+  ASSERT_TRUE(c.ok());
+  std::mt19937 rng(8);
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_TRUE((*c)->Add(RandomDoc(rng, "d" + std::to_string(i), 500)).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+    int tiers = 1;
+    for (int n = i + 1; n >= 4; n /= 4) ++tiers;
+    ASSERT_LE((*c)->Stats().segments, static_cast<uint64_t>(2 * 3 * tiers)) << "after commit " << i;
+  }
+  ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+  EXPECT_LE((*c)->Stats().segments, 3u * 5u);  // settled: 600 documents, tiers 0-4
+  EXPECT_EQ((*c)->Stats().documents, 600u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// Deletes and replacements that arrive while a background merge runs must
+// hold in the merged segment, in memory and after reopening.
+TEST(Collection, DeletesDuringBackgroundMergesAreKept) {
+  std::string dir = TempDir("merge_deletes");
+  std::mt19937 rng(3);
+  std::set<int> live;
+  std::map<int, std::string> body;  // id -> body of the current version
+  {
+    CollectionOptions o;
+    o.analyzer = "standard";
+    auto c = Collection::Create(dir, o);  // with vectors: they are merged too
+    ASSERT_TRUE(c.ok());
+    int next = 0;
+    for (int round = 0; round < 120; ++round) {
+      for (int k = 0; k < 30; ++k, ++next) {
+        ASSERT_TRUE((*c)->Add({"d" + std::to_string(next), {{"body", "alpha " + RandomText(rng, 80, 500)}}, {}}).ok());
+        live.insert(next);
+        body[next] = "";
+      }
+      ASSERT_TRUE((*c)->Commit().ok());  // no wait: merges run while the deletes below arrive
+      for (int k = 0; k < 12 && !live.empty(); ++k) {
+        auto it = live.begin();
+        std::advance(it, rng() % live.size());
+        int id = *it;
+        if (rng() % 3 == 0) {  // a replacement: the old version is hidden at the next commit
+          std::string text = "replaced " + std::to_string(round);
+          ASSERT_TRUE((*c)->Add({"d" + std::to_string(id), {{"body", text}}, {}}).ok());
+          body[id] = text;
+        } else {
+          ASSERT_TRUE((*c)->Delete("d" + std::to_string(id)).ok()) << id;
+          live.erase(it);
+          body.erase(id);
+        }
+      }
+      if (round % 5 == 4) ASSERT_TRUE((*c)->Commit().ok());
+    }
+    ASSERT_TRUE((*c)->Commit().ok());
+    ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+    EXPECT_GE((*c)->Stats().merges, 5u);
+    EXPECT_EQ((*c)->Stats().documents, live.size());
+    // Uncommitted deletes at close: kept by the log.
+    for (int k = 0; k < 5; ++k) {
+      int id = *live.begin();
+      ASSERT_TRUE((*c)->Delete("d" + std::to_string(id)).ok());
+      live.erase(id);
+      body.erase(id);
+    }
+  }
+  auto c = Collection::Open(dir);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+  EXPECT_EQ((*c)->Stats().documents, live.size());
+  for (int id = 0; id < 3600; ++id) {
+    auto d = (*c)->Get("d" + std::to_string(id));
+    ASSERT_EQ(d.ok(), live.count(id) > 0) << "d" << id;
+    if (d.ok() && !body[id].empty()) EXPECT_EQ(*d->Text("body"), body[id]);
+  }
+  auto r = (*c)->Search("alpha", {.k = 5000, .mode = SearchMode::kBm25});
+  ASSERT_TRUE(r.ok());
+  size_t original = 0;
+  for (const auto& [id, b] : body) original += b.empty();
+  EXPECT_EQ(r->hits.size(), original);
   c->reset();
   fs::remove_all(dir);
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <cmath>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -313,19 +314,10 @@ void AppendMeta(std::vector<std::pair<std::string, glassbox::MetadataValue>>* ou
   }
 }
 
-glassbox::SearchMode ParseMode(const std::string& m) {
-  if (m == "auto") return glassbox::SearchMode::kAuto;
-  if (m == "bm25") return glassbox::SearchMode::kBm25;
-  if (m == "vector") return glassbox::SearchMode::kVector;
-  if (m == "hybrid") return glassbox::SearchMode::kHybrid;
-  RaiseInvalid("mode is \"auto\", \"bm25\", \"vector\" or \"hybrid\", not \"" + m + "\"");
-}
-
-glassbox::FusionMethod ParseFusion(const std::string& f) {
-  if (f == "rrf") return glassbox::FusionMethod::kRrf;
-  if (f == "minmax") return glassbox::FusionMethod::kMinMax;
-  if (f == "zscore") return glassbox::FusionMethod::kZScore;
-  RaiseInvalid("fusion is \"rrf\", \"minmax\" or \"zscore\", not \"" + f + "\"");
+// One search option by name, as the CLI and the server set it (glassbox/request.h).
+void SetOption(glassbox::SearchOptions& o, const char* name, const std::string& value) {
+  glassbox::Status s = glassbox::SetSearchOption(&o, name, value);
+  if (!s.ok()) RaiseInvalid(s.message());
 }
 
 std::vector<std::string> PathList(const py::object& paths) {
@@ -450,18 +442,18 @@ class PyCollection {
                   size_t candidates, bool explain, bool plain, bool documents, std::optional<std::string> user,
                   std::optional<std::vector<std::string>> groups, std::optional<std::string> algorithm,
                   bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
-                  bool explain_words) {
+                  bool explain_words, size_t ef_search, size_t time_budget) {
     glassbox::SearchOptions o;
+    o.ef_search = ef_search;
+    o.time_budget = std::chrono::milliseconds(time_budget);
     o.k = k;
     o.offset = offset;
-    o.mode = ParseMode(mode);
-    if (fusion || weights) {
+    SetOption(o, "mode", mode);
+    if (fusion) SetOption(o, "fusion", *fusion);
+    if (weights) {
       o.use_collection_fusion = false;
-      o.fusion = ParseFusion(fusion.value_or("minmax"));
-      if (weights) {
-        o.bm25_weight = weights->first;
-        o.vector_weight = weights->second;
-      }
+      o.bm25_weight = weights->first;
+      o.vector_weight = weights->second;
     }
     o.rrf_k = rrf_k;
     o.candidates = candidates;
@@ -473,16 +465,9 @@ class PyCollection {
     o.snippet_chars = snippet_chars;
     o.highlight_open = std::move(highlight_open);
     o.highlight_close = std::move(highlight_close);
-    if (algorithm) {
-      const std::string& a = *algorithm;
-      if (a == "auto") o.algorithm = glassbox::TopKAlgorithm::kAuto;
-      else if (a == "exhaustive") o.algorithm = glassbox::TopKAlgorithm::kExhaustive;
-      else if (a == "wand") o.algorithm = glassbox::TopKAlgorithm::kWand;
-      else if (a == "maxscore") o.algorithm = glassbox::TopKAlgorithm::kMaxScore;
-      else if (a == "bmw" || a == "block-max-wand") o.algorithm = glassbox::TopKAlgorithm::kBlockMaxWand;
-      else RaiseInvalid("algorithm is auto, exhaustive, wand, maxscore or bmw, not \"" + a + "\"");
-    }
+    if (algorithm) SetOption(o, "algorithm", *algorithm);
     SetPrincipal(o, user, groups);
+    if (glassbox::Status v = glassbox::ValidateSearchOptions(o); !v.ok()) RaiseInvalid(v.message());
     auto c = Get();
     glassbox::Result<glassbox::SearchResponse> r = glassbox::Status::OK();
     {
@@ -679,8 +664,10 @@ PYBIND11_MODULE(glassbox, m) {
            "mode"_a = "auto", "fusion"_a = py::none(), "weights"_a = py::none(), "rrf_k"_a = 60.0,
            "candidates"_a = 100, "explain"_a = false, "plain"_a = false, "documents"_a = false,
            "user"_a = py::none(), "groups"_a = py::none(), "algorithm"_a = py::none(), "snippet"_a = true,
-           "snippet_chars"_a = 240, "highlight"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
-           "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms.")
+           "snippet_chars"_a = 240, "highlight_open"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
+           "ef_search"_a = 0, "time_budget"_a = 0,
+           "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms. The options are "
+           "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
       .def("explain", &PyCollection::Explain, "query"_a, "id"_a, py::kw_only(), "user"_a = py::none(),
            "groups"_a = py::none())
       .def("why_not", &PyCollection::WhyNot, "query"_a, "id"_a, "k"_a = 10, py::kw_only(), "user"_a = py::none(),

@@ -3,5 +3,6 @@
 #include "glassbox/collection.h"
 #include "glassbox/document.h"
 #include "glassbox/ingest.h"
+#include "glassbox/request.h"
 #include "glassbox/search.h"
 #include "glassbox/status.h"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -287,50 +288,55 @@ const char* kSearchHelp =
     "                       rank, raw and normalized score and share, and word pairs\n"
     "  --mode M             auto (default: hybrid when the collection has vectors), bm25, vector, hybrid\n"
     "  --fusion F           rrf, minmax or zscore (default: the collection's calibrated fusion)\n"
-    "  --weights B,V        BM25 and vector weights for --fusion (default 0.5,0.5)\n"
+    "  --weights W          retriever weights: bm25=0.8,vector=0.2 or 0.8,0.2 (default: the\n"
+    "                       collection's calibrated weights)\n"
     "  --rrf-k N            the k of reciprocal rank fusion (default 60)\n"
     "  --candidates N       hits taken from each retriever before fusion (default 100)\n"
+    "  --ef-search N        HNSW search breadth (default max(candidates, 64))\n"
     "  --documents          roll passages up to documents (best passage shown)\n"
+    "  --no-explain-words   with --explain: skip the built-in model's word pairs\n"
+    "  --snippet-chars N    snippet length in bytes (default 240)\n"
+    "  --highlight-open S, --highlight-close S  marks around highlighted words\n"
     "  --plain              treat QUERY as plain text (no operators)\n"
     "  --no-snippet         do not build snippets\n"
     "  --time-budget MS     give up after MS milliseconds (exit 6; default 0 = no limit)\n"
-    "  --json               machine-readable output\n";
+    "  --json               machine-readable output\n"
+    "The options are those of the HTTP search body and of Python's search() (one table,\n"
+    "glassbox/request.h), with '-' for '_'.\n";
 
-bool ParseAlgorithm(const std::string& s, TopKAlgorithm* a) {
-  if (s == "auto") *a = TopKAlgorithm::kAuto;
-  else if (s == "exhaustive") *a = TopKAlgorithm::kExhaustive;
-  else if (s == "wand") *a = TopKAlgorithm::kWand;
-  else if (s == "maxscore") *a = TopKAlgorithm::kMaxScore;
-  else if (s == "bmw" || s == "block-max-wand") *a = TopKAlgorithm::kBlockMaxWand;
-  else return false;
-  return true;
+bool ParseAlgorithm(const std::string& s, TopKAlgorithm* a) { return ParseTopKAlgorithm(s, a); }
+
+// A search option's flag: its name in the one table (glassbox/request.h) with '-' for '_'.
+std::string FlagOf(std::string name) {
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+bool IsSwitchOption(const SearchOptionSpec& spec) { return std::string(spec.syntax) == "true|false"; }
+
+// The table's options that take a value, as flags.
+std::set<std::string> SearchValueFlags() {
+  std::set<std::string> flags;
+  for (const auto& spec : SearchOptionSpecs())
+    if (!IsSwitchOption(spec)) flags.insert(FlagOf(spec.name));
+  return flags;
+}
+
+// Sets the options named (all of the table's value options when `names` is empty) from their flags.
+Status SetOptionsFromFlags(const Args& a, SearchOptions* o, const std::vector<std::string>& names = {}) {
+  for (const auto& spec : SearchOptionSpecs()) {
+    if (IsSwitchOption(spec)) continue;
+    if (!names.empty() && std::find(names.begin(), names.end(), spec.name) == names.end()) continue;
+    const std::string flag = FlagOf(spec.name);
+    if (!a.HasValue(flag)) continue;
+    Status st = SetSearchOption(o, spec.name, a.Get(flag));
+    if (!st.ok()) return Status::InvalidArgument("--" + flag + ": " + st.message());
+  }
+  return Status::OK();
 }
 
 Status ParseHybridOptions(const Args& a, SearchOptions* o) {
-  std::string mode = a.Get("mode", "auto");
-  if (mode == "auto") o->mode = SearchMode::kAuto;
-  else if (mode == "bm25") o->mode = SearchMode::kBm25;
-  else if (mode == "vector") o->mode = SearchMode::kVector;
-  else if (mode == "hybrid") o->mode = SearchMode::kHybrid;
-  else return Status::InvalidArgument("--mode is auto, bm25, vector or hybrid");
-  if (a.HasValue("fusion") || a.HasValue("weights")) {
-    o->use_collection_fusion = false;
-    std::string f = a.Get("fusion", "minmax");
-    if (f == "rrf") o->fusion = FusionMethod::kRrf;
-    else if (f == "minmax") o->fusion = FusionMethod::kMinMax;
-    else if (f == "zscore") o->fusion = FusionMethod::kZScore;
-    else return Status::InvalidArgument("--fusion is rrf, minmax or zscore");
-    if (a.HasValue("weights")) {
-      std::string w = a.Get("weights");
-      auto comma = w.find(',');
-      if (comma == std::string::npos || !ParseDouble(w.substr(0, comma), &o->bm25_weight) ||
-          !ParseDouble(w.substr(comma + 1), &o->vector_weight))
-        return Status::InvalidArgument("--weights needs BM25,VECTOR, e.g. 0.9,0.1");
-    }
-  }
-  if (a.HasValue("rrf-k") && !ParseDouble(a.Get("rrf-k"), &o->rrf_k)) return Status::InvalidArgument("--rrf-k needs a number");
-  if (a.HasValue("candidates") && !ParseSize(a.Get("candidates"), &o->candidates))
-    return Status::InvalidArgument("--candidates needs a whole number");
+  GB_RETURN_IF_ERROR(SetOptionsFromFlags(a, o, {"mode", "fusion", "weights", "rrf_k", "candidates"}));
   o->rollup_documents = a.Has("documents");
   return Status::OK();
 }
@@ -338,31 +344,25 @@ Status ParseHybridOptions(const Args& a, SearchOptions* o) {
 int CmdSearch(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2,
-               {"k", "offset", "algorithm", "mode", "fusion", "weights", "rrf-k", "candidates", "time-budget"},
-               {"json", "help", "explain", "plain", "no-snippet", "documents"}, &err))
+  if (!a.Parse(argc, argv, 2, SearchValueFlags(),
+               {"json", "help", "explain", "plain", "no-snippet", "documents", "no-explain-words"}, &err))
     return Usage(err, kSearchHelp);
   if (a.Has("help")) return std::printf("%s", kSearchHelp), kOk;
   if (a.positional().size() != 2) return Usage("search needs DIR and QUERY (quote the query)", kSearchHelp);
   const bool as_json = a.Has("json");
   SearchOptions o;
-  if (a.HasValue("k") && !ParseSize(a.Get("k"), &o.k)) return Fail(Status::InvalidArgument("-k needs a whole number"), as_json);
-  size_t budget_ms = 0;
-  if (a.HasValue("time-budget") && !ParseSize(a.Get("time-budget"), &budget_ms))
-    return Fail(Status::InvalidArgument("--time-budget needs a whole number of milliseconds"), as_json);
-  o.time_budget = std::chrono::milliseconds(budget_ms);
-  if (a.HasValue("offset") && !ParseSize(a.Get("offset"), &o.offset))
-    return Fail(Status::InvalidArgument("--offset needs a whole number"), as_json);
-  if (!ParseAlgorithm(a.Get("algorithm", "auto"), &o.algorithm))
-    return Fail(Status::InvalidArgument("--algorithm is auto, exhaustive, wand, maxscore or bmw"), as_json);
   o.with_explanation = a.Has("explain");
   o.plain = a.Has("plain");
   o.with_snippet = !a.Has("no-snippet");
-  if (Status hs = ParseHybridOptions(a, &o); !hs.ok()) return Fail(hs, as_json);
-  if (!as_json && isatty(STDOUT_FILENO)) {
+  o.rollup_documents = a.Has("documents");
+  o.explain_words = !a.Has("no-explain-words");
+  const bool custom_marks = a.HasValue("highlight-open") || a.HasValue("highlight-close");
+  if (!as_json && !custom_marks && isatty(STDOUT_FILENO)) {
     o.highlight_open = "\x1b[1;33m";
     o.highlight_close = "\x1b[0m";
   }
+  if (Status st = SetOptionsFromFlags(a, &o); !st.ok()) return Fail(st, as_json);
+  if (Status st = ValidateSearchOptions(o); !st.ok()) return Fail(st, as_json);
   auto c = OpenForReading(a.positional()[0]);
   if (!c.ok()) return Fail(c.status(), as_json);
   auto r = (*c)->Search(a.positional()[1], o);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "glassbox/request.h"
 #include "hybrid/fusion.h"
 #include "search/query.h"
 #include "search/scorers.h"
@@ -623,8 +624,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   if (options.principal) bound->principal = &*options.principal;
   if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
-  if (options.k > 10000 || options.offset > 100000 || options.candidates > 10000)
-    return Status::InvalidArgument("k and candidates must be at most 10000 and offset at most 100000");
+  GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
   SearchMode mode = options.mode;
   const bool has_vectors = snap.embedder != nullptr;
   if (mode == SearchMode::kAuto) mode = has_vectors && !bq.semantic_text.empty() ? SearchMode::kHybrid : SearchMode::kBm25;

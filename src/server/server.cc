@@ -635,62 +635,48 @@ struct Server::Impl {
   void Search(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kReader, name);
     json j = ParseJsonBody(req);
-    static const std::set<std::string> kFields = {"query", "k", "offset", "mode", "fusion", "weights", "rrf_k",
-                                                  "candidates", "explain", "plain", "documents", "snippet",
-                                                  "algorithm", "highlight_open", "highlight_close"};
-    for (const auto& [key, v] : j.items())
-      if (!kFields.count(key)) BadRequest("unknown field \"" + key + "\"");
     const std::string query = GetString(j, "query", true);
     if (query.size() > opts.max_query_bytes)
       BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
                  std::to_string(opts.max_query_bytes));
+    // Every other field is a search option of the one table (glassbox/request.h).
     SearchOptions o;
-    o.k = GetSize(j, "k", 10);
-    o.offset = GetSize(j, "offset", 0);
+    for (const auto& [key, v] : j.items()) {
+      if (key == "query" || v.is_null()) continue;
+      std::string text;
+      if (v.is_string()) {
+        text = v.get<std::string>();
+      } else if (v.is_boolean()) {
+        text = v.get<bool>() ? "true" : "false";
+      } else if (v.is_number()) {
+        text = v.dump();
+      } else if (key == "weights" && v.is_array()) {  // [bm25, vector]
+        for (const auto& x : v) {
+          if (!x.is_number()) BadRequest("field \"weights\" must be [bm25_weight, vector_weight] or {\"bm25\": W, ...}");
+          text += (text.empty() ? "" : ",") + x.dump();
+        }
+      } else if (key == "weights" && v.is_object()) {  // {"bm25": W, "vector": W}
+        for (const auto& [r, x] : v.items()) {
+          if (!x.is_number()) BadRequest("field \"weights\": the weight of \"" + r + "\" must be a number");
+          text += (text.empty() ? "" : ",") + r + "=" + x.dump();
+        }
+      } else {
+        BadRequest("field \"" + key + "\" must be a string, number or boolean");
+      }
+      Status st = SetSearchOption(&o, key, text);
+      if (!st.ok()) BadRequest(st.message());
+    }
     if (o.k > opts.max_k) BadRequest("field \"k\" must be at most " + std::to_string(opts.max_k));
     if (o.k + o.offset > opts.max_k)
       BadRequest("fields \"k\" + \"offset\" must be at most " + std::to_string(opts.max_k));
-    const std::string mode = GetString(j, "mode", false, "auto");
-    if (mode == "auto") o.mode = SearchMode::kAuto;
-    else if (mode == "bm25") o.mode = SearchMode::kBm25;
-    else if (mode == "vector") o.mode = SearchMode::kVector;
-    else if (mode == "hybrid") o.mode = SearchMode::kHybrid;
-    else BadRequest("field \"mode\" must be auto, bm25, vector or hybrid");
-    const std::string algo = GetString(j, "algorithm", false, "auto");
-    if (algo == "auto") o.algorithm = TopKAlgorithm::kAuto;
-    else if (algo == "exhaustive") o.algorithm = TopKAlgorithm::kExhaustive;
-    else if (algo == "wand") o.algorithm = TopKAlgorithm::kWand;
-    else if (algo == "maxscore") o.algorithm = TopKAlgorithm::kMaxScore;
-    else if (algo == "bmw") o.algorithm = TopKAlgorithm::kBlockMaxWand;
-    else BadRequest("field \"algorithm\" must be auto, exhaustive, wand, maxscore or bmw");
-    if (j.contains("fusion") || j.contains("weights")) {
-      o.use_collection_fusion = false;
-      const std::string f = GetString(j, "fusion", false, "minmax");
-      if (f == "rrf") o.fusion = FusionMethod::kRrf;
-      else if (f == "minmax") o.fusion = FusionMethod::kMinMax;
-      else if (f == "zscore") o.fusion = FusionMethod::kZScore;
-      else BadRequest("field \"fusion\" must be rrf, minmax or zscore");
-      if (auto w = j.find("weights"); w != j.end() && !w->is_null()) {
-        if (!w->is_array() || w->size() != 2 || !(*w)[0].is_number() || !(*w)[1].is_number())
-          BadRequest("field \"weights\" must be [bm25_weight, vector_weight]");
-        o.bm25_weight = (*w)[0].get<double>();
-        o.vector_weight = (*w)[1].get<double>();
-      }
-    }
-    o.rrf_k = GetDouble(j, "rrf_k", o.rrf_k);
-    o.candidates = GetSize(j, "candidates", o.candidates);
-    if (o.candidates == 0 || o.candidates > 10 * opts.max_k)
+    if (o.candidates > 10 * opts.max_k)
       BadRequest("field \"candidates\" must be between 1 and " + std::to_string(10 * opts.max_k));
-    o.with_explanation = GetBool(j, "explain", false);
-    o.plain = GetBool(j, "plain", false);
-    o.rollup_documents = GetBool(j, "documents", false);
-    o.with_snippet = GetBool(j, "snippet", true);
-    o.highlight_open = GetString(j, "highlight_open", false, o.highlight_open);
-    o.highlight_close = GetString(j, "highlight_close", false, o.highlight_close);
-    if (o.highlight_open.size() > 64 || o.highlight_close.size() > 64)
-      BadRequest("fields \"highlight_open\" and \"highlight_close\" must be at most 64 bytes");
+    if (Status st = ValidateSearchOptions(o); !st.ok()) BadRequest(st.message());
+    // The server's budget caps the request's own.
+    if (opts.query_timeout_ms > 0 &&
+        (o.time_budget.count() == 0 || o.time_budget.count() > opts.query_timeout_ms))
+      o.time_budget = std::chrono::milliseconds(opts.query_timeout_ms);
     o.principal = caller.principal;
-    o.time_budget = std::chrono::milliseconds(opts.query_timeout_ms);
     With(name, [&](Collection& c, Entry&) {
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());

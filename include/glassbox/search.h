@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "glassbox/document.h"
+#include "glassbox/retriever.h"
 
 namespace glassbox {
 
@@ -97,6 +98,9 @@ struct SearchOptions {
   // Statistics to score with instead of the collection's own (see
   // CorpusStatistics). A term missing from doc_freq counts as df = 0.
   std::shared_ptr<const CorpusStatistics> statistics;
+  // Retrievers the application adds to hybrid search, each with its weight
+  // (see glassbox/retriever.h); fused with BM25 and vectors.
+  std::vector<WeightedRetriever> retrievers;
 };
 
 // One query term's part of a BM25 score:

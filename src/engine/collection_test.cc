@@ -634,6 +634,76 @@ TEST(Collection, HybridScoresAreExplainedAndVectorsHonourFilters) {
   fs::remove_all(dir);
 }
 
+// A retriever the application adds: scores documents whose number n is even,
+// higher for larger n; it also proposes a hidden and a filtered-out document.
+class EvenRetriever : public ExternalRetriever {
+ public:
+  std::string name() const override { return "even"; }
+  Result<std::vector<std::pair<std::string, double>>> Retrieve(const std::string&, size_t want) const override {
+    std::vector<std::pair<std::string, double>> out = {{"secret", 100.0}, {"d9-7", 50.0}};
+    for (int rep = 0; rep < 10 && out.size() < want; ++rep)
+      for (int i = 6; i >= 0; i -= 2) out.push_back({"d" + std::to_string(rep) + "-" + std::to_string(i), i + 1.0});
+    return out;
+  }
+  double Score(const std::string&, const std::string& id) const override {
+    int n = id.back() - '0';
+    return n % 2 == 0 ? n + 1.0 : 0.0;
+  }
+};
+
+TEST(Collection, FusionOverThreeRetrieversSumsExactly) {
+  std::string dir = TempDir("three");
+  auto c = Collection::Create(dir, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const char* texts[] = {"Cement is delivered in bags.", "Portland cement and concrete.", "Annual leave is twenty days.",
+                         "Sick leave needs a note.", "Steel prices rose.", "The king visited the bridge.",
+                         "Holiday and vacation days for staff.", "Gravel and sand from the quarry."};
+  for (int rep = 0; rep < 10; ++rep)
+    for (int i = 0; i < 8; ++i)
+      ASSERT_TRUE((*c)->Add({"d" + std::to_string(rep) + "-" + std::to_string(i), {{"body", texts[i]}},
+                             {{"n", MetadataValue::Number(i)}}})
+                      .ok());
+  ASSERT_TRUE((*c)->Add({"secret", {{"body", "Holiday days secret."}}, {{"acl_users", MetadataValue::Keyword("eve")}}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  SearchOptions o;
+  o.mode = SearchMode::kHybrid;
+  o.with_explanation = true;
+  o.k = 30;
+  o.principal = Principal{"bob", {}};
+  o.candidates = 10;
+  o.retrievers.push_back({std::make_shared<EvenRetriever>(), 0.5});
+  for (FusionMethod f : {FusionMethod::kRrf, FusionMethod::kMinMax, FusionMethod::kZScore}) {
+    o.use_collection_fusion = false;
+    o.fusion = f;
+    o.bm25_weight = 0.4;
+    o.vector_weight = 0.3;
+    auto r = (*c)->Search("vacation days n:<7", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_FALSE(r->hits.empty());
+    EXPECT_NE(r->fusion.find("even=0.5"), std::string::npos) << r->fusion;
+    bool even_found_something = false;
+    for (const auto& h : r->hits) {
+      EXPECT_NE(h.id, "secret");  // hidden from bob, even though the retriever proposed it
+      EXPECT_NE(h.id, "d9-7");    // rejected by the filter n:<7
+      ASSERT_EQ(h.retrievers.size(), 3u);
+      EXPECT_EQ(h.retrievers[2].retriever, "even");
+      double sum = 0;
+      for (const auto& p : h.retrievers) sum += p.contribution;
+      EXPECT_NEAR(sum, h.score, 1e-9) << h.id;
+      const int n = h.id.back() - '0';
+      EXPECT_DOUBLE_EQ(h.retrievers[2].raw, n % 2 == 0 ? n + 1.0 : 0.0) << h.id;  // phase 2 filled it in
+      if (h.retrievers[2].rank > 0 && h.retrievers[0].rank == 0 && h.retrievers[1].rank == 0)
+        even_found_something = true;
+    }
+    EXPECT_TRUE(even_found_something) << "the third retriever brought candidates of its own";
+  }
+  // Bad registrations are refused.
+  o.retrievers.push_back({std::make_shared<EvenRetriever>(), 1.0});
+  EXPECT_EQ((*c)->Search("days", o).status().code(), Status::Code::kInvalidArgument);
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, AccessControlIsEnforcedInsideEveryRetriever) {
   std::string dir = TempDir("acl");
   auto c = Collection::Create(dir, {});  // static embedder: vector and hybrid too

@@ -1,5 +1,6 @@
 #include "glassbox/request.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -215,6 +216,16 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     return Invalid("highlight_open", "and highlight_close must be at most " + std::to_string(kMaxHighlightBytes) +
                                          " bytes");
   if (o.time_budget.count() < 0) return Invalid("time_budget", "must not be negative");
+  std::vector<std::string> names = {"bm25", "vector"};
+  for (const auto& wr : o.retrievers) {
+    if (!wr.retriever) return Status::InvalidArgument("a retriever in SearchOptions::retrievers is null");
+    std::string name = wr.retriever->name();
+    if (name.empty() || std::find(names.begin(), names.end(), name) != names.end())
+      return Status::InvalidArgument("retriever name '" + name + "' is empty or already used");
+    if (!std::isfinite(wr.weight) || wr.weight < 0)
+      return Status::InvalidArgument("the weight of retriever '" + name + "' must be finite and not negative");
+    names.push_back(name);
+  }
   return Status::OK();
 }
 

@@ -606,6 +606,199 @@ hybrid::FusionMethod ToInternal(FusionMethod m) {
   return hybrid::FusionMethod::kMinMax;
 }
 
+// ---------------------------------------------------------------------------
+// Retrievers: phase 1 ranks a retriever's own candidates, phase 2 scores the
+// candidates other retrievers found. Fusion runs over any number of them.
+
+// A document another retriever found, to be scored (phase 2).
+struct Pending {
+  size_t seg;
+  DocId doc;
+  double* raw;
+};
+
+class Retriever {
+ public:
+  virtual ~Retriever() = default;
+  virtual std::string name() const = 0;
+  virtual std::vector<Ranked> Retrieve(size_t want) = 0;
+  virtual void Score(std::vector<Pending>& docs) = 0;
+};
+
+class Bm25Retriever final : public Retriever {
+ public:
+  Bm25Retriever(const Snapshot& snap, const BoundQuery& bq, TopKAlgorithm algo) : snap_(snap), bq_(bq), algo_(algo) {}
+  std::string name() const override { return "bm25"; }
+  std::vector<Ranked> Retrieve(size_t want) override {
+    uint64_t total = 0;
+    return Bm25Ranked(snap_, bq_, want, algo_, &total);
+  }
+  // Explains each document (cursors move forward only: by segment, then id).
+  void Score(std::vector<Pending>& docs) override {
+    std::sort(docs.begin(), docs.end(),
+              [](const Pending& a, const Pending& b) { return a.seg != b.seg ? a.seg < b.seg : a.doc < b.doc; });
+    std::unique_ptr<SegmentPlan> plan;
+    size_t plan_seg = SIZE_MAX;
+    for (const Pending& p : docs) {
+      if (bq_.deadline != nullptr && bq_.deadline->expired()) return;
+      if (p.seg != plan_seg) {
+        plan = PlanSegment(bq_, snap_.segments[p.seg]);
+        plan_seg = p.seg;
+      }
+      Explanation e = ExplainInPlan(snap_, bq_, *plan, p.doc);
+      *p.raw = e.matched ? e.score : 0.0;
+    }
+  }
+
+ private:
+  const Snapshot& snap_;
+  const BoundQuery& bq_;
+  TopKAlgorithm algo_;
+};
+
+class VectorRetriever final : public Retriever {
+ public:
+  VectorRetriever(const Snapshot& snap, const BoundQuery& bq, const std::vector<float>& q, size_t ef)
+      : snap_(snap), bq_(bq), q_(q), ef_(ef) {}
+  std::string name() const override { return "vector"; }
+  std::vector<Ranked> Retrieve(size_t want) override { return VectorRanked(snap_, bq_, q_, want, ef_); }
+  void Score(std::vector<Pending>& docs) override {
+    for (const Pending& p : docs) {
+      const auto& vec = snap_.segments[p.seg].vectors;
+      *p.raw = vec && vec->index ? vec->index->Score(q_.data(), p.doc) : 0.0;
+    }
+  }
+
+ private:
+  const Snapshot& snap_;
+  const BoundQuery& bq_;
+  const std::vector<float>& q_;
+  size_t ef_;
+};
+
+// Whether document d of segment s satisfies the query's constraints (live,
+// visible to the principal, required clauses, exclusions, filters).
+bool Admissible(const Snapshot& snap, const BoundQuery& bq, size_t s, DocId d) {
+  const SegmentView& view = snap.segments[s];
+  if (!view.IsLive(d)) return false;
+  auto plan = PlanSegment(bq, view);
+  if (plan->empty) return false;
+  for (auto& [i, c] : plan->must) {
+    if (i >= bq.clauses.size()) continue;  // the match-all cursor
+    c->Advance(d);
+    if (c->doc() != d) return false;
+  }
+  return plan->acceptor.Accept(d);
+}
+
+// An application's retriever (glassbox/retriever.h), on document ids.
+class ExternalRetrieverAdapter final : public Retriever {
+ public:
+  ExternalRetrieverAdapter(const Snapshot& snap, const BoundQuery& bq, const ExternalRetriever& r, std::string query)
+      : snap_(snap), bq_(bq), r_(r), query_(std::move(query)) {}
+  std::string name() const override { return r_.name(); }
+  std::vector<Ranked> Retrieve(size_t want) override {
+    std::vector<Ranked> out;
+    auto got = r_.Retrieve(query_, want);
+    if (!got.ok()) {
+      error_ = got.status();
+      return out;
+    }
+    for (const auto& [id, score] : *got) {
+      size_t s;
+      DocId d;
+      if (!std::isfinite(score) || !FindLiveDocument(snap_, id, &s, &d) || !Admissible(snap_, bq_, s, d)) continue;
+      out.push_back({s, d, score});
+      if (out.size() >= want) break;
+    }
+    return out;
+  }
+  void Score(std::vector<Pending>& docs) override {
+    for (const Pending& p : docs) {
+      double v = r_.Score(query_, std::string(snap_.segments[p.seg].reader->ExternalId(p.doc)));
+      *p.raw = std::isfinite(v) ? v : 0.0;
+    }
+  }
+  const Status& error() const { return error_; }
+
+ private:
+  const Snapshot& snap_;
+  const BoundQuery& bq_;
+  const ExternalRetriever& r_;
+  std::string query_;
+  Status error_;
+};
+
+// The fused ranking of several retrievers over their global candidate set.
+struct FusionRun {
+  std::vector<std::unique_ptr<Retriever>> retrievers;
+  std::vector<double> weights;
+  std::vector<Ranked> cands;  // the candidate set, in order of discovery
+  hybrid::FusionInput fin;
+  std::vector<hybrid::FusedRow> fused;
+
+  void Add(std::unique_ptr<Retriever> r, double w) {
+    retrievers.push_back(std::move(r));
+    weights.push_back(w);
+  }
+
+  // Phase 1 (n candidates from each retriever that weighs something), then
+  // phase 2 (every candidate scored by every retriever), then fusion. `also`:
+  // a document to score and fuse even if no retriever lists it (why-not).
+  void Run(FusionMethod method, double rrf_k, size_t n, const std::pair<size_t, DocId>* also = nullptr) {
+    const size_t R = retrievers.size();
+    std::map<std::pair<size_t, DocId>, size_t> index;
+    auto row = [&](size_t seg, DocId d) {
+      auto [it, added] = index.emplace(std::make_pair(seg, d), cands.size());
+      if (added) {
+        cands.push_back({seg, d, 0});
+        fin.raw.emplace_back(R, 0.0);
+        fin.rank.emplace_back(R, 0);
+      }
+      return it->second;
+    };
+    for (size_t r = 0; r < R; ++r) {
+      // A retriever that weighs nothing brings no candidates of its own.
+      std::vector<Ranked> list = weights[r] > 0 ? retrievers[r]->Retrieve(n) : std::vector<Ranked>();
+      for (size_t i = 0; i < list.size(); ++i) {
+        size_t c = row(list[i].seg, list[i].doc);
+        fin.raw[c][r] = list[i].score;
+        fin.rank[c][r] = static_cast<uint32_t>(i + 1);
+      }
+    }
+    if (also) row(also->first, also->second);
+    for (size_t r = 0; r < R; ++r) {
+      std::vector<Pending> missing;
+      for (size_t c = 0; c < cands.size(); ++c)
+        if (fin.rank[c][r] == 0) missing.push_back({cands[c].seg, cands[c].doc, &fin.raw[c][r]});
+      retrievers[r]->Score(missing);
+    }
+    fin.retrievers = R;
+    fin.weights = weights;
+    fin.rrf_k = rrf_k;
+    fused = hybrid::Fuse(ToInternal(method), fin);
+  }
+
+  std::string Describe(FusionMethod method) const {
+    std::string out = hybrid::FusionName(ToInternal(method));
+    for (size_t r = 0; r < retrievers.size(); ++r) {
+      char w[32];
+      std::snprintf(w, sizeof w, "%.3g", weights[r]);
+      out += " " + retrievers[r]->name() + "=" + w;
+    }
+    return out;
+  }
+
+  std::vector<RetrieverScore> Explain(const hybrid::FusedRow& row) const {
+    std::vector<RetrieverScore> out;
+    for (size_t r = 0; r < retrievers.size(); ++r) {
+      const auto& p = row.parts[r];
+      out.push_back({retrievers[r]->name(), p.rank, p.raw, p.normalized, weights[r], p.contribution, p.share});
+    }
+    return out;
+  }
+};
+
 std::string DocIdOf(const SegmentView& view, DocId d) {
   auto doc = view.reader->LoadDocument(d);
   if (doc.ok())
@@ -640,9 +833,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
 
   std::vector<Ranked> ranked;
   std::vector<float> q;
-  std::vector<hybrid::FusedRow> fused;
-  hybrid::FusionInput fin;
-  std::vector<Ranked> cands;
+  FusionRun run;
   if (mode == SearchMode::kBm25) {
     ranked = Bm25Ranked(snap, bq, pool, options.algorithm, &resp.total_hits);
     GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking documents"));
@@ -656,58 +847,26 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
     } else {
       const size_t n = std::max(pool, options.candidates);
       FusionMethod method = options.use_collection_fusion ? snap.fusion : options.fusion;
-      double wb = options.use_collection_fusion ? snap.bm25_weight : options.bm25_weight;
-      double wv = options.use_collection_fusion ? snap.vector_weight : options.vector_weight;
-      // A retriever that weighs nothing brings no candidates of its own.
-      uint64_t bm25_total = 0;
-      std::vector<Ranked> lists[2] = {Bm25Ranked(snap, bq, wb > 0 ? n : 0, options.algorithm, &bm25_total),
-                                      wv > 0 ? VectorRanked(snap, bq, q, n, ef) : std::vector<Ranked>()};
-      GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking documents"));
-      // The global candidate set, each candidate scored by both retrievers.
-      std::map<std::pair<size_t, DocId>, size_t> index;
-      for (int r = 0; r < 2; ++r)
-        for (size_t i = 0; i < lists[r].size(); ++i) {
-          auto key = std::make_pair(lists[r][i].seg, lists[r][i].doc);
-          auto [it, added] = index.emplace(key, cands.size());
-          if (added) {
-            cands.push_back({key.first, key.second, 0});
-            fin.raw.push_back({0.0, 0.0});
-            fin.rank.push_back({0, 0});
-          }
-          fin.raw[it->second][r] = lists[r][i].score;
-          fin.rank[it->second][r] = static_cast<uint32_t>(i + 1);
-        }
-      // Fill in the scores a retriever did not list: BM25 by explaining, cosine by scoring.
-      std::map<size_t, std::vector<std::pair<DocId, size_t>>> missing_bm25;
-      for (size_t c = 0; c < cands.size(); ++c) {
-        if (fin.rank[c][0] == 0) missing_bm25[cands[c].seg].emplace_back(cands[c].doc, c);
-        if (fin.rank[c][1] == 0) {
-          const auto& vec = snap.segments[cands[c].seg].vectors;
-          fin.raw[c][1] = vec && vec->index ? vec->index->Score(q.data(), cands[c].doc) : 0.0;
-        }
+      run.Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm),
+              options.use_collection_fusion ? snap.bm25_weight : options.bm25_weight);
+      run.Add(std::make_unique<VectorRetriever>(snap, bq, q, ef),
+              options.use_collection_fusion ? snap.vector_weight : options.vector_weight);
+      std::vector<const ExternalRetrieverAdapter*> external;
+      for (const auto& wr : options.retrievers) {
+        auto adapter = std::make_unique<ExternalRetrieverAdapter>(snap, bq, *wr.retriever, bq.semantic_text);
+        external.push_back(adapter.get());
+        run.Add(std::move(adapter), wr.weight);
       }
-      for (auto& [s, docs] : missing_bm25) {
-        std::sort(docs.begin(), docs.end());
-        auto plan = PlanSegment(bq, snap.segments[s]);
-        for (auto [d, c] : docs) {
-          if (deadline.expired()) break;
-          Explanation e = ExplainInPlan(snap, bq, *plan, d);
-          fin.raw[c][0] = e.matched ? e.score : 0.0;
-        }
+      run.Run(method, options.rrf_k, n);
+      for (const auto* e : external)
+        if (!e->error().ok()) return e->error();
+      GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking and scoring the hybrid candidates"));
+      for (size_t i = 0; i < run.fused.size(); ++i) {
+        const Ranked& c = run.cands[run.fused[i].candidate];
+        ranked.push_back({c.seg, c.doc, run.fused[i].score, i});
       }
-      GB_RETURN_IF_ERROR(CheckDeadline(deadline, "scoring the hybrid candidates by BM25"));
-      fin.retrievers = 2;
-      fin.weights = {wb, wv};
-      fin.rrf_k = options.rrf_k;
-      fused = hybrid::Fuse(ToInternal(method), fin);
-      for (size_t i = 0; i < fused.size(); ++i) {
-        const Ranked& c = cands[fused[i].candidate];
-        ranked.push_back({c.seg, c.doc, fused[i].score, i});
-      }
-      char buf[128];
-      std::snprintf(buf, sizeof buf, "%s bm25=%.3g vector=%.3g", hybrid::FusionName(ToInternal(method)), wb, wv);
-      resp.fusion = buf;
-      resp.total_hits = cands.size();
+      resp.fusion = run.Describe(method);
+      resp.total_hits = run.cands.size();
     }
   }
   if (!resp.total_exact && resp.total_hits < ranked.size()) resp.total_hits = ranked.size();
@@ -757,12 +916,7 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
       Explanation e = ExplainInPlan(snap, bq, *plan, g.doc);
       if (e.matched) hit.explanation = std::move(e);
       if (g.fused_row != SIZE_MAX) {
-        const auto& row = fused[g.fused_row];
-        const char* names[2] = {"bm25", "vector"};
-        for (size_t r = 0; r < 2; ++r) {
-          const auto& p = row.parts[r];
-          hit.retrievers.push_back({names[r], p.rank, p.raw, p.normalized, fin.weights[r], p.contribution, p.share});
-        }
+        hit.retrievers = run.Explain(run.fused[g.fused_row]);
       } else if (mode == SearchMode::kVector) {
         hit.retrievers.push_back({"vector", static_cast<uint32_t>(i + 1), g.score, g.score, 1.0, g.score, 1.0});
       }

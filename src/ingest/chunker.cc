@@ -16,6 +16,10 @@
 // (or before a Chinese character); there is no overlap into a chunk that
 // starts a section. So the chunks cover the whole body, in
 // order, and every cut is at a UTF-8 character boundary.
+//
+// Provenance: a chunk carries the section where its own text begins and the
+// page where its text (overlap included) begins. Page breaks are not cut
+// points: a paragraph that runs over a page break stays whole.
 #include <algorithm>
 
 #include "ingest/reader.h"

@@ -135,9 +135,10 @@ class ReaderRegistry {
 
   // The media type of a file named `path` whose content starts with `head`
   // (at least the first kSniffBytes bytes, or all of a shorter file):
-  //  1. a binary signature (a binary reader's, or a known format's: %PDF, PK
-  //     zip, PNG, JPEG, TIFF, GIF, OLE) decides, except that an extension of
-  //     a format stored in that container keeps its type (a .docx is a zip);
+  //  1. a binary signature (a known format's: %PDF, PK zip, PNG, JPEG, TIFF,
+  //     GIF, OLE; else a binary reader's) decides, except that an extension
+  //     keeps its type when that format is stored in that container (a .docx
+  //     is a zip) or its binary reader lists that signature;
   //  2. else the extension, registered or known (.txt stays text/plain even
   //     when it holds JSON: the name is the author's word, and text never
   //     fails to read);

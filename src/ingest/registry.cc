@@ -172,8 +172,15 @@ std::string ReaderRegistry::Detect(std::string_view path, std::string_view head)
     for (const auto& k : KnownTypes())
       if (std::find(k.extensions.begin(), k.extensions.end(), ext) != k.extensions.end()) by_ext = k.media_type;
   }
-  // Signatures: registered readers' first, then known formats'.
+  // Signatures: known formats' first (a reader of a zip-based format must
+  // not claim every zip), then registered readers'.
   std::string strong, weak;
+  for (const auto& k : KnownTypes())
+    for (auto s : k.signatures)
+      if (StartsWith(head, s)) {
+        std::string& slot = k.binary ? strong : weak;
+        if (slot.empty()) slot = k.media_type;
+      }
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& r : readers_)
@@ -183,12 +190,6 @@ std::string ReaderRegistry::Detect(std::string_view path, std::string_view head)
           if (slot.empty()) slot = r->media_types.front();
         }
   }
-  for (const auto& k : KnownTypes())
-    for (auto s : k.signatures)
-      if (StartsWith(head, s)) {
-        std::string& slot = k.binary ? strong : weak;
-        if (slot.empty()) slot = k.media_type;
-      }
   if (!strong.empty()) {
     if (by_ext == strong) return by_ext;
     if (const KnownType* k = KnownByType(by_ext); k != nullptr && k->container == strong) return by_ext;

@@ -98,12 +98,21 @@ TEST(RegistryTest, RegisterRefusesConflictsAndIncompleteReaders) {
 }
 
 TEST(RegistryTest, ABinaryReaderClaimsItsContainerByExtension) {
-  // A reader of a zip-based format, with the zip signature, gets its files
-  // by extension; other zips stay zips.
+  // Readers of zip-based formats, with the zip signature, get their files by
+  // extension; other zips stay zips.
   ReaderRegistry registry;
   auto read = [](const ReadInput&, ReadOutput*) { return Status::OK(); };
   ASSERT_TRUE(registry.Register({"kmz", {"application/vnd.google-earth.kmz"}, {".kmz"}, {"PK\x03\x04"}, false, read}).ok());
+  ASSERT_TRUE(registry.Register({"3mf", {"model/3mf"}, {".3mf"}, {"PK\x03\x04"}, false, read}).ok());
   EXPECT_EQ(registry.Detect("map.kmz", "PK\x03\x04"), "application/vnd.google-earth.kmz");
+  EXPECT_EQ(registry.Detect("part.3mf", "PK\x03\x04"), "model/3mf");
+  EXPECT_EQ(registry.Detect("archive.zip", "PK\x03\x04"), "application/zip");
+  EXPECT_EQ(registry.Detect("noextension", "PK\x03\x04"), "application/zip");
+  EXPECT_EQ(registry.Detect("part.3mf", "%PDF-"), "application/pdf");
+  // A signature of a format no known type names is the reader's.
+  ASSERT_TRUE(registry.Register({"gbx", {"application/x-gbx"}, {".gbx"}, {"GBX\x01"}, false, read}).ok());
+  EXPECT_EQ(registry.Detect("scan", "GBX\x01..."), "application/x-gbx");
+  EXPECT_EQ(registry.Detect("scan.txt", "GBX\x01..."), "application/x-gbx");
 }
 
 TEST(ReadBufferTest, DetectsWhenNoTypeIsGiven) {

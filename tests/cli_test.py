@@ -128,10 +128,13 @@ class CliTest(unittest.TestCase):
             f.write('{"id": "1", "text": "fine"}\n{"id": "2", "text": broken}\n')
         with open(os.path.join(src, "bad.csv"), "w") as f:
             f.write('a,b\n1,"unterminated\n')
+        with open(os.path.join(src, "scan.pdf"), "wb") as f:
+            f.write(b"%PDF-1.7\n")
         coll = os.path.join(self.tmp, "mixed_coll")
         r = js("ingest", coll, src, rc=5)
         self.assertEqual(r["files_ok"], 1)
         self.assertEqual(r["files_failed"], 2)
+        self.assertEqual(r["files_skipped"], 1)  # scan.pdf: walked, no reader for its type
         paths = sorted(os.path.basename(e["path"]) for e in r["errors"])
         self.assertEqual(paths, ["bad.csv", "bad.jsonl"])
         for e in r["errors"]:
@@ -139,6 +142,13 @@ class CliTest(unittest.TestCase):
         # Nothing from the bad jsonl file was added (whole file skipped).
         self.assertEqual(js("stats", coll)["documents"], 1)
         self.assertEqual(js("search", coll, "fine", "--mode", "bm25")["hits"], [])
+        # Named, an unsupported file fails, with an error that says what it is.
+        r = js("ingest", coll, os.path.join(src, "scan.pdf"), rc=5)
+        self.assertEqual(r["files_failed"], 1)
+        self.assertEqual(r["errors"][0]["message"],
+                         "PDF documents are not supported yet (no reader registered for application/pdf)")
+        p = run("ingest", coll, src, "--quiet", check_rc=5)
+        self.assertIn("1 file(s) skipped (no reader for their type)", p.stdout)
 
     def test_help_for_every_command(self):
         for cmd in ["init", "ingest", "search", "explain", "get", "delete", "stats", "merge", "eval", "bench"]:

@@ -50,6 +50,7 @@ inline constexpr const char* kChunk = "chunk";     // number: 0-based index of t
 inline constexpr const char* kStart = "start";     // number: byte offset of the chunk in the document body
 inline constexpr const char* kEnd = "end";         // number: byte offset one past the chunk's end
 inline constexpr const char* kSection = "section"; // keyword: heading path ("Leave > Sick leave")
+inline constexpr const char* kPage = "page";       // number: page the chunk starts on (paged formats: PDF)
 }  // namespace provenance
 
 }  // namespace glassbox

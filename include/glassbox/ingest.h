@@ -1,12 +1,15 @@
 // Ingesting files and folders into a collection.
 //
-// Readers by extension: .txt, .md/.markdown (headings kept as sections),
-// .json/.jsonl (fields mapped by options), .csv (one document per row, typed
-// columns as metadata). Each document is split into passages ("chunks"); each
-// chunk is indexed as its own document whose id is "<doc id>#<n>" and which
-// carries provenance metadata (see glassbox/document.h). A file that cannot be
-// read or parsed is skipped whole with an error naming the file and position;
-// the run continues.
+// Readers by type (detected from the extension and the content; see
+// src/ingest/reader.h for the registry): .txt, .md/.markdown (headings kept
+// as sections), .json/.jsonl (fields mapped by options), .csv (one document
+// per row, typed columns as metadata). A folder is walked for files of those
+// extensions and files without one; a file of a type no reader takes is
+// skipped when walked, and fails when named. Each document is split into
+// passages ("chunks"); each chunk is indexed as its own document whose id is
+// "<doc id>#<n>" and which carries provenance metadata (see
+// glassbox/document.h). A file that cannot be read or parsed is skipped whole
+// with an error naming the file and position; the run continues.
 #pragma once
 
 #include <cstdint>
@@ -61,9 +64,10 @@ struct IngestError {
 };
 
 struct IngestReport {
-  size_t files_seen = 0;
+  size_t files_seen = 0;     // files_ok + files_failed + files_skipped
   size_t files_ok = 0;
   size_t files_failed = 0;
+  size_t files_skipped = 0;  // found by walking a folder, of a type no reader takes
   uint64_t documents = 0;    // source documents read
   uint64_t chunks = 0;       // chunks indexed
   std::vector<IngestError> errors;

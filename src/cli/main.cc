@@ -269,6 +269,7 @@ int CmdIngest(int argc, char** argv) {
     std::printf("ingested %zu of %zu files: %llu documents, %llu chunks in %.2f s", r.files_ok, r.files_seen,
                 static_cast<unsigned long long>(r.documents), static_cast<unsigned long long>(r.chunks), r.seconds);
     if (r.files_failed) std::printf("; %zu file(s) failed (see above)", r.files_failed);
+    if (r.files_skipped) std::printf("; %zu file(s) skipped (no reader for their type)", r.files_skipped);
     std::printf("\n");
   }
   return r.errors.empty() ? kOk : kPartial;

@@ -15,6 +15,10 @@
 // Each file is one WriteBatch: validated whole (and checked against the
 // writer's permissions) before any of it is written, so a bad file leaves
 // nothing behind.
+//
+// Files are read through the reader registry (ingest/reader.h). A file of a
+// type no reader takes fails when it was named, and is skipped (counted in
+// files_skipped) when it was found by walking a folder.
 #include <chrono>
 #include <unordered_set>
 
@@ -35,8 +39,9 @@ std::string WithoutPathPrefix(const std::string& message, const std::string& pat
 Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   IngestReport report;
-  std::vector<std::string> files = ingest::ListFiles(options.paths, options.include, options.exclude, &report.errors);
-  report.files_seen = files.size();
+  std::vector<ingest::ListedFile> files =
+      ingest::ListFiles(options.paths, options.include, options.exclude, &report.errors, &report.files_skipped);
+  report.files_seen = files.size() + report.files_skipped;
 
   CollectionStats stats = collection.Stats();
   const bool was_empty = stats.documents == 0 && stats.buffered == 0;
@@ -50,9 +55,11 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   WriteBatch all;  // all_or_nothing: every file's writes
   all.writer = options.writer ? &*options.writer : nullptr;
   for (size_t f = 0; f < files.size(); ++f) {
-    const std::string& path = files[f];
+    const std::string& path = files[f].path;
     auto docs = ingest::ReadFile(path, options.reader);
-    if (!docs.ok()) {
+    if (!docs.ok() && docs.status().code() == Status::Code::kUnsupported && !files[f].named) {
+      ++report.files_skipped;
+    } else if (!docs.ok()) {
       ++report.files_failed;
       report.errors.push_back({path, WithoutPathPrefix(docs.status().message(), path)});
     } else {

@@ -16,6 +16,10 @@
 // (or before a Chinese character); there is no overlap into a chunk that
 // starts a section. So the chunks cover the whole body, in
 // order, and every cut is at a UTF-8 character boundary.
+//
+// Provenance: a chunk carries the section where its own text begins and the
+// page where its text (overlap included) begins. Page breaks are not cut
+// points: a paragraph that runs over a page break stays whole.
 #include <algorithm>
 
 #include "ingest/reader.h"
@@ -104,18 +108,20 @@ size_t OverlapStart(std::string_view b, size_t floor, size_t content, size_t ove
   return content;
 }
 
-// The section containing `pos` (sections are in order and do not overlap).
-const Section* SectionAt(const std::vector<Section>& sections, size_t pos) {
-  auto it = std::upper_bound(sections.begin(), sections.end(), pos,
-                             [](size_t p, const Section& s) { return p < s.begin; });
-  if (it == sections.begin()) return nullptr;
+// The section or page containing `pos` (ranges are in order and do not overlap).
+template <typename Range>
+const Range* RangeAt(const std::vector<Range>& ranges, size_t pos) {
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), pos,
+                             [](size_t p, const Range& s) { return p < s.begin; });
+  if (it == ranges.begin()) return nullptr;
   --it;
   return pos < it->end ? &*it : nullptr;
 }
 
 bool IsReservedName(const std::string& name) {
   return name == provenance::kDocId || name == provenance::kSource || name == provenance::kChunk ||
-         name == provenance::kStart || name == provenance::kEnd || name == provenance::kSection;
+         name == provenance::kStart || name == provenance::kEnd || name == provenance::kSection ||
+         name == provenance::kPage;
 }
 
 }  // namespace
@@ -207,7 +213,11 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     // The section where the chunk's own text begins (its first non-space byte).
     size_t first = content[k];
     while (first < end && IsAsciiSpace(b[first])) ++first;
-    const Section* section = SectionAt(doc.sections, first < end ? first : content[k]);
+    const Section* section = RangeAt(doc.sections, first < end ? first : content[k]);
+    // The page where the chunk's text (overlap included) begins: where a reader turns to.
+    size_t text_first = start;
+    while (text_first < end && IsAsciiSpace(b[text_first])) ++text_first;
+    const Page* page = RangeAt(doc.pages, text_first < end ? text_first : start);
     std::string title = doc.title;
     if (section != nullptr) {
       std::string_view path = section->heading_path;
@@ -225,6 +235,8 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     d.metadata.emplace_back(provenance::kStart, MetadataValue::Number(static_cast<double>(start)));
     d.metadata.emplace_back(provenance::kEnd, MetadataValue::Number(static_cast<double>(end)));
     if (section != nullptr) d.metadata.emplace_back(provenance::kSection, MetadataValue::Keyword(section->heading_path));
+    if (page != nullptr)
+      d.metadata.emplace_back(provenance::kPage, MetadataValue::Number(static_cast<double>(page->number)));
     // Fields of the document with a provenance name are dropped: a filter on
     // "source" must mean the file, whatever the data calls "source".
     for (const auto& m : doc.metadata)

@@ -214,5 +214,32 @@ TEST(ChunkScaleTest, LargeInputsStayLinear) {
   EXPECT_LT(seconds, 10.0);
 }
 
+TEST(ChunkTest, ChunksCarryThePageTheyStartOn) {
+  // Pages 7, 8, 9 of 100 characters each; page breaks are not cut points, so
+  // a chunk may run over one: it carries the page where its text starts.
+  std::string p7, p8, p9;
+  for (int i = 0; i < 20; ++i) p7 += "aaaa ", p8 += "bbbb ", p9 += "cccc ";
+  SourceDocument d = Doc(p7 + "\n\n" + p8 + "\n\n" + p9);
+  d.pages = {{7, 0, 100}, {8, 102, 202}, {9, 204, 304}};
+  d.metadata.emplace_back("page", MetadataValue::Keyword("from the data"));  // a provenance name: dropped
+  auto chunks = Chunk(d, Options(110, 0));
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(CheckChunks(d, chunks), "");
+  for (size_t k = 0; k < 3; ++k) {
+    const MetadataValue* page = chunks[k].Meta(provenance::kPage);
+    ASSERT_NE(page, nullptr) << k;
+    EXPECT_EQ(page->type, MetadataValue::Type::kNumber);
+    EXPECT_EQ(page->number, 7.0 + k) << k;
+  }
+  // With overlap, a chunk's text starts on the previous page.
+  chunks = Chunk(d, Options(110, 20));
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[1].Text("body")->front(), 'a');
+  EXPECT_EQ(chunks[1].Meta(provenance::kPage)->number, 7.0);
+  // One chunk: page 7; a document without pages: no page field.
+  EXPECT_EQ(Chunk(d, Options(0, 0))[0].Meta(provenance::kPage)->number, 7.0);
+  EXPECT_EQ(Chunk(Doc("no pages"), Options(0, 0))[0].Meta(provenance::kPage), nullptr);
+}
+
 }  // namespace
 }  // namespace glassbox::ingest

@@ -17,6 +17,11 @@
 //  - id: the csv_id_column cell (must be non-empty), else "<name>:<line>".
 //  - title: the title_key column if there is one, else the first non-empty text
 //    cell, cut to its first line and at most ~120 characters.
+//  - The file is also one Table (reader.h) named by the file stem: a number
+//    column is integer when every value is a whole number written without a
+//    point or exponent that fits in 64 bits ("007", "-3"), else real; date and
+//    text as above. Rows are numbered as a spreadsheet would (header = row 1).
+#include <charconv>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -93,7 +98,7 @@ Status ParseRecords(std::string_view s, std::vector<Record>* records) {
   return Status::OK();
 }
 
-enum class ColumnType { kNumber, kDate, kText };
+enum class Inferred { kNumber, kDate, kText };
 
 std::string ShortTitle(std::string_view text) {
   text = TrimAscii(text);
@@ -106,9 +111,63 @@ std::string ShortTitle(std::string_view text) {
   return std::string(TrimAscii(text.substr(0, cut)));
 }
 
+// "-12", "+3", "007": an integer that fits in 64 bits; "1.0", "1e3": not.
+bool ParseInteger(std::string_view s, int64_t* out) {
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (s.empty() || s[0] == '+') return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// The file as a table with typed columns (see the top of the file).
+void FillTable(const std::string& name, const std::vector<Record>& records, const std::vector<std::string>& columns,
+               const std::vector<Inferred>& types, Table* table) {
+  table->name = FileStem(name);
+  table->source = name;
+  const size_t ncols = columns.size();
+  for (size_t c = 0; c < ncols; ++c) {
+    ColumnType t = ColumnType::kText;
+    if (types[c] == Inferred::kDate) t = ColumnType::kDate;
+    if (types[c] == Inferred::kNumber) {
+      t = ColumnType::kInteger;
+      int64_t i;
+      for (size_t r = 1; r < records.size() && t == ColumnType::kInteger; ++r) {
+        std::string_view v = TrimAscii(records[r].fields[c]);
+        if (!v.empty() && !ParseInteger(v, &i)) t = ColumnType::kReal;
+      }
+    }
+    table->columns.push_back({columns[c], t});
+  }
+  table->rows.reserve(records.size() - 1);
+  for (size_t r = 1; r < records.size(); ++r) {
+    TableRow row;
+    row.row = r + 1;
+    row.line = records[r].line;
+    row.cells.resize(ncols);
+    for (size_t c = 0; c < ncols; ++c) {
+      TableCell& cell = row.cells[c];
+      std::string_view v = TrimAscii(records[r].fields[c]);
+      if (v.empty()) continue;
+      cell.null = false;
+      cell.text = std::string(v);
+      MetadataValue date;
+      switch (table->columns[c].type) {
+        case ColumnType::kInteger: ParseInteger(v, &cell.integer); break;
+        case ColumnType::kReal: ParseNumber(v, &cell.real); break;
+        case ColumnType::kDate:
+          if (MetadataValue::ParseDate(cell.text, &date)) cell.real = date.number;
+          break;
+        case ColumnType::kText: break;
+      }
+    }
+    table->rows.push_back(std::move(row));
+  }
+}
+
 }  // namespace
 
-Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::string& name, const ReaderOptions& options) {
+Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::string& name, const ReaderOptions& options,
+                                            Table* table) {
   std::vector<Record> records;
   GB_RETURN_IF_ERROR(ParseRecords(data, &records));
   std::vector<SourceDocument> docs;
@@ -131,7 +190,7 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
   }
 
   // Column types over the whole file.
-  std::vector<ColumnType> types(ncols);
+  std::vector<Inferred> types(ncols);
   for (size_t c = 0; c < ncols; ++c) {
     bool all_numbers = true, all_dates = true, any = false;
     MetadataValue tmp;
@@ -143,9 +202,9 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
       if (all_numbers && !ParseNumber(v, &d)) all_numbers = false;
       if (all_dates && !MetadataValue::ParseDate(v, &tmp)) all_dates = false;
     }
-    types[c] = !any ? ColumnType::kText : all_numbers ? ColumnType::kNumber : all_dates ? ColumnType::kDate : ColumnType::kText;
+    types[c] = !any ? Inferred::kText : all_numbers ? Inferred::kNumber : all_dates ? Inferred::kDate : Inferred::kText;
     // Access-control columns hold names, whatever they look like.
-    if (columns[c] == kAclUsersField || columns[c] == kAclGroupsField) types[c] = ColumnType::kText;
+    if (columns[c] == kAclUsersField || columns[c] == kAclGroupsField) types[c] = Inferred::kText;
   }
 
   std::vector<size_t> text_columns;
@@ -153,7 +212,7 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
     if (auto it = index.find(want); it != index.end()) text_columns.push_back(it->second);
   if (text_columns.empty())
     for (size_t c = 0; c < ncols; ++c)
-      if (types[c] == ColumnType::kText && columns[c] != kAclUsersField && columns[c] != kAclGroupsField)
+      if (types[c] == Inferred::kText && columns[c] != kAclUsersField && columns[c] != kAclGroupsField)
         text_columns.push_back(c);
 
   size_t id_col = ncols, title_col = ncols;
@@ -186,9 +245,9 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
       if (v.empty()) continue;
       double d;
       MetadataValue date;
-      if (types[c] == ColumnType::kNumber && ParseNumber(v, &d))
+      if (types[c] == Inferred::kNumber && ParseNumber(v, &d))
         doc.metadata.emplace_back(columns[c], MetadataValue::Number(d, v));
-      else if (types[c] == ColumnType::kDate && MetadataValue::ParseDate(v, &date))
+      else if (types[c] == Inferred::kDate && MetadataValue::ParseDate(v, &date))
         doc.metadata.emplace_back(columns[c], date);
       else
         doc.metadata.emplace_back(columns[c], MetadataValue::Keyword(v));
@@ -205,7 +264,22 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
     if (title_col < ncols) doc.title = ShortTitle(rec.fields[title_col]);
     docs.push_back(std::move(doc));
   }
+  if (table != nullptr) FillTable(name, records, columns, types, table);
   return docs;
+}
+
+Reader CsvReader() {
+  Reader r;
+  r.name = "csv";
+  r.media_types = {"text/csv"};
+  r.extensions = {".csv"};
+  r.read = [](const ReadInput& in, ReadOutput* out) {
+    Table table;
+    GB_RETURN_IF_ERROR(YieldDocuments(ReadCsv(in.data, in.name, in.options, &table), out));
+    if (!table.columns.empty()) out->tables.push_back(std::move(table));
+    return Status::OK();
+  };
+  return r;
 }
 
 }  // namespace glassbox::ingest

@@ -132,5 +132,56 @@ TEST(CsvReaderTest, EmptyHeaderNamesAreNumbered) {
   EXPECT_EQ(r.value()[0].body, "column1: x\nb: y");
 }
 
+TEST(CsvReaderTest, FillsATableWithTypedColumns) {
+  std::vector<Table> tables;
+  auto r = ReadBuffer(
+      "id,qty,price,day,name,mixed\n"
+      "1,7,9.5,2024-01-02,Widget,3\n"
+      "\n"
+      "2,-3,12,2024-03-04,\"Gad\nget\",x\n"
+      "3,,1e3,,,\n",
+      "csv", "data/parts.csv", ReaderOptions{}, &tables);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->size(), 3u);  // the per-row documents are still there
+  ASSERT_EQ(tables.size(), 1u);
+  const Table& t = tables[0];
+  EXPECT_EQ(t.name, "parts");
+  EXPECT_EQ(t.source, "data/parts.csv");
+  EXPECT_EQ(t.sheet, "");
+  ASSERT_EQ(t.columns.size(), 6u);
+  std::vector<std::string> types;
+  for (const auto& c : t.columns) types.push_back(c.name + ":" + ColumnTypeName(c.type));
+  EXPECT_EQ(types, (std::vector<std::string>{"id:integer", "qty:integer", "price:real", "day:date", "name:text",
+                                             "mixed:text"}));
+  ASSERT_EQ(t.rows.size(), 3u);
+  EXPECT_EQ(t.rows[0].row, 2u);
+  EXPECT_EQ(t.rows[0].line, 2u);
+  EXPECT_EQ(t.rows[1].row, 3u);   // the blank line is no row
+  EXPECT_EQ(t.rows[1].line, 4u);
+  EXPECT_EQ(t.rows[2].row, 4u);
+  EXPECT_EQ(t.rows[2].line, 6u);  // the quoted field spans two lines
+  const auto& row1 = t.rows[1].cells;
+  EXPECT_EQ(row1[1].integer, -3);
+  EXPECT_FALSE(row1[1].null);
+  EXPECT_EQ(row1[2].real, 12.0);
+  EXPECT_EQ(row1[3].real, 1709510400.0);  // 2024-03-04 UTC
+  EXPECT_EQ(row1[3].text, "2024-03-04");
+  EXPECT_EQ(row1[4].text, "Gad\nget");
+  const auto& row2 = t.rows[2].cells;
+  EXPECT_TRUE(row2[1].null);
+  EXPECT_EQ(row2[2].real, 1000.0);
+  EXPECT_TRUE(row2[5].null);
+}
+
+TEST(CsvReaderTest, HeaderOnlyFileIsAnEmptyTable) {
+  std::vector<Table> tables;
+  auto r = ReadBuffer("a,b\n", "csv", "d.csv", ReaderOptions{}, &tables);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->empty());
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].columns.size(), 2u);
+  EXPECT_TRUE(tables[0].rows.empty());
+}
+
 }  // namespace
 }  // namespace glassbox::ingest

@@ -8,6 +8,7 @@
 
 #include "../engine/ingest.cc"  // NOLINT: compiled here so these tests need no engine module
 #include "glassbox/ingest.h"
+#include "ingest/text_util.h"
 
 namespace glassbox {
 namespace {
@@ -119,9 +120,10 @@ TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   auto r = Ingest(c, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const IngestReport& rep = r.value();
-  EXPECT_EQ(rep.files_seen, 7u);
+  EXPECT_EQ(rep.files_seen, 8u);
   EXPECT_EQ(rep.files_ok, 4u);
   EXPECT_EQ(rep.files_failed, 3u);
+  EXPECT_EQ(rep.files_skipped, 1u);  // image.png
   EXPECT_EQ(rep.documents, 4u);  // leave.md, faq.txt, two CSV rows
   EXPECT_EQ(rep.chunks, 4u);
   EXPECT_GE(rep.seconds, 0.0);
@@ -216,6 +218,105 @@ TEST_F(IngestTest, FailingAddIsAHardError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kIOError);
   EXPECT_EQ(c.commits, 0);
+}
+
+// A reader as a contributor would add one (a file defining it, one line
+// registering it): a binary "paged" format, "GBPAGES\x01\xFF" then pages
+// separated by form feeds. The \xFF proves binary readers get raw bytes.
+ingest::Reader PagedTestReader() {
+  ingest::Reader r;
+  r.name = "gbpages";
+  r.media_types = {"application/x-glassbox-pages"};
+  r.extensions = {".gbpages"};
+  r.signatures = {std::string("GBPAGES\x01\xFF", 9)};
+  r.text = false;
+  r.read = [](const ingest::ReadInput& in, ingest::ReadOutput* out) -> Status {
+    if (in.data.substr(0, 9) != std::string_view("GBPAGES\x01\xFF", 9))
+      return Status::InvalidArgument("byte 1: not a gbpages file");
+    ingest::SourceDocument doc;
+    doc.id = in.name;
+    doc.title = ingest::FileStem(in.name);
+    std::string_view rest = in.data.substr(9);
+    for (int64_t number = 1; !rest.empty(); ++number) {
+      size_t ff = rest.find('\f');
+      std::string_view page = rest.substr(0, ff);
+      if (!doc.body.empty()) doc.body += "\n\n";
+      doc.pages.push_back({number, doc.body.size(), doc.body.size() + page.size()});
+      doc.body += page;
+      rest = ff == std::string_view::npos ? std::string_view() : rest.substr(ff + 1);
+    }
+    out->documents.push_back(std::move(doc));
+    return Status::OK();
+  };
+  return r;
+}
+
+void RegisterPagedTestReader() {
+  static const Status registered = ingest::ReaderRegistry::Default().Register(PagedTestReader());
+  ASSERT_TRUE(registered.ok()) << registered.ToString();
+}
+
+TEST_F(IngestTest, ARegisteredReaderIsUsedEndToEndAndPagesReachChunks) {
+  RegisterPagedTestReader();
+  std::string para1(100, 'a'), para2(100, 'b'), para3(100, 'c');
+  std::string book = std::string("GBPAGES\x01\xFF", 9) + para1 + "\f" + para2 + "\f" + para3;
+  std::string by_ext = Write("book.gbpages", book);
+  std::string by_content = Write("scans/0001", book);  // no extension: the signature tells
+  FakeCollection c;
+  IngestOptions o = Options();
+  o.chunking.target_chars = 110;
+  o.chunking.overlap_chars = 0;
+  auto r = Ingest(c, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_ok, 2u) << (r->errors.empty() ? "" : r->errors[0].message);
+  EXPECT_EQ(r->chunks, 6u);
+  for (const std::string& path : {by_ext, by_content}) {
+    std::string id = fs::path(path).lexically_normal().generic_string();
+    for (int k = 0; k < 3; ++k) {
+      std::string chunk = id + "#" + std::to_string(k);
+      ASSERT_TRUE(c.docs.count(chunk)) << chunk;
+      const MetadataValue* page = c.docs[chunk].Meta(provenance::kPage);
+      ASSERT_NE(page, nullptr) << chunk;
+      EXPECT_EQ(page->number, k + 1) << chunk;
+      EXPECT_EQ(c.docs[chunk].Text("body")->substr(0, 3), std::string(3, static_cast<char>('a' + k))) << chunk;
+    }
+  }
+}
+
+TEST_F(IngestTest, UnsupportedTypesAreSkippedWhenWalkedAndFailWhenNamed) {
+  Write("a.txt", "hello");
+  std::string pdf = Write("docs/report.pdf", "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
+  Write("docs/photo.jpg", "\xFF\xD8\xFF\xE0");
+  Write("docs/blob", std::string("\x00\x01\x02\x03", 4));   // no extension, binary content
+  Write("docs/fake.txt", "\x89PNG\r\n\x1A\n....");        // a signature decides over the extension
+  FakeCollection c;
+  auto r = Ingest(c, Options());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_ok, 1u);
+  EXPECT_EQ(r->files_failed, 0u);
+  EXPECT_EQ(r->files_skipped, 4u);
+  EXPECT_EQ(r->files_seen, 5u);
+  EXPECT_TRUE(r->errors.empty()) << r->errors[0].path << ": " << r->errors[0].message;
+
+  // Named, the same file is a failed file with an error saying what it is.
+  IngestOptions o;
+  o.paths = {pdf, (root_ / "a.txt").string()};
+  r = Ingest(c, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->files_ok, 1u);
+  EXPECT_EQ(r->files_failed, 1u);
+  EXPECT_EQ(r->files_skipped, 0u);
+  ASSERT_EQ(r->errors.size(), 1u);
+  EXPECT_EQ(r->errors[0].path, pdf);
+  EXPECT_EQ(r->errors[0].message, "PDF documents are not supported yet (no reader registered for application/pdf)");
+
+  // All-or-nothing (an upload): a named unsupported file fails the run.
+  FakeCollection fresh;
+  o.all_or_nothing = true;
+  r = Ingest(fresh, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->written);
+  EXPECT_TRUE(fresh.docs.empty());
 }
 
 }  // namespace

@@ -301,4 +301,26 @@ Result<std::vector<SourceDocument>> ReadJsonLines(std::string_view data, const s
   return docs;
 }
 
+Reader JsonReader() {
+  Reader r;
+  r.name = "json";
+  r.media_types = {"application/json"};
+  r.extensions = {".json"};
+  r.read = [](const ReadInput& in, ReadOutput* out) {
+    return YieldDocuments(ReadJson(in.data, in.name, in.options), out);
+  };
+  return r;
+}
+
+Reader JsonLinesReader() {
+  Reader r;
+  r.name = "jsonl";
+  r.media_types = {"application/x-ndjson", "application/jsonl"};
+  r.extensions = {".jsonl", ".ndjson"};
+  r.read = [](const ReadInput& in, ReadOutput* out) {
+    return YieldDocuments(ReadJsonLines(in.data, in.name, in.options), out);
+  };
+  return r;
+}
+
 }  // namespace glassbox::ingest

@@ -1,16 +1,18 @@
 // Finding the files to ingest.
 //
-//  - A path that names a file is listed as is, whatever the patterns say
-//    (the caller asked for it); an unsupported format is then an error.
+//  - A path that names a file is listed as is (named), whatever the patterns
+//    and its type (the caller asked for it): reading it says whether a
+//    reader takes it, and an unsupported type then fails the file.
 //  - A folder is walked recursively. Hidden files and folders (name starting
 //    with '.') are skipped; symbolic links to files are followed, links to
 //    folders are not (no cycles). Patterns are matched against the path
 //    relative to the folder (see GlobMatchRelative); an exclude pattern that
 //    matches a folder skips all of it.
-//  - Without include patterns, files of unsupported formats are skipped
-//    silently; a file that an include pattern names but that has an
-//    unsupported format is an error ("unsupported format").
-//  - The result is sorted and free of duplicates.
+//  - A walked file (that the patterns let through) is listed if a registered
+//    reader takes its extension, or if it has no extension (its content will
+//    tell; see ReaderRegistry::Detect); others are skipped and counted.
+//  - The result is sorted and free of duplicates (a file both named and
+//    walked counts as named).
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -26,8 +28,9 @@ namespace fs = std::filesystem;
 struct Walk {
   const std::vector<std::string>& include;
   const std::vector<std::string>& exclude;
-  std::vector<std::string>* files;
+  std::vector<ListedFile>* files;
   std::vector<IngestError>* errors;
+  std::vector<std::string> skipped;
 
   bool Excluded(const std::string& rel) const {
     for (const auto& p : exclude)
@@ -72,11 +75,11 @@ struct Walk {
         Dir(e.path(), rel);
       } else if (e.is_regular_file(sec)) {
         if (!Included(rel)) continue;
-        if (FormatOf(name).empty()) {
-          if (!include.empty()) Error(e.path(), "unsupported format");
+        if (!ReaderRegistry::Default().Listable(name)) {
+          skipped.push_back(e.path().string());
           continue;
         }
-        files->push_back(e.path().string());
+        files->push_back({e.path().string(), false});
       }
     }
   }
@@ -84,10 +87,11 @@ struct Walk {
 
 }  // namespace
 
-std::vector<std::string> ListFiles(const std::vector<std::string>& paths, const std::vector<std::string>& include,
-                                   const std::vector<std::string>& exclude, std::vector<IngestError>* errors) {
-  std::vector<std::string> files;
-  Walk walk{include, exclude, &files, errors};
+std::vector<ListedFile> ListFiles(const std::vector<std::string>& paths, const std::vector<std::string>& include,
+                                  const std::vector<std::string>& exclude, std::vector<IngestError>* errors,
+                                  size_t* skipped) {
+  std::vector<ListedFile> files;
+  Walk walk{include, exclude, &files, errors, {}};
   for (const auto& p : paths) {
     std::error_code ec;
     fs::file_status st = fs::status(p, ec);
@@ -95,14 +99,24 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths, const 
       walk.Error(p, "no such file or folder");
     } else if (fs::is_directory(st)) {
       walk.Dir(p, "");
-    } else if (FormatOf(p).empty()) {
-      walk.Error(p, "unsupported format");
     } else {
-      files.push_back(p);
+      files.push_back({p, true});
     }
   }
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
+  // By path; of equal paths the named one first, which unique() keeps.
+  std::sort(files.begin(), files.end(),
+            [](const ListedFile& a, const ListedFile& b) { return a.path != b.path ? a.path < b.path : a.named > b.named; });
+  files.erase(std::unique(files.begin(), files.end(),
+                          [](const ListedFile& a, const ListedFile& b) { return a.path == b.path; }),
+              files.end());
+  if (skipped != nullptr) {
+    // A skipped file that was also named is read (and counted) as named.
+    *skipped = 0;
+    for (const auto& s : walk.skipped)
+      if (!std::binary_search(files.begin(), files.end(), ListedFile{s, true},
+                              [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; }))
+        ++*skipped;
+  }
   return files;
 }
 

@@ -24,24 +24,35 @@ class ListFilesTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
-  std::vector<std::string> Rel(const std::vector<std::string>& files) {
+  std::vector<std::string> Rel(const std::vector<ListedFile>& files) {
     std::vector<std::string> out;
-    for (const auto& f : files) out.push_back(fs::path(f).lexically_relative(root_).generic_string());
+    for (const auto& f : files) out.push_back(fs::path(f.path).lexically_relative(root_).generic_string());
     return out;
   }
   std::vector<std::string> List(std::vector<std::string> include = {}, std::vector<std::string> exclude = {}) {
     errors_.clear();
-    return Rel(ListFiles({root_.string()}, include, exclude, &errors_));
+    auto files = ListFiles({root_.string()}, include, exclude, &errors_, &skipped_);
+    for (const auto& f : files) EXPECT_FALSE(f.named) << f.path;
+    return Rel(files);
   }
 
   fs::path root_;
   std::vector<IngestError> errors_;
+  size_t skipped_ = 0;
 };
 
 TEST_F(ListFilesTest, WalksSortedSkippingHiddenAndUnsupported) {
   EXPECT_EQ(List(), (std::vector<std::string>{"a.txt", "b.md", "data/deep/z.json", "data/x.csv", "data/y.jsonl",
                                               "drafts/d.md"}));
   EXPECT_TRUE(errors_.empty());
+  EXPECT_EQ(skipped_, 1u);  // notes.pdf; hidden files are not counted
+}
+
+TEST_F(ListFilesTest, FilesWithoutExtensionAreListedForTheirContent) {
+  std::ofstream(root_ / "README") << "x";
+  std::ofstream(root_ / "tool.py") << "x";
+  EXPECT_EQ(List({"README", "tool.py"}), (std::vector<std::string>{"README"}));
+  EXPECT_EQ(skipped_, 1u);  // tool.py: an extension no reader takes
 }
 
 TEST_F(ListFilesTest, IncludeAndExclude) {
@@ -53,19 +64,27 @@ TEST_F(ListFilesTest, IncludeAndExclude) {
   EXPECT_TRUE(errors_.empty());
 }
 
-TEST_F(ListFilesTest, IncludedUnsupportedFormatIsAnError) {
+TEST_F(ListFilesTest, IncludedUnsupportedTypeIsSkippedAndCounted) {
   EXPECT_EQ(List({"*.pdf", "a.txt"}), (std::vector<std::string>{"a.txt"}));
-  ASSERT_EQ(errors_.size(), 1u);
-  EXPECT_EQ(errors_[0].path, (root_ / "notes.pdf").string());
-  EXPECT_EQ(errors_[0].message, "unsupported format");
+  EXPECT_TRUE(errors_.empty());
+  EXPECT_EQ(skipped_, 1u);
 }
 
 TEST_F(ListFilesTest, FilesAndMissingPaths) {
   std::vector<IngestError> errors;
+  size_t skipped = 0;
   auto files = ListFiles({(root_ / "b.md").string(), (root_ / "missing").string(), (root_ / "a.txt").string(),
-                          (root_ / "b.md").string()},
-                         {}, {}, &errors);
-  EXPECT_EQ(Rel(files), (std::vector<std::string>{"a.txt", "b.md"}));
+                          (root_ / "b.md").string(), (root_ / "notes.pdf").string(), root_.string()},
+                         {}, {}, &errors, &skipped);
+  // Named files are listed whatever their type (reading them says whether a
+  // reader takes them); a file both named and walked counts as named.
+  EXPECT_EQ(Rel(files), (std::vector<std::string>{"a.txt", "b.md", "data/deep/z.json", "data/x.csv", "data/y.jsonl",
+                                                  "drafts/d.md", "notes.pdf"}));
+  for (const auto& f : files) {
+    std::string rel = Rel({f})[0];
+    EXPECT_EQ(f.named, rel == "a.txt" || rel == "b.md" || rel == "notes.pdf") << rel;
+  }
+  EXPECT_EQ(skipped, 0u);  // the walk skipped notes.pdf, but it was named: it is read
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, (root_ / "missing").string());
   EXPECT_EQ(errors[0].message, "no such file or folder");

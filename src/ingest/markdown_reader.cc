@@ -192,4 +192,13 @@ Result<std::vector<SourceDocument>> ReadMarkdown(std::string_view data, const st
   return docs;
 }
 
+Reader MarkdownReader() {
+  Reader r;
+  r.name = "md";
+  r.media_types = {"text/markdown", "text/x-markdown"};
+  r.extensions = {".md", ".markdown"};
+  r.read = [](const ReadInput& in, ReadOutput* out) { return YieldDocuments(ReadMarkdown(in.data, in.name), out); };
+  return r;
+}
+
 }  // namespace glassbox::ingest

@@ -24,16 +24,20 @@ std::string MustFail(std::string_view data, const std::string& format) {
   return r.status().message();
 }
 
-TEST(FormatOfTest, ByExtension) {
-  EXPECT_EQ(FormatOf("a/b.txt"), "txt");
-  EXPECT_EQ(FormatOf("a/b.MD"), "md");
-  EXPECT_EQ(FormatOf("b.markdown"), "md");
-  EXPECT_EQ(FormatOf("b.json"), "json");
-  EXPECT_EQ(FormatOf("b.jsonl"), "jsonl");
-  EXPECT_EQ(FormatOf("b.ndjson"), "jsonl");
-  EXPECT_EQ(FormatOf("b.csv"), "csv");
-  EXPECT_EQ(FormatOf("b.pdf"), "");
-  EXPECT_EQ(FormatOf("README"), "");
+TEST(ReaderForPathTest, ByExtension) {
+  auto name_of = [](const std::string& path) {
+    const Reader* r = ReaderRegistry::Default().ForPath(path);
+    return r == nullptr ? std::string() : r->name;
+  };
+  EXPECT_EQ(name_of("a/b.txt"), "txt");
+  EXPECT_EQ(name_of("a/b.MD"), "md");
+  EXPECT_EQ(name_of("b.markdown"), "md");
+  EXPECT_EQ(name_of("b.json"), "json");
+  EXPECT_EQ(name_of("b.jsonl"), "jsonl");
+  EXPECT_EQ(name_of("b.ndjson"), "jsonl");
+  EXPECT_EQ(name_of("b.csv"), "csv");
+  EXPECT_EQ(name_of("b.pdf"), "");
+  EXPECT_EQ(name_of("README"), "");
 }
 
 TEST(Utf8Test, FindsFirstInvalidByte) {
@@ -66,7 +70,13 @@ TEST(ReadBufferTest, EmptyInputsYieldNoDocuments) {
 }
 
 TEST(ReadBufferTest, UnknownFormat) {
-  EXPECT_EQ(MustFail("x", "pdf"), "unsupported format 'pdf'");
+  auto r = ReadBuffer("x", "application/pdf", "t", ReaderOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kUnsupported);
+  EXPECT_EQ(r.status().message(), "PDF documents are not supported yet (no reader registered for application/pdf)");
+  r = ReadBuffer("x", "pdf", "t", ReaderOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "pdf files are not supported (no reader registered for pdf)");
 }
 
 TEST(TextReaderTest, TitleIsShortFirstLine) {
@@ -137,7 +147,9 @@ TEST_F(ReadFileTest, MissingAndUnsupported) {
   std::string pdf = Write("a.pdf", "%PDF");
   r = ReadFile(pdf, ReaderOptions{});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), pdf + ": unsupported format");
+  EXPECT_EQ(r.status().code(), Status::Code::kUnsupported);
+  EXPECT_EQ(r.status().message(),
+            pdf + ": PDF documents are not supported yet (no reader registered for application/pdf)");
 }
 
 }  // namespace

@@ -17,4 +17,17 @@ Result<std::vector<SourceDocument>> ReadText(std::string_view data, const std::s
   return docs;
 }
 
+std::string PositionalId(const std::string& name, size_t line) {
+  return name + ":" + std::to_string(line);
+}
+
+Reader TextReader() {
+  Reader r;
+  r.name = "txt";
+  r.media_types = {"text/plain"};
+  r.extensions = {".txt", ".text"};
+  r.read = [](const ReadInput& in, ReadOutput* out) { return YieldDocuments(ReadText(in.data, in.name), out); };
+  return r;
+}
+
 }  // namespace glassbox::ingest

@@ -97,7 +97,7 @@ json IngestReportToJson(const IngestReport& r) {
   json errors = json::array();
   for (const auto& e : r.errors) errors.push_back({{"path", e.path}, {"message", e.message}});
   return {{"files_seen", r.files_seen}, {"files_ok", r.files_ok}, {"files_failed", r.files_failed},
-          {"documents", r.documents}, {"chunks", r.chunks}, {"seconds", r.seconds}, {"errors", errors}};
+          {"files_skipped", r.files_skipped}, {"documents", r.documents}, {"chunks", r.chunks}, {"seconds", r.seconds}, {"errors", errors}};
 }
 
 json ExplainToJson(const std::string& id, const Explanation& e, const WhyNot& w) {

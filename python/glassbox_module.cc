@@ -555,7 +555,7 @@ class PyCollection {
     py::list errors;
     for (const auto& e : rep.errors) errors.append(py::dict("path"_a = e.path, "message"_a = e.message));
     return py::dict("files_seen"_a = rep.files_seen, "files_ok"_a = rep.files_ok,
-                    "files_failed"_a = rep.files_failed, "documents"_a = rep.documents, "chunks"_a = rep.chunks,
+                    "files_failed"_a = rep.files_failed, "files_skipped"_a = rep.files_skipped, "documents"_a = rep.documents, "chunks"_a = rep.chunks,
                     "errors"_a = errors, "seconds"_a = rep.seconds);
   }
 

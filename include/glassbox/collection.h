@@ -165,6 +165,18 @@ class Collection {
   // documents the principal may see; one it may not see is "no such document").
   virtual Result<WhyNot> WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
                                       const Principal* principal = nullptr) const = 0;
+  // Why a document is or is not among the hits of this exact search: the
+  // same mode, retrievers, fusion, weights, filters, principal and time
+  // budget; the cutoff is options.offset + options.k. In BM25 mode, as
+  // WhyNotInTopK. In hybrid and vector mode: the constraint that rejects it,
+  // or its fused rank and score had it been a candidate, the k-th score and
+  // the gap, and each retriever's rank and raw score (WhyNot::retrievers),
+  // so the message can name the retriever that missed it.
+  virtual Result<WhyNot> WhyNotInResults(const std::string& query, const SearchOptions& options,
+                                         const std::string& id) const {
+    (void)options;
+    return WhyNotInTopK(query, id, options.offset + options.k, options.principal ? &*options.principal : nullptr);
+  }
   // Explain and WhyNotInTopK within a time budget (0 = unlimited), as
   // SearchOptions::time_budget: DeadlineExceeded when it runs out. The
   // defaults, for other implementations of Collection, accept only 0.

@@ -186,6 +186,12 @@ struct WhyNot {
   double score = 0;
   double kth_score = 0;                    // score of the k-th hit
   std::string message;                     // one line a person can read
+  // Hybrid and vector searches (Collection::WhyNotInResults): the mode, and
+  // the document's place in each retriever — rank 0 means it was not among
+  // that retriever's candidates; raw is its score there all the same, and
+  // normalized / contribution what fusion gives it as a candidate.
+  std::string mode;
+  std::vector<RetrieverScore> retrievers;
 };
 
 }  // namespace glassbox

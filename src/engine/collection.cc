@@ -127,6 +127,10 @@ class CollectionImpl final : public Collection {
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const override {
     return search::Searcher(snapshot()).Search(query, options);
   }
+  Result<WhyNot> WhyNotInResults(const std::string& query, const SearchOptions& options,
+                                 const std::string& id) const override {
+    return search::Searcher(snapshot()).WhyNotInResults(query, options, id);
+  }
   Result<CorpusStatistics> QueryStatistics(const std::string& query, const SearchOptions& options) const override {
     return search::Searcher(snapshot()).QueryStatistics(query, options);
   }

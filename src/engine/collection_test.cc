@@ -704,6 +704,82 @@ TEST(Collection, FusionOverThreeRetrieversSumsExactly) {
   fs::remove_all(dir);
 }
 
+// Why-not explains the ranking the user saw: the same mode, fusion and
+// retrievers as the search, naming the retriever that missed the document.
+TEST(Collection, WhyNotInHybridResultsNamesTheRetrievers) {
+  std::string dir = TempDir("whynot_hybrid");
+  auto c = Collection::Create(dir, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const char* texts[] = {"Cement is delivered in bags.", "Portland cement and concrete.", "Annual leave is twenty days.",
+                         "Sick leave needs a note.", "Steel prices rose.", "The king visited the bridge.",
+                         "Holiday and vacation days for staff.", "Gravel and sand from the quarry."};
+  for (int rep = 0; rep < 5; ++rep)
+    for (int i = 0; i < 8; ++i)
+      ASSERT_TRUE((*c)->Add({"d" + std::to_string(rep) + "-" + std::to_string(i), {{"body", texts[i]}},
+                             {{"n", MetadataValue::Number(i)}}})
+                      .ok());
+  ASSERT_TRUE((*c)->Add({"secret", {{"body", "vacation days"}}, {{"acl_users", MetadataValue::Keyword("eve")}}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  SearchOptions o;
+  o.mode = SearchMode::kHybrid;
+  o.use_collection_fusion = false;
+  o.fusion = FusionMethod::kMinMax;
+  o.bm25_weight = 0.7;
+  o.vector_weight = 0.3;
+  o.k = 3;
+  o.candidates = 5;
+  o.principal = Principal{"bob", {}};
+  auto r = (*c)->Search("vacation days", o);
+  ASSERT_TRUE(r.ok() && r->hits.size() == 3u);
+  // A hit: in the top k, at its rank, with its score.
+  auto in = (*c)->WhyNotInResults("vacation days", o, r->hits[1].id);
+  ASSERT_TRUE(in.ok()) << in.status().ToString();
+  EXPECT_EQ(in->reason, WhyNot::Reason::kInTopK) << in->message;
+  EXPECT_EQ(in->rank, 2u);
+  EXPECT_NEAR(in->score, r->hits[1].score, 1e-12);
+  EXPECT_EQ(in->mode, "hybrid");
+  ASSERT_EQ(in->retrievers.size(), 2u);
+  // A document no retriever listed: ranked below, both retrievers named as missing it.
+  auto out = (*c)->WhyNotInResults("vacation days", o, "d4-5");
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->reason, WhyNot::Reason::kRankedBelow) << out->message;
+  EXPECT_GT(out->rank, 3u);
+  EXPECT_NEAR(out->kth_score, r->hits[2].score, 1e-9);
+  ASSERT_EQ(out->retrievers.size(), 2u);
+  EXPECT_EQ(out->retrievers[0].retriever, "bm25");
+  EXPECT_EQ(out->retrievers[0].rank, 0u);
+  EXPECT_EQ(out->retrievers[0].raw, 0.0);
+  double sum = 0;
+  for (const auto& p : out->retrievers) sum += p.contribution;
+  EXPECT_NEAR(sum, out->score, 1e-9);
+  EXPECT_NE(out->message.find("Missed by: bm25"), std::string::npos) << out->message;
+  EXPECT_NE(out->message.find("none of the query's words"), std::string::npos) << out->message;
+  // Rejected by a filter in every mode; hidden documents do not exist.
+  auto filtered = (*c)->WhyNotInResults("vacation days n:<3", o, "d0-6");
+  ASSERT_TRUE(filtered.ok());
+  EXPECT_EQ(filtered->reason, WhyNot::Reason::kFiltered) << filtered->message;
+  auto hidden = (*c)->WhyNotInResults("vacation days", o, "secret");
+  ASSERT_TRUE(hidden.ok());
+  EXPECT_EQ(hidden->reason, WhyNot::Reason::kNoSuchDocument);
+  // BM25 mode is the exact BM25 why-not.
+  o.mode = SearchMode::kBm25;
+  auto bm = (*c)->WhyNotInResults("vacation days", o, "d4-2");
+  auto old = (*c)->WhyNotInTopK("vacation days", "d4-2", 3, &*o.principal);
+  ASSERT_TRUE(bm.ok() && old.ok());
+  EXPECT_EQ(bm->rank, old->rank);
+  EXPECT_EQ(bm->message, old->message);
+  // Vector mode.
+  o.mode = SearchMode::kVector;
+  auto vr = (*c)->Search("vacation days", o);
+  ASSERT_TRUE(vr.ok() && !vr->hits.empty());
+  auto v = (*c)->WhyNotInResults("vacation days", o, vr->hits[0].id);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->reason, WhyNot::Reason::kInTopK) << v->message;
+  EXPECT_EQ(v->rank, 1u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, AccessControlIsEnforcedInsideEveryRetriever) {
   std::string dir = TempDir("acl");
   auto c = Collection::Create(dir, {});  // static embedder: vector and hybrid too

@@ -363,6 +363,7 @@ struct SegmentPlan {
   std::vector<ExplainableCursor*> excluded;
   SegmentAcceptor acceptor;
   bool empty = false;  // no document of the segment can match
+  bool must_missing = false;  // a required clause matches nothing here (so even other retrievers' hits fail)
   Deadline* deadline = nullptr;
   TopKQuery MakeTopK(size_t k, float threshold) {
     TopKQuery q;
@@ -420,7 +421,7 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
     const BoundClause& c = bq.clauses[i];
     auto cur = MakeCursor(seg, c, bq.deadline);
     if (!cur) {
-      if (c.occur == Occur::kMust) plan->empty = true;
+      if (c.occur == Occur::kMust) plan->empty = plan->must_missing = true;
       continue;
     }
     ExplainableCursor* p = cur.get();
@@ -556,7 +557,7 @@ std::vector<bool> ConstraintBitmap(const BoundQuery& bq, const SegmentView& view
   const uint32_t n = view.reader->num_docs();
   std::vector<bool> ok(n, false);
   auto plan = PlanSegment(bq, view);
-  if (plan->empty) return ok;
+  if (plan->must_missing) return ok;  // (a segment without the optional words is fine for vectors)
   std::vector<ExplainableCursor*> must;
   for (auto& [i, c] : plan->must)
     if (i < bq.clauses.size()) must.push_back(c);  // skip the match-all cursor
@@ -682,7 +683,7 @@ bool Admissible(const Snapshot& snap, const BoundQuery& bq, size_t s, DocId d) {
   const SegmentView& view = snap.segments[s];
   if (!view.IsLive(d)) return false;
   auto plan = PlanSegment(bq, view);
-  if (plan->empty) return false;
+  if (plan->must_missing) return false;
   for (auto& [i, c] : plan->must) {
     if (i >= bq.clauses.size()) continue;  // the match-all cursor
     c->Advance(d);
@@ -799,6 +800,17 @@ struct FusionRun {
   }
 };
 
+// The mode a search runs in (kAuto resolved), or why it cannot run.
+Result<SearchMode> ResolveMode(const Snapshot& snap, const BoundQuery& bq, SearchMode mode) {
+  const bool has_vectors = snap.embedder != nullptr;
+  if (mode == SearchMode::kAuto) mode = has_vectors && !bq.semantic_text.empty() ? SearchMode::kHybrid : SearchMode::kBm25;
+  if (mode != SearchMode::kBm25 && !has_vectors)
+    return Status::InvalidArgument("this collection has no embedder (it was created with embedder \"none\"); use mode bm25");
+  if (mode != SearchMode::kBm25 && bq.semantic_text.empty())
+    return Status::InvalidArgument("vector and hybrid search need words to embed; the query has only filters");
+  return mode;
+}
+
 std::string DocIdOf(const SegmentView& view, DocId d) {
   auto doc = view.reader->LoadDocument(d);
   if (doc.ok())
@@ -818,13 +830,9 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
-  SearchMode mode = options.mode;
-  const bool has_vectors = snap.embedder != nullptr;
-  if (mode == SearchMode::kAuto) mode = has_vectors && !bq.semantic_text.empty() ? SearchMode::kHybrid : SearchMode::kBm25;
-  if (mode != SearchMode::kBm25 && !has_vectors)
-    return Status::InvalidArgument("this collection has no embedder (it was created with embedder \"none\"); use mode bm25");
-  if (mode != SearchMode::kBm25 && bq.semantic_text.empty())
-    return Status::InvalidArgument("vector and hybrid search need words to embed; the query has only filters");
+  auto resolved = ResolveMode(snap, bq, options.mode);
+  if (!resolved.ok()) return resolved.status();
+  const SearchMode mode = *resolved;
   const size_t want = options.k + options.offset;
   SearchResponse resp;
   resp.total_exact = options.algorithm == TopKAlgorithm::kExhaustive && mode == SearchMode::kBm25;
@@ -971,24 +979,13 @@ Result<Explanation> Searcher::Explain(const std::string& query, const std::strin
   return e;
 }
 
-Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
-                                      const Principal* principal, std::chrono::milliseconds time_budget) const {
-  const Snapshot& snap = *snap_;
-  Deadline deadline(time_budget);
-  auto bound = ParseAndBind(snap, query, false, principal == nullptr);
-  if (!bound.ok()) return bound.status();
-  bound->principal = principal;
-  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
-  const BoundQuery& bq = *bound;
+namespace {
+
+// Why document d of segment `seg` is or is not in the BM25 top k of a bound
+// query: the clause it fails, else its exact rank by exhaustive scoring.
+Result<WhyNot> WhyNotBm25(const Snapshot& snap, const BoundQuery& bq, Deadline& deadline, size_t seg, DocId d,
+                          size_t k) {
   WhyNot w;
-  size_t seg;
-  DocId d;
-  if (!FindLiveDocument(snap, id, &seg, &d) ||
-      (principal != nullptr && !AclFilter(snap.segments[seg], *principal).Visible(d))) {
-    w.reason = WhyNot::Reason::kNoSuchDocument;
-    w.message = "no live document has id '" + id + "'";
-    return w;
-  }
   const SegmentView& view = snap.segments[seg];
   // Which clauses does the document satisfy?
   std::vector<std::string> missing_must, missing_should, excluded, phrase_missing;
@@ -1117,6 +1114,152 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
   if (!w.missing_terms.empty()) {
     w.message += "; it lacks: ";
     for (size_t i = 0; i < w.missing_terms.size(); ++i) w.message += (i ? ", " : "") + w.missing_terms[i];
+  }
+  return w;
+}
+
+}  // namespace
+
+Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::string& id, size_t k,
+                                      const Principal* principal, std::chrono::milliseconds time_budget) const {
+  const Snapshot& snap = *snap_;
+  Deadline deadline(time_budget);
+  auto bound = ParseAndBind(snap, query, false, principal == nullptr);
+  if (!bound.ok()) return bound.status();
+  bound->principal = principal;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
+  const BoundQuery& bq = *bound;
+  size_t seg;
+  DocId d;
+  if (!FindLiveDocument(snap, id, &seg, &d) ||
+      (principal != nullptr && !AclFilter(snap.segments[seg], *principal).Visible(d))) {
+    WhyNot w;
+    w.reason = WhyNot::Reason::kNoSuchDocument;
+    w.message = "no live document has id '" + id + "'";
+    return w;
+  }
+  return WhyNotBm25(snap, bq, deadline, seg, d, k);
+}
+
+Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchOptions& options,
+                                         const std::string& id) const {
+  const Snapshot& snap = *snap_;
+  GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
+  Deadline deadline(options.time_budget);
+  auto bound = ParseAndBind(snap, query, options.plain, !options.principal, options.statistics.get());
+  if (!bound.ok()) return bound.status();
+  if (options.principal) bound->principal = &*options.principal;
+  if (deadline.limited()) bound->deadline = &deadline;
+  const BoundQuery& bq = *bound;
+  const size_t k = options.offset + options.k;
+  size_t seg;
+  DocId d;
+  if (!FindLiveDocument(snap, id, &seg, &d) ||
+      (bq.principal != nullptr && !AclFilter(snap.segments[seg], *bq.principal).Visible(d))) {
+    WhyNot w;
+    w.reason = WhyNot::Reason::kNoSuchDocument;
+    w.message = "no live document has id '" + id + "'";
+    return w;
+  }
+  auto resolved = ResolveMode(snap, bq, options.mode);
+  if (!resolved.ok()) return resolved.status();
+  const SearchMode mode = *resolved;
+  if (mode == SearchMode::kBm25 || !Admissible(snap, bq, seg, d)) {
+    // BM25 ranks exactly; in the other modes a rejected document fails the
+    // same clause or filter whatever the retriever.
+    auto w = WhyNotBm25(snap, bq, deadline, seg, d, k);
+    if (w.ok()) w->mode = SearchModeName(mode);
+    return w;
+  }
+  std::vector<float> q;
+  GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
+  const size_t ef = options.ef_search ? options.ef_search : std::max<size_t>(options.candidates, 64);
+  const size_t n = std::max(k, options.candidates);
+  WhyNot w;
+  w.mode = SearchModeName(mode);
+  char buf[512];
+  if (mode == SearchMode::kVector) {
+    VectorRetriever vr(snap, bq, q, ef);
+    std::vector<Ranked> list = vr.Retrieve(k);
+    double raw = 0;
+    std::vector<Pending> one = {{seg, d, &raw}};
+    vr.Score(one);
+    uint64_t rank = 0;
+    for (size_t i = 0; i < list.size() && rank == 0; ++i)
+      if (list[i].seg == seg && list[i].doc == d) rank = i + 1;
+    const bool listed = rank > 0;
+    if (!listed) rank = list.size() + 1;  // at least: every listed hit is as close or closer
+    w.rank = rank;
+    w.score = raw;
+    if (list.size() >= k && k > 0) w.kth_score = list[k - 1].score;
+    w.retrievers.push_back({"vector", listed ? static_cast<uint32_t>(rank) : 0u, raw, raw, 1.0, raw, 1.0});
+    w.reason = listed ? WhyNot::Reason::kInTopK : WhyNot::Reason::kRankedBelow;
+    if (listed)
+      std::snprintf(buf, sizeof buf, "vector search ranks it %llu of the top %zu (cosine %.4f)",
+                    static_cast<unsigned long long>(rank), k, raw);
+    else
+      std::snprintf(buf, sizeof buf,
+                    "vector search does not reach it: its cosine %.4f is below hit #%zu's %.4f (a gap of %.4f)", raw,
+                    k, w.kth_score, w.kth_score - raw);
+    w.message = buf;
+    GB_RETURN_IF_ERROR(CheckDeadline(deadline, "explaining the vector ranking"));
+    return w;
+  }
+  // Hybrid: the fusion the search ran, with this document among the candidates.
+  FusionRun run;
+  const FusionMethod method = options.use_collection_fusion ? snap.fusion : options.fusion;
+  run.Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm),
+          options.use_collection_fusion ? snap.bm25_weight : options.bm25_weight);
+  run.Add(std::make_unique<VectorRetriever>(snap, bq, q, ef),
+          options.use_collection_fusion ? snap.vector_weight : options.vector_weight);
+  std::vector<const ExternalRetrieverAdapter*> external;
+  for (const auto& wr : options.retrievers) {
+    auto adapter = std::make_unique<ExternalRetrieverAdapter>(snap, bq, *wr.retriever, bq.semantic_text);
+    external.push_back(adapter.get());
+    run.Add(std::move(adapter), wr.weight);
+  }
+  const std::pair<size_t, DocId> doc{seg, d};
+  run.Run(method, options.rrf_k, n, &doc);
+  for (const auto* e : external)
+    if (!e->error().ok()) return e->error();
+  GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking and scoring the hybrid candidates"));
+  size_t row = SIZE_MAX, pos = SIZE_MAX;
+  for (size_t c = 0; c < run.cands.size() && row == SIZE_MAX; ++c)
+    if (run.cands[c].seg == seg && run.cands[c].doc == d) row = c;
+  for (size_t i = 0; i < run.fused.size() && pos == SIZE_MAX; ++i)
+    if (run.fused[i].candidate == row) pos = i;
+  if (pos == SIZE_MAX) return Status::Corruption("why-not: the document vanished from its own fusion");
+  const auto& fr = run.fused[pos];
+  w.rank = pos + 1;
+  w.score = fr.score;
+  if (k > 0 && run.fused.size() >= k) w.kth_score = run.fused[k - 1].score;
+  w.retrievers = run.Explain(fr);
+  std::string missed, parts;
+  for (const auto& r : w.retrievers) {
+    char p[160];
+    if (r.rank > 0)
+      std::snprintf(p, sizeof p, "%s ranks it %u (raw %.4f)", r.retriever.c_str(), r.rank, r.raw);
+    else
+      std::snprintf(p, sizeof p, "%s: not among its %zu candidates (raw %.4f)", r.retriever.c_str(), n, r.raw);
+    parts += (parts.empty() ? "" : "; ") + std::string(p);
+    if (r.rank == 0 && r.weight > 0) missed += (missed.empty() ? "" : ", ") + r.retriever;
+  }
+  const std::string fusion = run.Describe(method);
+  if (w.rank <= k) {
+    w.reason = WhyNot::Reason::kInTopK;
+    std::snprintf(buf, sizeof buf, "hybrid (%s) ranks it %llu of the top %zu (fused score %.4f)", fusion.c_str(),
+                  static_cast<unsigned long long>(w.rank), k, w.score);
+  } else {
+    w.reason = WhyNot::Reason::kRankedBelow;
+    std::snprintf(buf, sizeof buf, "hybrid (%s) ranks it %llu (fused score %.4f); hit #%zu scores %.4f, a gap of %.4f",
+                  fusion.c_str(), static_cast<unsigned long long>(w.rank), w.score, k, w.kth_score,
+                  w.kth_score - w.score);
+  }
+  w.message = std::string(buf) + ". " + parts;
+  if (!missed.empty()) w.message += ". Missed by: " + missed;
+  if (w.reason == WhyNot::Reason::kRankedBelow) {
+    for (const auto& r : w.retrievers)
+      if (r.retriever == "bm25" && r.raw == 0) w.message += ". It contains none of the query's words";
   }
   return w;
 }

@@ -39,6 +39,7 @@ class Searcher {
   explicit Searcher(std::shared_ptr<const Snapshot> snapshot) : snap_(std::move(snapshot)) {}
   Result<SearchResponse> Search(const std::string& query, const SearchOptions& options) const;
   Result<CorpusStatistics> QueryStatistics(const std::string& query, const SearchOptions& options) const;
+  Result<WhyNot> WhyNotInResults(const std::string& query, const SearchOptions& options, const std::string& id) const;
   // time_budget: as SearchOptions::time_budget (0 = unlimited).
   Result<Explanation> Explain(const std::string& query, const std::string& id, const Principal* principal,
                               std::chrono::milliseconds time_budget = std::chrono::milliseconds(0)) const;

@@ -41,9 +41,14 @@ const char* ReasonName(WhyNot::Reason r) {
   return "?";
 }
 
+json RetrieversToJson(const std::vector<RetrieverScore>& rs);
+
 json WhyNotToJson(const WhyNot& w) {
-  return {{"reason", ReasonName(w.reason)}, {"missing_terms", w.missing_terms}, {"detail", w.detail},
-          {"rank", w.rank},  {"score", w.score}, {"kth_score", w.kth_score}, {"message", w.message}};
+  json j = {{"reason", ReasonName(w.reason)}, {"missing_terms", w.missing_terms}, {"detail", w.detail},
+            {"rank", w.rank},  {"score", w.score}, {"kth_score", w.kth_score}, {"message", w.message}};
+  if (!w.mode.empty()) j["mode"] = w.mode;
+  if (!w.retrievers.empty()) j["retrievers"] = RetrieversToJson(w.retrievers);
+  return j;
 }
 
 json RetrieversToJson(const std::vector<RetrieverScore>& rs) {

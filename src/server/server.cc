@@ -632,17 +632,13 @@ struct Server::Impl {
     });
   }
 
-  void Search(const http::Request& req, http::Response& res, const std::string& name) {
-    Caller caller = Authorize(req, Role::kReader, name);
-    json j = ParseJsonBody(req);
-    const std::string query = GetString(j, "query", true);
-    if (query.size() > opts.max_query_bytes)
-      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
-                 std::to_string(opts.max_query_bytes));
-    // Every other field is a search option of the one table (glassbox/request.h).
+  // The search options of a request body: every field but `skip` is an
+  // option of the one table (glassbox/request.h), then the server's limits,
+  // its time budget and the caller's principal apply.
+  SearchOptions SearchOptionsFromBody(const json& j, const Caller& caller, const std::set<std::string>& skip) {
     SearchOptions o;
     for (const auto& [key, v] : j.items()) {
-      if (key == "query" || v.is_null()) continue;
+      if (skip.count(key) || v.is_null()) continue;
       std::string text;
       if (v.is_string()) {
         text = v.get<std::string>();
@@ -677,6 +673,17 @@ struct Server::Impl {
         (o.time_budget.count() == 0 || o.time_budget.count() > opts.query_timeout_ms))
       o.time_budget = std::chrono::milliseconds(opts.query_timeout_ms);
     o.principal = caller.principal;
+    return o;
+  }
+
+  void Search(const http::Request& req, http::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    json j = ParseJsonBody(req);
+    const std::string query = GetString(j, "query", true);
+    if (query.size() > opts.max_query_bytes)
+      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
+                 std::to_string(opts.max_query_bytes));
+    SearchOptions o = SearchOptionsFromBody(j, caller, {"query"});
     With(name, [&](Collection& c, Entry&) {
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
@@ -694,14 +701,15 @@ struct Server::Impl {
       BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
                  std::to_string(opts.max_query_bytes));
     const std::string id = GetString(j, "id", true);
-    const size_t k = GetSize(j, "k", 10);
-    if (k == 0 || k > opts.max_k) BadRequest("field \"k\" must be between 1 and " + std::to_string(opts.max_k));
+    // The same options as the search whose ranking is explained (k + offset is the cutoff).
+    SearchOptions o = SearchOptionsFromBody(j, caller, {"query", "id"});
+    if (o.k == 0) BadRequest("field \"k\" must be between 1 and " + std::to_string(opts.max_k));
     With(name, [&](Collection& c, Entry&) {
       // One budget for both calls: the explanation gets what the why-not left (at least 1 ms).
       using std::chrono::milliseconds;
-      const milliseconds budget(opts.query_timeout_ms);
+      const milliseconds budget = o.time_budget;
       const auto start = std::chrono::steady_clock::now();
-      auto w = c.WhyNotInTopK(query, id, k, caller.p(), budget);
+      auto w = c.WhyNotInResults(query, o, id);
       if (!w.ok()) ThrowStatus(w.status());
       if (w->reason == WhyNot::Reason::kNoSuchDocument) Throw(404, "not_found", w->message);
       milliseconds left = budget;

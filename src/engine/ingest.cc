@@ -36,7 +36,12 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   const auto started = std::chrono::steady_clock::now();
   IngestReport report;
   std::vector<std::string> files = ingest::ListFiles(options.paths, options.include, options.exclude, &report.errors);
-  report.files_seen = files.size();
+  // What ListFiles reports is a file (or folder) the caller named that cannot
+  // be read: a missing path, or an unsupported format named explicitly or by
+  // an include pattern. Each counts as a failed file, so that a run whose
+  // named files were all refused does not report success.
+  report.files_seen = files.size() + report.errors.size();
+  report.files_failed = report.errors.size();
 
   CollectionStats stats = collection.Stats();
   const bool was_empty = stats.documents == 0 && stats.buffered == 0;

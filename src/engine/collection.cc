@@ -260,9 +260,12 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     if (!analyzer.ok()) return analyzer.status();
     // Written so that NaN fails too. k1 beyond 10 only flattens saturation
     // further, and a huge k1 overflows the scores to nothing.
-    if (!(create->k1 >= 0 && create->k1 <= kMaxK1) || !(create->b >= 0 && create->b <= 1))
-      return Status::InvalidArgument("BM25 parameters out of range: need 0 <= k1 <= 10 and 0 <= b <= 1 (got k1 = " +
-                                     std::to_string(create->k1) + ", b = " + std::to_string(create->b) + ")");
+    if (!(create->k1 >= 0 && create->k1 <= kMaxK1) || !(create->b >= 0 && create->b <= 1)) {
+      char got[96];
+      std::snprintf(got, sizeof got, "(got k1 = %g, b = %g)", create->k1, create->b);
+      return Status::InvalidArgument(std::string("BM25 parameters out of range: need 0 <= k1 <= 10 and 0 <= b <= 1 ") +
+                                     got);
+    }
     GB_RETURN_IF_ERROR(engine::ValidateEmbedderSpec(create->embedder));
     if (create->embedder != "none") {
       auto probe = engine::MakeQueryEmbedder(create->embedder, nullptr);

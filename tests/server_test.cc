@@ -614,7 +614,7 @@ TEST_F(ServerTest, MalformedInputIsAClientError) {
   EXPECT_EQ(ctl.status, 400) << ctl.text;
   EXPECT_NE(ctl.text.find("control character"), std::string::npos) << ctl.text;
 
-  for (json bad : {json{{"rrf_k", 0}}, json{{"rrf_k", -5}}, json{{"weights", {-1, 1}}}, json{{"weights", {0, 0}}}}) {
+  for (json bad : {json{{"rrf_k", 0}}, json{{"rrf_k", -5}}, json{{"weights", {0, 0}}}}) {
     bad["query"] = "x";
     bad["mode"] = "bm25";
     auto r = Post("/v1/collections/kb/search", bad);

@@ -150,6 +150,56 @@ class CliTest(unittest.TestCase):
         p = run("ingest", coll, src, "--quiet", check_rc=5)
         self.assertIn("1 file(s) skipped (no reader for their type)", p.stdout)
 
+    def test_bench_reads_the_corpus_as_ingest_does(self):
+        # Numeric ids are accepted by `ingest`; bench aborted on them (uncaught JSON type error).
+        corpus = os.path.join(self.tmp, "bench_corpus.jsonl")
+        with open(corpus, "w") as f:
+            f.write('{"id": 1, "text": "gravel and cement"}\n{"id": "two", "text": "cement prices"}\n')
+        queries = os.path.join(self.tmp, "bench_queries.jsonl")
+        with open(queries, "w") as f:
+            f.write('{"query": "cement", "tags": ["single"]}\n')
+        coll = os.path.join(self.tmp, "bench_coll")
+        r = js("bench", "--collection", coll, "--corpus", corpus, "--queries", queries, "--repeat", "1",
+               "--warmup", "0")
+        self.assertEqual(r["docs"], 2)
+        self.assertEqual(js("get", coll, "1")["id"], "1")
+        # A bad line is an error naming the file and line, never an abort.
+        bad = os.path.join(self.tmp, "bench_bad.jsonl")
+        with open(bad, "w") as f:
+            f.write('{"id": "a", "text": "fine"}\n{"id": {"nested": 1}, "text": "x"}\n')
+        p = run("bench", "--collection", os.path.join(self.tmp, "bench_bad"), "--corpus", bad, check_rc=3)
+        self.assertIn("bench_bad.jsonl:2", p.stderr)
+        self.assertIn("id", p.stderr)
+        badq = os.path.join(self.tmp, "bench_badq.jsonl")
+        with open(badq, "w") as f:
+            f.write('{"query": 42, "tags": [7]}\n')
+        p = run("bench", "--collection", coll, "--queries", badq, check_rc=3)
+        self.assertIn("bench_badq.jsonl:1", p.stderr)
+
+    def test_an_explicitly_named_unsupported_file_fails(self):
+        png = os.path.join(self.tmp, "picture.png")
+        with open(png, "wb") as f:
+            f.write(b"\x89PNG")
+        coll = os.path.join(self.tmp, "png_coll")
+        r = js("ingest", coll, png, rc=5)
+        self.assertEqual(r["files_failed"], 1, r)
+        self.assertEqual(r["errors"][0]["path"], png)
+        self.assertIn("not supported", r["errors"][0]["message"])
+
+    def test_control_characters_in_ids_are_rejected(self):
+        src = os.path.join(self.tmp, "ctl.jsonl")
+        with open(src, "w") as f:
+            f.write('{"id": "a\\nb", "text": "newline id"}\n')
+        p = run("ingest", os.path.join(self.tmp, "ctl_coll"), src)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("control character", p.stdout + p.stderr)
+
+    def test_serve_checks_allowed_embedders(self):
+        p = run("serve", "--data", os.path.join(self.tmp, "serve_data"), "--port", "0",
+                "--allow-embedder", "bogus-spec", check_rc=2)
+        self.assertIn("--allow-embedder", p.stderr)
+        self.assertIn("--allow-embedder", run("serve", "--help", check_rc=0).stdout)
+
     def test_help_for_every_command(self):
         for cmd in ["init", "ingest", "search", "explain", "get", "delete", "stats", "merge", "eval", "bench"]:
             p = run(cmd, "--help", check_rc=0)

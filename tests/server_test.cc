@@ -3,20 +3,26 @@
 // keys and roles, and document-level access control through every endpoint.
 #include <httplib.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
+#include "server/crypto.h"
 #include "server/keys.h"
 #include "server/server.h"
-#include "server/sha256.h"
 #include "server_fixture.h"
 
 namespace glassbox::server {
@@ -25,7 +31,8 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-TEST(Sha256, KnownVectors) {
+// The OpenSSL wrapper that hashes API keys.
+TEST(Crypto, Sha256KnownVectors) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
@@ -33,16 +40,64 @@ TEST(Sha256, KnownVectors) {
   EXPECT_EQ(Sha256Hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"),
             "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
   EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-  // Lengths around the padding boundary, fed in pieces.
-  for (size_t n : {55, 56, 57, 63, 64, 65}) {
-    std::string s(n, 'x');
-    Sha256 h;
-    h.Update(s.substr(0, n / 2));
-    h.Update(s.substr(n / 2));
-    auto d = h.Finish();
-    EXPECT_EQ(ToHex(d.data(), d.size()), Sha256Hex(s));
-  }
+  EXPECT_EQ(Sha256Hex(std::string("a\0b", 3)), "59b271ae1bbcb1d31d41929817f4b16fb439eb4f31520b5ad1d5ce98920a7138");
 }
+
+TEST(Crypto, RandomHexAndConstantTimeEquals) {
+  auto a = RandomHex(24), b = RandomHex(24);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 48u);
+  EXPECT_EQ(a->find_first_not_of("0123456789abcdef"), std::string::npos) << *a;
+  EXPECT_NE(*a, *b);
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", ""));
+}
+
+// Key files written before the switch to OpenSSL (salt + key, SHA-256, hex) keep working.
+TEST(Crypto, ExistingKeyFilesStillAuthenticate) {
+  const fs::path file = fs::temp_directory_path() / ("glassbox-old-keys-" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(file) << R"({"id":"0123abcd","name":"old","role":"reader","collections":[],"user":"","groups":[],)"
+                      << R"("salt":"00112233445566778899aabbccddeeff",)"
+                      << R"("hash":"2a7ef716f494641f61993121ef6b0013c80af87aeba2c112864c5909f2e1360f",)"
+                      << R"("revoked":false,"created":"2025-01-01T00:00:00Z"})" << "\n";
+  KeyStore store(file.string());
+  ASSERT_TRUE(store.Load().ok());
+  auto k = store.Authenticate("gbk_0123abcd_0123456789abcdef0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(k.has_value());
+  EXPECT_EQ(k->name, "old");
+  EXPECT_FALSE(store.Authenticate("gbk_0123abcd_0123456789abcdef0123456789abcdef0123456789abcdee").has_value());
+  fs::remove(file);
+}
+
+// A TCP listener that must not be contacted: a connection completes against
+// its backlog without accept(), so a waiting connection shows as readable.
+class Tripwire {
+ public:
+  Tripwire() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+  }
+  ~Tripwire() { ::close(fd_); }
+  int port() const { return port_; }
+  bool Contacted() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 100) > 0;
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 
 TEST_F(ServerTest, HealthMetricsOpenApi) {
   Start();
@@ -475,6 +530,162 @@ TEST_F(ServerTest, QueriesPastTheTimeBudgetGet503) {
     EXPECT_NE(r.body["error"]["message"].get<std::string>().find("time budget of 1 ms"), std::string::npos) << r.text;
   }
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+}
+
+// An admin could make the server call any URL (sending its embedding API key
+// and echoing the reply) or probe which files exist. Only "none", "static"
+// and what the operator allowed may be named; anything else is refused
+// before anything is contacted or opened.
+TEST_F(ServerTest, EmbedderMustBeOnTheServersAllowList) {
+  Tripwire trap;
+  const std::string port = std::to_string(trap.port());
+  const std::string model = (root_ / "no-model.gguf").string();
+  ServerOptions o = Options();
+  o.allowed_embedders = {"mine=gguf:" + model};
+  Start(o);
+  std::string first_gguf;
+  for (const std::string& spec : std::vector<std::string>
+       {"http://127.0.0.1:" + port + "/v1/embeddings#m", "http:http://127.0.0.1:" + port + "/x#m",
+        "https://127.0.0.1:" + port + "/x#m", "gguf:/etc/passwd", "gguf:/nonexistent", "gguf:" + model + "x",
+        "yours", ""}) {
+    auto r = Post("/v1/collections", {{"name", "c"}, {"embedder", spec}});
+    EXPECT_EQ(r.status, 400) << spec << ": " << r.text;
+    EXPECT_EQ(r.body["error"]["code"], "invalid_argument") << r.text;
+    for (const char* leak : {"127.0.0.1", "passwd", "nonexistent", "no-model"})
+      EXPECT_EQ(r.text.find(leak), std::string::npos) << spec << " leaks " << leak << ": " << r.text;
+    if (spec.rfind("gguf:/", 0) == 0) {
+      if (first_gguf.empty()) first_gguf = r.text;
+      EXPECT_EQ(r.text, first_gguf) << "the answer must not depend on whether " << spec << " exists";
+    }
+    EXPECT_FALSE(fs::exists(root_ / "data" / "c"));
+  }
+  EXPECT_FALSE(trap.Contacted()) << "the server connected to an address named in a request";
+  // Allowed by name or by spec: the server tries it, and the failure names neither the path nor the directory.
+  for (const std::string& spec : std::vector<std::string>{"mine", "gguf:" + model}) {
+    auto r = Post("/v1/collections", {{"name", "c"}, {"embedder", spec}});
+    EXPECT_GE(r.status, 400) << r.text;
+    EXPECT_EQ(r.text.find("no-model"), std::string::npos) << r.text;
+    EXPECT_EQ(r.text.find(root_.string()), std::string::npos) << r.text;
+    EXPECT_TRUE(r.body.contains("error")) << r.text;
+  }
+  CreateCollection("plain", "none");
+}
+
+// An allowed HTTP endpoint that fails: its reply is not passed on to the client.
+TEST_F(ServerTest, EmbedderErrorsDoNotEchoTheEndpointsReply) {
+  httplib::Server fake;
+  std::atomic<int> calls{0};
+  fake.Post("/v1/embeddings", [&](const httplib::Request&, httplib::Response& res) {
+    ++calls;
+    res.status = 400;
+    res.set_content("{\"error\": {\"message\": \"SECRET-REPLY-BODY\"}}", "application/json");
+  });
+  const int port = fake.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { fake.listen_after_bind(); });
+  for (int i = 0; i < 5000 && !fake.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ServerOptions o = Options();
+  o.allowed_embedders = {"remote=http://127.0.0.1:" + std::to_string(port) + "/v1/embeddings#m"};
+  Start(o);
+  auto r = Post("/v1/collections", {{"name", "c"}, {"embedder", "remote"}});
+  EXPECT_GE(r.status, 400) << r.text;
+  EXPECT_GE(calls.load(), 1);
+  EXPECT_EQ(r.text.find("SECRET-REPLY-BODY"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("127.0.0.1"), std::string::npos) << r.text;
+  fake.stop();
+  t.join();
+}
+
+// Bodies that are not valid UTF-8 or hold numbers out of range, and ids that
+// are not valid UTF-8 in URLs, are client errors with a JSON answer, not 500s.
+TEST_F(ServerTest, MalformedInputIsAClientError) {
+  Start();
+  CreateCollection("kb");
+  auto utf8 = Do("POST", "/v1/collections/kb/search", "{\"query\": \"caf\xe9\"}");
+  EXPECT_EQ(utf8.status, 400) << utf8.text;
+  EXPECT_TRUE(utf8.body.is_object()) << utf8.text;
+  auto big = Do("POST", "/v1/collections/kb/search", "{\"query\": \"x\", \"rrf_k\": 1e309}");
+  EXPECT_EQ(big.status, 400) << big.text;
+  EXPECT_EQ(big.body["error"]["code"], "invalid_argument") << big.text;
+  auto doc = Do("GET", "/v1/collections/kb/documents/caf%E9");
+  EXPECT_EQ(doc.status, 404) << doc.text;
+  EXPECT_TRUE(doc.body.is_object()) << doc.text;
+
+  auto ctl = Post("/v1/collections/kb/documents", {{"documents", {{{"id", "a\nb"}, {"text", "x"}}}}});
+  EXPECT_EQ(ctl.status, 400) << ctl.text;
+  EXPECT_NE(ctl.text.find("control character"), std::string::npos) << ctl.text;
+
+  for (json bad : {json{{"rrf_k", 0}}, json{{"rrf_k", -5}}, json{{"weights", {0, 0}}}}) {
+    bad["query"] = "x";
+    bad["mode"] = "bm25";
+    auto r = Post("/v1/collections/kb/search", bad);
+    EXPECT_EQ(r.status, 400) << bad.dump() << ": " << r.text;
+  }
+  auto k1 = Post("/v1/collections", {{"name", "k"}, {"embedder", "none"}, {"k1", 1e308}});
+  EXPECT_EQ(k1.status, 400) << k1.text;
+  EXPECT_NE(k1.text.find("k1"), std::string::npos) << k1.text;
+  auto b = Post("/v1/collections", {{"name", "k2"}, {"embedder", "none"}, {"b", 2}});
+  EXPECT_EQ(b.status, 400) << b.text;
+}
+
+// An unsupported format is a failed file, named in the report (and, as an
+// upload is all or nothing, nothing is written); a file name too long to
+// write is a 400 naming the file, not a 500.
+TEST_F(ServerTest, UploadReportsUnusableFiles) {
+  Start();
+  CreateCollection("kb");
+  httplib::MultipartFormDataItems items = {
+      {"file", "fine text", "ok.txt", "text/plain"},
+      {"file", "\x89PNG", "image.png", "image/png"},
+  };
+  auto r = client_->Post("/v1/collections/kb/documents", items);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  json rep = json::parse(r->body);
+  EXPECT_EQ(rep["files_seen"], 2) << rep.dump();
+  EXPECT_EQ(rep["files_failed"], 1) << rep.dump();
+  ASSERT_EQ(rep["errors"].size(), 1u) << rep.dump();
+  EXPECT_EQ(rep["errors"][0]["path"], "image.png");
+  EXPECT_NE(rep["errors"][0]["message"].get<std::string>().find("not supported"), std::string::npos) << rep.dump();
+  EXPECT_EQ(r->body.find("glassbox-upload"), std::string::npos) << r->body;
+
+  const std::string long_name = std::string(300, 'n') + ".txt";
+  items = {{"file", "fine text", "ok.txt", "text/plain"}, {"file", "words", long_name, "text/plain"}};
+  r = client_->Post("/v1/collections/kb/documents", items);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("nnnnnnnnnnnn"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("255 bytes"), std::string::npos) << r->body;
+  EXPECT_EQ(Do("GET", "/v1/collections/kb/stats").body["documents"], 0);
+}
+
+// The key is checked before the body is read, and a key limited to some
+// collections cannot create others.
+TEST_F(ServerTest, CreateCollectionChecksTheKeyFirst) {
+  const std::string admin_a = NewKey("admin-a", Role::kAdmin, {"a"});
+  const std::string reader = NewKey("reader", Role::kReader);
+  Start(true);
+  EXPECT_EQ(Do("POST", "/v1/collections", "{not json").status, 401);
+  EXPECT_EQ(Do("POST", "/v1/collections", "{not json", reader).status, 403);
+  EXPECT_EQ(Do("POST", "/v1/collections", "{not json", admin_a).status, 400);
+  EXPECT_EQ(Post("/v1/collections", {{"name", "b"}, {"embedder", "none"}}, admin_a).status, 403);
+  CreateCollection("a", "none", admin_a);
+}
+
+// Deleting or breaking the keys file of a running server leaves no key valid.
+TEST_F(ServerTest, KeysFailClosed) {
+  const std::string admin = NewKey("admin", Role::kAdmin);
+  Start(true);
+  ASSERT_EQ(Do("GET", "/v1/collections", "", admin).status, 200);
+  std::ifstream in(keys_file());
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  fs::remove(keys_file());
+  EXPECT_EQ(Do("GET", "/v1/collections", "", admin).status, 401);
+  std::ofstream(keys_file()) << text;
+  EXPECT_EQ(Do("GET", "/v1/collections", "", admin).status, 200);
+  std::ofstream(keys_file()) << text << "{ this is not json\n";
+  EXPECT_EQ(Do("GET", "/v1/collections", "", admin).status, 401);
+  std::ofstream(keys_file()) << text;
+  EXPECT_EQ(Do("GET", "/v1/collections", "", admin).status, 200);
 }
 
 }  // namespace

@@ -54,7 +54,8 @@ struct CollectionOptions {
   //   "chinese-jieba" | "chinese-icu" | "chinese-bigram"  a specific Chinese segmenter
   std::string analyzer = "auto-stop";
   // BM25 parameters. 1.2 / 0.75 measured best of the settings tried on all
-  // three evaluation collections together (see EVALUATION.md).
+  // three evaluation collections together (see EVALUATION.md). Create()
+  // refuses values outside 0 <= k1 <= 10 and 0 <= b <= 1 (and NaN).
   double k1 = 1.2;
   double b = 0.75;
   // Field weights for queries without a field (BM25F-style); unlisted fields weigh 1.
@@ -118,7 +119,9 @@ class Collection {
 
   virtual ~Collection() = default;
 
-  // Adds a document, replacing any document with the same id.
+  // Adds a document, replacing any document with the same id. InvalidArgument
+  // if the id is empty, longer than 1024 bytes, not UTF-8, or holds a control
+  // character (U+0000-U+001F, U+007F-U+009F), or a field is not UTF-8.
   virtual Status Add(const Document& doc) = 0;
   // Deletes a document by id. NotFound if no live document has that id.
   virtual Status Delete(const std::string& id) = 0;

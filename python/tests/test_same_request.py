@@ -90,9 +90,13 @@ def test_the_same_bad_option_is_refused_everywhere(tmp_path):
         c.search("leave", rrf_k=0)
     with pytest.raises(glassbox.InvalidArgument, match="algorithm"):
         c.search("leave", algorithm="quick")
+    with pytest.raises(glassbox.InvalidArgument, match="weights"):
+        c.search("leave", weights=(-1.0, 1.0))
     del c
     cli = subprocess.run([BIN, "search", str(coll), "leave", "--rrf-k", "0"], capture_output=True, text=True)
     assert cli.returncode == 3 and "rrf_k" in cli.stderr
+    cli = subprocess.run([BIN, "search", str(coll), "leave", "--weights", "-1,1"], capture_output=True, text=True)
+    assert cli.returncode == 3 and "negative" in cli.stderr, cli.stderr
     cli = subprocess.run([BIN, "search", str(coll), "leave", "--algorithm", "block-max-wand", "--json"],
                          capture_output=True, text=True)
     assert cli.returncode == 0, cli.stderr

@@ -22,6 +22,8 @@
 #include "eval/beir.h"
 #include "eval/metrics.h"
 #include "glassbox/glassbox.h"
+#include "ingest/formats.h"
+#include "ingest/reader.h"
 #include "server/json.h"
 #include "server/keys.h"
 #include "server/server.h"
@@ -708,25 +710,38 @@ int CmdBench(int argc, char** argv) {
     auto r = Collection::Create(dir, co);
     if (!r.ok()) return Fail(r.status(), as_json);
     c = std::move(r.value());
-    std::ifstream in(a.Get("corpus"));
-    if (!in) return Fail(Status::NotFound("cannot read " + a.Get("corpus")), as_json);
+    const std::string corpus = a.Get("corpus");
+    std::ifstream in(corpus);
+    if (!in) return Fail(Status::NotFound("cannot read " + corpus), as_json);
+    // Each line is read as `glassbox ingest` reads a .jsonl file (same
+    // reader, same checks: ids are strings or numbers, "_id" or "id", else
+    // "<file>:<line>"), one line at a time, without chunking or metadata.
+    const std::string name = fs::path(corpus).lexically_normal().generic_string();
+    const ReaderOptions reader;
     auto t0 = std::chrono::steady_clock::now();
     std::string line;
     uint64_t n = 0, lineno = 0;
     Document doc;
-    doc.text.resize(1);
-    doc.text[0].first = "body";
     while (std::getline(in, line)) {
       ++lineno;
-      if (line.empty()) continue;
-      json j = json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.contains("id") || !j.contains("text"))
-        return Fail(Status::InvalidArgument(a.Get("corpus") + ":" + std::to_string(lineno) + ": expected {\"id\",\"text\"}"), as_json);
-      doc.id = j["id"].get<std::string>();
-      doc.text[0].second = j["text"].get<std::string>();
-      Status s = c->Add(doc);
-      if (!s.ok()) return Fail(s, as_json);
-      if (++n % 100000 == 0 && !as_json) std::fprintf(stderr, "\rindexed %llu documents", static_cast<unsigned long long>(n));
+      const std::string where = corpus + ":" + std::to_string(lineno) + ": ";
+      auto docs = ingest::ReadBuffer(line, "jsonl", name, reader);
+      if (!docs.ok()) {
+        std::string why = docs.status().message();
+        if (why.rfind("line 1: ", 0) == 0) why = why.substr(8);
+        return Fail(Status::InvalidArgument(where + why), as_json);
+      }
+      for (const auto& sd : *docs) {
+        doc.id = sd.id == ingest::PositionalId(name, 1) ? ingest::PositionalId(name, lineno) : sd.id;
+        doc.text.clear();
+        if (!sd.title.empty()) doc.text.emplace_back("title", sd.title);
+        doc.text.emplace_back("body", sd.body);
+        Status s = c->Add(doc);
+        if (!s.ok())
+          return Fail(s.code() == Status::Code::kInvalidArgument ? Status::InvalidArgument(where + s.message()) : s,
+                      as_json);
+        if (++n % 100000 == 0 && !as_json) std::fprintf(stderr, "\rindexed %llu documents", static_cast<unsigned long long>(n));
+      }
     }
     Status s = c->Commit();
     if (!s.ok()) return Fail(s, as_json);
@@ -750,11 +765,19 @@ int CmdBench(int argc, char** argv) {
     if (!in) return Fail(Status::NotFound("cannot read " + a.Get("queries")), as_json);
     std::vector<std::pair<std::string, std::string>> queries;  // (class, query)
     std::string line;
+    size_t lineno = 0;
     while (std::getline(in, line)) {
+      ++lineno;
       if (line.empty()) continue;
       json j = json::parse(line, nullptr, false);
       if (j.is_discarded() || !j.contains("query")) continue;
-      std::string cls = j.contains("tags") && !j["tags"].empty() ? j["tags"][0].get<std::string>() : "all";
+      auto tags = j.find("tags");
+      if (!j["query"].is_string() ||
+          (tags != j.end() && (!tags->is_array() || (!tags->empty() && !(*tags)[0].is_string()))))
+        return Fail(Status::InvalidArgument(a.Get("queries") + ":" + std::to_string(lineno) +
+                                            ": expected {\"query\": \"...\", \"tags\": [\"...\", ...]}"),
+                    as_json);
+      std::string cls = tags != j.end() && !tags->empty() ? (*tags)[0].get<std::string>() : "all";
       queries.emplace_back(cls, j["query"].get<std::string>());
     }
     SearchOptions so;
@@ -813,6 +836,10 @@ const char* kServeHelp =
     "  --threads N          worker threads running requests (default 16); connections\n"
     "                       being read or written hold none\n"
     "  --keys FILE          require API keys from FILE (see `glassbox keys`)\n"
+    "  --allow-embedder [NAME=]SPEC  an embedder that POST /v1/collections may name (by NAME\n"
+    "                       or SPEC), besides none and static; SPEC is gguf:PATH or\n"
+    "                       http://HOST:PORT/PATH#MODEL. Repeatable. No other model file or\n"
+    "                       endpoint can be named in a request.\n"
     "  --max-body BYTES     largest request body (default 33554432 = 32 MiB)\n"
     "  --max-query BYTES    longest query (default 4096)\n"
     "  --max-k N            largest k + offset (default 1000)\n"
@@ -834,7 +861,8 @@ int CmdServe(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
-                "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin", "query-timeout"},
+                "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin", "query-timeout",
+                "allow-embedder"},
                {"help"}, &err))
     return Usage(err, kServeHelp);
   if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
@@ -843,6 +871,9 @@ int CmdServe(int argc, char** argv) {
   o.data_dir = a.Get("data");
   o.host = a.Get("host", o.host);
   o.keys_file = a.Get("keys");
+  o.allowed_embedders = a.GetAll("allow-embedder");
+  if (Status s = server::CheckAllowedEmbedders(o.allowed_embedders); !s.ok())
+    return Usage("--allow-embedder: " + s.message(), kServeHelp);
   size_t port = o.port, timeout = o.read_timeout_s, keep_alive = o.keep_alive_timeout_s,
          query_timeout = static_cast<size_t>(o.query_timeout_ms);
   if ((a.HasValue("port") && (!ParseSize(a.Get("port"), &port) || port > 65535)) ||
@@ -974,11 +1005,7 @@ int CmdKeys(int argc, char** argv) {
   return Usage("keys needs create, list or revoke", kKeysHelp);
 }
 
-}  // namespace
-}  // namespace glassbox::cli
-
-int main(int argc, char** argv) {
-  using namespace glassbox::cli;
+int Run(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "%s", kMainHelp);
     return kUsage;
@@ -1000,4 +1027,20 @@ int main(int argc, char** argv) {
   if (cmd == "keys") return CmdKeys(argc, argv);
   std::fprintf(stderr, "glassbox: unknown command '%s'\n\n%s", cmd.c_str(), kMainHelp);
   return kUsage;
+}
+
+}  // namespace
+}  // namespace glassbox::cli
+
+// No command may end in an abort: an exception that escapes (a bug) becomes
+// a message and exit code 1.
+int main(int argc, char** argv) {
+  try {
+    return glassbox::cli::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "glassbox: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "glassbox: internal error (unknown exception)\n");
+  }
+  return glassbox::cli::kFailure;
 }

@@ -47,6 +47,8 @@ std::string FileName(const char* prefix, uint64_t n, const char* suffix) {
   return buf;
 }
 
+constexpr double kMaxK1 = 10;
+
 bool ValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -58,6 +60,18 @@ bool ValidUtf8(std::string_view s) {
     i += n;
   }
   return true;
+}
+
+// The position of the first control character (C0, DEL or, UTF-8 encoded,
+// C1) in valid UTF-8 `s`, or npos. Such a character in an id cannot be typed
+// in a URL path or a query, so the document could never be fetched.
+size_t FindControlCharacter(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) return i;
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xA0) return i;
+  }
+  return std::string_view::npos;
 }
 
 struct SegmentState {
@@ -248,8 +262,14 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
   if (create != nullptr) {
     auto analyzer = text::MakeAnalyzer(create->analyzer);
     if (!analyzer.ok()) return analyzer.status();
-    if (create->k1 < 0 || create->b < 0 || create->b > 1)
-      return Status::InvalidArgument("BM25 parameters out of range: need k1 >= 0 and 0 <= b <= 1");
+    // Written so that NaN fails too. k1 beyond 10 only flattens saturation
+    // further, and a huge k1 overflows the scores to nothing.
+    if (!(create->k1 >= 0 && create->k1 <= kMaxK1) || !(create->b >= 0 && create->b <= 1)) {
+      char got[96];
+      std::snprintf(got, sizeof got, "(got k1 = %g, b = %g)", create->k1, create->b);
+      return Status::InvalidArgument(std::string("BM25 parameters out of range: need 0 <= k1 <= 10 and 0 <= b <= 1 ") +
+                                     got);
+    }
     GB_RETURN_IF_ERROR(engine::ValidateEmbedderSpec(create->embedder));
     if (create->embedder != "none") {
       auto probe = engine::MakeQueryEmbedder(create->embedder, nullptr);
@@ -406,6 +426,14 @@ Status CollectionImpl::Validate(const Document& doc,
   if (doc.id.empty()) return Status::InvalidArgument("document id is empty");
   if (doc.id.size() > 1024) return Status::InvalidArgument("document id longer than 1024 bytes");
   if (!ValidUtf8(doc.id)) return Status::InvalidArgument("document id is not valid UTF-8");
+  if (size_t at = FindControlCharacter(doc.id); at != std::string::npos) {
+    char code[8];
+    std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned char>(doc.id[at]) == 0xC2
+                                                   ? static_cast<unsigned char>(doc.id[at + 1])
+                                                   : static_cast<unsigned char>(doc.id[at]));
+    return Status::InvalidArgument("document id has a control character (" + std::string(code) + ") at byte " +
+                                   std::to_string(at) + "; ids may not contain control characters");
+  }
   for (const auto& [name, value] : doc.text) {
     if (name.empty() || name[0] == '\x01') return Status::InvalidArgument("document '" + doc.id + "': bad text field name");
     if (!ValidUtf8(value))

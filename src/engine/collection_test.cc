@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -509,6 +511,77 @@ TEST(Collection, FiltersAndTypesAreChecked) {
   auto r = (*c)->Search("cement date:[yesterday TO *]", {});
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
   EXPECT_NE(r.status().message().find("date"), std::string::npos);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// An id with a control character could be added but never fetched by URL or
+// named in a query; every path (server, CLI, Python) goes through Add.
+TEST(Collection, IdsWithControlCharactersAreRejected) {
+  std::string dir = TempDir("control_ids");
+  auto c = Collection::Create(dir, {.embedder = "none"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  for (std::string id : {std::string("a\nb"), std::string("tab\there"), std::string("nul\0x", 5),
+                         std::string("del\x7f"), std::string("c1\xc2\x85")}) {
+    Status st = (*c)->Add(Document{id, {{"body", "words"}}, {}});
+    EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << id;
+    EXPECT_NE(st.message().find("control character"), std::string::npos) << st.message();
+  }
+  EXPECT_TRUE((*c)->Add(Document{"caf\xc3\xa9 ok/1#2", {{"body", "words"}}, {}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  EXPECT_EQ((*c)->Stats().documents, 1u);
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// BM25 parameters outside their ranges were accepted and made every search
+// find nothing (k1 = 1e308) or score NaN.
+TEST(Collection, CreateRejectsBm25ParametersOutOfRange) {
+  std::string dir = TempDir("bm25_ranges");
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  for (auto [k1, b] : std::vector<std::pair<double, double>>{
+           {1e308, 0.75}, {10.5, 0.75}, {-0.1, 0.75}, {inf, 0.75}, {nan, 0.75}, {1.2, 1.5}, {1.2, -0.1}, {1.2, nan}}) {
+    auto c = Collection::Create(dir, {.k1 = k1, .b = b, .embedder = "none"});
+    ASSERT_FALSE(c.ok()) << k1 << " " << b;
+    EXPECT_EQ(c.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(c.status().message().find("k1"), std::string::npos) << c.status().message();
+    EXPECT_FALSE(fs::exists(dir + "/MANIFEST"));
+  }
+  // The ends of the ranges are fine.
+  for (auto [k1, b] : std::vector<std::pair<double, double>>{{0, 0}, {10, 1}}) {
+    fs::remove_all(dir);
+    auto c = Collection::Create(dir, {.k1 = k1, .b = b, .embedder = "none"});
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+  }
+  fs::remove_all(dir);
+}
+
+// rrf_k <= 0 gave null or negative scores; negative or non-finite weights
+// gave nonsense rankings. Options are checked before anything is searched.
+TEST(Collection, SearchRejectsInvalidOptions) {
+  std::string dir = TempDir("search_options");
+  auto c = Collection::Create(dir, {.embedder = "none"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE((*c)->Add(Document{"a", {{"body", "gravel path"}}, {}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  auto check = [&](SearchOptions o, const std::string& field) {
+    auto r = (*c)->Search("gravel", o);
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument) << field;
+    EXPECT_NE(r.status().message().find(field), std::string::npos) << r.status().message();
+  };
+  for (double v : {0.0, -60.0, inf, nan}) check({.mode = SearchMode::kBm25, .rrf_k = v}, "rrf_k");
+  // Weights count (and are checked) when they override the collection's fusion.
+  for (double v : {-0.5, inf, nan}) {
+    check({.mode = SearchMode::kBm25, .use_collection_fusion = false, .bm25_weight = v}, "weight");
+    check({.mode = SearchMode::kBm25, .use_collection_fusion = false, .vector_weight = v}, "weight");
+  }
+  check({.mode = SearchMode::kBm25, .use_collection_fusion = false, .bm25_weight = 0, .vector_weight = 0}, "weight");
+  auto ok = (*c)->Search("gravel", {.mode = SearchMode::kBm25, .use_collection_fusion = false, .bm25_weight = 0,
+                                    .vector_weight = 1, .rrf_k = 0.5});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->hits.size(), 1u);
   c->reset();
   fs::remove_all(dir);
 }

@@ -42,6 +42,11 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   std::vector<ingest::ListedFile> files =
       ingest::ListFiles(options.paths, options.include, options.exclude, &report.errors, &report.files_skipped);
   report.files_seen = files.size() + report.files_skipped;
+  // What ListFiles reports is a path the caller named that cannot be read (a
+  // missing path): each counts as a failed file, so that a run whose named
+  // files were all refused does not report success.
+  report.files_seen += report.errors.size();
+  report.files_failed = report.errors.size();
 
   CollectionStats stats = collection.Stats();
   const bool was_empty = stats.documents == 0 && stats.buffered == 0;

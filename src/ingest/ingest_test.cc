@@ -156,6 +156,8 @@ TEST_F(IngestTest, MissingPathIsReportedAndRunContinues) {
   auto r = Ingest(c, o);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->files_ok, 1u);
+  EXPECT_EQ(r->files_failed, 1u);  // a path the caller named counts as a failed file
+  EXPECT_EQ(r->files_seen, 2u);
   ASSERT_EQ(r->errors.size(), 1u);
   EXPECT_EQ(r->errors[0].message, "no such file or folder");
 }

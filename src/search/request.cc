@@ -38,7 +38,7 @@ bool ParseFlag(std::string_view s, bool* out) {
 
 // "bm25=0.8,vector=0.2" or "0.8,0.2" (BM25 first).
 Status ParseWeights(std::string_view s, SearchOptions* o) {
-  double w[2] = {-1, -1};
+  double w[2] = {NAN, NAN};  // NaN: not given
   size_t positional = 0;
   size_t start = 0;
   while (start <= s.size()) {
@@ -61,9 +61,10 @@ Status ParseWeights(std::string_view s, SearchOptions* o) {
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  if (w[0] < 0 && w[1] < 0) return Invalid("weights", "is empty");
-  o->bm25_weight = w[0] < 0 ? 0 : w[0];
-  o->vector_weight = w[1] < 0 ? 0 : w[1];
+  if (std::isnan(w[0]) && std::isnan(w[1])) return Invalid("weights", "is empty");
+  if (w[0] < 0 || w[1] < 0) return Invalid("weights", "must not be negative");
+  o->bm25_weight = std::isnan(w[0]) ? 0 : w[0];
+  o->vector_weight = std::isnan(w[1]) ? 0 : w[1];
   o->use_collection_fusion = false;
   return Status::OK();
 }

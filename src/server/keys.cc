@@ -4,38 +4,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sstream>
 
-#include "server/sha256.h"
+#include "server/crypto.h"
 
 namespace glassbox::server {
 namespace {
 
 using nlohmann::json;
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-  size_t got = 0;
-  if (fd >= 0) {
-    while (got < bytes) {
-      ssize_t n = ::read(fd, raw.data() + got, bytes - got);
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    ::close(fd);
-  }
-  if (got < bytes) {  // no /dev/urandom: fall back to the C++ random device
-    std::random_device rd;
-    for (auto& c : raw) c = static_cast<char>(rd());
-  }
-  return ToHex(reinterpret_cast<const uint8_t*>(raw.data()), raw.size());
-}
 
 std::string NowIso() {
   std::time_t t = std::time(nullptr);
@@ -136,9 +118,12 @@ Result<std::string> CreateKey(const std::string& path, ApiKey spec) {
   if (!keys.ok()) return keys.status();
   for (const auto& k : *keys)
     if (k.name == spec.name && !k.revoked) return Status::AlreadyExists("a key named '" + spec.name + "' exists");
-  spec.id = RandomHex(4);
-  std::string secret = "gbk_" + spec.id + "_" + RandomHex(24);
-  spec.salt = RandomHex(16);
+  auto id = RandomHex(4), secret_part = RandomHex(24), salt = RandomHex(16);
+  for (const auto* r : {&id, &secret_part, &salt})
+    if (!r->ok()) return r->status();
+  spec.id = *id;
+  std::string secret = "gbk_" + spec.id + "_" + *secret_part;
+  spec.salt = *salt;
   spec.hash = HashKey(spec.salt, secret);
   spec.revoked = false;
   spec.created = NowIso();
@@ -169,19 +154,37 @@ Status KeyStore::Load() {
   if (::stat(path_.c_str(), &st) == 0) {
     mtime_ = st.st_mtim;
     size_ = st.st_size;
+  } else {
+    size_ = kMissing;  // no file yet: no keys, as LoadKeys says, and nothing to report
   }
   return Status::OK();
 }
 
 void KeyStore::MaybeReload() {
+  // Fail closed: a keys file that disappears or stops parsing after start
+  // leaves no key valid (a deleted file must not keep the old keys working),
+  // until a good file is back. Each change of state is reported once.
   struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0) return;
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (size_ != kMissing) {
+      std::fprintf(stderr, "glassbox serve: error: cannot read the keys file %s (%s); no API key is valid until it is back\n",
+                   path_.c_str(), std::strerror(errno));
+      keys_.clear();
+      size_ = kMissing;
+    }
+    return;
+  }
   if (st.st_mtim.tv_sec == mtime_.tv_sec && st.st_mtim.tv_nsec == mtime_.tv_nsec && st.st_size == size_) return;
-  auto keys = LoadKeys(path_);
-  if (!keys.ok()) return;  // keep the keys we have rather than lock everyone out on a bad edit
-  keys_ = std::move(*keys);
   mtime_ = st.st_mtim;
   size_ = st.st_size;
+  auto keys = LoadKeys(path_);
+  if (!keys.ok()) {
+    std::fprintf(stderr, "glassbox serve: error: %s; no API key is valid until the keys file is fixed\n",
+                 keys.status().ToString().c_str());
+    keys_.clear();
+    return;
+  }
+  keys_ = std::move(*keys);
 }
 
 std::optional<ApiKey> KeyStore::Authenticate(const std::string& token) {

@@ -42,7 +42,9 @@ Result<std::string> CreateKey(const std::string& path, ApiKey spec);
 Status RevokeKey(const std::string& path, const std::string& name_or_id);
 
 // The keys of a file, re-read when the file changes (so `keys revoke` takes
-// effect on a running server). Thread-safe.
+// effect on a running server). Fails closed: while the file is missing,
+// unreadable or malformed, no key is valid (an error goes to stderr).
+// Thread-safe.
 class KeyStore {
  public:
   explicit KeyStore(std::string path) : path_(std::move(path)) {}
@@ -56,6 +58,7 @@ class KeyStore {
   std::mutex mu_;
   std::vector<ApiKey> keys_;
   struct timespec mtime_ {};
+  static constexpr off_t kMissing = -2;  // size_ while the file cannot be read
   off_t size_ = -1;
 };
 

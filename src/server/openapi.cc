@@ -25,7 +25,7 @@ const char* OpenApiJson() {
         "id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string", "description": "stored as the field body"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}}, "metadata": {"$ref": "#/components/schemas/Metadata"}}},
       "Document": {"type": "object", "properties": {"id": {"type": "string"}, "fields": {"type": "object", "additionalProperties": {"type": "string"}}, "metadata": {"$ref": "#/components/schemas/Metadata"}}},
-      "Explanation": {"type": "object", "properties": {"matched": {"type": "boolean"}, "score": {"type": "number"}, "k1": {"type": "number"}, "b": {"type": "number"}, "summary": {"type": "string"},
+      "Explanation": {"type": "object", "properties": {"matched": {"type": "boolean"}, "score": {"type": "number"}, "k1": {"type": "number", "minimum": 0, "maximum": 10}, "b": {"type": "number", "minimum": 0, "maximum": 1}, "summary": {"type": "string"},
         "terms": {"type": "array", "items": {"type": "object", "properties": {"term": {"type": "string"}, "field": {"type": "string"}, "boost": {"type": "number"}, "tf": {"type": "number"}, "df": {"type": "integer"}, "doc_count": {"type": "integer"}, "idf": {"type": "number"}, "doc_length": {"type": "number"}, "avg_doc_length": {"type": "number"}, "length_norm": {"type": "number"}, "contribution": {"type": "number"}}}}}},
       "Hit": {"type": "object", "properties": {"id": {"type": "string"}, "score": {"type": "number"}, "snippet": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}}, "metadata": {"$ref": "#/components/schemas/Metadata"},
@@ -36,11 +36,11 @@ const char* OpenApiJson() {
       "SearchRequest": {"type": "object", "required": ["query"], "properties": {
         "query": {"type": "string", "maxLength": 4096}, "k": {"type": "integer", "default": 10, "maximum": 1000}, "offset": {"type": "integer", "default": 0},
         "mode": {"type": "string", "enum": ["auto", "bm25", "vector", "hybrid"]}, "fusion": {"type": "string", "enum": ["rrf", "minmax", "zscore"]},
-        "weights": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}, "rrf_k": {"type": "number"}, "candidates": {"type": "integer"},
+        "weights": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}, "rrf_k": {"type": "number", "exclusiveMinimum": 0}, "candidates": {"type": "integer"},
         "explain": {"type": "boolean"}, "plain": {"type": "boolean"}, "documents": {"type": "boolean"}, "snippet": {"type": "boolean", "default": true},
         "algorithm": {"type": "string", "enum": ["auto", "exhaustive", "wand", "maxscore", "bmw"]}}},
       "SearchResponse": {"type": "object", "properties": {"mode": {"type": "string"}, "fusion": {"type": "string"}, "total_hits": {"type": "integer"}, "total_exact": {"type": "boolean"}, "took_ms": {"type": "number"}, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}}},
-      "Stats": {"type": "object", "properties": {"name": {"type": "string"}, "documents": {"type": "integer"}, "deleted": {"type": "integer"}, "buffered": {"type": "integer"}, "segments": {"type": "integer"}, "index_bytes": {"type": "integer"}, "terms": {"type": "integer"}, "avg_doc_length": {"type": "number"}, "analyzer": {"type": "string"}, "k1": {"type": "number"}, "b": {"type": "number"}, "generation": {"type": "integer"}, "embedder": {"type": "string"}, "vectors": {"type": "integer"}, "fusion": {"type": "string"}}},
+      "Stats": {"type": "object", "properties": {"name": {"type": "string"}, "documents": {"type": "integer"}, "deleted": {"type": "integer"}, "buffered": {"type": "integer"}, "segments": {"type": "integer"}, "index_bytes": {"type": "integer"}, "terms": {"type": "integer"}, "avg_doc_length": {"type": "number"}, "analyzer": {"type": "string"}, "k1": {"type": "number", "minimum": 0, "maximum": 10}, "b": {"type": "number", "minimum": 0, "maximum": 1}, "generation": {"type": "integer"}, "embedder": {"type": "string"}, "vectors": {"type": "integer"}, "fusion": {"type": "string"}}},
       "IngestReport": {"type": "object", "properties": {"files_seen": {"type": "integer"}, "files_ok": {"type": "integer"}, "files_failed": {"type": "integer"}, "files_skipped": {"type": "integer"}, "documents": {"type": "integer"}, "chunks": {"type": "integer"}, "seconds": {"type": "number"}, "errors": {"type": "array", "items": {"type": "object", "properties": {"path": {"type": "string"}, "message": {"type": "string"}}}}}}
     },
     "responses": {
@@ -54,7 +54,7 @@ const char* OpenApiJson() {
     "/openapi.json": {"get": {"security": [], "summary": "this document", "responses": {"200": {"description": "OpenAPI 3"}}}},
     "/v1/collections": {
       "get": {"summary": "list collections (those the key may use)", "responses": {"200": {"description": "collections", "content": {"application/json": {"schema": {"type": "object", "properties": {"collections": {"type": "array", "items": {"$ref": "#/components/schemas/Stats"}}}}}}}, "401": {"$ref": "#/components/responses/Error"}}},
-      "post": {"summary": "create a collection (admin)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "analyzer": {"type": "string", "default": "auto-stop"}, "embedder": {"type": "string", "default": "static"}, "k1": {"type": "number"}, "b": {"type": "number"}}}}}},
+      "post": {"summary": "create a collection (admin)", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "analyzer": {"type": "string", "default": "auto-stop"}, "embedder": {"type": "string", "default": "static", "description": "none, static, or an embedder the server allows (glassbox serve --allow-embedder), by name or spec"}, "k1": {"type": "number", "minimum": 0, "maximum": 10}, "b": {"type": "number", "minimum": 0, "maximum": 1}}}}}},
         "responses": {"201": {"description": "created"}, "400": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}}
     },
     "/v1/collections/{name}": {"parameters": [{"$ref": "#/components/parameters/name"}],

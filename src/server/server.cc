@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include <shared_mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "glassbox/glassbox.h"
@@ -54,7 +56,44 @@ int HttpStatusFor(const Status& s) {
   }
 }
 
-[[noreturn]] void ThrowStatus(const Status& s) { Throw(HttpStatusFor(s), s.CodeName(), s.message()); }
+// Replaces each unquoted word with a '/' in it, which is how local paths
+// ("/srv/models/e5.gguf", "data/kb") and URLs look in the library's
+// messages, by "[path]". Quoted words (ids, names a client sent) stay.
+std::string WithoutPaths(const std::string& m) {
+  std::string out;
+  for (size_t i = 0; i < m.size();) {
+    size_t j = std::min(m.find(' ', i), m.size());
+    std::string_view w(m.data() + i, j - i);
+    if (!w.empty() && w[0] != '\'' && w[0] != '"' && w.find('/') != std::string_view::npos) {
+      size_t b = w.find_first_not_of('(');
+      size_t e = w.find_last_not_of(":,;.)") + 1;
+      if (b == std::string_view::npos || e <= b) b = e = 0;
+      out.append(w.substr(0, b)).append("[path]").append(w.substr(e));
+    } else {
+      out.append(w);
+    }
+    if (j < m.size()) out.push_back(' ');
+    i = j + 1;
+  }
+  return out;
+}
+
+// What a library error may tell a client. Messages can hold local paths (the
+// data directory, model files) and, from an HTTP embedder, the endpoint's
+// URL and reply: those are left out, and the full message goes to stderr for
+// the operator. Server faults (500) say only that something failed.
+[[noreturn]] void ThrowStatus(const Status& s) {
+  const int http = HttpStatusFor(s);
+  std::string message;
+  if (http == 500)
+    message = "the server failed (" + std::string(s.CodeName()) + "); the details are in its log";
+  else if (s.message().find("endpoint") != std::string::npos)
+    message = "the collection's embedding endpoint failed; the details are in the server's log";
+  else
+    message = WithoutPaths(s.message());
+  if (message != s.message()) std::fprintf(stderr, "glassbox serve: %s\n", s.ToString().c_str());
+  Throw(http, s.CodeName(), std::move(message));
+}
 
 const char* CodeForHttpStatus(int status) {
   switch (status) {
@@ -77,7 +116,9 @@ const char* CodeForHttpStatus(int status) {
 
 void SendJson(http::Response& res, int status, const json& j) {
   res.status = status;
-  res.set_content(j.dump(), "application/json");
+  // Strings from a client (an id in a URL, say) need not be UTF-8; never let
+  // dumping them throw.
+  res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
 void SendError(http::Response& res, int status, const std::string& code, const std::string& message) {
@@ -91,6 +132,15 @@ bool ValidCollectionName(const std::string& n) {
   return true;
 }
 
+// An --allow-embedder entry, "NAME=SPEC" or "SPEC" (name empty). A spec
+// always has a ':' before any '=', so a prefix that is a plain name is one.
+std::pair<std::string, std::string> SplitAllowedEmbedder(const std::string& entry) {
+  size_t eq = entry.find('=');
+  if (eq != std::string::npos && ValidCollectionName(entry.substr(0, eq)))
+    return {entry.substr(0, eq), entry.substr(eq + 1)};
+  return {"", entry};
+}
+
 // ---- request body helpers -------------------------------------------------
 
 json ParseJsonBody(const http::Request& req) {
@@ -100,6 +150,8 @@ json ParseJsonBody(const http::Request& req) {
     j = json::parse(req.body);
   } catch (const json::parse_error& e) {
     BadRequest("malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const json::exception& e) {  // e.g. out_of_range.406 for 1e309
+    BadRequest(std::string("the request body is not usable JSON: ") + e.what());
   }
   if (!j.is_object()) BadRequest("the request body must be a JSON object");
   return j;
@@ -365,6 +417,24 @@ struct Server::Impl {
 
   std::string Dir(const std::string& name) const { return opts.data_dir + "/" + name; }
 
+  // The embedder spec a create-collection request may use: "none", "static",
+  // or an entry of opts.allowed_embedders named by its NAME or its SPEC.
+  // Anything else is refused before it is opened or contacted, with an
+  // answer that does not depend on the value (so it tells nothing about it).
+  std::string AllowedEmbedder(const std::string& requested) const {
+    if (requested == "none" || requested == "static") return requested;
+    std::string names;
+    for (const auto& entry : opts.allowed_embedders) {
+      auto [entry_name, spec] = SplitAllowedEmbedder(entry);
+      if (requested == spec || (!entry_name.empty() && requested == entry_name)) return spec;
+      if (!entry_name.empty()) names += ", \"" + entry_name + "\"";
+    }
+    BadRequest("field \"embedder\" must be \"none\", \"static\"" +
+               (names.empty() ? std::string() : " or an embedder this server allows (" + names.substr(2) + ")") +
+               "; other models and endpoints must be allowed by the server's operator "
+               "(glassbox serve --allow-embedder)");
+  }
+
   // The caller's key (keys must be configured); 401 if missing or invalid.
   ApiKey AuthenticateKey(const http::Request& req) {
     std::string h = req.get_header_value("Authorization");
@@ -448,14 +518,16 @@ struct Server::Impl {
   }
 
   void CreateCollection(const http::Request& req, http::Response& res) {
+    Caller caller = Authorize(req, Role::kAdmin, "");  // the key before the body is read
     json j = ParseJsonBody(req);
     std::string name = GetString(j, "name", true);
     if (!ValidCollectionName(name))
       BadRequest("field \"name\": a collection name is 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit");
-    Authorize(req, Role::kAdmin, name);
+    if (caller.key && !caller.key->AllowsCollection(name))
+      Throw(403, "forbidden", "key '" + caller.key->name + "' may not use collection '" + name + "'");
     CollectionOptions o;
     o.analyzer = GetString(j, "analyzer", false, o.analyzer);
-    o.embedder = GetString(j, "embedder", false, o.embedder);
+    o.embedder = AllowedEmbedder(GetString(j, "embedder", false, o.embedder));
     o.k1 = GetDouble(j, "k1", o.k1);
     o.b = GetDouble(j, "b", o.b);
     for (const auto& [key, v] : j.items())
@@ -489,7 +561,10 @@ struct Server::Impl {
     }
     std::error_code ec;
     fs::remove_all(Dir(name), ec);
-    if (ec) Throw(500, "io_error", "cannot remove " + Dir(name) + ": " + ec.message());
+    if (ec) {
+      std::fprintf(stderr, "glassbox serve: cannot remove %s: %s\n", Dir(name).c_str(), ec.message().c_str());
+      Throw(500, "io_error", "cannot remove the files of collection '" + name + "'; the details are in the server's log");
+    }
     SendJson(res, 200, {{"deleted", name}});
   }
 
@@ -543,6 +618,8 @@ struct Server::Impl {
       std::string fname = fs::path(f->second.filename).filename().string();
       std::replace(fname.begin(), fname.end(), '\\', '_');
       if (fname.empty() || fname == "." || fname == "..") fname = "upload-" + std::to_string(n);
+      if (fname.size() > 255)  // NAME_MAX: the file could not be written under this name
+        BadRequest("the uploaded file name '" + fname.substr(0, 64) + "...' is longer than 255 bytes; nothing was written");
       if (!names.insert(fname).second)
         BadRequest("two uploaded files are named '" + fname + "'; nothing was written");
       std::ofstream out(tmp + "/" + fname, std::ios::binary);
@@ -769,7 +846,10 @@ struct Server::Impl {
       } catch (const ApiError& e) {
         SendError(res, e.status, e.code, e.message);
       } catch (const std::exception& e) {
-        SendError(res, 500, "internal", e.what());
+        // The detail may name local paths: the log gets it, the client does not.
+        std::fprintf(stderr, "glassbox serve: internal error on %s %s: %s\n", req.method.c_str(), req.path.c_str(),
+                     e.what());
+        SendError(res, 500, "internal", "internal error (see the server's log)");
       }
       AddCorsHeaders(req, res);
       metrics.Count(route, res.status);
@@ -927,6 +1007,20 @@ struct Server::Impl {
   }
 };
 
+Status CheckAllowedEmbedders(const std::vector<std::string>& entries) {
+  std::set<std::string> names;
+  for (const auto& entry : entries) {
+    auto [name, spec] = SplitAllowedEmbedder(entry);
+    if (spec.rfind("gguf:", 0) != 0 && spec.rfind("http:", 0) != 0 && spec.rfind("https:", 0) != 0)
+      return Status::InvalidArgument("allowed embedder '" + entry +
+                                     "': expected [NAME=]gguf:PATH or [NAME=]http://HOST:PORT/PATH#MODEL");
+    if (!name.empty() && (name == "none" || name == "static" || !names.insert(name).second))
+      return Status::InvalidArgument("allowed embedder '" + entry + "': the name '" + name +
+                                     "' is taken (by another entry, or it is none or static)");
+  }
+  return Status::OK();
+}
+
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Server::~Server() {
@@ -937,6 +1031,7 @@ Server::~Server() {
 Status Server::Start() {
   Impl& s = *impl_;
   if (s.opts.data_dir.empty()) return Status::InvalidArgument("the server needs a data directory");
+  GB_RETURN_IF_ERROR(CheckAllowedEmbedders(s.opts.allowed_embedders));
   std::error_code ec;
   fs::create_directories(s.opts.data_dir, ec);
   if (!fs::is_directory(s.opts.data_dir)) return Status::IOError("cannot create " + s.opts.data_dir);

@@ -25,6 +25,12 @@ struct ServerOptions {
   // requests executed at once.
   size_t threads = 16;
   std::string keys_file;              // empty: no authentication
+  // Embedders a create-collection request may name besides "none" and
+  // "static" (always allowed). Each entry is "SPEC" or "NAME=SPEC" (NAME:
+  // letters, digits, '_', '-', '.'); a request names NAME or the SPEC itself.
+  // Model files and endpoints come only from here, never from a request, so
+  // a client cannot make the server open a file or call a URL of its choice.
+  std::vector<std::string> allowed_embedders;
   size_t max_body_bytes = 32u << 20;  // larger requests get 413, before the body is read
   size_t max_query_bytes = 4096;
   size_t max_k = 1000;                // k + offset
@@ -64,6 +70,11 @@ class Server {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Checks ServerOptions::allowed_embedders (Start() does too): each entry is
+// [NAME=]gguf:PATH or [NAME=]http(s):URL#MODEL, names unique and not
+// "none" or "static". Nothing is opened or contacted.
+Status CheckAllowedEmbedders(const std::vector<std::string>& entries);
 
 // The OpenAPI 3 description served at GET /openapi.json.
 const char* OpenApiJson();

@@ -400,41 +400,44 @@ int CmdSearch(int argc, char** argv) {
 
 const char* kExplainHelp =
     "usage: glassbox explain DIR QUERY ID [options]\n"
-    "Shows each query term's BM25 contribution to document ID's score (tf, df,\n"
-    "idf, length norm), and whether it is in the top k — if not, why not.\n"
-    "  -k, --k N   the k of \"top k\" (default 10)\n"
+    "Why document ID is or is not among the hits of this search: the search's own\n"
+    "mode, fusion and weights (the same options as `glassbox search`), the document's\n"
+    "rank and score in each retriever and the one that missed it, and each query\n"
+    "term's BM25 contribution (tf, df, idf, length norm).\n"
+    "  -k, --k N   the k of \"top k\" (default 10; with --offset, k + offset)\n"
     "  --plain     treat QUERY as plain text\n"
+    "  --mode, --fusion, --weights, --rrf-k, --candidates, --algorithm, ...  as for search\n"
     "  --time-budget MS  give up after MS milliseconds per step (exit 6; default 0 = no limit)\n"
     "  --json      machine-readable output\n";
 
 int CmdExplain(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"k", "time-budget"}, {"json", "help", "plain"}, &err)) return Usage(err, kExplainHelp);
+  if (!a.Parse(argc, argv, 2, SearchValueFlags(), {"json", "help", "plain"}, &err)) return Usage(err, kExplainHelp);
   if (a.Has("help")) return std::printf("%s", kExplainHelp), kOk;
   if (a.positional().size() != 3) return Usage("explain needs DIR, QUERY and ID", kExplainHelp);
   const bool as_json = a.Has("json");
-  size_t k = 10;
-  if (a.HasValue("k") && !ParseSize(a.Get("k"), &k)) return Fail(Status::InvalidArgument("-k needs a whole number"), as_json);
-  size_t budget_ms = 0;
-  if (a.HasValue("time-budget") && !ParseSize(a.Get("time-budget"), &budget_ms))
-    return Fail(Status::InvalidArgument("--time-budget needs a whole number of milliseconds"), as_json);
-  const std::chrono::milliseconds budget(budget_ms);
+  SearchOptions o;
+  o.plain = a.Has("plain");
+  if (Status st = SetOptionsFromFlags(a, &o); !st.ok()) return Fail(st, as_json);
+  if (Status st = ValidateSearchOptions(o); !st.ok()) return Fail(st, as_json);
+  if (o.k == 0) return Fail(Status::InvalidArgument("-k must be at least 1"), as_json);
   auto c = OpenForReading(a.positional()[0]);
   if (!c.ok()) return Fail(c.status(), as_json);
   const std::string& query = a.positional()[1];
   const std::string& id = a.positional()[2];
-  auto w = (*c)->WhyNotInTopK(query, id, k, nullptr, budget);
+  auto w = (*c)->WhyNotInResults(query, o, id);
   if (!w.ok()) return Fail(w.status(), as_json);
   Result<Explanation> e = Explanation();
   if (w->reason != WhyNot::Reason::kNoSuchDocument) {
-    e = (*c)->Explain(query, id, nullptr, budget);
+    e = (*c)->Explain(query, id, nullptr, o.time_budget);
     if (!e.ok()) return Fail(e.status(), as_json);
   }
   if (as_json) {
     std::cout << json_output::ExplainToJson(id, *e, *w).dump() << "\n";
   } else {
     std::printf("%s: %s\n", id.c_str(), w->message.c_str());
+    if (!w->retrievers.empty()) PrintRetrievers(w->retrievers, {}, "  ");
     if (e->matched) PrintExplanation(*e, "  ");
   }
   return w->reason == WhyNot::Reason::kNoSuchDocument ? kNotFound : kOk;

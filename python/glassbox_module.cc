@@ -155,15 +155,6 @@ auto CallExplain(const C& c, const std::string& q, const std::string& id, const 
   }
 }
 
-template <typename C, typename SO>
-auto CallWhyNot(const C& c, const std::string& q, const std::string& id, size_t k, const SO& so) {
-  if constexpr (requires { c.WhyNotInTopK(q, id, k, PrincipalPtr(so)); }) {
-    return c.WhyNotInTopK(q, id, k, PrincipalPtr(so));
-  } else {
-    return c.WhyNotInTopK(q, id, k);
-  }
-}
-
 // ---------------------------------------------------------------- conversions to Python
 
 py::object MetaToPy(const glassbox::MetadataValue& v) {
@@ -227,13 +218,18 @@ py::dict ExplanationToPy(const glassbox::Explanation& e) {
                   "summary"_a = e.summary);
 }
 
-py::dict HitToPy(const glassbox::Hit& h) {
+py::list RetrieversToPy(const std::vector<glassbox::RetrieverScore>& rs) {
   py::list retrievers;
-  for (const auto& r : h.retrievers) {
+  for (const auto& r : rs) {
     retrievers.append(py::dict("retriever"_a = r.retriever, "rank"_a = r.rank, "raw"_a = r.raw,
                                "normalized"_a = r.normalized, "weight"_a = r.weight,
                                "contribution"_a = r.contribution, "share"_a = r.share));
   }
+  return retrievers;
+}
+
+py::dict HitToPy(const glassbox::Hit& h) {
+  py::list retrievers = RetrieversToPy(h.retrievers);
   py::list words;
   for (const auto& w : h.similar_words) {
     words.append(py::dict("query_word"_a = w.query_word, "passage_word"_a = w.passage_word,
@@ -494,19 +490,38 @@ class PyCollection {
     return ExplanationToPy(Take(std::move(r)));
   }
 
+  // Why a document is or is not among the hits of this search (the same options as search()).
   py::dict WhyNot(const std::string& query, const std::string& id, size_t k, std::optional<std::string> user,
-                  std::optional<std::vector<std::string>> groups) {
+                  std::optional<std::vector<std::string>> groups, size_t offset, const std::string& mode,
+                  std::optional<std::string> fusion, std::optional<std::pair<double, double>> weights, double rrf_k,
+                  size_t candidates, bool plain, std::optional<std::string> algorithm, size_t time_budget) {
     glassbox::SearchOptions so;
+    so.k = k;
+    so.offset = offset;
+    SetOption(so, "mode", mode);
+    if (fusion) SetOption(so, "fusion", *fusion);
+    if (weights) {
+      so.use_collection_fusion = false;
+      so.bm25_weight = weights->first;
+      so.vector_weight = weights->second;
+    }
+    so.rrf_k = rrf_k;
+    so.candidates = candidates;
+    so.plain = plain;
+    if (algorithm) SetOption(so, "algorithm", *algorithm);
+    so.time_budget = std::chrono::milliseconds(time_budget);
     SetPrincipal(so, user, groups);
+    if (glassbox::Status v = glassbox::ValidateSearchOptions(so); !v.ok()) RaiseInvalid(v.message());
     auto c = Get();
     glassbox::Result<glassbox::WhyNot> r = glassbox::Status::OK();
     {
       py::gil_scoped_release nogil;
-      r = CallWhyNot(*c, query, id, k, so);
+      r = c->WhyNotInResults(query, so, id);
     }
     glassbox::WhyNot w = Take(std::move(r));
     return py::dict("reason"_a = ReasonName(w.reason), "missing_terms"_a = w.missing_terms, "detail"_a = w.detail,
-                    "rank"_a = w.rank, "score"_a = w.score, "kth_score"_a = w.kth_score, "message"_a = w.message);
+                    "rank"_a = w.rank, "score"_a = w.score, "kth_score"_a = w.kth_score, "message"_a = w.message,
+                    "mode"_a = w.mode, "retrievers"_a = RetrieversToPy(w.retrievers));
   }
 
   py::dict Ingest(const py::object& paths, const py::object& include, const py::object& exclude, size_t chunk_chars,
@@ -671,7 +686,10 @@ PYBIND11_MODULE(glassbox, m) {
       .def("explain", &PyCollection::Explain, "query"_a, "id"_a, py::kw_only(), "user"_a = py::none(),
            "groups"_a = py::none())
       .def("why_not", &PyCollection::WhyNot, "query"_a, "id"_a, "k"_a = 10, py::kw_only(), "user"_a = py::none(),
-           "groups"_a = py::none())
+           "groups"_a = py::none(), "offset"_a = 0, "mode"_a = "auto", "fusion"_a = py::none(),
+           "weights"_a = py::none(), "rrf_k"_a = 60.0, "candidates"_a = 100, "plain"_a = false,
+           "algorithm"_a = py::none(), "time_budget"_a = 0,
+           "Why a document is or is not among the hits of this search (the same options as search()).")
       .def("ingest", &PyCollection::Ingest, "paths"_a, "include"_a = py::none(), "exclude"_a = py::none(),
            "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(), "unit"_a = "paragraph", "id_key"_a = py::none(),
            "title_key"_a = py::none(), "text_keys"_a = py::none(), "csv_text_columns"_a = py::none(),

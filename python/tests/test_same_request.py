@@ -49,6 +49,12 @@ def test_library_cli_and_server_agree(tmp_path):
     query = "how many days of annual leave"
     py = c.search(query, k=5, explain=True, snippet=False,
                   **{name: v[0] for name, v in OPTIONS.items()})
+    # Why-not on the same request, for a document just below the cut.
+    deeper = c.search(query, k=10, snippet=False, **{name: v[0] for name, v in OPTIONS.items()})
+    below = deeper["hits"][7]["id"]
+    py_why = c.why_not(query, below, k=5, **{name: v[0] for name, v in OPTIONS.items() if name != "algorithm"})
+    assert py_why["reason"] == "ranked_below" and py_why["rank"] == 8, py_why
+    assert py_why["mode"] == "hybrid" and len(py_why["retrievers"]) == 2
     del c
     assert py["hits"], "the example knowledge base should answer"
 
@@ -59,6 +65,10 @@ def test_library_cli_and_server_agree(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert cli.returncode == 0, cli.stderr
     cli_resp = json.loads(cli.stdout)
+    why = subprocess.run([BIN, "explain", str(coll), query, below, "-k", "5", "--json"] + flags,
+                         capture_output=True, text=True, timeout=120)
+    assert why.returncode == 0, why.stderr
+    cli_why = json.loads(why.stdout)["why"]
 
     server = subprocess.Popen([BIN, "serve", "--data", str(data), "--port", "0"], stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
@@ -71,6 +81,12 @@ def test_library_cli_and_server_agree(tmp_path):
                                      data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=60) as r:
             http_resp = json.loads(r.read())
+        body = {"query": query, "id": below, "k": 5}
+        body.update({name: v[2] for name, v in OPTIONS.items()})
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/collections/kb/explain",
+                                     data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            http_why = json.loads(r.read())["why"]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -79,6 +95,9 @@ def test_library_cli_and_server_agree(tmp_path):
     assert py["fusion"] == cli_resp["fusion"] == http_resp["fusion"]
     assert summary(py) == summary(cli_resp) == summary(http_resp)
     assert all(h["retrievers"] for h in py["hits"])
+    for w in (cli_why, http_why):
+        assert (w["reason"], w["rank"], w["message"]) == (py_why["reason"], py_why["rank"], py_why["message"])
+        assert round(w["score"], 9) == round(py_why["score"], 9)
 
 
 def test_the_same_bad_option_is_refused_everywhere(tmp_path):

@@ -278,6 +278,7 @@ struct RouteEntry {
 
 struct Job {
   uint64_t conn = 0;
+  int fd = -1;        // the connection's socket: detached from epoll, so only this job touches it
   size_t served = 0;  // requests answered on this connection before this one
   Request req;
 };
@@ -285,7 +286,9 @@ struct Job {
 struct Done {
   uint64_t conn = 0;
   std::string bytes;
+  size_t written = 0;  // bytes the worker already sent
   bool close = false;
+  bool failed = false;  // the send failed: the peer is gone
 };
 
 }  // namespace
@@ -333,6 +336,7 @@ struct Server::Impl {
     bool chunk_crlf = false;
     bool chunk_trailers = false;
     uint32_t events = 0;
+    bool detached = false;  // removed from epoll while a worker has it
   };
   std::unordered_map<uint64_t, std::unique_ptr<Conn>> conns;  // by id
   std::unordered_map<int, uint64_t> by_fd;
@@ -365,16 +369,17 @@ struct Server::Impl {
   // ---- connections (I/O thread only) -------------------------------------------
 
   void SetInterest(Conn& c, uint32_t events) {
-    if (c.events == events) return;
+    if (c.events == events && !c.detached) return;
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = c.id;
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c.fd, &ev);
+    ::epoll_ctl(epoll_fd, c.detached ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev);
     c.events = events;
+    c.detached = false;
   }
 
   void Close(Conn& c) {
-    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c.fd, nullptr);
+    if (!c.detached) ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c.fd, nullptr);
     ::close(c.fd);
     by_fd.erase(c.fd);
     auto pc = per_client.find(c.addr);
@@ -382,10 +387,12 @@ struct Server::Impl {
     conns.erase(c.id);  // destroys c
   }
 
-  // Queues bytes to write; the connection continues (keep-alive) or closes after them.
-  void Send(Conn& c, std::string bytes, bool close) {
+  // Queues bytes to write (the first `written` already sent); the connection
+  // continues (keep-alive) or closes after them.
+  void Send(Conn& c, std::string bytes, bool close, size_t written = 0) {
+    if (c.detached) SetInterest(c, 0);  // back into epoll (from a worker)
     c.out = std::move(bytes);
-    c.out_off = 0;
+    c.out_off = written;
     c.close_after_write = close;
     c.state = State::kWriting;
     c.deadline = NowMs() + limits.write_timeout_ms +
@@ -672,11 +679,16 @@ struct Server::Impl {
         return true;
       }
     }
-    // A whole request: hand it to a worker.
+    // A whole request: hand it to a worker. The socket leaves epoll until the
+    // worker is done, so the worker may write the answer itself (one thread
+    // hand-off less per request) and nothing else touches the descriptor.
     c.state = State::kBusy;
-    SetInterest(c, 0);
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c.fd, nullptr);
+    c.events = 0;
+    c.detached = true;
     Job job;
     job.conn = c.id;
+    job.fd = c.fd;
     job.served = c.served;
     job.req = std::move(c.req);
     c.req = Request{};
@@ -730,8 +742,12 @@ struct Server::Impl {
     }
     for (auto& d : ready) {
       auto it = conns.find(d.conn);
-      if (it == conns.end()) continue;  // the client went away
-      Send(*it->second, std::move(d.bytes), d.close);
+      if (it == conns.end()) continue;
+      if (d.failed) {
+        Close(*it->second);  // the client went away
+        continue;
+      }
+      Send(*it->second, std::move(d.bytes), d.close, d.written);
     }
   }
 
@@ -759,9 +775,7 @@ struct Server::Impl {
         if (c.state == State::kWriting && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
           Write(c);
         } else if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-          if (c.state == State::kBusy) {
-            if (ev & (EPOLLERR | EPOLLHUP)) Close(c);  // the answer has nowhere to go
-          } else {
+          if (c.state != State::kBusy) {  // (a busy connection is out of epoll: no events)
             Readable(c);
           }
         }
@@ -772,9 +786,15 @@ struct Server::Impl {
         CheckDeadlines();
       }
     }
-    // Shut down: close every connection.
+    // Shut down: close every connection a worker does not hold (those are
+    // closed once the workers have stopped; see Server::Wait).
+    CloseConnections(false);
+  }
+
+  void CloseConnections(bool busy_too) {
     std::vector<uint64_t> ids;
-    for (const auto& [id, c] : conns) ids.push_back(id);
+    for (const auto& [id, c] : conns)
+      if (busy_too || c->state != State::kBusy) ids.push_back(id);
     for (uint64_t id : ids) Close(*conns[id]);
   }
 
@@ -797,6 +817,18 @@ struct Server::Impl {
       d.conn = job.conn;
       d.close = !keep;
       d.bytes = Serialize(&job.req, res, !keep);
+      // Write what the socket takes now; the I/O thread sends the rest.
+      while (d.written < d.bytes.size()) {
+        ssize_t n = ::send(job.fd, d.bytes.data() + d.written, d.bytes.size() - d.written, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+          d.written += static_cast<size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else {
+          if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) d.failed = true;
+          break;
+        }
+      }
       {
         std::lock_guard<std::mutex> l(mu);
         done.push_back(std::move(d));
@@ -910,6 +942,7 @@ void Server::Wait() {
   s.cv.notify_all();
   for (auto& w : s.workers)
     if (w.joinable()) w.join();
+  s.CloseConnections(true);
 }
 
 void Server::Stop() {

@@ -707,6 +707,18 @@ TEST(Collection, HybridScoresAreExplainedAndVectorsHonourFilters) {
   fs::remove_all(dir);
 }
 
+// `reps` copies of eight short documents on different topics: ids "d<rep>-<i>", metadata n = i.
+void AddEightTopics(Collection& c, int reps) {
+  const char* texts[] = {"Cement is delivered in bags.", "Portland cement and concrete.", "Annual leave is twenty days.",
+                         "Sick leave needs a note.", "Steel prices rose.", "The king visited the bridge.",
+                         "Holiday and vacation days for staff.", "Gravel and sand from the quarry."};
+  for (int rep = 0; rep < reps; ++rep)
+    for (int i = 0; i < 8; ++i)
+      ASSERT_TRUE(c.Add({"d" + std::to_string(rep) + "-" + std::to_string(i), {{"body", texts[i]}},
+                         {{"n", MetadataValue::Number(i)}}})
+                      .ok());
+}
+
 // A retriever the application adds: scores documents whose number n is even,
 // higher for larger n; it also proposes a hidden and a filtered-out document.
 class EvenRetriever : public ExternalRetriever {
@@ -728,14 +740,7 @@ TEST(Collection, FusionOverThreeRetrieversSumsExactly) {
   std::string dir = TempDir("three");
   auto c = Collection::Create(dir, {});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  const char* texts[] = {"Cement is delivered in bags.", "Portland cement and concrete.", "Annual leave is twenty days.",
-                         "Sick leave needs a note.", "Steel prices rose.", "The king visited the bridge.",
-                         "Holiday and vacation days for staff.", "Gravel and sand from the quarry."};
-  for (int rep = 0; rep < 10; ++rep)
-    for (int i = 0; i < 8; ++i)
-      ASSERT_TRUE((*c)->Add({"d" + std::to_string(rep) + "-" + std::to_string(i), {{"body", texts[i]}},
-                             {{"n", MetadataValue::Number(i)}}})
-                      .ok());
+  AddEightTopics(**c, 10);
   ASSERT_TRUE((*c)->Add({"secret", {{"body", "Holiday days secret."}}, {{"acl_users", MetadataValue::Keyword("eve")}}}).ok());
   ASSERT_TRUE((*c)->Commit().ok());
   SearchOptions o;
@@ -783,14 +788,7 @@ TEST(Collection, WhyNotInHybridResultsNamesTheRetrievers) {
   std::string dir = TempDir("whynot_hybrid");
   auto c = Collection::Create(dir, {});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  const char* texts[] = {"Cement is delivered in bags.", "Portland cement and concrete.", "Annual leave is twenty days.",
-                         "Sick leave needs a note.", "Steel prices rose.", "The king visited the bridge.",
-                         "Holiday and vacation days for staff.", "Gravel and sand from the quarry."};
-  for (int rep = 0; rep < 5; ++rep)
-    for (int i = 0; i < 8; ++i)
-      ASSERT_TRUE((*c)->Add({"d" + std::to_string(rep) + "-" + std::to_string(i), {{"body", texts[i]}},
-                             {{"n", MetadataValue::Number(i)}}})
-                      .ok());
+  AddEightTopics(**c, 5);
   ASSERT_TRUE((*c)->Add({"secret", {{"body", "vacation days"}}, {{"acl_users", MetadataValue::Keyword("eve")}}}).ok());
   ASSERT_TRUE((*c)->Commit().ok());
   SearchOptions o;

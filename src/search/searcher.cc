@@ -738,9 +738,33 @@ struct FusionRun {
   hybrid::FusionInput fin;
   std::vector<hybrid::FusedRow> fused;
 
+  std::vector<const ExternalRetrieverAdapter*> external;
+
   void Add(std::unique_ptr<Retriever> r, double w) {
     retrievers.push_back(std::move(r));
     weights.push_back(w);
+  }
+
+  // The retrievers of a hybrid search and their weights (the collection's
+  // calibrated ones unless the options override them); returns the fusion.
+  FusionMethod AddRetrievers(const Snapshot& snap, const BoundQuery& bq, const SearchOptions& options,
+                             const std::vector<float>& q, size_t ef) {
+    const bool own = !options.use_collection_fusion;
+    Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm), own ? options.bm25_weight : snap.bm25_weight);
+    Add(std::make_unique<VectorRetriever>(snap, bq, q, ef), own ? options.vector_weight : snap.vector_weight);
+    for (const auto& wr : options.retrievers) {
+      auto adapter = std::make_unique<ExternalRetrieverAdapter>(snap, bq, *wr.retriever, bq.semantic_text);
+      external.push_back(adapter.get());
+      Add(std::move(adapter), wr.weight);
+    }
+    return own ? options.fusion : snap.fusion;
+  }
+
+  // The first error an application's retriever reported (its candidates are then missing).
+  Status ExternalError() const {
+    for (const auto* e : external)
+      if (!e->error().ok()) return e->error();
+    return Status::OK();
   }
 
   // Phase 1 (n candidates from each retriever that weighs something), then
@@ -854,20 +878,9 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
       resp.total_hits = ranked.size();
     } else {
       const size_t n = std::max(pool, options.candidates);
-      FusionMethod method = options.use_collection_fusion ? snap.fusion : options.fusion;
-      run.Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm),
-              options.use_collection_fusion ? snap.bm25_weight : options.bm25_weight);
-      run.Add(std::make_unique<VectorRetriever>(snap, bq, q, ef),
-              options.use_collection_fusion ? snap.vector_weight : options.vector_weight);
-      std::vector<const ExternalRetrieverAdapter*> external;
-      for (const auto& wr : options.retrievers) {
-        auto adapter = std::make_unique<ExternalRetrieverAdapter>(snap, bq, *wr.retriever, bq.semantic_text);
-        external.push_back(adapter.get());
-        run.Add(std::move(adapter), wr.weight);
-      }
+      const FusionMethod method = run.AddRetrievers(snap, bq, options, q, ef);
       run.Run(method, options.rrf_k, n);
-      for (const auto* e : external)
-        if (!e->error().ok()) return e->error();
+      GB_RETURN_IF_ERROR(run.ExternalError());
       GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking and scoring the hybrid candidates"));
       for (size_t i = 0; i < run.fused.size(); ++i) {
         const Ranked& c = run.cands[run.fused[i].candidate];
@@ -1207,21 +1220,10 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
   }
   // Hybrid: the fusion the search ran, with this document among the candidates.
   FusionRun run;
-  const FusionMethod method = options.use_collection_fusion ? snap.fusion : options.fusion;
-  run.Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm),
-          options.use_collection_fusion ? snap.bm25_weight : options.bm25_weight);
-  run.Add(std::make_unique<VectorRetriever>(snap, bq, q, ef),
-          options.use_collection_fusion ? snap.vector_weight : options.vector_weight);
-  std::vector<const ExternalRetrieverAdapter*> external;
-  for (const auto& wr : options.retrievers) {
-    auto adapter = std::make_unique<ExternalRetrieverAdapter>(snap, bq, *wr.retriever, bq.semantic_text);
-    external.push_back(adapter.get());
-    run.Add(std::move(adapter), wr.weight);
-  }
+  const FusionMethod method = run.AddRetrievers(snap, bq, options, q, ef);
   const std::pair<size_t, DocId> doc{seg, d};
   run.Run(method, options.rrf_k, n, &doc);
-  for (const auto* e : external)
-    if (!e->error().ok()) return e->error();
+  GB_RETURN_IF_ERROR(run.ExternalError());
   GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking and scoring the hybrid candidates"));
   size_t row = SIZE_MAX, pos = SIZE_MAX;
   for (size_t c = 0; c < run.cands.size() && row == SIZE_MAX; ++c)

@@ -709,6 +709,15 @@ struct Server::Impl {
     });
   }
 
+  // The "query" field of a search or explain body, within --max-query.
+  std::string QueryField(const json& j) const {
+    std::string query = GetString(j, "query", true);
+    if (query.size() > opts.max_query_bytes)
+      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
+                 std::to_string(opts.max_query_bytes));
+    return query;
+  }
+
   // The search options of a request body: every field but `skip` is an
   // option of the one table (glassbox/request.h), then the server's limits,
   // its time budget and the caller's principal apply.
@@ -756,10 +765,7 @@ struct Server::Impl {
   void Search(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kReader, name);
     json j = ParseJsonBody(req);
-    const std::string query = GetString(j, "query", true);
-    if (query.size() > opts.max_query_bytes)
-      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
-                 std::to_string(opts.max_query_bytes));
+    const std::string query = QueryField(j);
     SearchOptions o = SearchOptionsFromBody(j, caller, {"query"});
     With(name, [&](Collection& c, Entry&) {
       auto r = c.Search(query, o);
@@ -773,10 +779,7 @@ struct Server::Impl {
   void ExplainDoc(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kReader, name);
     json j = ParseJsonBody(req);
-    const std::string query = GetString(j, "query", true);
-    if (query.size() > opts.max_query_bytes)
-      BadRequest("field \"query\" is " + std::to_string(query.size()) + " bytes; the limit is " +
-                 std::to_string(opts.max_query_bytes));
+    const std::string query = QueryField(j);
     const std::string id = GetString(j, "id", true);
     // The same options as the search whose ranking is explained (k + offset is the cutoff).
     SearchOptions o = SearchOptionsFromBody(j, caller, {"query", "id"});

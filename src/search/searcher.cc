@@ -461,6 +461,18 @@ Result<BoundQuery> ParseAndBind(const Snapshot& snap, const std::string& query, 
   return Binder(snap, list_fields, stats).Bind(*pq);
 }
 
+// The query bound for one call: on whose behalf (principal) and within which
+// time budget (deadline, which must outlive the result). Search, explain and
+// both why-nots bind through here, so what matches is decided once.
+Result<BoundQuery> BindCall(const Snapshot& snap, const std::string& query, bool plain, const Principal* principal,
+                            const CorpusStatistics* stats, Deadline& deadline) {
+  auto bound = ParseAndBind(snap, query, plain, principal == nullptr, stats);
+  if (!bound.ok()) return bound;
+  bound->principal = principal;
+  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
+  return bound;
+}
+
 // Explains document d of plan's segment: positions every cursor on d.
 Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPlan& plan, DocId d) {
   Explanation e;
@@ -848,10 +860,9 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
   Deadline deadline(options.time_budget);
-  auto bound = ParseAndBind(snap, query, options.plain, !options.principal, options.statistics.get());
+  auto bound = BindCall(snap, query, options.plain, options.principal ? &*options.principal : nullptr,
+                        options.statistics.get(), deadline);
   if (!bound.ok()) return bound.status();
-  if (options.principal) bound->principal = &*options.principal;
-  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
   auto resolved = ResolveMode(snap, bq, options.mode);
@@ -977,10 +988,8 @@ Result<Explanation> Searcher::Explain(const std::string& query, const std::strin
                                       std::chrono::milliseconds time_budget) const {
   const Snapshot& snap = *snap_;
   Deadline deadline(time_budget);
-  auto bound = ParseAndBind(snap, query, false, principal == nullptr);
+  auto bound = BindCall(snap, query, false, principal, nullptr, deadline);
   if (!bound.ok()) return bound.status();
-  bound->principal = principal;
-  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   size_t s;
   DocId d;
   if (!FindLiveDocument(snap, id, &s, &d) ||
@@ -1137,10 +1146,8 @@ Result<WhyNot> Searcher::WhyNotInTopK(const std::string& query, const std::strin
                                       const Principal* principal, std::chrono::milliseconds time_budget) const {
   const Snapshot& snap = *snap_;
   Deadline deadline(time_budget);
-  auto bound = ParseAndBind(snap, query, false, principal == nullptr);
+  auto bound = BindCall(snap, query, false, principal, nullptr, deadline);
   if (!bound.ok()) return bound.status();
-  bound->principal = principal;
-  if (deadline.limited()) bound->deadline = &deadline;  // else the loops skip the checks
   const BoundQuery& bq = *bound;
   size_t seg;
   DocId d;
@@ -1159,10 +1166,9 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
   const Snapshot& snap = *snap_;
   GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
   Deadline deadline(options.time_budget);
-  auto bound = ParseAndBind(snap, query, options.plain, !options.principal, options.statistics.get());
+  auto bound = BindCall(snap, query, options.plain, options.principal ? &*options.principal : nullptr,
+                        options.statistics.get(), deadline);
   if (!bound.ok()) return bound.status();
-  if (options.principal) bound->principal = &*options.principal;
-  if (deadline.limited()) bound->deadline = &deadline;
   const BoundQuery& bq = *bound;
   const size_t k = options.offset + options.k;
   size_t seg;

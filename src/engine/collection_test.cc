@@ -851,6 +851,60 @@ TEST(Collection, WhyNotInHybridResultsNamesTheRetrievers) {
   fs::remove_all(dir);
 }
 
+// The vector retriever checks the query's constraints in random-access form
+// (bitsets from postings, no pass over every document): its hits are exactly
+// the documents that satisfy them — the same set BM25 finds for the
+// constraints alone — and it finds them.
+TEST(Collection, VectorSearchHonoursEveryConstraintKind) {
+  std::string dir = TempDir("vector_constraints");
+  auto c = Collection::Create(dir, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  AddEightTopics(**c, 6);
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE((*c)->Add({"acl" + std::to_string(i), {{"body", "Holiday and vacation days for the board."}},
+                           {{"n", MetadataValue::Number(i % 8)},
+                            {"acl_groups", MetadataValue::Keyword(i % 2 ? "board" : "ops")}}})
+                    .ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  ASSERT_TRUE((*c)->Delete("d0-6").ok());
+  const std::vector<std::string> constraints = {"", "n:<4", "+vacation", "-days", "+cement -portland", "n:[2 TO 6] -leave",
+                                                "+\"vacation days\"", "+nosuchword"};
+  for (const auto& cons : constraints)
+    for (int who = 0; who < 3; ++who) {
+      SearchOptions o;
+      o.mode = SearchMode::kVector;
+      o.k = 200;
+      o.candidates = 200;
+      o.ef_search = 400;
+      o.with_snippet = false;
+      if (who == 1) o.principal = Principal{"carol", {"board"}};
+      if (who == 2) o.principal = Principal{"dave", {}};
+      auto r = (*c)->Search("holiday vacation days " + cons, o);
+      ASSERT_TRUE(r.ok()) << cons << ": " << r.status().ToString();
+      // The allowed set, from BM25 over the constraints alone (or everything visible).
+      SearchOptions b = o;
+      b.mode = SearchMode::kBm25;
+      b.k = 1000;
+      std::set<std::string> allowed;
+      if (cons.empty() || cons[0] == 'n' || cons[0] == '-') {
+        // No required words: every visible document passes, less the filter / exclusions.
+        SearchOptions all = b;
+        auto every = (*c)->Search("cement portland annual sick steel king holiday gravel board " + cons, all);
+        ASSERT_TRUE(every.ok()) << every.status().ToString();
+        for (const auto& h : every->hits) allowed.insert(h.id);
+      } else {
+        auto req = (*c)->Search(cons, b);
+        ASSERT_TRUE(req.ok()) << req.status().ToString();
+        for (const auto& h : req->hits) allowed.insert(h.id);
+      }
+      std::set<std::string> got;
+      for (const auto& h : r->hits) got.insert(h.id);
+      EXPECT_EQ(got, allowed) << "constraints '" << cons << "', principal " << who;
+    }
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, AccessControlIsEnforcedInsideEveryRetriever) {
   std::string dir = TempDir("acl");
   auto c = Collection::Create(dir, {});  // static embedder: vector and hybrid too

@@ -560,30 +560,53 @@ std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_
   return top;
 }
 
-// Documents of a segment that satisfy the query's hard constraints (live,
-// filters, required and excluded clauses); empty = only liveness matters.
-std::vector<bool> ConstraintBitmap(const BoundQuery& bq, const SegmentView& view) {
-  bool constrained = !bq.filters.empty() || bq.principal != nullptr;
-  for (const auto& c : bq.clauses) constrained |= c.occur != Occur::kShould;
-  if (!constrained) return {};
-  const uint32_t n = view.reader->num_docs();
-  std::vector<bool> ok(n, false);
-  auto plan = PlanSegment(bq, view);
-  if (plan->must_missing) return ok;  // (a segment without the optional words is fine for vectors)
-  std::vector<ExplainableCursor*> must;
-  for (auto& [i, c] : plan->must)
-    if (i < bq.clauses.size()) must.push_back(c);  // skip the match-all cursor
-  for (DocId d = 0; d < n; ++d) {
-    if (bq.deadline != nullptr && bq.deadline->Expired(1, "filtering documents for the vector search")) break;
-    bool pass = true;
-    for (auto* c : must) {
-      c->Advance(d);
-      if (c->doc() != d) { pass = false; break; }
+// The query's hard constraints on one segment (live, visible to the
+// principal, required and excluded clauses, metadata filters) in random-access
+// form, for a retriever that visits documents in no particular order (the
+// HNSW graph search). Building it reads only the postings of the required and
+// excluded clauses (one bitset each); every check is then O(1) per document,
+// with no pass over all of the segment's documents.
+class RandomAccessConstraints {
+ public:
+  RandomAccessConstraints(const BoundQuery& bq, const SegmentView& view) : view_(view) {
+    if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
+    const auto& seg = *view.reader;
+    for (const auto& f : bq.filters) filters_.emplace_back(&f, seg.schema().MetadataIndex(f.field));
+    const size_t words = (seg.num_docs() + 63) / 64;
+    for (const BoundClause& c : bq.clauses) {
+      if (c.occur == Occur::kShould) continue;
+      auto cur = MakeCursor(seg, c, bq.deadline);
+      if (!cur) {
+        if (c.occur == Occur::kMust) none_pass_ = true;  // a required clause matches nothing here
+        continue;
+      }
+      std::vector<uint64_t> bits(words, 0);
+      for (; cur->doc() != index::kNoDoc; cur->Next()) {
+        if (bq.deadline != nullptr && bq.deadline->Expired(1, "filtering documents for the vector search")) break;
+        bits[cur->doc() >> 6] |= 1ull << (cur->doc() & 63);
+      }
+      (c.occur == Occur::kMust ? required_ : excluded_).push_back(std::move(bits));
     }
-    ok[d] = pass && plan->acceptor.Accept(d);
   }
-  return ok;
-}
+  bool none_pass() const { return none_pass_; }
+  bool Accept(DocId d) const {
+    if (!view_.IsLive(d) || !acl_.Visible(d)) return false;
+    for (const auto& bits : required_)
+      if (!((bits[d >> 6] >> (d & 63)) & 1)) return false;
+    for (const auto& bits : excluded_)
+      if ((bits[d >> 6] >> (d & 63)) & 1) return false;
+    for (const auto& [f, mi] : filters_)
+      if (!f->Passes(mi >= 0 ? view_.reader->ColumnValue(mi, d) : NAN)) return false;
+    return true;
+  }
+
+ private:
+  const SegmentView& view_;
+  AclFilter acl_;
+  std::vector<std::pair<const NumericFilter*, int>> filters_;
+  std::vector<std::vector<uint64_t>> required_, excluded_;
+  bool none_pass_ = false;
+};
 
 // Vector top `want` over all segments, honouring the query's constraints.
 std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, const std::vector<float>& q, size_t want,
@@ -594,8 +617,9 @@ std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, con
     const SegmentView& view = snap.segments[s];
     if (!view.vectors || !view.vectors->index) continue;
     if (bq.deadline != nullptr && bq.deadline->expired()) break;
-    std::vector<bool> ok = ConstraintBitmap(bq, view);
-    auto accept = [&](uint32_t d) { return view.IsLive(d) && (ok.empty() || (d < ok.size() && ok[d])); };
+    RandomAccessConstraints constraints(bq, view);
+    if (constraints.none_pass()) continue;
+    auto accept = [&](uint32_t d) { return constraints.Accept(d); };
     view.vectors->index->Search(q.data(), want, std::max(ef, want), accept, &found);
     for (const auto& nb : found) top.push_back({s, nb.id, nb.score});
   }

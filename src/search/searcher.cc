@@ -589,6 +589,36 @@ class RandomAccessConstraints {
     }
   }
   bool none_pass() const { return none_pass_; }
+  bool constrained() const {
+    return acl_.active() || !filters_.empty() || !required_.empty() || !excluded_.empty();
+  }
+  // When at most `limit` documents pass the bitset-expressible constraints
+  // (live, access control, required and excluded clauses), the ones that pass
+  // all of them, in id order; else false. A filter this selective makes a
+  // graph search wander (most neighbours rejected), so they are scored
+  // exactly instead.
+  bool SmallPassSet(size_t limit, std::vector<DocId>* out) const {
+    const uint32_t n = view_.reader->num_docs();
+    std::vector<uint64_t> bits((n + 63) / 64, ~0ull);
+    if (n % 64) bits.back() = (1ull << (n % 64)) - 1;
+    if (view_.live)
+      for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*view_.live)[w];
+    acl_.Restrict(&bits);
+    for (const auto& r : required_)
+      for (size_t w = 0; w < bits.size(); ++w) bits[w] &= r[w];
+    for (const auto& e : excluded_)
+      for (size_t w = 0; w < bits.size(); ++w) bits[w] &= ~e[w];
+    size_t count = 0;
+    for (uint64_t w : bits) count += static_cast<size_t>(__builtin_popcountll(w));
+    if (count > limit) return false;
+    out->clear();
+    for (size_t w = 0; w < bits.size(); ++w)
+      for (uint64_t b = bits[w]; b; b &= b - 1) {
+        DocId d = static_cast<DocId>(w * 64 + static_cast<size_t>(__builtin_ctzll(b)));
+        if (Accept(d)) out->push_back(d);
+      }
+    return true;
+  }
   bool Accept(DocId d) const {
     if (!view_.IsLive(d) || !acl_.Visible(d)) return false;
     for (const auto& bits : required_)
@@ -619,6 +649,20 @@ std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, con
     if (bq.deadline != nullptr && bq.deadline->expired()) break;
     RandomAccessConstraints constraints(bq, view);
     if (constraints.none_pass()) continue;
+    // Selective constraints: score the few documents that pass exactly.
+    std::vector<DocId> pass;
+    const size_t exact_limit = std::max<size_t>(4096, view.reader->num_docs() / 20);
+    if (constraints.constrained() && constraints.SmallPassSet(exact_limit, &pass)) {
+      std::vector<Ranked> seg_top;
+      for (DocId d : pass) {
+        const float score = view.vectors->index->Score(q.data(), d);
+        if (std::isfinite(score)) seg_top.push_back({s, d, score});  // (a document without a vector is not)
+      }
+      std::stable_sort(seg_top.begin(), seg_top.end(), RankedBefore);
+      if (seg_top.size() > want) seg_top.resize(want);
+      top.insert(top.end(), seg_top.begin(), seg_top.end());
+      continue;
+    }
     auto accept = [&](uint32_t d) { return constraints.Accept(d); };
     view.vectors->index->Search(q.data(), want, std::max(ef, want), accept, &found);
     for (const auto& nb : found) top.push_back({s, nb.id, nb.score});

@@ -27,6 +27,11 @@ class AclFilter {
     return !restricted || ((allowed_[d >> 6] >> (d & 63)) & 1);
   }
   bool active() const { return active_; }
+  // ANDs visibility into `bits`, a bitset over the segment's documents.
+  void Restrict(std::vector<uint64_t>* bits) const {
+    if (!active_) return;
+    for (size_t w = 0; w < bits->size(); ++w) (*bits)[w] &= ~((*users_)[w] | (*groups_)[w]) | allowed_[w];
+  }
 
  private:
   bool active_ = false;

@@ -521,7 +521,8 @@ class PyCollection {
     glassbox::WhyNot w = Take(std::move(r));
     return py::dict("reason"_a = ReasonName(w.reason), "missing_terms"_a = w.missing_terms, "detail"_a = w.detail,
                     "rank"_a = w.rank, "score"_a = w.score, "kth_score"_a = w.kth_score, "message"_a = w.message,
-                    "mode"_a = w.mode, "retrievers"_a = RetrieversToPy(w.retrievers));
+                    "mode"_a = w.mode, "retrievers"_a = RetrieversToPy(w.retrievers),
+                    "explanation"_a = w.bm25 ? py::object(ExplanationToPy(*w.bm25)) : py::object(py::none()));
   }
 
   py::dict Ingest(const py::object& paths, const py::object& include, const py::object& exclude, size_t chunk_chars,

@@ -192,6 +192,9 @@ struct WhyNot {
   // normalized / contribution what fusion gives it as a candidate.
   std::string mode;
   std::vector<RetrieverScore> retrievers;
+  // WhyNotInResults: the document's BM25 breakdown under the same request
+  // (its query options — plain, statistics — included).
+  std::optional<Explanation> bm25;
 };
 
 }  // namespace glassbox

@@ -428,17 +428,13 @@ int CmdExplain(int argc, char** argv) {
   const std::string& id = a.positional()[2];
   auto w = (*c)->WhyNotInResults(query, o, id);
   if (!w.ok()) return Fail(w.status(), as_json);
-  Result<Explanation> e = Explanation();
-  if (w->reason != WhyNot::Reason::kNoSuchDocument) {
-    e = (*c)->Explain(query, id, nullptr, o.time_budget);
-    if (!e.ok()) return Fail(e.status(), as_json);
-  }
+  const Explanation e = w->bm25.value_or(Explanation());  // under the same options (plain included)
   if (as_json) {
-    std::cout << json_output::ExplainToJson(id, *e, *w).dump() << "\n";
+    std::cout << json_output::ExplainToJson(id, e, *w).dump() << "\n";
   } else {
     std::printf("%s: %s\n", id.c_str(), w->message.c_str());
     if (!w->retrievers.empty()) PrintRetrievers(w->retrievers, {}, "  ");
-    if (e->matched) PrintExplanation(*e, "  ");
+    if (e.matched) PrintExplanation(e, "  ");
   }
   return w->reason == WhyNot::Reason::kNoSuchDocument ? kNotFound : kOk;
 }

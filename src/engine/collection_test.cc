@@ -839,6 +839,16 @@ TEST(Collection, WhyNotInHybridResultsNamesTheRetrievers) {
   ASSERT_TRUE(bm.ok() && old.ok());
   EXPECT_EQ(bm->rank, old->rank);
   EXPECT_EQ(bm->message, old->message);
+  // The BM25 breakdown is the request's own: with plain, "-leave" is a word, not an exclusion.
+  o.plain = true;
+  auto pl = (*c)->WhyNotInResults("annual -leave", o, "d1-2");
+  ASSERT_TRUE(pl.ok() && pl->bm25.has_value()) << pl.status().ToString();
+  EXPECT_NE(pl->reason, WhyNot::Reason::kExcluded) << pl->message;
+  EXPECT_EQ(pl->bm25->terms.size(), 2u);
+  o.plain = false;
+  auto ex = (*c)->WhyNotInResults("annual -leave", o, "d1-2");
+  ASSERT_TRUE(ex.ok());
+  EXPECT_EQ(ex->reason, WhyNot::Reason::kExcluded) << ex->message;
   // Vector mode.
   o.mode = SearchMode::kVector;
   auto vr = (*c)->Search("vacation days", o);

@@ -1251,11 +1251,21 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
   auto resolved = ResolveMode(snap, bq, options.mode);
   if (!resolved.ok()) return resolved.status();
   const SearchMode mode = *resolved;
+  // The document's BM25 breakdown under the same bound query (plain, field
+  // weights and injected statistics included).
+  Explanation bm25;
+  {
+    auto plan = PlanSegment(bq, snap.segments[seg]);
+    bm25 = ExplainInPlan(snap, bq, *plan, d);
+  }
   if (mode == SearchMode::kBm25 || !Admissible(snap, bq, seg, d)) {
     // BM25 ranks exactly; in the other modes a rejected document fails the
     // same clause or filter whatever the retriever.
     auto w = WhyNotBm25(snap, bq, deadline, seg, d, k);
-    if (w.ok()) w->mode = SearchModeName(mode);
+    if (w.ok()) {
+      w->mode = SearchModeName(mode);
+      w->bm25 = std::move(bm25);
+    }
     return w;
   }
   std::vector<float> q;
@@ -1264,6 +1274,7 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
   const size_t n = std::max(k, options.candidates);
   WhyNot w;
   w.mode = SearchModeName(mode);
+  w.bm25 = std::move(bm25);
   char buf[512];
   if (mode == SearchMode::kVector) {
     VectorRetriever vr(snap, bq, q, ef);

@@ -438,8 +438,9 @@ class PyCollection {
                   size_t candidates, bool explain, bool plain, bool documents, std::optional<std::string> user,
                   std::optional<std::vector<std::string>> groups, std::optional<std::string> algorithm,
                   bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
-                  bool explain_words, size_t ef_search, size_t time_budget) {
+                  bool explain_words, size_t ef_search, size_t time_budget, bool principal_statistics) {
     glassbox::SearchOptions o;
+    o.principal_statistics = principal_statistics;
     o.ef_search = ef_search;
     o.time_budget = std::chrono::milliseconds(time_budget);
     o.k = k;
@@ -681,7 +682,7 @@ PYBIND11_MODULE(glassbox, m) {
            "candidates"_a = 100, "explain"_a = false, "plain"_a = false, "documents"_a = false,
            "user"_a = py::none(), "groups"_a = py::none(), "algorithm"_a = py::none(), "snippet"_a = true,
            "snippet_chars"_a = 240, "highlight_open"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
-           "ef_search"_a = 0, "time_budget"_a = 0,
+           "ef_search"_a = 0, "time_budget"_a = 0, "principal_statistics"_a = false,
            "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms. The options are "
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
       .def("explain", &PyCollection::Explain, "query"_a, "id"_a, py::kw_only(), "user"_a = py::none(),

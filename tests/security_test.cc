@@ -249,6 +249,35 @@ TEST_F(SecurityTest, NonAdminKeysSeeNoGlobalCounts) {
   EXPECT_NE(m.text.find("glassbox_collection_documents{collection=\"kb\"}"), std::string::npos);
 }
 
+// 5b. With --principal-statistics the statistics are the key's own: exact, and
+// blind to hidden documents, so explanations may show them.
+TEST_F(SecurityTest, PrincipalStatisticsShowOnlyWhatTheKeySees) {
+  Keys();
+  std::string reader = NewKey("carol", Role::kReader, {}, "carol", {});
+  ServerOptions o = Options(true);
+  o.principal_statistics = true;
+  Start(o);
+  CreateCollection("kb", "none", admin_);
+  ASSERT_EQ(Post("/v1/collections/kb/documents",
+                 {{"documents", {{{"id", "h1"}, {"text", "zebra"}, {"metadata", {{"acl_users", "alice"}}}},
+                                 {{"id", "h2"}, {"text", "zebra"}, {"metadata", {{"acl_users", "alice"}}}},
+                                 {{"id", "p"}, {"text", "zebra crossing"}},
+                                 {{"id", "q"}, {"text", "pedestrian crossing"}}}}},
+                 admin_)
+                .status,
+            200);
+  auto s = Post("/v1/collections/kb/search", {{"query", "zebra"}, {"explain", true}}, reader);
+  ASSERT_EQ(s.status, 200) << s.text;
+  ASSERT_EQ(s.body["hits"].size(), 1u);
+  const json& term = s.body["hits"][0]["explanation"]["terms"][0];
+  EXPECT_EQ(term["df"], 1) << term.dump();         // not 3: the hidden documents do not count
+  EXPECT_EQ(term["doc_count"], 2) << term.dump();  // p and q
+  auto e = Post("/v1/collections/kb/explain", {{"query", "zebra"}, {"id", "p"}}, reader);
+  ASSERT_EQ(e.status, 200) << e.text;
+  EXPECT_EQ(e.body["explanation"]["terms"][0]["df"], 1) << e.text;
+  EXPECT_DOUBLE_EQ(e.body["why"]["score"].get<double>(), s.body["hits"][0]["score"].get<double>());
+}
+
 // 6. Limits and authentication apply before the body is read.
 TEST_F(SecurityTest, BodiesAreNotReadBeforeAuthenticationAndLimits) {
   Keys();

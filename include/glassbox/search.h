@@ -98,6 +98,12 @@ struct SearchOptions {
   // Statistics to score with instead of the collection's own (see
   // CorpusStatistics). A term missing from doc_freq counts as df = 0.
   std::shared_ptr<const CorpusStatistics> statistics;
+  // With a principal: score with statistics over only the documents it may
+  // see (as if the collection held nothing else), so that scores, idf and
+  // explanations reveal nothing about hidden documents. Costs one pass over
+  // each query term's postings per search (and, once per principal and
+  // segment, one over the segment's documents). Ignored with `statistics`.
+  bool principal_statistics = false;
   // Retrievers the application adds to hybrid search, each with its weight
   // (see glassbox/retriever.h); fused with BM25 and vectors.
   std::vector<WeightedRetriever> retrievers;

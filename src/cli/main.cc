@@ -852,6 +852,8 @@ const char* kServeHelp =
     "                       only localhost names are answered otherwise (DNS rebinding guard)\n"
     "  --cors-origin ORIGIN let pages from ORIGIN (e.g. https://intranet.example) call the API\n"
     "                       (repeatable); writes from other origins are refused\n"
+    "  --principal-statistics  score each key's searches with statistics over only the\n"
+    "                       documents it may see (nothing leaks about hidden ones)\n"
     "  --query-timeout MS   time budget of one search or explain in milliseconds; past it the\n"
     "                       request gets 503 deadline_exceeded (default 5000; 0 = no limit)\n";
 
@@ -862,7 +864,7 @@ int CmdServe(int argc, char** argv) {
                {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
                 "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin", "query-timeout",
                 "allow-embedder"},
-               {"help"}, &err))
+               {"help", "principal-statistics"}, &err))
     return Usage(err, kServeHelp);
   if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
   if (!a.HasValue("data")) return Usage("serve needs --data DIR", kServeHelp);
@@ -870,6 +872,7 @@ int CmdServe(int argc, char** argv) {
   o.data_dir = a.Get("data");
   o.host = a.Get("host", o.host);
   o.keys_file = a.Get("keys");
+  o.principal_statistics = a.Has("principal-statistics");
   o.allowed_embedders = a.GetAll("allow-embedder");
   if (Status s = server::CheckAllowedEmbedders(o.allowed_embedders); !s.ok())
     return Usage("--allow-embedder: " + s.message(), kServeHelp);

@@ -186,6 +186,67 @@ TEST(Collection, InjectedGlobalStatisticsEqualOneCollection) {
   for (const auto& d : {da, db, dall}) fs::remove_all(d);
 }
 
+// With principal_statistics, a principal's scores are those of a collection
+// holding only what it may see: the hidden documents leave no trace in idf,
+// N or average lengths.
+TEST(Collection, PrincipalStatisticsEqualACollectionOfTheVisibleDocuments) {
+  CollectionOptions o;
+  o.analyzer = "standard";
+  o.embedder = "none";
+  const std::string dmix = TempDir("pstats_mix"), dvis = TempDir("pstats_visible");
+  auto mix = Collection::Create(dmix, o), vis = Collection::Create(dvis, o);
+  ASSERT_TRUE(mix.ok() && vis.ok());
+  std::mt19937 rng(11);
+  for (int i = 0; i < 400; ++i) {
+    Document d = RandomDoc(rng, "d" + std::to_string(i), 200);
+    if (i % 4 == 0) {
+      d.metadata.push_back({"acl_users", MetadataValue::Keyword("eve")});  // hidden from bob
+    } else {
+      if (i % 8 == 1) d.metadata.push_back({"acl_groups", MetadataValue::Keyword("staff")});  // bob may see
+      ASSERT_TRUE((*vis)->Add(d).ok());
+    }
+    ASSERT_TRUE((*mix)->Add(d).ok());
+    if (i % 150 == 149) ASSERT_TRUE((*mix)->Commit().ok());
+  }
+  ASSERT_TRUE((*mix)->Commit().ok());
+  ASSERT_TRUE((*vis)->Commit().ok());
+  int compared = 0, differ_without = 0;
+  for (int qi = 0; qi < 40; ++qi) {
+    std::string q = RandomQuery(rng, 200);
+    SearchOptions so;
+    so.k = 1000;
+    so.with_snippet = false;
+    so.with_explanation = true;
+    auto expected = (*vis)->Search(q, so);
+    ASSERT_TRUE(expected.ok()) << q;
+    std::map<std::string, double> want;
+    for (const auto& h : expected->hits) want[h.id] = h.score;
+    so.principal = Principal{"bob", {"staff"}};
+    auto plain = (*mix)->Search(q, so);
+    so.principal_statistics = true;
+    auto r = (*mix)->Search(q, so);
+    ASSERT_TRUE(r.ok() && plain.ok()) << q;
+    ASSERT_EQ(r->hits.size(), expected->hits.size()) << q;
+    for (size_t i = 0; i < r->hits.size(); ++i) {
+      const Hit& h = r->hits[i];
+      ASSERT_TRUE(want.count(h.id)) << q << " " << h.id;
+      EXPECT_NEAR(h.score, want[h.id], 1e-6 * std::max(1.0, want[h.id])) << q << " " << h.id;
+      for (const auto& t : h.explanation->terms) EXPECT_EQ(t.doc_count, 300u);
+      if (std::abs(plain->hits[i].score - h.score) > 1e-6) ++differ_without;
+      ++compared;
+    }
+    // Why-not uses the same statistics.
+    if (!r->hits.empty()) {
+      auto w = (*mix)->WhyNotInResults(q, so, r->hits[0].id);
+      ASSERT_TRUE(w.ok());
+      EXPECT_NEAR(w->score, r->hits[0].score, 1e-6 * std::max(1.0, r->hits[0].score));
+    }
+  }
+  EXPECT_GT(compared, 300);
+  EXPECT_GT(differ_without, compared / 4);  // collection-wide statistics would have scored differently
+  for (const auto& d : {dmix, dvis}) fs::remove_all(d);
+}
+
 TEST(Collection, ExplanationsSumToScores) {
   const int vocab = 200;
   std::string dir = TempDir("explain");

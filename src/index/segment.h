@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -170,6 +171,15 @@ class SegmentReader {
   // Bitmap of the documents that have any value for keyword metadata `field`
   // (computed once per field, then cached; thread-safe).
   std::shared_ptr<const std::vector<uint64_t>> DocsWithKeywordField(const std::string& field) const;
+  // Totals over a subset of the documents, cached under `key` (a segment is
+  // immutable, so the totals of a fixed subset never change; at most 256 keys
+  // are kept). compute() fills them on the first call; thread-safe.
+  struct SubsetTotals {
+    uint64_t docs = 0;
+    std::vector<uint64_t> field_tokens;  // per text field id
+  };
+  std::shared_ptr<const SubsetTotals> CachedSubsetTotals(const std::string& key,
+                                                         const std::function<SubsetTotals()>& compute) const;
   // Term at dictionary index i (for merging), with its info.
   size_t num_terms() const { return num_terms_; }
   std::string_view TermAt(size_t i, TermInfo* info) const;
@@ -223,6 +233,8 @@ class SegmentReader {
   const char* chunk_index_ = nullptr;  // (u32 first_doc, u64 offset, u32 length) per chunk
   size_t num_chunks_ = 0;
   uint64_t postings_base_ = 0, positions_base_ = 0;
+  mutable std::mutex subset_mu_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const SubsetTotals>> subset_totals_;
   mutable std::mutex field_docs_mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> field_docs_;
 };

@@ -315,6 +315,20 @@ bool SegmentReader::FindTerm(std::string_view term, TermInfo* info) const {
   return i < num_terms_ && TermAt(i, info) == term;
 }
 
+std::shared_ptr<const SegmentReader::SubsetTotals> SegmentReader::CachedSubsetTotals(
+    const std::string& key, const std::function<SubsetTotals()>& compute) const {
+  {
+    std::lock_guard<std::mutex> l(subset_mu_);
+    auto it = subset_totals_.find(key);
+    if (it != subset_totals_.end()) return it->second;
+  }
+  auto totals = std::make_shared<const SubsetTotals>(compute());
+  std::lock_guard<std::mutex> l(subset_mu_);
+  if (subset_totals_.size() >= 256) subset_totals_.clear();  // bounded: start over rather than grow
+  subset_totals_.emplace(key, totals);
+  return totals;
+}
+
 std::shared_ptr<const std::vector<uint64_t>> SegmentReader::DocsWithKeywordField(const std::string& field) const {
   std::lock_guard<std::mutex> l(field_docs_mu_);
   auto it = field_docs_.find(field);

@@ -91,6 +91,7 @@ const std::vector<SearchOptionSpec>& SearchOptionSpecs() {
       {"highlight_open", "TEXT", "mark before a highlighted word (default '[', at most 64 bytes)"},
       {"highlight_close", "TEXT", "mark after a highlighted word (default ']', at most 64 bytes)"},
       {"time_budget", "MS", "give up after MS milliseconds (default 0 = no limit)"},
+      {"principal_statistics", "true|false", "with a principal: BM25 statistics over only the documents it may see"},
   };
   return kSpecs;
 }
@@ -185,6 +186,7 @@ Status SetSearchOption(SearchOptions* o, std::string_view name, std::string_view
   if (name == "plain") return flag(&o->plain);
   if (name == "documents") return flag(&o->rollup_documents);
   if (name == "snippet") return flag(&o->with_snippet);
+  if (name == "principal_statistics") return flag(&o->principal_statistics);
   if (name == "highlight_open") return o->highlight_open = std::string(value), Status::OK();
   if (name == "highlight_close") return o->highlight_close = std::string(value), Status::OK();
   if (name == "time_budget") {

@@ -473,6 +473,61 @@ Result<BoundQuery> BindCall(const Snapshot& snap, const std::string& query, bool
   return bound;
 }
 
+// Statistics over the documents `principal` may see (deleted ones included,
+// as the collection's own statistics do), for the terms of a bound query:
+// what a collection holding only those documents would score with, so that
+// scores and explanations say nothing about hidden documents. Per segment the
+// document and token totals of a principal are computed once and cached in
+// the (immutable) segment; document frequencies cost one pass over each query
+// term's postings.
+CorpusStatistics VisibleStatistics(const Snapshot& snap, const BoundQuery& bq, const Principal& principal) {
+  std::vector<std::string> groups = principal.groups;
+  std::sort(groups.begin(), groups.end());
+  std::string key = "principal\x1f" + principal.user;
+  for (const auto& g : groups) key += "\x1f" + g;
+  CorpusStatistics st;
+  for (const BoundClause& c : bq.clauses)
+    if (c.kind != BoundClause::Kind::kFilter)
+      for (const auto& t : c.terms) st.doc_freq.emplace(t, 0);
+  for (const SegmentView& view : snap.segments) {
+    const index::SegmentReader& seg = *view.reader;
+    AclFilter acl(view, principal);
+    auto totals = seg.CachedSubsetTotals(key, [&] {
+      index::SegmentReader::SubsetTotals t;
+      t.field_tokens.assign(static_cast<size_t>(seg.num_fields()), 0);
+      for (DocId d = 0; d < seg.num_docs(); ++d) {
+        if (!acl.Visible(d)) continue;
+        ++t.docs;
+        for (int f = 0; f < seg.num_fields(); ++f) t.field_tokens[static_cast<size_t>(f)] += seg.FieldLength(d, f);
+      }
+      return t;
+    });
+    st.doc_count += totals->docs;
+    const auto& fields = seg.schema().text_fields;
+    for (size_t f = 0; f < fields.size() && f < totals->field_tokens.size(); ++f)
+      st.field_tokens[fields[f]] += totals->field_tokens[f];
+    for (auto& [term, df] : st.doc_freq) {
+      index::TermInfo info;
+      if (!seg.FindTerm(term, &info)) continue;
+      for (index::PostingIterator it(&seg, info); it.doc() != index::kNoDoc; it.Next())
+        if (acl.Visible(it.doc())) ++df;
+    }
+  }
+  return st;
+}
+
+// BindCall, with statistics over what the principal may see when the options
+// ask for them (SearchOptions::principal_statistics): binds twice, once to
+// learn the terms, once to weigh them. `stats` keeps the statistics alive.
+Result<BoundQuery> BindRequest(const Snapshot& snap, const std::string& query, const SearchOptions& options,
+                               Deadline& deadline, CorpusStatistics* stats) {
+  const Principal* principal = options.principal ? &*options.principal : nullptr;
+  auto bound = BindCall(snap, query, options.plain, principal, options.statistics.get(), deadline);
+  if (!bound.ok() || !options.principal_statistics || principal == nullptr || options.statistics) return bound;
+  *stats = VisibleStatistics(snap, *bound, *principal);
+  return BindCall(snap, query, options.plain, principal, stats, deadline);
+}
+
 // Explains document d of plan's segment: positions every cursor on d.
 Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPlan& plan, DocId d) {
   Explanation e;
@@ -928,8 +983,8 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
   Deadline deadline(options.time_budget);
-  auto bound = BindCall(snap, query, options.plain, options.principal ? &*options.principal : nullptr,
-                        options.statistics.get(), deadline);
+  CorpusStatistics principal_stats;
+  auto bound = BindRequest(snap, query, options, deadline, &principal_stats);
   if (!bound.ok()) return bound.status();
   const BoundQuery& bq = *bound;
   GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
@@ -1234,8 +1289,8 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
   const Snapshot& snap = *snap_;
   GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
   Deadline deadline(options.time_budget);
-  auto bound = BindCall(snap, query, options.plain, options.principal ? &*options.principal : nullptr,
-                        options.statistics.get(), deadline);
+  CorpusStatistics principal_stats;
+  auto bound = BindRequest(snap, query, options, deadline, &principal_stats);
   if (!bound.ok()) return bound.status();
   const BoundQuery& bq = *bound;
   const size_t k = options.offset + options.k;

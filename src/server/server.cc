@@ -759,6 +759,7 @@ struct Server::Impl {
         (o.time_budget.count() == 0 || o.time_budget.count() > opts.query_timeout_ms))
       o.time_budget = std::chrono::milliseconds(opts.query_timeout_ms);
     o.principal = caller.principal;
+    if (opts.principal_statistics && caller.principal) o.principal_statistics = true;
     return o;
   }
 
@@ -771,7 +772,7 @@ struct Server::Impl {
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
       json out = jo::SearchResponseToJson(*r);
-      if (!SeesStatistics(caller)) RedactStatistics(out);
+      if (!SeesStatistics(caller) && !o.principal_statistics) RedactStatistics(out);
       SendJson(res, 200, out);
     });
   }
@@ -792,7 +793,7 @@ struct Server::Impl {
       if (w->reason == WhyNot::Reason::kNoSuchDocument) Throw(404, "not_found", w->message);
       const Explanation e = w->bm25.value_or(Explanation());
       json out = jo::ExplainToJson(id, e, *w);
-      if (!SeesStatistics(caller)) RedactStatistics(out);
+      if (!SeesStatistics(caller) && !o.principal_statistics) RedactStatistics(out);
       SendJson(res, 200, out);
     });
   }

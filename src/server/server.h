@@ -51,6 +51,11 @@ struct ServerOptions {
   // Time budget of one search or explain in milliseconds (0 = unlimited); a
   // query that runs past it gets 503 with code "deadline_exceeded".
   int query_timeout_ms = 5000;
+  // Score every keyed request with BM25 statistics over only the documents
+  // its key may see (SearchOptions::principal_statistics): scores and
+  // explanations then reveal nothing about hidden documents, and non-admin
+  // keys see their own df and N in explanations.
+  bool principal_statistics = false;
 };
 
 class Server {

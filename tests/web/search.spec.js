@@ -5,9 +5,7 @@
 //
 // Needs BUILD/glassbox, /usr/bin/chromium (Debian: chromium) and playwright-core
 // in BUILD/npm-web (scripts/fetch-web-test.sh BUILD). Screenshots go to
-// BUILD/web-screenshots/. Until `glassbox serve` exists (or with
-// GLASSBOX_WEB_MOCK=1) it runs against tests/web/mock-server.js, which answers
-// the same API through the command line.
+// BUILD/web-screenshots/. It runs against the real `glassbox serve`.
 "use strict";
 
 const fs = require("fs");
@@ -69,12 +67,6 @@ async function waitForServer(base, child, ms = 30000) {
   throw new Error("server did not answer within " + ms + " ms");
 }
 
-function serverAvailable() {
-  if (process.env.GLASSBOX_WEB_MOCK === "1") return false;
-  const r = spawnSync(BIN, ["serve", "--help"], { encoding: "utf8" });
-  return r.status === 0;
-}
-
 async function main() {
   if (!fs.existsSync(BIN)) throw new Error(`no ${BIN}: build glassbox first`);
   // Missing test tools: exit 77, which CTest reports as skipped (SKIP_RETURN_CODE).
@@ -95,12 +87,8 @@ async function main() {
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const real = serverAvailable();
-    server = real
-      ? spawn(BIN, ["serve", "--data", data, "--port", String(port)], { stdio: ["ignore", "inherit", "inherit"] })
-      : spawn(process.execPath, [path.join(__dirname, "mock-server.js"), BIN, data, String(port)],
-              { cwd: REPO, stdio: ["ignore", "inherit", "inherit"] });
-    console.log(`# server: ${real ? "glassbox serve" : "mock (glassbox serve not available)"} on ${base}`);
+    server = spawn(BIN, ["serve", "--data", data, "--port", String(port)], { stdio: ["ignore", "inherit", "inherit"] });
+    console.log(`# server: glassbox serve on ${base}`);
     await waitForServer(base, server);
 
     context = await chromium.launchPersistentContext(profile, {
@@ -162,6 +150,19 @@ async function main() {
     }
     await hit.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, "explain.png") });
+
+    // --- why not this document? (the ranking of the search on screen) ---
+    const lastId = await page.locator(".hit").last().getAttribute("data-id");
+    await page.locator("#why-id").fill(lastId);
+    await page.getByRole("button", { name: "Why not?" }).click();
+    await page.locator("#why-result .why-message").waitFor();
+    const whyText = await page.locator("#why-result .why-message").textContent();
+    check(/^in_top_k: .*rank/.test(whyText), `why-not for the last hit says it is in the top k (${whyText.slice(0, 80)})`);
+    await page.locator("#why-id").fill("no/such/document");
+    await page.getByRole("button", { name: "Why not?" }).click();
+    await page.locator("#why-result .error").waitFor();
+    check(/not_found|no live document|no document/i.test(await page.locator("#why-result").textContent()),
+          "why-not for an unknown id says so");
 
     // --- document view ---
     await hit.getByRole("button", { name: "Open document" }).click();

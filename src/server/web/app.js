@@ -153,6 +153,19 @@
     return [Math.round(w * 100) / 100, Math.round((1 - w) * 100) / 100];
   }
 
+  // The search options the controls set (the same for search and why-not).
+  function searchOptions(query) {
+    const body = {
+      query,
+      k: Math.max(1, Math.min(100, Number($("#k").value) || 10)),
+      offset: 0,
+      mode: $("#mode").value,
+    };
+    const fusion = $("#fusion").value;
+    if (fusion) { body.fusion = fusion; body.weights = weights(); }
+    return body;
+  }
+
   async function search(ev) {
     if (ev) ev.preventDefault();
     const query = $("#q").value.trim();
@@ -160,16 +173,7 @@
     if (!query) return;
     if (!collection) { setStatus("Choose a collection first.", true); return; }
     localStorage.setItem("glassbox.collection", collection);
-    const body = {
-      query,
-      k: Math.max(1, Math.min(100, Number($("#k").value) || 10)),
-      offset: 0,
-      mode: $("#mode").value,
-      explain: true,
-      documents: false,
-    };
-    const fusion = $("#fusion").value;
-    if (fusion) { body.fusion = fusion; body.weights = weights(); }
+    const body = Object.assign(searchOptions(query), { explain: true, documents: false });
     if (state.highlightMarks) { body.highlight_open = OPEN; body.highlight_close = CLOSE; }
     const results = $("#results");
     results.setAttribute("aria-busy", "true");
@@ -467,6 +471,37 @@
 
   // ---- wiring --------------------------------------------------------------
 
+  // "Why not this document?": the server explains the ranking of the search
+  // the controls describe (same mode, fusion, weights and k).
+  async function whyNot(ev) {
+    if (ev) ev.preventDefault();
+    const out = $("#why-result");
+    const query = $("#q").value.trim();
+    const id = $("#why-id").value.trim();
+    const collection = $("#collection").value;
+    if (!query || !id || !collection) {
+      out.replaceChildren(el("p", { class: "error", text: "Type a query, choose a collection and give a document id." }));
+      return;
+    }
+    try {
+      const r = await api("POST", coll(collection) + "/explain", Object.assign(searchOptions(query), { id }));
+      const why = (r && r.why) || {};
+      const parts = [el("p", { class: "why-message", text: `${why.reason || ""}: ${why.message || ""}` })];
+      if (Array.isArray(why.retrievers) && why.retrievers.length) {
+        parts.push(el("table", { class: "retrievers why-retrievers" },
+          el("thead", {}, el("tr", {}, ...["retriever", "rank", "raw", "contribution"].map((h) => el("th", { text: h })))),
+          el("tbody", {}, ...why.retrievers.map((p) => el("tr", {},
+            el("td", { text: p.retriever }),
+            el("td", { text: p.rank ? String(p.rank) : "missed it" }),
+            el("td", { text: fmt(p.raw, 4) }),
+            el("td", { text: fmt(p.contribution, 4) }))))));
+      }
+      out.replaceChildren(...parts);
+    } catch (e) {
+      out.replaceChildren(el("p", { class: "error", text: "Why-not failed: " + e.message }));
+    }
+  }
+
   function updateWeight() {
     const [b, v] = weights();
     $("#weight-value").textContent = `${b.toFixed(2)} / ${v.toFixed(2)}`;
@@ -480,6 +515,7 @@
       loadCollections();
     });
     $("#search-form").addEventListener("submit", search);
+    $("#why-form").addEventListener("submit", whyNot);
     $("#upload-form").addEventListener("submit", upload);
     $("#create-form").addEventListener("submit", createCollection);
     $("#doc-close").addEventListener("click", () => {

@@ -24,6 +24,7 @@
 #include <unordered_set>
 
 #include "index/doc_codec.h"
+#include "ingest/text_util.h"
 #include "index/file_util.h"
 #include "index/manifest.h"
 #include "index/segment.h"
@@ -49,18 +50,9 @@ std::string FileName(const char* prefix, uint64_t n, const char* suffix) {
 
 constexpr double kMaxK1 = 10;
 
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
-  }
-  return true;
-}
+// The one UTF-8 validator (the readers' too): overlong forms, surrogates and
+// code points past U+10FFFF are ill-formed.
+bool ValidUtf8(std::string_view s) { return ingest::FindInvalidUtf8(s) == std::string_view::npos; }
 
 // The position of the first control character (C0, DEL or, UTF-8 encoded,
 // C1) in valid UTF-8 `s`, or npos. Such a character in an id cannot be typed

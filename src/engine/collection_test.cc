@@ -578,6 +578,25 @@ TEST(Collection, FiltersAndTypesAreChecked) {
 
 // An id with a control character could be added but never fetched by URL or
 // named in a query; every path (server, CLI, Python) goes through Add.
+// One UTF-8 rule for the library and the readers: overlong forms and
+// surrogates are ill-formed, in ids, text and metadata alike.
+TEST(Collection, IllFormedUtf8IsRejectedLikeTheReadersDo) {
+  std::string dir = TempDir("utf8");
+  auto c = Collection::Create(dir, {.embedder = "none"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  for (std::string bad : {std::string("over\xc0\xaflong"), std::string("surrogate\xed\xa0\x80"),
+                          std::string("past\xf4\x90\x80\x80"), std::string("cut\xe2\x82")}) {
+    EXPECT_EQ((*c)->Add(Document{bad, {{"body", "words"}}, {}}).code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_EQ((*c)->Add(Document{"ok", {{"body", bad}}, {}}).code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_EQ((*c)->Add(Document{"ok", {{"body", "w"}}, {{"m", MetadataValue::Keyword(bad)}}}).code(),
+              Status::Code::kInvalidArgument)
+        << bad;
+  }
+  EXPECT_TRUE((*c)->Add(Document{"caf\xc3\xa9 \xe6\x8a\xa5\xe9\x94\x80 \xf0\x9f\x98\x80", {{"body", "w"}}, {}}).ok());
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, IdsWithControlCharactersAreRejected) {
   std::string dir = TempDir("control_ids");
   auto c = Collection::Create(dir, {.embedder = "none"});

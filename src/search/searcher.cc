@@ -363,7 +363,6 @@ struct SegmentPlan {
   std::vector<ExplainableCursor*> excluded;
   SegmentAcceptor acceptor;
   bool empty = false;  // no document of the segment can match
-  bool must_missing = false;  // a required clause matches nothing here (so even other retrievers' hits fail)
   Deadline* deadline = nullptr;
   TopKQuery MakeTopK(size_t k, float threshold) {
     TopKQuery q;
@@ -421,7 +420,7 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
     const BoundClause& c = bq.clauses[i];
     auto cur = MakeCursor(seg, c, bq.deadline);
     if (!cur) {
-      if (c.occur == Occur::kMust) plan->empty = plan->must_missing = true;
+      if (c.occur == Occur::kMust) plan->empty = true;
       continue;
     }
     ExplainableCursor* p = cur.get();
@@ -813,18 +812,11 @@ class VectorRetriever final : public Retriever {
 };
 
 // Whether document d of segment s satisfies the query's constraints (live,
-// visible to the principal, required clauses, exclusions, filters).
+// visible to the principal, required clauses, exclusions, filters): the same
+// rule the vector retriever applies inside the graph search.
 bool Admissible(const Snapshot& snap, const BoundQuery& bq, size_t s, DocId d) {
-  const SegmentView& view = snap.segments[s];
-  if (!view.IsLive(d)) return false;
-  auto plan = PlanSegment(bq, view);
-  if (plan->must_missing) return false;
-  for (auto& [i, c] : plan->must) {
-    if (i >= bq.clauses.size()) continue;  // the match-all cursor
-    c->Advance(d);
-    if (c->doc() != d) return false;
-  }
-  return plan->acceptor.Accept(d);
+  RandomAccessConstraints constraints(bq, snap.segments[s]);
+  return !constraints.none_pass() && constraints.Accept(d);
 }
 
 // An application's retriever (glassbox/retriever.h), on document ids.
@@ -840,10 +832,14 @@ class ExternalRetrieverAdapter final : public Retriever {
       error_ = got.status();
       return out;
     }
+    // One set of constraints per segment, built on first use.
+    std::vector<std::unique_ptr<RandomAccessConstraints>> constraints(snap_.segments.size());
     for (const auto& [id, score] : *got) {
       size_t s;
       DocId d;
-      if (!std::isfinite(score) || !FindLiveDocument(snap_, id, &s, &d) || !Admissible(snap_, bq_, s, d)) continue;
+      if (!std::isfinite(score) || !FindLiveDocument(snap_, id, &s, &d)) continue;
+      if (!constraints[s]) constraints[s] = std::make_unique<RandomAccessConstraints>(bq_, snap_.segments[s]);
+      if (constraints[s]->none_pass() || !constraints[s]->Accept(d)) continue;
       out.push_back({s, d, score});
       if (out.size() >= want) break;
     }

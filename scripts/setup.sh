@@ -9,12 +9,20 @@ PACKAGES=(
   # engine dependencies
   libicu-dev libstemmer-dev libzstd-dev libopencc-dev opencc libopencc-data
   libsqlite3-dev nlohmann-json3-dev
+  # document readers (issue 11): PDF (poppler-cpp; pdftotext is the benchmark peer),
+  # Office files (libzip + pugixml), HTML5 (gumbo), OCR (Tesseract + Leptonica with
+  # English, Simplified and Traditional Chinese data)
+  libpoppler-cpp-dev poppler-utils libzip-dev libpugixml-dev libgumbo-dev
+  libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng
+  tesseract-ocr-chi-sim tesseract-ocr-chi-tra
   # "http" embedder: HTTP(S) client (Debian builds it with OpenSSL)
   libcpp-httplib-dev libssl-dev
   # Chinese dictionary (plain data file inside the package)
   python3-jieba
   # tests
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
+  # test fixtures for the document readers: PDFs and scanned images made in the test
+  python3-reportlab python3-pil fonts-dejavu-core
   # Python module (python/): bindings, Debian's python3 headers, its tests
   pybind11-dev python3-dev python3-pytest
   # benchmarks and peers

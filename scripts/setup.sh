@@ -25,6 +25,8 @@ PACKAGES=(
   python3-reportlab python3-pil fonts-dejavu-core
   # Python module (python/): bindings, Debian's python3 headers, its tests
   pybind11-dev python3-dev python3-pytest
+  # sharded collections (python/glassbox/dask.py) and their tests: Dask distributed
+  python3-distributed
   # benchmarks and peers
   libbenchmark-dev libxapian-dev sqlite3 liblucene8-java default-jdk-headless
   # word list for the synthetic benchmark corpus (bench/gen_corpus)

@@ -67,12 +67,26 @@ size_t FindControlCharacter(std::string_view s) {
 }
 
 struct SegmentState {
+  SegmentState() = default;
+  // A copy shares the live bitmap, so neither side may change it in place.
+  SegmentState(const SegmentState& o)
+      : meta(o.meta), reader(o.reader), vectors(o.vectors), live(o.live), deleted(o.deleted), dirty(o.dirty) {}
+  SegmentState& operator=(const SegmentState& o) {
+    if (this != &o) *this = SegmentState(o);
+    return *this;
+  }
+  SegmentState(SegmentState&&) = default;
+  SegmentState& operator=(SegmentState&&) = default;
+
   index::SegmentMeta meta;
   std::shared_ptr<index::SegmentReader> reader;
   std::shared_ptr<const search::SegmentVectors> vectors;
   std::shared_ptr<const std::vector<uint64_t>> live;  // null: all live
-  std::vector<uint32_t> deleted;                       // sorted local ids
+  std::vector<uint32_t> deleted;                       // local ids, in the order they were deleted
   bool dirty = false;                                  // deletions not yet written
+  // Whether `live` is this state's own, unpublished copy (MarkDeleted may then
+  // clear bits in place). Publish and copies share it again.
+  bool live_private = false;
 };
 
 // A merge in progress: what it read (fixed when it started) and what it wrote.
@@ -357,7 +371,8 @@ void CollectionImpl::Publish() {
   snap->b = manifest_.b;
   for (const auto& [f, w] : manifest_.field_weights) snap->field_weights[f] = w;
   uint64_t base = 0;
-  for (const auto& s : segments_) {
+  for (auto& s : segments_) {
+    s.live_private = false;  // the snapshot reads it from now on
     snap->segments.push_back({s.reader, s.vectors, s.live, base});
     base += s.reader->num_docs();
   }
@@ -521,11 +536,15 @@ Status CollectionImpl::Apply(const WriteBatch& batch) {
       if (HiddenFrom(doc.id, *batch.writer))
         return Status::PermissionDenied("document '" + doc.id + "' exists and this principal may not replace it");
   }
+  Status st;
   for (const auto& id : deletes) {
-    if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
+    if (use_wal) st = wal_.Append(index::WalRecordType::kDelete, id);
     bool found;
-    GB_RETURN_IF_ERROR(DeleteInternal(id, &found));
+    if (st.ok()) st = DeleteInternal(id, &found);
+    if (!st.ok()) break;
   }
+  if (!deletes.empty()) Publish();  // the batch's deletions, visible at once, together
+  GB_RETURN_IF_ERROR(st);
   for (const auto& doc : batch.adds) GB_RETURN_IF_ERROR(AddLocked(doc));
   return Status::OK();
 }
@@ -577,16 +596,24 @@ Status CollectionImpl::AddInternal(const Document& doc, std::string_view encoded
   return Status::OK();
 }
 
+// O(1) for every deletion but the first in a segment between two Publish
+// calls, which copies the bitmap (snapshots keep reading the old one).
 void CollectionImpl::MarkDeleted(SegmentState& s, DocId d) {
-  auto live = s.live ? std::make_shared<std::vector<uint64_t>>(*s.live) : nullptr;
-  if (!live) {
-    uint32_t n = s.reader->num_docs();
-    live = std::make_shared<std::vector<uint64_t>>((n + 63) / 64, ~0ull);
-    if (n % 64) live->back() = (1ull << (n % 64)) - 1;
+  if (!s.live_private) {
+    std::shared_ptr<std::vector<uint64_t>> live;
+    if (s.live) {
+      live = std::make_shared<std::vector<uint64_t>>(*s.live);
+    } else {
+      uint32_t n = s.reader->num_docs();
+      live = std::make_shared<std::vector<uint64_t>>((n + 63) / 64, ~0ull);
+      if (n % 64) live->back() = (1ull << (n % 64)) - 1;
+    }
+    s.live = std::move(live);
+    s.live_private = true;
   }
-  (*live)[d >> 6] &= ~(1ull << (d & 63));
-  s.live = std::move(live);
-  s.deleted.insert(std::lower_bound(s.deleted.begin(), s.deleted.end(), d), d);
+  // Safe: private to `s` until the next Publish (see live_private).
+  (*const_cast<std::vector<uint64_t>*>(s.live.get()))[d >> 6] &= ~(1ull << (d & 63));
+  s.deleted.push_back(d);
   s.dirty = true;
 }
 
@@ -599,17 +626,14 @@ Status CollectionImpl::DeleteInternal(const std::string& id, bool* found) {
     buffer_acl_.erase(id);
     *found = true;
   }
-  bool changed = false;
   for (auto& s : segments_) {
     DocId d = s.reader->FindId(id);
     if (d == index::kNoDoc) continue;
     if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
     MarkDeleted(s, d);
-    changed = true;
     *found = true;
   }
-  if (changed) Publish();
-  return Status::OK();
+  return Status::OK();  // the caller publishes, once per batch
 }
 
 Status CollectionImpl::Delete(const std::string& id) {
@@ -624,7 +648,9 @@ Status CollectionImpl::Delete(const std::string& id) {
   if (!exists) return Status::NotFound("no document with id '" + id + "'");
   if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
   bool found;
-  return DeleteInternal(id, &found);
+  GB_RETURN_IF_ERROR(DeleteInternal(id, &found));
+  Publish();  // a deletion is visible at once
+  return Status::OK();
 }
 
 Status CollectionImpl::CommitLocked() {
@@ -730,6 +756,7 @@ MergeJob CollectionImpl::StartMerge(std::vector<size_t> chosen) {
     job.readers.push_back(in.reader);
     job.live.push_back(in.live);
     job.deleted.push_back(in.deleted);
+    std::sort(job.deleted.back().begin(), job.deleted.back().end());
     job.vectors.push_back(in.vectors);
   }
   job.with_vectors = embedder_ != nullptr;
@@ -786,9 +813,9 @@ Status CollectionImpl::FinishMerge(MergeJob& job) {
   uint64_t base = 0;
   for (size_t j = 0; j < chosen.size(); ++j) {
     const std::vector<uint32_t>& before = job.deleted[j];
-    std::vector<uint32_t> since;
-    std::set_difference(segments_[chosen[j]].deleted.begin(), segments_[chosen[j]].deleted.end(), before.begin(),
-                        before.end(), std::back_inserter(since));
+    std::vector<uint32_t> now = segments_[chosen[j]].deleted, since;
+    std::sort(now.begin(), now.end());
+    std::set_difference(now.begin(), now.end(), before.begin(), before.end(), std::back_inserter(since));
     for (uint32_t d : since) {
       uint64_t out = base + d - static_cast<uint64_t>(std::lower_bound(before.begin(), before.end(), d) - before.begin());
       if (out >= merged.meta.docs)

@@ -70,7 +70,8 @@ class SegmentWriter {
   DocId num_docs() const;
   // Rough bytes of memory held.
   size_t MemoryUsage() const;
-  // Writes the segment and fsyncs it.
+  // Writes the segment and fsyncs it. Leaves the writer unchanged, so a
+  // failed commit can be retried.
   Status Finish(const std::string& path);
 
  private:

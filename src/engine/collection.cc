@@ -659,6 +659,22 @@ Status CollectionImpl::CommitLocked() {
   if (buffer_->num_docs() == 0 && !any_dirty && wal_.size() == 0) return Status::OK();
   index::Manifest next = manifest_;
   next.generation++;
+  // Embedding the new segment uses word statistics that include it
+  // (BuildSegmentVectors); if the commit fails they go back to the published ones.
+  // So does the common component the first vectors fix (cleared again).
+  struct RestoreWordStatistics {
+    CollectionImpl* c;
+    bool had_common;
+    ~RestoreWordStatistics() {
+      if (!c) return;
+      if (c->embedder_ && !had_common && !engine::NeedsCommonComponent(*c->embedder_)) {
+        std::lock_guard<std::mutex> l(c->embedder_->mu);
+        (void)engine::SetCommonComponent(*c->embedder_, {});
+      }
+      std::lock_guard<std::mutex> l(c->snap_mu_);
+      c->prob_snap_ = c->snap_;
+    }
+  } restore{this, !embedder_ || !engine::NeedsCommonComponent(*embedder_)};
   std::vector<SegmentState> segs = segments_;
   std::vector<std::string> obsolete;
   if (buffer_->num_docs() > 0) {
@@ -700,6 +716,7 @@ Status CollectionImpl::CommitLocked() {
   next.segments.clear();
   for (const auto& s : segs) next.segments.push_back(s.meta);
   GB_RETURN_IF_ERROR(next.Save(dir_));  // the commit point
+  restore.c = nullptr;                   // Publish below sets them
   manifest_ = std::move(next);
   segments_ = std::move(segs);
   GB_RETURN_IF_ERROR(wal_.Close());

@@ -603,6 +603,39 @@ TEST(Collection, FailedManifestSaveChangesNothing) {
   fs::remove_all(dir);
 }
 
+// The first commit of a collection with the static embedder also fixes the
+// common component of its vectors; when that commit fails, the retry must
+// record it, so that a reopened collection embeds queries as the open one did.
+TEST(Collection, FailedFirstCommitWithVectorsIsRetriedWhole) {
+  std::string dir = TempDir("failed_first");
+  std::vector<std::pair<std::string, double>> live;
+  {
+    auto c = Collection::Create(dir, {});  // default: the static embedder
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    const char* texts[] = {"Cement is delivered in bags of fifty kilograms.", "Annual leave is twenty days per year.",
+                           "Steel rebar prices rose this quarter.", "Gravel and sand come from the quarry."};
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", texts[i % 4]}}, {}}).ok());
+    fs::create_directory(dir + "/MANIFEST.tmp");
+    EXPECT_FALSE((*c)->Commit().ok());
+    fs::remove(dir + "/MANIFEST.tmp");
+    ASSERT_TRUE((*c)->Commit().ok());
+    auto r = (*c)->Search("concrete holidays", {.k = 10, .mode = SearchMode::kVector});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    for (const auto& h : r->hits) live.emplace_back(h.id, h.score);
+  }
+  auto c = Collection::Open(dir);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto r = (*c)->Search("concrete holidays", {.k = 10, .mode = SearchMode::kVector});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), live.size());
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(r->hits[i].id, live[i].first);
+    EXPECT_NEAR(r->hits[i].score, live[i].second, 1e-6);
+  }
+  c->reset();
+  fs::remove_all(dir);
+}
+
 // Deleting many documents in one batch copies each segment's live bitmap
 // once, not once per document; the deletions stay exact.
 TEST(Collection, BatchDeletesAreExact) {

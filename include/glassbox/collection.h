@@ -100,9 +100,10 @@ struct CollectionStats {
 struct WriteBatch {
   std::vector<std::string> deletes;
   std::vector<Document> adds;
-  // Source-document ids whose earlier chunks ("<id>", "<id>#0", "<id>#1", ...
-  // up to the first gap) are deleted unless `adds` writes them again: how a
-  // re-ingested file that now yields fewer chunks leaves none behind.
+  // Source-document ids whose earlier chunks — the document "<id>" itself and
+  // every document whose provenance doc_id is "<id>" — are deleted unless
+  // `adds` writes them again: how a re-ingested file that now yields fewer
+  // chunks leaves none behind.
   std::vector<std::string> replace_chunks_of;
   // On whose behalf the batch is written. A principal may not replace or
   // delete a document it cannot see (PermissionDenied); nullptr: no check

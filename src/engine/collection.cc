@@ -238,6 +238,8 @@ class CollectionImpl final : public Collection {
   std::unordered_map<std::string, MetadataValue::Type> pending_types_;
   // Access-control values of buffered documents that have any (id -> users, groups).
   std::unordered_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> buffer_acl_;
+  // Buffered documents by their provenance doc_id (may name ids since replaced or deleted).
+  std::unordered_map<std::string, std::vector<std::string>> buffer_sources_;
   index::WalWriter wal_;
   std::string encoded_;  // scratch
   // Vectors: null when the collection has no embedder.
@@ -519,14 +521,29 @@ Status CollectionImpl::Apply(const WriteBatch& batch) {
   if (!batch.replace_chunks_of.empty()) {
     std::unordered_set<std::string> added;
     for (const auto& doc : batch.adds) added.insert(doc.id);
+    std::unordered_set<std::string> stale;
     for (const auto& src : batch.replace_chunks_of) {
-      if (exists(src) && !added.count(src)) deletes.push_back(src);
-      for (size_t m = 0;; ++m) {
-        std::string chunk = src + "#" + std::to_string(m);
-        if (!exists(chunk)) break;
-        if (!added.count(chunk)) deletes.push_back(chunk);
+      if (exists(src)) stale.insert(src);
+      // By provenance: every live document whose doc_id is `src`.
+      const std::string term = index::KeywordTerm(provenance::kDocId, src);
+      for (const auto& s : segments_) {
+        index::TermInfo info;
+        if (!s.reader->FindTerm(term, &info)) continue;
+        for (index::PostingIterator it(s.reader.get(), info); it.doc() != index::kNoDoc; it.Next()) {
+          DocId d = it.doc();
+          if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
+          stale.insert(std::string(s.reader->ExternalId(d)));
+        }
       }
+      auto b = buffer_sources_.find(src);
+      if (b != buffer_sources_.end())
+        for (const auto& id : b->second)
+          if (buffer_ids_.count(id)) stale.insert(id);
     }
+    std::vector<std::string> sorted(stale.begin(), stale.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (auto& id : sorted)
+      if (!added.count(id)) deletes.push_back(std::move(id));
   }
   if (batch.writer) {
     for (const auto& id : deletes)
@@ -590,6 +607,8 @@ Status CollectionImpl::AddInternal(const Document& doc, std::string_view encoded
   buffer_acl_.erase(doc.id);
   for (const auto& [name, value] : doc.metadata) {
     pending_types_.emplace(name, value.type);
+    if (name == provenance::kDocId && value.type == MetadataValue::Type::kKeyword)
+      buffer_sources_[value.text].push_back(doc.id);
     if (name == kAclUsersField) buffer_acl_[doc.id].first.push_back(value.text);
     if (name == kAclGroupsField) buffer_acl_[doc.id].second.push_back(value.text);
   }
@@ -728,6 +747,7 @@ Status CollectionImpl::CommitLocked() {
   buffer_ids_.clear();
   buffer_dead_.clear();
   buffer_acl_.clear();
+  buffer_sources_.clear();
   pending_types_.clear();
   Publish();
   merge_failed_ = false;

@@ -636,6 +636,40 @@ TEST(Collection, FailedFirstCommitWithVectorsIsRetriedWhole) {
   fs::remove_all(dir);
 }
 
+// A re-ingested source removes its earlier chunks by provenance (doc_id),
+// committed or still buffered, even when their numbers have gaps.
+TEST(Collection, ReplaceChunksOfFindsChunksByProvenance) {
+  std::string dir = TempDir("replace_chunks");
+  auto c = Collection::Create(dir, {.embedder = "none"});
+  ASSERT_TRUE(c.ok());
+  auto chunk = [](const std::string& src, int n, const std::string& text) {
+    return Document{src + "#" + std::to_string(n), {{"body", text}},
+                    {{provenance::kDocId, MetadataValue::Keyword(src)}, {provenance::kChunk, MetadataValue::Number(n)}}};
+  };
+  WriteBatch first;
+  for (int n : {0, 1, 3, 4}) first.adds.push_back(chunk("f", n, "old words"));  // no #2: a gap
+  first.adds.push_back(chunk("g", 0, "old words"));
+  ASSERT_TRUE((*c)->Apply(first).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  WriteBatch buffered;  // not committed yet
+  buffered.adds.push_back(chunk("f", 7, "old words"));
+  ASSERT_TRUE((*c)->Apply(buffered).ok());
+  WriteBatch again;
+  again.adds.push_back(chunk("f", 0, "new words"));
+  again.replace_chunks_of.push_back("f");
+  ASSERT_TRUE((*c)->Apply(again).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  auto r = (*c)->Search("words", {.k = 20, .mode = SearchMode::kBm25});
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> ids;
+  for (const auto& h : r->hits) ids.push_back(h.id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"f#0", "g#0"}));
+  EXPECT_EQ(*(*c)->Get("f#0")->Text("body"), "new words");
+  c->reset();
+  fs::remove_all(dir);
+}
+
 // Deleting many documents in one batch copies each segment's live bitmap
 // once, not once per document; the deletions stay exact.
 TEST(Collection, BatchDeletesAreExact) {

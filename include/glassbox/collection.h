@@ -71,6 +71,7 @@ struct CollectionOptions {
   // Commit() a segment automatically after this many buffered additions.
   size_t max_buffered_docs = 100000;
   // Write a write-ahead log. Turn off only for bulk loads that can be redone.
+  // Like every option here, recorded in the manifest: Open keeps it.
   bool write_ahead_log = true;
 };
 

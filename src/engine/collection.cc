@@ -182,7 +182,7 @@ class CollectionImpl final : public Collection {
   CollectionStats Stats() const override;
   const std::string& dir() const override { return dir_; }
 
-  size_t max_buffered_docs = 1000000;
+  size_t max_buffered_docs = 100000;  // from the manifest (CollectionOptions)
   size_t max_buffer_bytes = size_t{3} << 30;
   bool use_wal = true;
 
@@ -296,11 +296,12 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     GB_RETURN_IF_ERROR(engine::ValidateEmbedderSpec(create->embedder));
     m.embedder = create->embedder;
     m.int8_vectors = create->int8_vectors;
+    if (create->max_buffered_docs == 0) return Status::InvalidArgument("max_buffered_docs must be positive");
+    m.max_buffered_docs = create->max_buffered_docs;
+    m.write_ahead_log = create->write_ahead_log;
     m.next_file = 2;
     m.wal = FileName("wal-", 1, ".log");
     GB_RETURN_IF_ERROR(m.Save(dir_));
-    max_buffered_docs = create->max_buffered_docs;
-    use_wal = create->write_ahead_log;
   }
   if (!fs::is_directory(dir_)) return Status::NotFound("no collection at " + dir_ + " (not a directory)");
   if (!read_only_) {
@@ -311,6 +312,8 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
   auto m = index::Manifest::Load(dir_);
   if (!m.ok()) return m.status();
   manifest_ = std::move(m.value());
+  max_buffered_docs = manifest_.max_buffered_docs;
+  use_wal = manifest_.write_ahead_log;
   auto analyzer = text::MakeAnalyzer(manifest_.analyzer);
   if (!analyzer.ok()) return analyzer.status();
   analyzer_ = analyzer.value();

@@ -497,8 +497,9 @@ class ShardedCollection:
         """Searches every shard with global statistics and merges: the same hits and
         scores as one collection holding all the documents (ties: smaller id first).
 
-        mode: "bm25" or "vector" ("hybrid" and "auto" raise glassbox.Unsupported:
-        see docs/sharding.md). Other options as Collection.search (explain, plain,
+        mode: "bm25", or "vector" with a gguf:/http: embedder ("hybrid", "auto",
+        and "vector" with the static embedder raise glassbox.Unsupported: see
+        docs/sharding.md). Other options as Collection.search (explain, plain,
         algorithm, snippet, ...). Returns Collection.search's dict plus
         "partial" (bool), "missing_shards" (list) and "generation"."""
         start = time.monotonic()
@@ -506,6 +507,13 @@ class ShardedCollection:
             raise glassbox.Unsupported(
                 "sharded search supports mode 'bm25' and 'vector'; hybrid fusion over shards is not yet "
                 "identical to one node (docs/sharding.md)")
+        embedder = self._meta.get("options", {}).get("embedder", "static")
+        if mode == "vector" and (embedder == "static" or embedder == "none"):
+            raise glassbox.Unsupported(
+                "sharded vector search needs an embedder that embeds each text on its own (gguf:, http:); the "
+                "collection's is '%s', and the static embedder weighs words by the collection's own frequencies "
+                "and removes its common component, so shards would embed differently from one node "
+                "(docs/sharding.md)" % embedder)
         for name in options:
             if name not in _PASSED_OPTIONS:
                 raise glassbox.Unsupported("sharded search does not take the option '%s' (docs/sharding.md)" % name)

@@ -351,29 +351,26 @@ class ShardedCollection:
                 missing[i] = "%s: %s" % (type(e).__name__, e)
         results = {}
         deadline = time.monotonic() + self.timeout
-        sleep = 0.0002
-        while pending:
-            for i in list(pending):
-                fut = pending[i]
-                if fut.done():
-                    del pending[i]
-                    try:
-                        results[i] = fut.result()
-                    except glassbox.Error:
-                        raise
-                    except Exception as e:  # OSError, CommClosedError: the worker went away
-                        missing[i] = "%s: %s" % (type(e).__name__, e)
-                elif not self._alive(i):
-                    del pending[i]
-                    missing[i] = "its worker %s was lost during the call" % self._workers[i]
-            if not pending:
-                break
-            if time.monotonic() > deadline:
-                for i in pending:
-                    missing[i] = "no answer within %.0f s" % self.timeout
-                break
-            time.sleep(sleep)
-            sleep = min(sleep * 2, 0.01)
+        # The calls run concurrently; wait for each in turn, waking every
+        # quarter second to notice a worker the scheduler has declared lost
+        # (a call to a dead worker may otherwise wait for the whole timeout).
+        for i, fut in pending.items():
+            while True:
+                try:
+                    results[i] = fut.result(timeout=0.25)
+                    break
+                except glassbox.Error:
+                    raise
+                except TimeoutError:
+                    if not self._alive(i):
+                        missing[i] = "its worker %s was lost during the call" % self._workers[i]
+                        break
+                    if time.monotonic() > deadline:
+                        missing[i] = "no answer within %.0f s" % self.timeout
+                        break
+                except Exception as e:  # OSError, CommClosedError: the worker went away
+                    missing[i] = "%s: %s" % (type(e).__name__, e)
+                    break
         if missing and not allow_partial:
             names = ", ".join("shard %d on %s (%s)" % (i, self._workers[i], missing[i]) for i in sorted(missing))
             raise ShardUnavailable("%s: %s; no results returned (allow_partial=True returns the other shards' "

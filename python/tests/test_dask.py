@@ -131,6 +131,26 @@ def test_bm25_equals_one_node_on_100_queries(generated):
     assert differ_locally > 20
 
 
+@pytest.mark.parametrize("shards", [1, 8])
+def test_one_and_eight_shards_equal_one_node(client, generated, tmp_path, shards):
+    one, _, docs = generated
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=shards, embedder="none")
+    try:
+        sc.add(docs)
+        sc.commit()
+        for q in generated_queries(30, seed=21):
+            assert_same_hits(sc.search(q, k=10, snippet=False)["hits"], expected_top(one, q, 10), q)
+    finally:
+        sc.drop()
+
+
+def test_engine_errors_pass_through_unchanged(generated):
+    _, sc, _ = generated
+    with pytest.raises(glassbox.InvalidArgument) as err:
+        sc.search('"unclosed phrase', k=3)
+    assert not isinstance(err.value, ShardUnavailable)
+
+
 def test_paging_and_plain(generated):
     one, sc, _ = generated
     q = "river stone garden"

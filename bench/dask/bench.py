@@ -79,7 +79,7 @@ def main():
             ingest = time.perf_counter() - t
             r = timed_queries(lambda q: sc.search(q, 10, plain=True, snippet=False), queries, rounds)
             # What the transport alone costs: one empty actor call to every shard, in parallel.
-            rt = timed_queries(lambda q: [f.result() for f in [a.pid() for a in sc._actors]], queries, 1)
+            rt = timed_queries(lambda q: [f.result() for f in [a[0].pid() for a in sc._actors]], queries, 1)
             r["empty_fanout_p50_ms"] = rt["p50_ms"]
             print(json.dumps(dict(config="sharded S=%d on %d worker process(es)" % (shards, workers),
                                   docs=len(docs), ingest_docs_per_s=round(len(docs) / ingest), **r)), flush=True)

@@ -69,6 +69,10 @@ class ShardUnavailable(glassbox.Error):
         self.code = "unavailable"
 
 
+class _Lost(Exception):
+    """A replica that could not answer (internal)."""
+
+
 class ShardActor:
     """One shard: a glassbox.Collection on the worker that holds this actor.
 
@@ -106,6 +110,10 @@ class ShardActor:
     def commit(self):
         self.c.commit()
         return self.c.stats()["generation"]
+
+    def merge(self, max_segments):
+        self.c.merge(max_segments)
+        return True
 
     def stats(self):
         return self.c.stats()
@@ -183,15 +191,19 @@ _PASSED_OPTIONS = {"explain", "plain", "algorithm", "snippet", "snippet_chars", 
 
 
 class ShardedCollection:
-    """S glassbox collections on the workers of a Dask client, searched as one."""
+    """S glassbox collections on the workers of a Dask client, searched as one.
+
+    With replication R > 1, every shard has R copies (replica 0 in
+    `shard-<i>`, replica r in `shard-<i>-replica-<r>`) on R different workers:
+    writes go to every replica, a read to one, and to the next when it fails."""
 
     def __init__(self, client, prefix, meta, actors, futures, workers):
         self.client = client
         self.prefix = prefix
         self._meta = meta
-        self._actors = actors
-        self._futures = futures
-        self._workers = workers
+        self._actors = actors      # [shard][replica] -> Actor (None when closed)
+        self._futures = futures    # [shard][replica] -> the actor's dask Future
+        self._workers = workers    # [shard][replica] -> worker address
         self._lock = _RWLock()
         self.timeout = 60.0
 
@@ -202,43 +214,68 @@ class ShardedCollection:
         return self._meta["shards"]
 
     @property
+    def replication(self):
+        return self._meta.get("replication", 1)
+
+    @property
     def generation(self):
         """The coordinator generation searches answer from (see commit())."""
         return self._meta["generation"]
 
     @property
     def workers(self):
-        """The worker address holding each shard."""
-        return list(self._workers)
+        """The worker address holding each shard (replica 0)."""
+        return [w[0] for w in self._workers]
+
+    @property
+    def replica_workers(self):
+        """The worker addresses holding each shard's replicas."""
+        return [list(w) for w in self._workers]
+
+    def _path(self, i, r):
+        return os.path.join(self.prefix, "shard-%d" % i if r == 0 else "shard-%d-replica-%d" % (i, r))
 
     @staticmethod
-    def _placement(client, shards, preferred=None):
+    def _alive_workers(client):
         alive = sorted(client.scheduler_info()["workers"])
         if not alive:
             raise glassbox.Error("the Dask client has no workers")
-        out = []
-        for i in range(shards):
-            w = preferred[i] if preferred and i < len(preferred) and preferred[i] in alive else None
-            out.append(w or alive[i % len(alive)])
-        return out
+        return alive
+
+    def _submit(self, i, r, worker, create, options):
+        return self.client.submit(ShardActor, self._path(i, r), i, create, options, actor=True, workers=[worker],
+                                  allow_other_workers=False, pure=False)
 
     @classmethod
     def _start(cls, client, prefix, meta, create, options, preferred=None):
-        workers = cls._placement(client, meta["shards"], preferred)
-        futures = []
-        for i, w in enumerate(workers):
-            path = os.path.join(prefix, "shard-%d" % i)
-            futures.append(client.submit(ShardActor, path, i, create, options, actor=True, workers=[w],
-                                         allow_other_workers=False, pure=False))
-        actors = []
+        alive = cls._alive_workers(client)
+        S, R = meta["shards"], meta.get("replication", 1)
+        if R > len(alive):
+            raise glassbox.InvalidArgument("replication %d needs at least %d workers; the client has %d" %
+                                           (R, R, len(alive)))
+        workers = []
+        for i in range(S):
+            row = []
+            for r in range(R):
+                w = None
+                if preferred and i < len(preferred) and isinstance(preferred[i], list) and r < len(preferred[i]):
+                    w = preferred[i][r] if preferred[i][r] in alive and preferred[i][r] not in row else None
+                if w is None:
+                    w = next(alive[(i + r + n) % len(alive)] for n in range(len(alive))
+                             if alive[(i + r + n) % len(alive)] not in row)
+                row.append(w)
+            workers.append(row)
+        sc = cls(client, prefix, meta, [[None] * R for _ in range(S)], [[None] * R for _ in range(S)], workers)
+        for i in range(S):
+            for r in range(R):
+                sc._futures[i][r] = sc._submit(i, r, workers[i][r], create, options)
         errors = []
-        for i, f in enumerate(futures):
-            try:
-                actors.append(f.result())
-            except glassbox.Error as e:
-                errors.append("shard %d (%s): %s" % (i, workers[i], e))
-                actors.append(None)
-        sc = cls(client, prefix, meta, actors, futures, workers)
+        for i in range(S):
+            for r in range(R):
+                try:
+                    sc._actors[i][r] = sc._futures[i][r].result()
+                except glassbox.Error as e:
+                    errors.append("shard %d replica %d (%s): %s" % (i, r, workers[i][r], e))
         if errors:
             sc._close_actors()
             raise glassbox.Error("cannot %s the sharded collection %s: %s" %
@@ -246,16 +283,19 @@ class ShardedCollection:
         return sc
 
     @classmethod
-    def create(cls, client, path_prefix, shards=2, **options):
-        """Creates `shards` collections `<path_prefix>/shard-<i>` (options as glassbox.Collection.create)."""
+    def create(cls, client, path_prefix, shards=2, replication=1, **options):
+        """Creates `shards` collections `<path_prefix>/shard-<i>` (options as glassbox.Collection.create),
+        each with `replication` copies on different workers."""
         if shards < 1:
             raise glassbox.InvalidArgument("shards must be at least 1")
+        if replication < 1:
+            raise glassbox.InvalidArgument("replication must be at least 1")
         coord = os.path.join(path_prefix, COORDINATOR_FILE)
         if os.path.exists(coord):
             raise glassbox.AlreadyExists("a sharded collection exists at %s" % path_prefix)
         os.makedirs(path_prefix, exist_ok=True)
-        meta = {"format": FORMAT, "shards": shards, "hash": "crc32(utf-8 id) % shards", "generation": 0,
-                "shard_generations": [0] * shards, "options": options}
+        meta = {"format": FORMAT, "shards": shards, "replication": replication, "hash": "crc32(utf-8 id) % shards",
+                "generation": 0, "shard_generations": [0] * shards, "options": options}
         sc = cls._start(client, path_prefix, meta, True, options)
         sc._meta["workers"] = sc._workers
         sc._write_meta()
@@ -263,7 +303,7 @@ class ShardedCollection:
 
     @classmethod
     def open(cls, client, path_prefix):
-        """Opens a sharded collection (each shard on the worker that held it, if that worker is alive)."""
+        """Opens a sharded collection (each replica on the worker that held it, if that worker is alive)."""
         coord = os.path.join(path_prefix, COORDINATOR_FILE)
         try:
             with open(coord, encoding="utf-8") as f:
@@ -277,23 +317,26 @@ class ShardedCollection:
         self._close_actors()
 
     def _close_actors(self):
-        for a in self._actors:
-            if a is None:
-                continue
-            try:
-                a.close().result(timeout=self.timeout)
-            except Exception:  # a dead worker holds nothing any more
-                pass
-        self._actors = [None] * len(self._actors)
-        for f in self._futures:
-            f.release()
+        for i, row in enumerate(self._actors):
+            for r, a in enumerate(row):
+                if a is not None and self._alive(i, r):
+                    try:
+                        a.close().result(timeout=self.timeout)
+                    except Exception:  # a dead worker holds nothing any more
+                        pass
+                row[r] = None
+        for row in self._futures:
+            for f in row:
+                if f is not None:
+                    f.release()
 
     def drop(self):
         """Closes the shards and deletes every shard directory and the coordinator record."""
         self._close_actors()
         import shutil
         for i in range(self.shards):
-            shutil.rmtree(os.path.join(self.prefix, "shard-%d" % i), ignore_errors=True)
+            for r in range(self.replication):
+                shutil.rmtree(self._path(i, r), ignore_errors=True)
         try:
             os.remove(os.path.join(self.prefix, COORDINATOR_FILE))
         except FileNotFoundError:
@@ -303,83 +346,124 @@ class ShardedCollection:
         except OSError:
             pass
 
+    def merge(self, max_segments=1):
+        """Merges every shard's segments (drops deleted and replaced versions, which
+        count in document frequencies until then, on one node as here)."""
+        with self._lock.write():
+            self._call(range(self.shards), "merge", lambda i: (max_segments,), write=True)
+
     def recover(self):
-        """Reopens, from disk, every shard whose worker is gone (on a live worker;
-        the shard directories must be reachable there, e.g. a shared disk or the
-        restarted worker's own). Returns the shard numbers reopened. Buffered,
-        uncommitted additions are recovered from each shard's write-ahead log."""
-        dead = [i for i in range(self.shards) if not self._alive(i)]
+        """Reopens, from disk, every replica whose worker is gone, on a live worker
+        (not one holding another replica of the same shard, when possible; the
+        directories must be reachable there: a shared disk, or the restarted
+        worker's own). Each replays its write-ahead log, so acknowledged additions
+        survive. Returns the (shard, replica) pairs reopened."""
+        dead = [(i, r) for i in range(self.shards) for r in range(self.replication) if not self._alive(i, r)]
         if not dead:
             return []
         with self._lock.write():
-            alive = sorted(self.client.scheduler_info()["workers"])
-            for n, i in enumerate(dead):
-                if self._futures[i] is not None:
-                    self._futures[i].release()
-                w = alive[(i + n) % len(alive)]
-                path = os.path.join(self.prefix, "shard-%d" % i)
-                f = self.client.submit(ShardActor, path, i, False, {}, actor=True, workers=[w],
-                                       allow_other_workers=False, pure=False)
-                self._futures[i] = f
-                self._actors[i] = f.result(timeout=self.timeout)
-                self._workers[i] = w
+            alive = self._alive_workers(self.client)
+            for n, (i, r) in enumerate(dead):
+                if self._futures[i][r] is not None:
+                    self._futures[i][r].release()
+                others = {self._workers[i][x] for x in range(self.replication) if x != r}
+                choices = [w for w in alive if w not in others] or alive
+                w = choices[(i + r + n) % len(choices)]
+                f = self._submit(i, r, w, False, {})
+                self._futures[i][r] = f
+                self._actors[i][r] = f.result(timeout=self.timeout)
+                self._workers[i][r] = w
             self._meta["workers"] = self._workers
             self._write_meta()
         return dead
 
     # ------------------------------------------------------------ calls to shards
 
-    def _alive(self, i):
-        f = self._futures[i]
-        return self._actors[i] is not None and f is not None and f.status == "finished"
+    def _alive(self, i, r=0):
+        f = self._futures[i][r]
+        return self._actors[i][r] is not None and f is not None and f.status == "finished"
 
-    def _call(self, shards, method, args_of, allow_partial=False):
-        """Calls `method` on each shard (in parallel); returns ({shard: result}, [missing shards]).
-
-        An engine error (glassbox.Error) from a shard is raised as it is; a
-        shard that cannot answer raises ShardUnavailable naming it, unless
-        allow_partial (then it is listed as missing)."""
-        pending = {}
-        missing = {}
-        for i in shards:
-            if not self._alive(i):
-                missing[i] = "its worker %s is gone" % self._workers[i]
-                continue
-            try:
-                pending[i] = getattr(self._actors[i], method)(*args_of(i))
-            except Exception as e:  # the actor's worker was lost
-                missing[i] = "%s: %s" % (type(e).__name__, e)
-        results = {}
+    def _wait(self, i, r, fut):
+        """The result of one call, or raises _Lost(reason)."""
         deadline = time.monotonic() + self.timeout
-        # The calls run concurrently; wait for each in turn, waking every
-        # quarter second to notice a worker the scheduler has declared lost
-        # (a call to a dead worker may otherwise wait for the whole timeout).
-        for i, fut in pending.items():
-            while True:
+        # Wake every quarter second to notice a worker the scheduler has
+        # declared lost (a call to a dead worker may otherwise wait the whole timeout).
+        while True:
+            try:
+                return fut.result(timeout=0.25)
+            except glassbox.Error:
+                raise
+            except TimeoutError:
+                if not self._alive(i, r):
+                    raise _Lost("its worker %s was lost during the call" % self._workers[i][r])
+                if time.monotonic() > deadline:
+                    raise _Lost("no answer from %s within %.0f s" % (self._workers[i][r], self.timeout))
+            except Exception as e:  # OSError, CommClosedError: the worker went away
+                raise _Lost("%s on %s: %s" % (type(e).__name__, self._workers[i][r], e))
+
+    def _call(self, shards, method, args_of, allow_partial=False, write=False):
+        """Calls `method` on each shard, in parallel; returns ({shard: result}, [missing shards]).
+
+        A read goes to one replica, and to the next when that one fails; a
+        write (write=True) to every replica, and fails for the shard unless all
+        are there (replicas stay identical; a failed write can be retried, add
+        replaces and delete ignores what is gone). An engine error
+        (glassbox.Error) from a shard is raised as it is; a shard that cannot
+        answer raises ShardUnavailable naming it, unless allow_partial (then it
+        is listed as missing)."""
+        R = self.replication
+        missing = {}
+        pending = []  # (shard, replica, future)
+        for i in shards:
+            if write:
+                dead = [r for r in range(R) if not self._alive(i, r)]
+                if dead:
+                    missing[i] = "replica(s) %s on %s gone; writes need every replica (recover() first)" % (
+                        dead, ", ".join(self._workers[i][r] for r in dead))
+                    continue
+                replicas = range(R)
+            else:
+                live = [r for r in range(R) if self._alive(i, r)]
+                if not live:
+                    missing[i] = "its worker(s) %s are gone" % ", ".join(self._workers[i])
+                    continue
+                replicas = live[:1]
+            for r in replicas:
                 try:
-                    results[i] = fut.result(timeout=0.25)
-                    break
-                except glassbox.Error:
-                    raise
-                except TimeoutError:
-                    if not self._alive(i):
-                        missing[i] = "its worker %s was lost during the call" % self._workers[i]
-                        break
-                    if time.monotonic() > deadline:
-                        missing[i] = "no answer within %.0f s" % self.timeout
-                        break
-                except Exception as e:  # OSError, CommClosedError: the worker went away
+                    pending.append((i, r, getattr(self._actors[i][r], method)(*args_of(i))))
+                except Exception as e:  # the actor's worker was lost
                     missing[i] = "%s: %s" % (type(e).__name__, e)
-                    break
+        results = {}
+        tried = {i: {r} for i, r, _ in pending}
+        while pending:
+            i, r, fut = pending.pop(0)
+            try:
+                value = self._wait(i, r, fut)
+                if i not in missing:
+                    results.setdefault(i, value)
+            except _Lost as lost:
+                retry = None
+                if not write:
+                    retry = next((x for x in range(R) if x not in tried[i] and self._alive(i, x)), None)
+                if retry is None:
+                    missing[i] = str(lost)
+                    results.pop(i, None)
+                else:
+                    tried[i].add(retry)
+                    try:
+                        pending.append((i, retry, getattr(self._actors[i][retry], method)(*args_of(i))))
+                    except Exception as e:
+                        missing[i] = "%s; %s: %s" % (lost, type(e).__name__, e)
         if missing and not allow_partial:
-            names = ", ".join("shard %d on %s (%s)" % (i, self._workers[i], missing[i]) for i in sorted(missing))
+            names = ", ".join("shard %d on %s (%s)" % (i, ", ".join(self._workers[i]), missing[i])
+                              for i in sorted(missing))
             raise ShardUnavailable("%s: %s; no results returned (allow_partial=True returns the other shards' "
                                    "hits, marked partial)" % (method, names), sorted(missing),
-                                   [self._workers[i] for i in sorted(missing)])
+                                   [self._workers[i][0] for i in sorted(missing)])
         return results, sorted(missing)
 
-    def _all(self, method, *args, allow_partial=False):
-        return self._call(range(self.shards), method, lambda i: args, allow_partial)
+    def _all(self, method, *args, allow_partial=False, write=False):
+        return self._call(range(self.shards), method, lambda i: args, allow_partial, write)
 
     # ------------------------------------------------------------ writes
 
@@ -392,7 +476,7 @@ class ShardedCollection:
                 raise glassbox.InvalidArgument("documents are dicts with a str 'id'")
             batches[shard_of(d["id"], self.shards)].append(d)
         todo = [i for i in range(self.shards) if batches[i]]
-        results, _ = self._call(todo, "add", lambda i: (batches[i],))
+        results, _ = self._call(todo, "add", lambda i: (batches[i],), write=True)
         return sum(results.values())
 
     def delete(self, ids):
@@ -401,7 +485,7 @@ class ShardedCollection:
         for i in ids:
             batches[shard_of(i, self.shards)].append(i)
         todo = [i for i in range(self.shards) if batches[i]]
-        results, _ = self._call(todo, "delete", lambda i: (batches[i],))
+        results, _ = self._call(todo, "delete", lambda i: (batches[i],), write=True)
         return sum(results.values())
 
     def ingest(self, paths, **options):
@@ -443,7 +527,7 @@ class ShardedCollection:
         at N and the error is raised (shards that did commit show their new
         documents; commit again once the shard is back)."""
         with self._lock.write():
-            results, _ = self._all("commit")
+            results, _ = self._all("commit", write=True)
             self._meta["generation"] += 1
             self._meta["shard_generations"] = [results[i] for i in range(self.shards)]
             self._meta["workers"] = self._workers

@@ -125,7 +125,7 @@ def test_bm25_equals_one_node_on_100_queries(generated):
         # Local statistics would not do: a shard scoring alone differs.
         s = got["hits"][0]["shard"] if got["hits"] else None
         if s is not None:
-            local = sc._actors[s].search(q, 1, {"mode": "bm25", "snippet": False}).result()["hits"]
+            local = sc._actors[s][0].search(q, 1, {"mode": "bm25", "snippet": False}).result()["hits"]
             if local and abs(local[0]["score"] - got["hits"][0]["score"]) > 1e-6:
                 differ_locally += 1
     assert differ_locally > 20
@@ -318,35 +318,66 @@ def test_scifact_three_shards_equal_one_node(client, tmp_path):
 
 # ---------------------------------------------------------------- faults
 
-def test_killed_worker_gives_a_clear_error_then_partial_then_recovery(tmp_path):
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                       dashboard_address=None, silence_logs=50)
-    client = distributed.Client(cluster)
-    try:
-        docs = generated_docs(120)
-        sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2, embedder="none")
-        sc.add(docs)
-        sc.commit()
-        before = sc.search("river stone", k=200, snippet=False)["hits"]
-        on_1 = {d["id"] for d in docs if shard_of(d["id"], 2) == 1}
-        os.kill(sc._actors[1].pid().result(), 9)
-        with pytest.raises(ShardUnavailable, match="shard 1") as err:
-            sc.search("river stone", k=10)
-        assert err.value.shards == [1] and "allow_partial" in str(err.value)
-        r = sc.search("river stone", k=200, allow_partial=True, snippet=False)
-        assert r["partial"] and r["missing_shards"] == [1]
-        assert r["hits"] and not ({h["id"] for h in r["hits"]} & on_1)
-        with pytest.raises(ShardUnavailable):
-            sc.add([{"id": d["id"], "text": "x"} for d in docs[:20]])
-        # The nanny restarts the worker; the shard reopens from its directory.
-        deadline = time.monotonic() + 30
-        while len(client.scheduler_info()["workers"]) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert sc.recover() == [1]
-        after = sc.search("river stone", k=200, snippet=False)
-        assert not after["partial"]
-        assert_same_hits(after["hits"], before, "after recovery")
-        sc.drop()
-    finally:
-        client.close()
-        cluster.close()
+def wait_for_workers(client, n):
+    deadline = time.monotonic() + 30
+    while len(client.scheduler_info()["workers"]) < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def test_killed_worker_gives_a_clear_error_then_partial_then_recovery(client, tmp_path):
+    # Last in the file: these tests kill workers of the module's cluster (the nannies restart them).
+    docs = generated_docs(120)
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2, embedder="none")
+    sc.add(docs)
+    sc.commit()
+    before = sc.search("river stone", k=200, snippet=False)["hits"]
+    on_1 = {d["id"] for d in docs if shard_of(d["id"], 2) == 1}
+    os.kill(sc._actors[1][0].pid().result(), 9)
+    with pytest.raises(ShardUnavailable, match="shard 1") as err:
+        sc.search("river stone", k=10)
+    assert err.value.shards == [1] and "allow_partial" in str(err.value)
+    r = sc.search("river stone", k=200, allow_partial=True, snippet=False)
+    assert r["partial"] and r["missing_shards"] == [1]
+    assert r["hits"] and not ({h["id"] for h in r["hits"]} & on_1)
+    with pytest.raises(ShardUnavailable):
+        sc.add([{"id": d["id"], "text": "x"} for d in docs[:20]])
+    # The nanny restarts the worker; the shard reopens from its directory.
+    wait_for_workers(client, 3)
+    assert sc.recover() == [(1, 0)]
+    after = sc.search("river stone", k=200, snippet=False)
+    assert not after["partial"]
+    assert_same_hits(after["hits"], before, "after recovery")
+    sc.drop()
+
+
+def test_replica_serves_a_shard_whose_worker_died(client, tmp_path):
+    # Last in the file: these tests kill workers of the module's cluster (the nannies restart them).
+    wait_for_workers(client, 3)
+    docs = generated_docs(150)
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2, replication=2, embedder="none")
+    assert all(len(set(w)) == 2 for w in sc.replica_workers)  # replicas on different workers
+    sc.add(docs)
+    sc.commit()
+    assert sc.stats()["documents"] == len(docs)  # each document counted once (one replica per shard)
+    queries = generated_queries(20, seed=31)
+    before = [sc.search(q, k=10, snippet=False)["hits"] for q in queries]
+    on_0 = next(h["id"] for h in before[0] if shard_of(h["id"], 2) == 0)
+    explained = sc.explain(queries[0], on_0)
+    os.kill(sc._actors[0][0].pid().result(), 9)  # shard 0's first replica
+    for q, want in zip(queries, before):
+        got = sc.search(q, k=10, snippet=False)
+        assert not got["partial"]
+        assert_same_hits(got["hits"], want, q)
+    assert sc.explain(queries[0], on_0) == explained
+    # Writes need every replica: refused (and named) until the replica is back.
+    with pytest.raises(ShardUnavailable, match="writes need every replica"):
+        sc.add([d for d in docs if shard_of(d["id"], 2) == 0][:3])
+    wait_for_workers(client, 3)
+    assert sc.recover() == [(0, 0)]
+    sc.add([{"id": "late", "text": "river river river quartz"}])
+    sc.commit()
+    assert sc.search("quartz river", k=1)["hits"][0]["id"] == "late"
+    # Both replicas of the late document's shard hold it.
+    s = shard_of("late", 2)
+    assert all(a.get("late", {}).result()["id"] == "late" for a in sc._actors[s])
+    sc.drop()

@@ -71,7 +71,7 @@ const std::vector<std::pair<std::string, std::string>>& Glossary() {
       {"砂子", "sand"}, {"碎石", "gravel"}, {"砾石", "gravel"}, {"石子", "gravel"}, {"玻璃", "glass"},
       {"木材", "timber"}, {"油漆", "paint"}, {"涂料", "paint"}, {"砖", "bricks"}, {"砖块", "bricks"},
       {"买", "purchases"}, {"购买", "purchases"}, {"采购", "purchases"}, {"买了", "purchases"}, {"购入", "purchases"},
-      {"花", "amount"}, {"花了", "amount"}, {"花费", "amount"}, {"支出", "amount"}, {"金额", "amount"}, {"钱", "amount"},
+      {"总金额", "amount"}, {"总额", "amount"}, {"采购额", "amount"}, {"花", "amount"}, {"花了", "amount"}, {"花费", "amount"}, {"支出", "amount"}, {"金额", "amount"}, {"钱", "amount"},
       {"付", "amount"}, {"费用", "amount"}, {"成本", "amount"},
       {"数量", "quantity"}, {"吨", "quantity"}, {"多少吨", "quantity"},
       {"供应商", "supplier"}, {"供货商", "supplier"}, {"厂家", "supplier"}, {"单价", "unit_price"}, {"价格", "unit_price"},

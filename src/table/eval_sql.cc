@@ -94,7 +94,7 @@ bool SameRows(const std::vector<std::vector<Value>>& a, const std::vector<std::v
 
 Result<SqlEvalReport> EvaluateSql(const std::string& dir, const SqlEvalOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  auto db = ReadOnlyDatabase::Open(dir + "/database.sqlite");
+  auto db = options.database.empty() ? ReadOnlyDatabase::Open(dir + "/database.sqlite") : OpenTables(options.database);
   if (!db.ok()) return db.status();
   auto catalog = Catalog::Load(**db);
   if (!catalog.ok()) return catalog.status();

@@ -26,6 +26,7 @@ struct SqlEvalOptions {
   std::string split;               // empty: every question
   std::string predictions_out;     // JSON lines file, or empty
   std::string today;
+  std::string database;            // a collection directory or SQLite file instead of DIR/database.sqlite
 };
 
 struct SqlEvalReport {

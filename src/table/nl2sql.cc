@@ -186,6 +186,18 @@ std::vector<Comparison> FindComparisons(const std::string& q) {
   return out;
 }
 
+// Below this, the best table matched only through descriptions or parts of names: refuse.
+constexpr double kMinTableScore = 0.6;
+
+bool IsQuestionWord(const std::string& t) {
+  static const std::set<std::string> k = {"what", "which", "who", "how", "much", "mani", "many", "is", "are", "was", "were",
+                                          "the", "a", "an", "of", "in", "on", "for", "did", "do", "we", "our", "there", "to",
+                                          "by", "per", "total", "averag", "number", "count", "most", "least", "highest",
+                                          "lowest", "s", "it", "and", "with", "from", "at", "than", "more", "less", "our",
+                                          "多少", "我们", "的", "了", "是", "一共", "总共", "什么", "哪个", "？", "?", "吗"};
+  return k.count(t) > 0;
+}
+
 struct Ranked {
   int table;
   double score;
@@ -448,6 +460,22 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
                               "% of each other");
     return ans;
   }
+  if (ranked[0].score < kMinTableScore) {
+    ans.status = "unanswerable";
+    std::string unlinked;
+    std::set<size_t> linked_pos;
+    for (auto* l : ranked[0].links)
+      for (size_t p = l->begin; p < l->end; ++p) linked_pos.insert(p);
+    for (size_t i = 0; i < terms.terms.size(); ++i) {
+      const std::string& w = terms.words[i];
+      if (w.empty() || w[0] == '\x01' || linked_pos.count(i) || IsQuestionWord(terms.terms[i])) continue;
+      unlinked += (unlinked.empty() ? "'" : " ") + w;
+    }
+    ans.answer = "the data has no " + (unlinked.empty() ? std::string("table for this question") : unlinked + "'") +
+                 " (closest: " + tables[ranked[0].table].name + ", weak match)";
+    ans.explanation.push_back("best table " + tables[ranked[0].table].name + " matched only weakly: " + why_table(ranked[0]));
+    return ans;
+  }
   const Ranked& best = ranked[0];
   const CatalogTable& T = tables[best.table];
   ans.table = T.name;
@@ -569,7 +597,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
                  (wpos != std::string::npos && wpos >= 3 && (lr.compare(wpos - 3, 3, "哪") == 0 || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪个") == 0) || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪家") == 0)));
     const auto& col = T.columns[l->column];
     bool repeating = col.distinct > 0 && static_cast<int64_t>(col.distinct) < T.rows;
-    if (by || (which && (superlative || top_n > 0) && repeating)) {
+    if (by || ((which || top_n > 0) && (superlative || top_n > 0) && repeating)) {
       group_col = l->column;
       ans.explanation.push_back("group by " + col.name + ": '" + l->words + "'" + (by ? " after by/per/each" : " asks which one"));
       break;
@@ -645,6 +673,15 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     for (size_t c = 0; c < T.columns.size(); ++c)
       if (T.columns[c].type == "text" && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_') { entity = static_cast<int>(c); break; }
   if (superlative && agg == Agg::kSum && !how_much) agg = Agg::kNone;
+  bool explicit_measure = false;
+  for (auto* l : named)
+    if (!measures.empty() && l->column == measures[0] && l->via.find("glossary") == std::string::npos) explicit_measure = true;
+  const bool asks_which = HasAny(lr, {"which", "who", "哪", "哪个", "哪家", "谁"}) || top_n > 0;
+  if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which) {
+    agg = superlative_desc ? Agg::kMax : Agg::kMin;
+    superlative = false;
+    ans.explanation.push_back(std::string("aggregate ") + AggSql(agg) + ": a superlative of a named column, no 'which'");
+  }
   if (group_col >= 0) {
     std::string g = Quote(T.columns[group_col].name);
     Agg a = agg == Agg::kNone || agg == Agg::kMax || agg == Agg::kMin ? (measures.empty() ? Agg::kCount : Agg::kSum) : agg;
@@ -663,7 +700,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     for (int mcol : measures) {
       Agg a = agg;
       if (superlative && agg == Agg::kSum && !how_much) a = superlative_desc ? Agg::kMax : Agg::kMin;
-      parts.push_back(std::string(AggSql(a)) + "(" + Quote(T.columns[mcol].name) + ")");
+      parts.push_back(std::string(AggSql(a)) + "(" + Quote(T.columns[mcol].name) + ") AS " +
+                      Quote(Lower(AggWord(a)) + "_" + T.columns[mcol].name));
       if (a == Agg::kSum && !T.columns[mcol].unit_column.empty() && group.empty()) group = Quote(T.columns[mcol].unit_column);
     }
     for (auto& p : parts) select += (select.empty() ? "" : ", ") + p;
@@ -675,7 +713,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       ans.answer = "the data has no numeric column in " + T.name + " to rank by";
       return ans;
     }
-    select = (entity >= 0 ? Quote(T.columns[entity].name) + ", " : "") + Quote(T.columns[m].name);
+    select = entity >= 0 ? Quote(T.columns[entity].name) : Quote(T.columns[m].name);
+    if (entity >= 0) ans.explanation.push_back("answer column " + T.columns[entity].name + ", ranked by " + T.columns[m].name);
     tail = " ORDER BY " + Quote(T.columns[m].name) + (superlative_desc || !superlative ? " DESC" : " ASC") +
            " LIMIT " + std::to_string(top_n > 0 ? top_n : 1);
     where_sql += (where_sql.empty() ? " WHERE " : " AND ") + Quote(T.columns[m].name) + " IS NOT NULL";
@@ -714,6 +753,11 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   // The sentence.
   std::string s;
   if (ans.rows.empty()) s = "no rows match";
+  else if (ans.rows.size() == 1 && measures.size() == 2 && ans.columns.size() == 3 && agg == Agg::kSum && group_col < 0) {
+    // "1,570 tonne for 723,312 CNY"
+    s = "total " + FormatNumber(ans.rows[0][0]) + " " + ans.rows[0][2].ToString() + " for " + FormatNumber(ans.rows[0][1]) +
+        (T.columns[measures[1]].currency.empty() ? "" : " " + T.columns[measures[1]].currency);
+  }
   else if (ans.rows.size() == 1 && group_col < 0) {
     for (size_t i = 0; i < ans.columns.size(); ++i) {
       const Value& v = ans.rows[0][i];

@@ -300,3 +300,23 @@ def test_gil_released_during_search(tmp_path):
         lo, hi = start + 0.3 * took, start + 0.7 * took
         inside += sum(1 for t in samples if lo <= t <= hi)
     assert inside > 0, ("the counter never ran while the engine searched: is the GIL held?", calls)
+
+
+# ---------------------------------------------------------------- tables
+
+def test_sql_over_ingested_csv(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "purchases.csv").write_text(
+        "date,material,quantity,unit,amount\n2025-03-01,cement,10,tonne,4400\n"
+        "2026-02-01,cement,5,tonne,2300\n2026-03-01,sand,50,tonne,4000\n")
+    c = bm25_collection(tmp_path)
+    c.ingest(str(src))
+    a = c.sql("How much cement did we buy in the last three years?", today="2026-10-20")
+    assert a["status"] == "answered", a
+    assert a["rows"] == [[15, 6700.0, "tonne"]], a
+    assert "'cement'" in a["sql"] and a["explanation"]
+    assert len(a["evidence"]["rows"]) == 2
+    assert c.sql("what is the weather in paris", today="2026-10-20")["status"] == "unanswerable"
+    with pytest.raises(glassbox.InvalidArgument):
+        c.sql("how much cement", today="yesterday")

@@ -5,7 +5,7 @@ this folder: python3 make_gold.py"""
 import csv, json, sqlite3
 
 db = sqlite3.connect(":memory:")
-rows = list(csv.DictReader(open("../data/purchases.csv", encoding="utf-8")))
+rows = list(csv.DictReader(open("../../examples/kb/data/purchases.csv", encoding="utf-8")))
 db.execute("CREATE TABLE purchases(date TEXT, material TEXT, supplier TEXT, quantity REAL, unit TEXT, unit_price REAL, amount REAL, project TEXT, purchaser TEXT)")
 for r in rows:
     db.execute("INSERT INTO purchases VALUES(?,?,?,?,?,?,?,?,?)", [r[k] if k not in ("quantity", "unit_price", "amount") else float(r[k]) for k in

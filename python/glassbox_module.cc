@@ -31,6 +31,8 @@
 #include <pybind11/stl.h>
 
 #include "glassbox/glassbox.h"
+#include "table/eval_sql.h"
+#include "table/nl2sql.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -714,6 +716,21 @@ class PyCollection {
 
   std::string Dir() { return Get()->dir(); }
 
+  // The collection's tables answer a question (docs/tables.md): the dict of `glassbox sql --json`.
+  py::object Sql(const std::string& question, const std::optional<std::string>& today, size_t max_rows) {
+    glassbox::table::AnswerOptions o;
+    if (today) o.today = *today;
+    o.limits.max_rows = max_rows;
+    std::string dir = Get()->dir();
+    glassbox::Result<glassbox::table::TableAnswer> a = glassbox::Status::OK();
+    {
+      py::gil_scoped_release release;
+      a = glassbox::table::AnswerQuestion(dir, question, o);
+    }
+    if (!a.ok()) Raise(a.status());
+    return py::module_::import("json").attr("loads")(glassbox::table::AnswerToJson(*a).dump());
+  }
+
   std::string Repr() const {
     if (!c_) return "<glassbox.Collection (closed)>";
     return "<glassbox.Collection '" + c_->dir() + "'>";
@@ -844,6 +861,9 @@ PYBIND11_MODULE(glassbox, m) {
                   "exclude"_a = py::none(), "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(),
                   "unit"_a = "paragraph", "id_key"_a = py::none(), "title_key"_a = py::none(),
                   "text_keys"_a = py::none(), "csv_text_columns"_a = py::none(), "csv_id_column"_a = py::none())
+      .def("sql", &PyCollection::Sql, "question"_a, py::kw_only(), "today"_a = py::none(), "max_rows"_a = 1000,
+           "Answers a question over the collection's tables (CSV files ingested into it): a dict with status "
+           "(answered, ask_back, unanswerable), answer, sql, columns, rows, explanation, alternatives, evidence.")
       .def("close", &PyCollection::Close)
       .def_property_readonly("closed", &PyCollection::closed)
       .def_property_readonly("path", &PyCollection::Dir)

@@ -54,6 +54,10 @@ struct IngestOptions {
   // run: if any file fails to read or validate, nothing is written and the
   // report lists the errors (used by the server's upload, one request).
   bool all_or_nothing = false;
+  // Tables the readers find (a CSV file is one) are written to
+  // <collection dir>/tables.sqlite, one transaction per file, replacing that
+  // file's earlier tables (docs/tables.md); false: tables are not stored.
+  bool store_tables = true;
   // Called after each file with (files done, files total, documents so far).
   std::function<void(size_t, size_t, uint64_t)> progress;
 };

@@ -351,3 +351,21 @@ def test_read_files_returns_chunks_without_writing(tmp_path):
     assert len(ids) == len(r["chunks_read"])
     for d in r["chunks_read"][::20]:
         assert c.get(d["id"]) == d
+# ---------------------------------------------------------------- tables
+
+def test_sql_over_ingested_csv(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "purchases.csv").write_text(
+        "date,material,quantity,unit,amount\n2025-03-01,cement,10,tonne,4400\n"
+        "2026-02-01,cement,5,tonne,2300\n2026-03-01,sand,50,tonne,4000\n")
+    c = bm25_collection(tmp_path)
+    c.ingest(str(src))
+    a = c.sql("How much cement did we buy in the last three years?", today="2026-10-20")
+    assert a["status"] == "answered", a
+    assert a["rows"] == [[15, "tonne"]], a  # no currency known for amount (no sidecar): quantity only
+    assert "'cement'" in a["sql"] and a["explanation"]
+    assert len(a["evidence"]["rows"]) == 2
+    assert c.sql("what is the weather in paris", today="2026-10-20")["status"] == "unanswerable"
+    with pytest.raises(glassbox.InvalidArgument):
+        c.sql("how much cement", today="yesterday")

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/sql_commands.h"
 #include "eval/beir.h"
 #include "eval/metrics.h"
 #include "glassbox/glassbox.h"
@@ -82,6 +83,9 @@ const char* kMainHelp =
     "  stats    collection statistics\n"
     "  merge    merge segments and drop deleted documents\n"
     "  eval     evaluate retrieval quality on a BEIR-format dataset\n"
+    "  sql      answer a question over the collection's tables (SQL, rows, why)\n"
+    "  tables   list the collection's tables\n"
+    "  eval-sql execution accuracy of `sql` on a text-to-SQL dataset\n"
     "  bench    measure indexing speed and query latency\n"
     "  serve    serve collections over HTTP as a JSON API\n"
     "  keys     create, list and revoke API keys for serve\n"
@@ -1024,6 +1028,9 @@ int Run(int argc, char** argv) {
   if (cmd == "stats") return CmdStats(argc, argv);
   if (cmd == "merge") return CmdMerge(argc, argv);
   if (cmd == "eval") return CmdEval(argc, argv);
+  if (cmd == "sql") return CmdSql(argc, argv);
+  if (cmd == "tables") return CmdTables(argc, argv);
+  if (cmd == "eval-sql") return CmdEvalSql(argc, argv);
   if (cmd == "bench") return CmdBench(argc, argv);
   if (cmd == "serve") return CmdServe(argc, argv);
   if (cmd == "keys") return CmdKeys(argc, argv);

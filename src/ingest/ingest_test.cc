@@ -9,6 +9,7 @@
 #include "../engine/ingest.cc"  // NOLINT: compiled here so these tests need no engine module
 #include "glassbox/ingest.h"
 #include "ingest/text_util.h"
+#include "table/guard.h"
 
 namespace glassbox {
 namespace {
@@ -72,6 +73,7 @@ class FakeCollection : public Collection {
     return s;
   }
   const std::string& dir() const override { return dir_; }
+  void set_dir(std::string d) { dir_ = std::move(d); }
 
   std::map<std::string, Document> docs;
   std::vector<std::string> deletes;
@@ -103,6 +105,43 @@ class IngestTest : public ::testing::Test {
   }
   fs::path root_;
 };
+
+// Tables go to <dir>/tables.sqlite; a sidecar is read with its file, not
+// ingested; re-ingesting a file replaces its tables.
+TEST_F(IngestTest, TablesAreStoredAndReplaced) {
+  fs::path coll = root_ / "coll";
+  fs::create_directories(coll);
+  Write("in/purchases.csv", "date,material,quantity\n2025-01-02,cement,5\n2025-02-03,sand,7\n");
+  Write("in/purchases.csv.schema.json", R"({"description": "what we bought"})");
+  FakeCollection c;
+  c.set_dir(coll.string());
+  IngestOptions o;
+  o.paths = {(root_ / "in").string()};
+  auto r = Ingest(c, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_ok, 1u);  // the sidecar is not a document file
+  EXPECT_EQ(r->documents, 2u);
+  ASSERT_TRUE(fs::exists(coll / "tables.sqlite"));
+  auto db = glassbox::table::ReadOnlyDatabase::Open((coll / "tables.sqlite").string());
+  ASSERT_TRUE(db.ok());
+  auto rows = (*db)->Run("SELECT SUM(quantity) FROM purchases");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows[0][0].integer, 12);
+  auto desc = (*db)->Run("SELECT description FROM _gb_tables");
+  EXPECT_EQ(desc->rows[0][0].text, "what we bought");
+  Write("in/purchases.csv", "date,material,quantity\n2025-01-02,cement,1\n");
+  ASSERT_TRUE(Ingest(c, o).ok());
+  rows = (*db)->Run("SELECT SUM(quantity), COUNT(*) FROM purchases");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].integer, 1);
+  // A collection without tables gets no tables.sqlite; store_tables=false writes none.
+  fs::path other = root_ / "other";
+  fs::create_directories(other);
+  c.set_dir(other.string());
+  o.store_tables = false;
+  ASSERT_TRUE(Ingest(c, o).ok());
+  EXPECT_FALSE(fs::exists(other / "tables.sqlite"));
+}
 
 TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   Write("policies/leave.md", "# Leave\n\nAnnual leave is 25 days.\n");

@@ -15,10 +15,13 @@ Reader DocxReader();
 Reader XlsxReader();
 Reader PptxReader();
 Reader HtmlReader();
+Reader EmailReader();
+Reader MboxReader();
 
 std::vector<Reader> BuiltinReaders() {
   return {TextReader(), MarkdownReader(), JsonReader(), JsonLinesReader(), CsvReader(), PdfReader(),
-          ImageReader(), DocxReader(),   XlsxReader(), PptxReader(), HtmlReader()};
+          ImageReader(), DocxReader(),   XlsxReader(), PptxReader(), HtmlReader(),
+          EmailReader(), MboxReader()};
 }
 
 }  // namespace glassbox::ingest

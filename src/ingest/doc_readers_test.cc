@@ -250,3 +250,170 @@ TEST_F(DocReadersTest, BrokenZipsFailNamingThePart) {
 
 }  // namespace
 }  // namespace glassbox::ingest
+
+namespace glassbox::ingest {
+namespace {
+
+const MetadataValue* MetaOf(const SourceDocument& d, const std::string& key) {
+  for (const auto& [k, v] : d.metadata)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+std::string SectionAt(const SourceDocument& d, const std::string& needle) {
+  size_t at = d.body.find(needle);
+  for (const auto& s : d.sections)
+    if (at >= s.begin && at < s.end) return s.heading_path;
+  return "";
+}
+
+TEST(HtmlReaderTest, HeadingsTablesAndBoilerplate) {
+  std::vector<Table> tables;
+  auto r = ReadBuffer(
+      "<!DOCTYPE html><html><head><title>Price list</title><style>p{color:red}</style>"
+      "<script>var tracking = 1;</script></head><body>"
+      "<nav>Home | Menu navigation</nav><header>Site header banner</header>"
+      "<p>Intro about <b>ferrets</b>\n and   otters.</p>"
+      "<h1>Pricing</h1><p>All prices in euro.</p>"
+      "<h2>Discounts</h2><ul><li>Students pay half</li><li>Seniors pay less</li></ul>"
+      "<table><tr><th>Item</th><th>Price</th></tr><tr><td>Tea</td><td>3</td></tr><tr><td>Cake</td><td>4.5</td></tr></table>"
+      "<h1>Contact</h1><p>Write to the heron.</p>"
+      "<aside>Related links</aside><footer>Copyright footer</footer><noscript>enable js</noscript></body></html>",
+      "", "prices.html", ReaderOptions{}, &tables);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const SourceDocument& d = r.value()[0];
+  EXPECT_EQ(d.title, "Price list");
+  for (const char* gone : {"tracking", "color:red", "navigation", "banner", "Related", "footer", "enable js"})
+    EXPECT_EQ(d.body.find(gone), std::string::npos) << gone << " in " << d.body;
+  EXPECT_NE(d.body.find("Intro about ferrets and otters."), std::string::npos) << d.body;
+  EXPECT_EQ(SectionAt(d, "All prices"), "Pricing");
+  EXPECT_EQ(SectionAt(d, "Students pay half"), "Pricing > Discounts");
+  EXPECT_NE(d.body.find("Students pay half\n\nSeniors pay less"), std::string::npos) << d.body;
+  EXPECT_EQ(SectionAt(d, "Tea | 3"), "Pricing > Discounts");
+  EXPECT_EQ(SectionAt(d, "heron"), "Contact");
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].columns[1].name, "Price");
+  EXPECT_EQ(tables[0].columns[1].type, ColumnType::kReal);
+  EXPECT_EQ(tables[0].rows[1].cells[0].text, "Cake");
+}
+
+TEST(HtmlReaderTest, Latin1MetaCharsetIsConverted) {
+  auto r = ReadBuffer("<html><head><meta charset=\"iso-8859-1\"><title>Caf\xE9</title></head>"
+                      "<body><p>cr\xE8me br\xFBl\xE9" "e</p></body></html>",
+                      "", "menu.html", ReaderOptions{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value()[0].title, "Caf\xC3\xA9");
+  EXPECT_NE(r.value()[0].body.find("cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e"), std::string::npos) << r.value()[0].body;
+  // Without a charset, invalid UTF-8 does not fail the page.
+  r = ReadBuffer("<p>bad \xFF byte</p>", "html", "x.html", ReaderOptions{});
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r.value()[0].body.find("bad"), std::string::npos);
+}
+
+TEST(HtmlReaderTest, DeepNestingDoesNotCrash) {
+  std::string html = "<html><body>";
+  for (int i = 0; i < 1000; ++i) html += "<div>";
+  html += "deep text";
+  html += "<p>shallow tail</p>";
+  auto r = ReadBuffer(html, "html", "deep.html", ReaderOptions{});
+  ASSERT_TRUE(r.ok());
+}
+
+const char* kMail =
+    "From: =?utf-8?Q?Ren=C3=A9e?= <renee@example.com>\r\n"
+    "To: team@example.com\r\n"
+    "Subject: =?iso-8859-1?B?UmFwcG9ydCBmaW5hbA==?= about\r\n the =?utf-8?Q?caf=C3=A9?=\r\n"
+    "Date: Tue, 05 Mar 2024 10:15:00 +0100\r\n"
+    "Message-ID: <abc123@example.com>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"outer\"\r\n"
+    "\r\n"
+    "preamble\r\n"
+    "--outer\r\n"
+    "Content-Type: multipart/alternative; boundary=inner\r\n"
+    "\r\n"
+    "--inner\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "The pelican ate the cr=E8me br=FBl=E9e and a very long line that is wrapp=\r\n"
+    "ed softly.\r\n"
+    "--inner\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "\r\n"
+    "<p>HTML version with flamingo</p>\r\n"
+    "--inner--\r\n"
+    "--outer\r\n"
+    "Content-Type: text/csv; name=\"budget.csv\"\r\n"
+    "Content-Disposition: attachment; filename=\"../../budget.csv\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "aXRlbSxjb3N0CmdpcmFmZmUgZm9vZCwxMgo=\r\n"
+    "--outer\r\n"
+    "Content-Type: application/octet-stream\r\n"
+    "Content-Disposition: attachment; filename=anim.gif\r\n"
+    "\r\n"
+    "GIF89a\x01\x02\r\n"
+    "--outer--\r\n";
+
+TEST(MailReaderTest, HeadersBodyAndAttachments) {
+  std::vector<Table> tables;
+  auto r = ReadBuffer(kMail, "", "inbox/m1.eml", ReaderOptions{}, &tables);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r.value().size(), 2u);
+  const SourceDocument& mail = r.value()[0];
+  EXPECT_EQ(mail.id, "abc123@example.com");
+  EXPECT_EQ(mail.title, "Rapport final about the caf\xC3\xA9");
+  EXPECT_EQ(MetaOf(mail, "from")->text, "Ren\xC3\xA9" "e <renee@example.com>");
+  EXPECT_EQ(MetaOf(mail, "to")->text, "team@example.com");
+  ASSERT_NE(MetaOf(mail, "date"), nullptr);
+  EXPECT_EQ(MetaOf(mail, "date")->type, MetadataValue::Type::kDate);
+  EXPECT_EQ(MetaOf(mail, "date")->text, "2024-03-05T09:15:00Z");
+  // text/plain preferred; quoted-printable and Latin-1 decoded; soft break joined.
+  EXPECT_NE(mail.body.find("cr\xC3\xA8me br\xC3\xBBl\xC3\xA9" "e"), std::string::npos) << mail.body;
+  EXPECT_NE(mail.body.find("wrapped softly"), std::string::npos) << mail.body;
+  EXPECT_EQ(mail.body.find("flamingo"), std::string::npos);
+  EXPECT_EQ(MetaOf(mail, "attachments_skipped")->number, 1);  // anim.gif: no reader
+  const SourceDocument& att = r.value()[1];
+  EXPECT_EQ(att.id.rfind("abc123@example.com/budget.csv", 0), 0u) << att.id;  // no path from the sender
+  EXPECT_NE(att.body.find("giraffe food"), std::string::npos);
+  EXPECT_EQ(MetaOf(att, "mail")->text, "abc123@example.com");
+  EXPECT_EQ(MetaOf(att, "mail_part")->text, "2");
+  ASSERT_EQ(tables.size(), 1u);
+}
+
+TEST(MailReaderTest, HtmlOnlyMailUsesTheHtmlReader) {
+  auto r = ReadBuffer("Subject: hi\nContent-Type: text/html\n\n<html><body><script>x()</script><p>Only heron html</p></body></html>\n",
+                      "", "h.eml", ReaderOptions{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value()[0].id, "h.eml");
+  EXPECT_EQ(r.value()[0].body, "Only heron html");
+}
+
+TEST(MailReaderTest, MboxOneDocumentPerMessage) {
+  auto r = ReadBuffer(
+      "From alice@example.com Mon Jan  1 00:00:00 2024\nSubject: first\n\nHello badger.\n>From the hills.\n\n"
+      "From bob@example.com Mon Jan  1 00:00:00 2024\nSubject: second\n\nHello lynx.\n",
+      "", "box.mbox", ReaderOptions{});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r.value().size(), 2u);
+  EXPECT_EQ(r.value()[0].id, "box.mbox:1");
+  EXPECT_EQ(r.value()[0].body, "Hello badger.\nFrom the hills.");
+  EXPECT_EQ(r.value()[1].title, "second");
+  EXPECT_EQ(r.value()[1].id, "box.mbox:7");
+}
+
+TEST(MailReaderTest, BrokenMimeIsAnErrorNamingThePart) {
+  auto r = ReadBuffer("Subject: x\nContent-Type: multipart/mixed\n\nbody\n", "", "b.eml", ReaderOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "part 1: multipart without a boundary");
+  // A failing attachment fails the mail, naming the part and the file.
+  r = ReadBuffer("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n"
+                 "--b\nContent-Disposition: attachment; filename=bad.csv\n\na,b\n1,2,3\n--b--\n",
+                 "", "c.eml", ReaderOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("part 2 (bad.csv): line 2:", 0), 0u) << r.status().message();
+}
+
+}  // namespace
+}  // namespace glassbox::ingest

@@ -248,6 +248,12 @@ TEST_F(DocReadersTest, BrokenZipsFailNamingThePart) {
   EXPECT_EQ(r.status().message(), "not a Word document (no word/document.xml)");
 }
 
+TEST_F(DocReadersTest, ZipBombIsRefused) {
+  auto r = ReadFile(Path("bomb.docx"), ReaderOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), Path("bomb.docx") + ": part word/document.xml: compression ratio over 200 (zip bomb?)");
+}
+
 }  // namespace
 }  // namespace glassbox::ingest
 

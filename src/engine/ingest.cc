@@ -2,15 +2,14 @@
 //
 // Re-ingesting a document must not leave chunks of its previous version
 // behind (a document that shrank from 5 chunks to 2 would otherwise keep
-// "<id>#2".."<id>#4"). Chunks of one document are always added as "<id>" (a
-// single chunk) or "<id>#0".."<id>#k-1", in order, so the old version's chunk
-// ids are a prefix of that sequence. Before adding a document that yields k
-// chunks, Ingest names it in WriteBatch::replace_chunks_of, and the collection
-// deletes the ids of that family the new version does not reuse ("<id>",
-// "<id>#0", ... up to the first gap: a crash mid-document leaves a prefix too).
-// When the collection was empty as Ingest started and the document id was not
-// seen earlier in this run, nothing can be stale and the probes are skipped,
-// so a bulk load into a new collection pays nothing.
+// "<id>#2".."<id>#4"). Every chunk carries its document's id as provenance
+// (doc_id). Before adding a document, Ingest names it in
+// WriteBatch::replace_chunks_of, and the collection deletes every live
+// document with that doc_id (and "<id>" itself) that the new version does not
+// write again: a lookup of one keyword term per segment, whatever the old
+// chunks were numbered. When the collection was empty as Ingest started and
+// the document id was not seen earlier in this run, nothing can be stale and
+// the lookup is skipped.
 //
 // Each file is one WriteBatch: validated whole (and checked against the
 // writer's permissions) before any of it is written, so a bad file leaves

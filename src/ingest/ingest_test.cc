@@ -35,11 +35,12 @@ class FakeCollection : public Collection {
     std::vector<std::string> dels;
     for (const auto& id : b.deletes)
       if (docs.count(id)) dels.push_back(id);
-    for (const auto& src : b.replace_chunks_of) {
-      if (docs.count(src) && !added.count(src)) dels.push_back(src);
-      for (size_t m = 0; docs.count(src + "#" + std::to_string(m)); ++m)
-        if (!added.count(src + "#" + std::to_string(m))) dels.push_back(src + "#" + std::to_string(m));
-    }
+    for (const auto& src : b.replace_chunks_of)
+      for (const auto& [id, doc] : docs) {
+        bool of_src = id == src;
+        for (const auto& [name, value] : doc.metadata) of_src |= name == provenance::kDocId && value.text == src;
+        if (of_src && !added.count(id)) dels.push_back(id);
+      }
     for (const auto& id : dels) GB_RETURN_IF_ERROR(Delete(id));
     for (const auto& d : b.adds) GB_RETURN_IF_ERROR(Add(d));
     return Status::OK();

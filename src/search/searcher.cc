@@ -57,19 +57,34 @@ bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, 
   return false;
 }
 
-AclFilter::AclFilter(const SegmentView& view, const Principal& principal) : active_(true) {
+std::string PrincipalKey(const Principal& principal) {
+  std::vector<std::string> groups = principal.groups;
+  std::sort(groups.begin(), groups.end());
+  std::string key = "principal\x1f" + principal.user;
+  for (const auto& g : groups) key += "\x1f" + g;
+  return key;
+}
+
+AclFilter::AclFilter(const SegmentView& view, const Principal& principal) {
   const auto& seg = *view.reader;
-  users_ = seg.DocsWithKeywordField("acl_users");
-  groups_ = seg.DocsWithKeywordField("acl_groups");
-  allowed_.assign((seg.num_docs() + 63) / 64, 0);
-  auto allow = [&](const std::string& field, const std::string& value) {
-    index::TermInfo info;
-    if (!seg.FindTerm(index::KeywordTerm(field, value), &info)) return;
-    for (index::PostingIterator it(&seg, info); it.doc() != index::kNoDoc; it.Next())
-      allowed_[it.doc() >> 6] |= 1ull << (it.doc() & 63);
-  };
-  if (!principal.user.empty()) allow("acl_users", principal.user);
-  for (const auto& g : principal.groups) allow("acl_groups", g);
+  visible_ = seg.CachedDocSet(PrincipalKey(principal), [&] {
+    // Visible: documents without access-control values, and those that name
+    // the principal's user or one of its groups.
+    auto users = seg.DocsWithKeywordField(kAclUsersField);
+    auto groups = seg.DocsWithKeywordField(kAclGroupsField);
+    std::vector<uint64_t> visible((seg.num_docs() + 63) / 64, 0);
+    for (size_t w = 0; w < visible.size(); ++w) visible[w] = ~((*users)[w] | (*groups)[w]);
+    auto allow = [&](const std::string& field, const std::string& value) {
+      index::TermInfo info;
+      if (!seg.FindTerm(index::KeywordTerm(field, value), &info)) return;
+      for (index::PostingIterator it(&seg, info); it.doc() != index::kNoDoc; it.Next())
+        visible[it.doc() >> 6] |= 1ull << (it.doc() & 63);
+    };
+    if (!principal.user.empty()) allow(kAclUsersField, principal.user);
+    for (const auto& g : principal.groups) allow(kAclGroupsField, g);
+    if (seg.num_docs() % 64) visible.back() &= (1ull << (seg.num_docs() % 64)) - 1;
+    return visible;
+  });
 }
 
 namespace {
@@ -480,10 +495,7 @@ Result<BoundQuery> BindCall(const Snapshot& snap, const std::string& query, bool
 // the (immutable) segment; document frequencies cost one pass over each query
 // term's postings.
 CorpusStatistics VisibleStatistics(const Snapshot& snap, const BoundQuery& bq, const Principal& principal) {
-  std::vector<std::string> groups = principal.groups;
-  std::sort(groups.begin(), groups.end());
-  std::string key = "principal\x1f" + principal.user;
-  for (const auto& g : groups) key += "\x1f" + g;
+  const std::string key = PrincipalKey(principal);
   CorpusStatistics st;
   for (const BoundClause& c : bq.clauses)
     if (c.kind != BoundClause::Kind::kFilter)

@@ -32,6 +32,9 @@ struct ReaderOptions {
   // .csv: columns whose values are text to search; empty: every column that is not a number or a date.
   std::vector<std::string> csv_text_columns;
   std::string csv_id_column;         // empty: "<file>:<row>"
+  // Images and PDF pages without a text layer: Tesseract languages ("eng+chi_sim";
+  // those without installed data are left out). Empty: no OCR (such pages stay empty).
+  std::string ocr_languages = "eng+chi_sim";
 };
 
 struct ChunkOptions {

@@ -209,6 +209,8 @@ const char* kIngestHelp =
     "  --text-key K          JSON key(s) holding text (repeatable; default text, body, content)\n"
     "  --csv-text COL        CSV column(s) to search as text (repeatable; default: non-numeric columns)\n"
     "  --csv-id COL          CSV column holding the row id\n"
+    "  --ocr-languages L     Tesseract languages for images and scanned PDF pages (default eng+chi_sim;\n"
+    "                        \"\" = no OCR)\n"
     "  --analyzer NAME, --k1, --b, --field-weight, --embedder, --int8   options for a new collection (see init)\n"
     "  --quiet               no progress bar\n"
     "  --json                print the report as JSON\n";
@@ -218,7 +220,7 @@ int CmdIngest(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"include", "exclude", "chunk-chars", "overlap", "chunk-by", "id-key", "title-key", "text-key",
-                "csv-text", "csv-id", "analyzer", "k1", "b", "field-weight", "embedder"},
+                "csv-text", "csv-id", "ocr-languages", "analyzer", "k1", "b", "field-weight", "embedder"},
                {"json", "help", "quiet", "int8"}, &err))
     return Usage(err, kIngestHelp);
   if (a.Has("help")) return std::printf("%s", kIngestHelp), kOk;
@@ -241,6 +243,7 @@ int CmdIngest(int argc, char** argv) {
   if (a.HasValue("text-key")) o.reader.text_keys = a.GetAll("text-key");
   o.reader.csv_text_columns = a.GetAll("csv-text");
   o.reader.csv_id_column = a.Get("csv-id");
+  o.reader.ocr_languages = a.Get("ocr-languages", o.reader.ocr_languages);
 
   std::unique_ptr<Collection> c;
   if (fs::exists(dir + "/MANIFEST")) {

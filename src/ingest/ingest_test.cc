@@ -151,7 +151,7 @@ TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   std::string bad_jsonl = Write("data/bad.jsonl", "{\"id\":\"a\",\"text\":\"fine\"}\n\n{\"id\": \"b\", oops}\n");
   std::string bad_utf8 = Write("latin1.txt", "caf\xE9\n");
   Write("empty.json", "");
-  Write("image.png", "\x89PNG");
+  Write("image.gif", "GIF89a");
 
   FakeCollection c;
   std::vector<std::tuple<size_t, size_t, uint64_t>> progress;
@@ -163,7 +163,7 @@ TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   EXPECT_EQ(rep.files_seen, 8u);
   EXPECT_EQ(rep.files_ok, 4u);
   EXPECT_EQ(rep.files_failed, 3u);
-  EXPECT_EQ(rep.files_skipped, 1u);  // image.png
+  EXPECT_EQ(rep.files_skipped, 1u);  // image.gif
   EXPECT_EQ(rep.documents, 4u);  // leave.md, faq.txt, two CSV rows
   EXPECT_EQ(rep.chunks, 4u);
   EXPECT_GE(rep.seconds, 0.0);
@@ -327,10 +327,10 @@ TEST_F(IngestTest, ARegisteredReaderIsUsedEndToEndAndPagesReachChunks) {
 
 TEST_F(IngestTest, UnsupportedTypesAreSkippedWhenWalkedAndFailWhenNamed) {
   Write("a.txt", "hello");
-  std::string pdf = Write("docs/report.pdf", "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
-  Write("docs/photo.jpg", "\xFF\xD8\xFF\xE0");
+  std::string pdf = Write("docs/anim.gif", "GIF89a\x01\x00");
+  Write("docs/photo.bmp", "BM\x01\x02");
   Write("docs/blob", std::string("\x00\x01\x02\x03", 4));   // no extension, binary content
-  Write("docs/fake.txt", "\x89PNG\r\n\x1A\n....");        // a signature decides over the extension
+  Write("docs/fake.txt", "GIF87a....");        // a signature decides over the extension
   FakeCollection c;
   auto r = Ingest(c, Options());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -350,7 +350,7 @@ TEST_F(IngestTest, UnsupportedTypesAreSkippedWhenWalkedAndFailWhenNamed) {
   EXPECT_EQ(r->files_skipped, 0u);
   ASSERT_EQ(r->errors.size(), 1u);
   EXPECT_EQ(r->errors[0].path, pdf);
-  EXPECT_EQ(r->errors[0].message, "PDF documents are not supported yet (no reader registered for application/pdf)");
+  EXPECT_EQ(r->errors[0].message, "GIF images are not supported yet (no reader registered for image/gif)");
 
   // All-or-nothing (an upload): a named unsupported file fails the run.
   FakeCollection fresh;

@@ -500,7 +500,8 @@ class ShardedCollection:
         for p in paths:
             if os.path.isdir(p):
                 for root, _, names in os.walk(p):
-                    files.extend(os.path.join(root, n) for n in sorted(names))
+                    # A walked "<file>.schema.json" describes a table (docs/tables.md), as in Collection.ingest.
+                    files.extend(os.path.join(root, n) for n in sorted(names) if not n.endswith(".schema.json"))
             else:
                 files.append(p)
         start = time.monotonic()

@@ -38,7 +38,8 @@
 namespace glassbox {
 namespace {
 
-// "data/x.csv: line 5: ..." -> "line 5: ..." (the path is in IngestError::path).
+// A table's description beside its file (docs/tables.md): read with the
+// table, not ingested as a document when found by walking a folder.
 bool IsSidecar(const std::string& path) {
   static const std::string kSuffix = ".schema.json";
   return path.size() > kSuffix.size() && path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;

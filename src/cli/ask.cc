@@ -426,7 +426,7 @@ int CmdEvalAnswers(int argc, char** argv) {
   o.not_found_threshold = 0;  // always answer: EM/F1 over every question
   o.max_passages = std::strtoull(a.Get("max-passages", "3").c_str(), nullptr, 10);
   Tally reader, first, bm25;
-  size_t cite_has_gold = 0, cited = 0, verified = 0, retrieved_gold = 0;
+  size_t sentence_has_gold = 0, cite_has_gold = 0, cited = 0, verified = 0, retrieved_gold = 0;
   std::vector<double> conf_pos, conf_neg;
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t qi = 0; qi < items->size(); ++qi) {
@@ -466,6 +466,13 @@ int CmdEvalAnswers(int argc, char** argv) {
     reader.Add(Score(pred, it.answers));
     first.Add(Score(Span(in.passages, answer::FirstSentence(in.passages)), it.answers));
     bm25.Add(Score(Span(in.passages, answer::BestBm25Sentence(it.question, in.passages, **an, idf)), it.answers));
+    for (const auto& t : ans.trace) {
+      if (t.step != "sentence") continue;
+      bool has = false;
+      for (const auto& g : it.answers) has |= t.detail.find(g) != std::string::npos;
+      sentence_has_gold += has;
+      break;
+    }
     for (const auto& c : ans.citations) {
       ++cited;
       verified += c.verified;
@@ -503,6 +510,7 @@ int CmdEvalAnswers(int argc, char** argv) {
               {"baseline_bm25_sentence", bm25.ToJson()},
               {"citations_containing_gold", cited ? 100.0 * cite_has_gold / cited : 0},
               {"citations_verified", cited ? 100.0 * verified / cited : 0},
+              {"sentence_containing_gold", items->empty() ? 0 : 100.0 * sentence_has_gold / items->size()},
               {"seconds", secs}};
   if (!gold) out["retrieval_recall"] = items->empty() ? 0 : 100.0 * retrieved_gold / items->size();
   if (!sweep.empty()) out["not_found_threshold_sweep"] = sweep;
@@ -516,8 +524,9 @@ int CmdEvalAnswers(int argc, char** argv) {
   for (auto [name, t] : {std::pair<const char*, const Tally*>{"glassbox extractive", &reader},
                          {"baseline: first sentence", &first}, {"baseline: best BM25 sentence", &bm25}})
     std::printf("  %-28s %6.1f %6.1f\n", name, t->n ? 100 * t->em / t->n : 0, t->n ? 100 * t->f1 / t->n : 0);
-  std::printf("  citations containing a gold answer: %.1f%%; verified: %.1f%%\n", out["citations_containing_gold"].get<double>(),
-              out["citations_verified"].get<double>());
+  std::printf("  citations containing a gold answer: %.1f%%; verified: %.1f%%; chosen sentence contains it: %.1f%%\n",
+              out["citations_containing_gold"].get<double>(), out["citations_verified"].get<double>(),
+              out["sentence_containing_gold"].get<double>());
   if (!gold) std::printf("  gold passage among those read: %.1f%%\n", out["retrieval_recall"].get<double>());
   if (!sweep.empty()) {
     std::printf("  not-found threshold (answerable = own passage; unanswerable = a wrong passage):\n");

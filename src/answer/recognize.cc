@@ -148,8 +148,19 @@ std::vector<Atom> Atomize(std::string_view s) {
     }
     if (IsAsciiAlpha(s[i])) {
       size_t j = i;
-      while (j < s.size() && (IsAsciiAlpha(s[j]) || ((s[j] == '\'' || s[j] == '-') && j + 1 < s.size() && IsAsciiAlpha(s[j + 1]))))
-        ++j;
+      while (j < s.size()) {
+        if (IsAsciiAlpha(s[j]) || ((s[j] == '\'' || s[j] == '-') && j + 1 < s.size() && IsAsciiAlpha(s[j + 1]))) {
+          ++j;
+          continue;
+        }
+        size_t l2 = 1;
+        char32_t c2 = static_cast<unsigned char>(s[j]) >= 0x80 ? DecodeAt(s, j, &l2) : 0;
+        if (c2 >= 0xC0 && c2 <= 0x24F && c2 != 0xD7 && c2 != 0xF7) {  // Latin letters with accents: Bogusławski
+          j += l2;
+          continue;
+        }
+        break;
+      }
       a.t = Atom::T::kWord;
       a.e = j;
       a.text = std::string(s.substr(i, j - i));

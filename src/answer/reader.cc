@@ -140,6 +140,7 @@ QuestionType ClassifyQuestion(std::string_view question) {
   if (HasWord(q, "when") || HasWord(q, "what year") || HasWord(q, "which year") || HasWord(q, "what date") ||
       HasWord(q, "what day") || HasWord(q, "what century") || HasWord(q, "what decade") || HasWord(q, "in what year"))
     return QuestionType::kDate;
+  if (HasWord(q, "price") || HasWord(q, "cost") || HasWord(q, "fee")) return QuestionType::kAmount;
   if (HasWord(q, "who") || HasWord(q, "whom") || HasWord(q, "whose")) return QuestionType::kPerson;
   if (HasWord(q, "where") || HasWord(q, "what city") || HasWord(q, "what country") || HasWord(q, "which city") ||
       HasWord(q, "which country") || HasWord(q, "what state"))
@@ -232,6 +233,26 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   ans.trace.push_back({"question", std::string("type ") + QuestionTypeName(qtype) + "; weighted terms: " +
                                        (terms_line.empty() ? "none" : terms_line)});
   const bool zh_question = HasHanText(in.question);
+  // The unit a count question names ("how many days" -> "day", "多少天" -> "天"): numbers with it come first.
+  std::string unit;
+  {
+    const std::string lq = Lower(in.question);
+    for (std::string_view lead : {"how many ", "how much "}) {
+      size_t p = lq.find(lead);
+      if (p == std::string::npos) continue;
+      size_t b = p + lead.size(), e = b;
+      while (e < lq.size() && std::isalpha(static_cast<unsigned char>(lq[e]))) ++e;
+      unit = lq.substr(b, std::min<size_t>(e - b, 3));  // a prefix: day/days, tonne/tonnes
+    }
+    for (std::string_view lead : {"多少", "几", "幾"}) {
+      size_t p = in.question.find(lead);
+      if (p == std::string::npos || p + lead.size() >= in.question.size()) continue;
+      size_t len = 1;
+      char32_t c = DecodeAt(in.question, p + lead.size(), &len);
+      if (IsHan(c)) unit = in.question.substr(p + lead.size(), len);
+    }
+    if (unit.size() < 2 && !zh_question) unit.clear();
+  }
   // Chinese keeps the question word where the answer goes ("X的祖籍是哪里" / "X的祖籍是上海"):
   // terms before it should precede the answer, terms after it follow it.
   std::map<std::string, int> side;
@@ -285,7 +306,12 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   // Rank sentences: coverage, a little for the passage's rank.
   std::vector<size_t> order(sentences.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto sentence_score = [&](const SentenceInfo& s) { return s.coverage - 0.02 * s.passage; };
+  // A sentence that is itself a question (an FAQ's, a heading's) does not answer one.
+  auto is_question = [&](const SentenceInfo& s) {
+    std::string_view t = std::string_view(in.passages[s.passage].text).substr(s.begin, s.end - s.begin);
+    return (!t.empty() && t.back() == '?') || (t.size() >= 3 && t.substr(t.size() - 3) == "？");
+  };
+  auto sentence_score = [&](const SentenceInfo& s) { return s.coverage - 0.02 * s.passage - (is_question(s) ? 0.5 : 0); };
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return sentence_score(sentences[a]) > sentence_score(sentences[b]); });
 
@@ -343,8 +369,10 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         *te = i;
       }
     };
-    const double sscore = s.coverage - 0.02 * s.passage;
-    // Typed entities.
+    const double sscore = sentence_score(s);
+    // Typed entities. A question that wants a number, date or name prefers a phrase holding one.
+    const bool typed = qtype == QuestionType::kCount || qtype == QuestionType::kAmount || qtype == QuestionType::kDate ||
+                       (!zh_question && (qtype == QuestionType::kPerson || qtype == QuestionType::kPlace));
     std::string_view sentence_text = std::string_view(text).substr(s.begin, s.end - s.begin);
     for (const auto& e : FindEntities(sentence_text)) {
       if (question_entities.count(e.norm)) continue;
@@ -360,12 +388,17 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       c.end = s.begin + e.end;
       size_t tb, te;
       token_range(c.start, c.end, &tb, &te);
-      bool overlaps_q = false;
-      for (size_t i = tb; i < te; ++i) overlaps_q |= is_q[i];
+      bool overlaps_q = false;  // a number's unit may be a question word ("how many days": "10 days")
+      for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) overlaps_q |= is_q[i];
       if (overlaps_q) continue;
       double prox = proximity(tb, te, &c.near, &c.distance);
       double type = wanted ? 0.6 : 0.15;
       if (wanted && qtype == QuestionType::kAmount && e.has_unit) type += 0.2;
+      const std::string surface = Lower(sentence_text.substr(e.begin, e.end - e.begin));
+      if (wanted && !unit.empty() && e.kind == Entity::Kind::kNumber) {
+        size_t u = surface.find(unit);
+        if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
+      }
       c.score = sscore + 0.6 * prox + type;
       c.kind = EntityKindName(e.kind);
       cands.push_back(c);
@@ -415,7 +448,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         for (const auto& e : FindEntities(std::string_view(text).substr(c.start, c.end - c.start)))
           has_wanted |= WantsEntity(qtype, e) && !question_entities.count(e.norm);
         // Weights chosen on xquad-en and cmrc2018-dev (EVALUATION.md); a length penalty measured worse.
-        c.score = sscore + 0.6 * prox + (has_wanted ? 0.3 : 0);
+        c.score = sscore + 0.6 * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
         c.kind = "phrase";
         cands.push_back(c);
       }

@@ -441,7 +441,9 @@ std::vector<Entity> FindEntities(std::string_view text) {
         e.begin = at[p].b;
       }
       if (k < n && ((at[k].t == Atom::T::kWord && IsUnitWord(at[k].text)) ||
-                    ((at[k].t == Atom::T::kHan || at[k].t == Atom::T::kPunct) && k == j && IsHanUnit(at[k].cp)))) {
+                    ((at[k].t == Atom::T::kHan || at[k].t == Atom::T::kPunct) &&
+                     (k == j || (k == j + 1 && at[j].t == Atom::T::kSpace && at[j].e - at[j].b == 1)) &&
+                     IsHanUnit(at[k].cp)))) {
         e.has_unit = true;
         e.end = at[k].e;
         j = k + 1;

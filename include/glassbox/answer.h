@@ -48,7 +48,7 @@ struct AskOptions {
   // chosen: EVALUATION.md, "Answers").
   double not_found_threshold = 0.35;
   // FAQ: below this confidence the answer is a hand-off with the top three candidates.
-  double handoff_threshold = 0.2;
+  double handoff_threshold = 0.3;
 };
 
 struct Citation {

@@ -28,8 +28,9 @@ std::string FaqQuery(const std::string& question);
 // Share of the question's analyzed terms found in an entry (question + answer).
 double FaqCoverage(const std::string& question, const std::string& entry, const text::Analyzer& analyzer);
 
-// FAQ confidence, 0..1: half the score margin (top1 - top2) / top1, half the
-// coverage of the question's terms by the top entry (a lone weak match stays low).
+// FAQ confidence, 0..1: the score margin (top1 - top2) / top1, times the
+// coverage of the question's terms by the top entry when that is under half
+// (a lone weak match stays low).
 double FaqConfidence(double top1, double top2, double coverage);
 
 Result<Answer> AnswerFaq(const Collection& collection, const std::string& question, const AskOptions& options);

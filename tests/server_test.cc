@@ -741,6 +741,8 @@ TEST_F(ServerTest, AskAnswersWithCitationsAndStreams) {
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}, {"unsupported", "maybe"}}, bob).status, 400);
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "   "}}, bob).status, 400);
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}}).status, 401);
+  auto api = Do("GET", "/openapi.json");
+  EXPECT_TRUE(api.body["paths"].contains("/v1/collections/{name}/ask"));
 }
 
 }  // namespace

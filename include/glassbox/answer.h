@@ -46,7 +46,7 @@ struct AskOptions {
   UnsupportedPolicy unsupported = UnsupportedPolicy::kFlag;
   // Extractive: below this confidence the answer is "not found" (how it was
   // chosen: EVALUATION.md, "Answers").
-  double not_found_threshold = 0.35;
+  double not_found_threshold = 0.30;
   // FAQ: below this confidence the answer is a hand-off with the top three candidates.
   double handoff_threshold = 0.3;
 };

@@ -68,7 +68,7 @@ const std::vector<SearchOptionSpec>& AskOptionSpecs() {
       {"max_passages", "N", "passages read and numbered [1]..[N] (default 5, at most 50)"},
       {"answer_mode", "extractive|faq|generative", "how the answer is made (default extractive)"},
       {"unsupported", "flag|drop", "what happens to an answer sentence its citation does not support (default flag)"},
-      {"not_found_threshold", "X", "extractive: below this confidence (0..1) answer \"not found\" (default 0.35)"},
+      {"not_found_threshold", "X", "extractive: below this confidence (0..1) answer \"not found\" (default 0.30)"},
       {"handoff_threshold", "X", "faq: below this confidence (0..1) hand off with the top three (default 0.3)"},
   };
   return kSpecs;

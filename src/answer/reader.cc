@@ -265,6 +265,26 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     if (wh != std::string::npos)
       for (const auto& t : qtokens) side[t.term] = t.begin < wh ? -1 : 1;
   }
+  // Chinese: the question's character bigrams (outside its question words), a check on segmentation.
+  std::set<std::string> qbigrams;
+  if (zh_question) {
+    std::vector<std::pair<size_t, size_t>> chars;
+    for (size_t i = 0; i < in.question.size();) {
+      size_t len = 1;
+      char32_t c = DecodeAt(in.question, i, &len);
+      if (IsHan(c)) chars.push_back({i, len});
+      else chars.push_back({i, 0});
+      i += len;
+    }
+    for (size_t k = 0; k + 1 < chars.size(); ++k) {
+      if (!chars[k].second || !chars[k + 1].second || chars[k + 1].first != chars[k].first + chars[k].second) continue;
+      std::string bg = in.question.substr(chars[k].first, chars[k].second + chars[k + 1].second);
+      bool wh = false;
+      for (std::string_view w : {"什", "么", "麼", "谁", "誰", "哪", "多少", "几", "幾", "何"})
+        wh |= bg.find(w) != std::string::npos;
+      if (!wh) qbigrams.insert(bg);
+    }
+  }
   std::set<std::string> question_entities;
   for (const auto& e : FindEntities(in.question)) question_entities.insert(e.norm);
 
@@ -292,6 +312,15 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         }
       }
       s.coverage = total_weight > 0 ? covered / total_weight : 0;
+      // Chinese: mostly the share of the question's character bigrams found (chosen on cmrc2018-dev:
+      // F1 33.0 with words alone, 34.6 with 0.8 bigrams), so a word segmented differently still counts.
+      if (zh_question && !qbigrams.empty()) {
+        const std::string st = text.substr(b, e - b);
+        size_t found = 0;
+        for (const auto& bg : qbigrams) found += st.find(bg) != std::string::npos;
+        const double bw = 0.8;
+        s.coverage = (1 - bw) * s.coverage + bw * static_cast<double>(found) / qbigrams.size();
+      }
       sentences.push_back(std::move(s));
     }
   }

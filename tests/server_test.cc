@@ -741,6 +741,9 @@ TEST_F(ServerTest, AskAnswersWithCitationsAndStreams) {
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}, {"unsupported", "maybe"}}, bob).status, 400);
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "   "}}, bob).status, 400);
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}}).status, 401);
+  auto gen = Post("/v1/collections/kb/ask", {{"question", "x"}, {"answer_mode", "generative"}, {"llm_url", "http://10.0.0.1/"}}, bob);
+  EXPECT_EQ(gen.status, 400);
+  EXPECT_NE(gen.text.find("not enabled"), std::string::npos) << gen.text;
   auto api = Do("GET", "/openapi.json");
   EXPECT_TRUE(api.body["paths"].contains("/v1/collections/{name}/ask"));
 }

@@ -15,6 +15,9 @@
 // Modes:
 //   extractive (default)  a span or sentence of a retrieved passage; "not found"
 //                         below not_found_threshold (confidence 0..1)
+//   generative            an OpenAI-compatible /v1/chat/completions endpoint (llm_url)
+//                         answers from the numbered passages; its [n] citations are
+//                         parsed and every sentence verified like an extractive one
 //   faq                   documents with metadata kind=faq (title = the stored
 //                         question, body = its answer) are matched; the stored
 //                         answer is returned verbatim, or a hand-off with the top
@@ -49,6 +52,12 @@ struct AskOptions {
   double not_found_threshold = 0.30;
   // FAQ: below this confidence the answer is a hand-off with the top three candidates.
   double handoff_threshold = 0.3;
+  // Generative: an OpenAI-compatible chat endpoint ("http://127.0.0.1:8080/v1/chat/completions",
+  // e.g. llama-server), the model name it expects, a token budget and a timeout for the whole call.
+  std::string llm_url;
+  std::string llm_model = "default";
+  size_t llm_max_tokens = 256;
+  int llm_timeout_ms = 30000;
 };
 
 struct Citation {
@@ -100,7 +109,8 @@ const char* AnswerStatusName(AnswerStatus s);      // answered not_found handoff
 const char* UnsupportedPolicyName(UnsupportedPolicy p);  // flag drop
 
 // The answer options by name (in addition to SearchOptionSpecs()):
-// max_passages, answer_mode, unsupported, not_found_threshold, handoff_threshold.
+// max_passages, answer_mode, unsupported, not_found_threshold, handoff_threshold,
+// llm_url, llm_model, llm_max_tokens, llm_timeout.
 const std::vector<SearchOptionSpec>& AskOptionSpecs();
 // Sets an answer option, or else a search option (SetSearchOption) by name.
 Status SetAskOption(AskOptions* options, std::string_view name, std::string_view value);

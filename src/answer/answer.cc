@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "answer/faq.h"
+#include "answer/generate.h"
 #include "answer/reader.h"
 #include "answer/verify.h"
 
@@ -70,6 +71,10 @@ const std::vector<SearchOptionSpec>& AskOptionSpecs() {
       {"unsupported", "flag|drop", "what happens to an answer sentence its citation does not support (default flag)"},
       {"not_found_threshold", "X", "extractive: below this confidence (0..1) answer \"not found\" (default 0.30)"},
       {"handoff_threshold", "X", "faq: below this confidence (0..1) hand off with the top three (default 0.3)"},
+      {"llm_url", "URL", "generative: an OpenAI-compatible /v1/chat/completions endpoint"},
+      {"llm_model", "NAME", "generative: the model name sent to the endpoint (default \"default\")"},
+      {"llm_max_tokens", "N", "generative: token budget of the answer (default 256, at most 4096)"},
+      {"llm_timeout", "MS", "generative: time limit of the model call in ms (default 30000)"},
   };
   return kSpecs;
 }
@@ -92,6 +97,22 @@ Status SetAskOption(AskOptions* o, std::string_view name, std::string_view value
     else return Invalid(name, "is flag or drop");
     return Status::OK();
   }
+  if (name == "llm_url") {
+    o->llm_url = std::string(value);
+    return Status::OK();
+  }
+  if (name == "llm_model") {
+    o->llm_model = std::string(value);
+    return Status::OK();
+  }
+  if (name == "llm_max_tokens" || name == "llm_timeout") {
+    size_t v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size()) return Invalid(name, "needs a whole number");
+    if (name == "llm_max_tokens") o->llm_max_tokens = v;
+    else o->llm_timeout_ms = static_cast<int>(std::min<size_t>(v, 600000));
+    return Status::OK();
+  }
   if (name == "not_found_threshold" || name == "handoff_threshold") {
     double v;
     if (!ParseReal(value, &v)) return Invalid(name, "needs a number");
@@ -108,8 +129,13 @@ Status ValidateAskOptions(const AskOptions& o) {
     return Invalid("not_found_threshold", "must be between 0 and 1");
   if (!(o.handoff_threshold >= 0 && o.handoff_threshold <= 1))
     return Invalid("handoff_threshold", "must be between 0 and 1");
-  if (o.mode == AnswerMode::kGenerative)
-    return Invalid("answer_mode", "generative is not available in this build (use extractive or faq)");
+  if (o.mode == AnswerMode::kGenerative) {
+    if (o.llm_url.rfind("http://", 0) != 0 && o.llm_url.rfind("https://", 0) != 0)
+      return Invalid("llm_url", "must be an http(s) URL of an OpenAI-compatible /v1/chat/completions endpoint "
+                                "for answer_mode generative");
+    if (o.llm_max_tokens < 1 || o.llm_max_tokens > 4096) return Invalid("llm_max_tokens", "must be between 1 and 4096");
+    if (o.llm_timeout_ms < 1) return Invalid("llm_timeout", "must be at least 1 ms");
+  }
   return ValidateSearchOptions(o.search);
 }
 
@@ -198,7 +224,7 @@ Result<Answer> Ask(const Collection& collection, const std::string& question, co
   retrieval.push_back({"retrieve", buf});
   for (const auto& p : in.passages)
     retrieval.push_back({"passage", "[" + std::to_string(p.n) + "] " + p.id + ": " + p.why});
-  auto a = answer::ReadExtractive(in, options);
+  auto a = options.mode == AnswerMode::kGenerative ? answer::Generate(in, options) : answer::ReadExtractive(in, options);
   if (!a.ok()) return a.status();
   Answer ans = std::move(a.value());
   ans.trace.insert(ans.trace.begin(), retrieval.begin(), retrieval.end());

@@ -4,8 +4,15 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "answer/faq.h"
+#include "answer/generate.h"
 #include "answer/reader.h"
 #include "answer/recognize.h"
 #include "answer/verify.h"
@@ -309,6 +316,93 @@ TEST_F(AskTest, FaqAnswersVerbatimOrHandsOff) {
   EXPECT_EQ(b->status, AnswerStatus::kHandoff);
   EXPECT_LE(b->passages.size(), 3u);
   EXPECT_EQ(b->passages[0].id, "pw");
+}
+
+// A stand-in for an OpenAI-compatible chat endpoint: replies with `reply_` (or sleeps, or garbage).
+class GenerateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      last_request_ = req.body;
+      if (mode_ == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      if (mode_ == "garbage") return res.set_content("<html>oops</html>", "text/html");
+      nlohmann::json j = {{"choices", {{{"message", {{"role", "assistant"}, {"content", reply_}}}}}}};
+      res.set_content(j.dump(), "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    in_.question = "How much does bagged cement cost?";
+    in_.passages = {{1, "c#0", "contract", 1, "", "Bagged cement costs 468 CNY per tonne from 1 January 2026. Bulk is 430 CNY.", 7, ""},
+                    {2, "d#0", "delivery", 1, "", "Deliveries take 48 hours from the Anhui depot.", {}, ""}};
+    o_.mode = AnswerMode::kGenerative;
+    o_.llm_url = "http://127.0.0.1:" + std::to_string(port_) + "/v1/chat/completions";
+    o_.llm_timeout_ms = 1000;
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+  }
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string reply_, mode_, last_request_;
+  ReaderInput in_;
+  AskOptions o_;
+};
+
+TEST_F(GenerateTest, SupportedAnswerIsCitedAtTheSentence) {
+  reply_ = "Bagged cement costs 468 CNY per tonne [1]. Deliveries take 48 hours [2].";
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_TRUE(a->verified);
+  ASSERT_EQ(a->citations.size(), 2u);
+  EXPECT_EQ(a->citations[0].id, "c#0");
+  EXPECT_EQ(a->citations[0].page, 7);
+  EXPECT_EQ(a->citations[0].quote, "Bagged cement costs 468 CNY per tonne from 1 January 2026.");
+  EXPECT_EQ(a->citations[1].id, "d#0");
+  // The prompt numbers the passages.
+  EXPECT_NE(last_request_.find("[1] Bagged cement"), std::string::npos) << last_request_;
+  EXPECT_NE(last_request_.find("[2] Deliveries"), std::string::npos);
+}
+
+TEST_F(GenerateTest, InventedSourceAndWrongNumberAreFlaggedOrDropped) {
+  reply_ = "Bagged cement costs 470 CNY per tonne [1]. It is made in Anhui [5]. Deliveries take 48 hours [2].";
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_FALSE(a->verified);  // never presented as verified
+  size_t verified = 0;
+  for (const auto& c : a->citations) verified += c.verified;
+  EXPECT_EQ(verified, 1u);
+  EXPECT_NEAR(a->confidence, 1.0 / 3, 1e-9);
+  o_.unsupported = UnsupportedPolicy::kDrop;
+  auto b = Generate(in_, o_);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->text, "Deliveries take 48 hours [2].");
+  reply_ = "The price is 999 CNY [3].";
+  auto c = Generate(in_, o_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, AnswerStatus::kNotFound);  // nothing supported, policy drop
+}
+
+TEST_F(GenerateTest, NotFoundGarbageAndTimeout) {
+  reply_ = "NOT FOUND";
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->status, AnswerStatus::kNotFound);
+  mode_ = "garbage";
+  auto g = Generate(in_, o_);
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("did not return a chat completion"), std::string::npos) << g.status().message();
+  mode_ = "slow";
+  auto s = Generate(in_, o_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kDeadlineExceeded) << s.status().message();
+  AskOptions bad;
+  bad.mode = AnswerMode::kGenerative;
+  EXPECT_FALSE(ValidateAskOptions(bad).ok());  // no endpoint
 }
 
 }  // namespace

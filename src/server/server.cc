@@ -797,6 +797,9 @@ struct Server::Impl {
       Status st = SetAskOption(&o, spec.name, v.is_string() ? v.get<std::string>() : v.dump());
       if (!st.ok()) BadRequest(st.message());
     }
+    // A body naming the model endpoint would let any key make the server call any URL.
+    if (o.mode == AnswerMode::kGenerative || !o.llm_url.empty())
+      BadRequest("answer_mode generative is not enabled on this server (use extractive or faq)");
     o.search = SearchOptionsFromBody(j, caller, skip);
     if (Status st = ValidateAskOptions(o); !st.ok()) BadRequest(st.message());
     With(name, [&](Collection& c, Entry&) {

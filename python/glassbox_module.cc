@@ -18,6 +18,7 @@
 #include <cmath>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,8 @@
 #include "answer/answer_json.h"
 #include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
+#include "table/eval_sql.h"
+#include "table/nl2sql.h"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -346,6 +349,94 @@ std::vector<std::string> StrList(const py::object& o, const char* what) {
   return out;
 }
 
+// ---------------------------------------------------------------- corpus statistics (sharding)
+//
+// A shard's statistics for a query (Collection.query_statistics) and the
+// global ones a coordinator injects into search/why_not (statistics=), as a
+// plain dict {"doc_count": int, "field_tokens": {field: int}, "doc_freq": {term: int}}
+// that pickles and sums easily (see python/glassbox/dask.py).
+
+py::dict CorpusStatisticsToPy(const glassbox::CorpusStatistics& st) {
+  py::dict fields, df;
+  for (const auto& [f, n] : st.field_tokens) fields[py::str(f)] = n;
+  for (const auto& [t, n] : st.doc_freq) df[py::str(t)] = n;
+  return py::dict("doc_count"_a = st.doc_count, "field_tokens"_a = fields, "doc_freq"_a = df);
+}
+
+std::shared_ptr<const glassbox::CorpusStatistics> CorpusStatisticsFromPy(const std::optional<py::dict>& d) {
+  if (!d) return nullptr;
+  auto st = std::make_shared<glassbox::CorpusStatistics>();
+  auto count = [](const py::handle& v, const std::string& what) -> uint64_t {
+    if (!py::isinstance<py::int_>(v) || py::isinstance<py::bool_>(v) || v.cast<long long>() < 0)
+      RaiseInvalid("statistics: " + what + " must be a non-negative int");
+    return v.cast<uint64_t>();
+  };
+  auto table = [&](const char* key, std::map<std::string, uint64_t>* out) {
+    if (!d->contains(key)) return;
+    py::object t = (*d)[key];
+    if (!py::isinstance<py::dict>(t)) RaiseInvalid(std::string("statistics: ") + key + " must be a dict");
+    for (auto [k, v] : t.cast<py::dict>()) {
+      if (!py::isinstance<py::str>(k)) RaiseInvalid(std::string("statistics: the keys of ") + key + " must be str");
+      std::string name = k.cast<std::string>();
+      (*out)[name] = count(v, std::string(key) + "['" + name + "']");
+    }
+  };
+  for (auto [k, v] : *d) {
+    std::string key = py::str(k).cast<std::string>();
+    if (key != "doc_count" && key != "field_tokens" && key != "doc_freq")
+      RaiseInvalid("statistics: unknown key '" + key + "' (expected doc_count, field_tokens, doc_freq)");
+  }
+  if (!d->contains("doc_count")) RaiseInvalid("statistics: doc_count is missing");
+  st->doc_count = count((*d)["doc_count"], "doc_count");
+  table("field_tokens", &st->field_tokens);
+  table("doc_freq", &st->doc_freq);
+  return st;
+}
+
+// ---------------------------------------------------------------- reading files without a collection
+//
+// glassbox.read_files: the ingestion readers and chunker run as Ingest() does,
+// but the chunks are returned instead of written, so that a coordinator can
+// parse files on one machine and route each chunk to the shard that owns its id.
+
+// A Collection that only records what Ingest() writes.
+class CapturingCollection final : public glassbox::Collection {
+ public:
+  std::vector<glassbox::Document> docs;
+  glassbox::Status Add(const glassbox::Document& d) override {
+    docs.push_back(d);
+    return glassbox::Status::OK();
+  }
+  glassbox::Status Delete(const std::string&) override { return glassbox::Status::OK(); }
+  glassbox::Status Apply(const glassbox::WriteBatch& b) override {
+    docs.insert(docs.end(), b.adds.begin(), b.adds.end());
+    return glassbox::Status::OK();
+  }
+  glassbox::Status Sync() override { return glassbox::Status::OK(); }
+  glassbox::Status Commit() override { return glassbox::Status::OK(); }
+  glassbox::Status Merge(size_t) override { return glassbox::Status::OK(); }
+  glassbox::Status Refresh() override { return glassbox::Status::OK(); }
+  glassbox::Result<glassbox::SearchResponse> Search(const std::string&, const glassbox::SearchOptions&) const override {
+    return glassbox::Status::Unsupported("read_files: no search");
+  }
+  glassbox::Result<glassbox::Explanation> Explain(const std::string&, const std::string&,
+                                                  const glassbox::Principal*) const override {
+    return glassbox::Status::Unsupported("read_files: no explain");
+  }
+  glassbox::Result<glassbox::WhyNot> WhyNotInTopK(const std::string&, const std::string&, size_t,
+                                                  const glassbox::Principal*) const override {
+    return glassbox::Status::Unsupported("read_files: no why-not");
+  }
+  glassbox::Result<glassbox::Document> Get(const std::string& id, const glassbox::Principal*) const override {
+    return glassbox::Status::NotFound("no document with id '" + id + "'");
+  }
+  glassbox::CollectionStats Stats() const override { return {}; }
+  const std::string& dir() const override { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
 // ---------------------------------------------------------------- the Collection wrapper
 
 class PyCollection {
@@ -440,8 +531,10 @@ class PyCollection {
                   size_t candidates, bool explain, bool plain, bool documents, std::optional<std::string> user,
                   std::optional<std::vector<std::string>> groups, std::optional<std::string> algorithm,
                   bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
-                  bool explain_words, size_t ef_search, size_t time_budget, bool principal_statistics) {
+                  bool explain_words, size_t ef_search, size_t time_budget, bool principal_statistics,
+                  std::optional<py::dict> statistics) {
     glassbox::SearchOptions o;
+    o.statistics = CorpusStatisticsFromPy(statistics);
     o.principal_statistics = principal_statistics;
     o.ef_search = ef_search;
     o.time_budget = std::chrono::milliseconds(time_budget);
@@ -515,6 +608,21 @@ class PyCollection {
     return py::module_::import("json").attr("loads")(glassbox::answer::AnswerToJson(a).dump());
   }
 
+  // This collection's statistics for the terms of a query (phase 1 of a sharded search).
+  py::dict QueryStatistics(const std::string& query, bool plain, std::optional<std::string> user,
+                           std::optional<std::vector<std::string>> groups) {
+    glassbox::SearchOptions o;
+    o.plain = plain;
+    SetPrincipal(o, user, groups);
+    auto c = Get();
+    glassbox::Result<glassbox::CorpusStatistics> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = c->QueryStatistics(query, o);
+    }
+    return CorpusStatisticsToPy(Take(std::move(r)));
+  }
+
   py::dict Explain(const std::string& query, const std::string& id, std::optional<std::string> user,
                    std::optional<std::vector<std::string>> groups) {
     glassbox::SearchOptions so;
@@ -532,8 +640,10 @@ class PyCollection {
   py::dict WhyNot(const std::string& query, const std::string& id, size_t k, std::optional<std::string> user,
                   std::optional<std::vector<std::string>> groups, size_t offset, const std::string& mode,
                   std::optional<std::string> fusion, std::optional<std::pair<double, double>> weights, double rrf_k,
-                  size_t candidates, bool plain, std::optional<std::string> algorithm, size_t time_budget) {
+                  size_t candidates, bool plain, std::optional<std::string> algorithm, size_t time_budget,
+                  std::optional<py::dict> statistics) {
     glassbox::SearchOptions so;
+    so.statistics = CorpusStatisticsFromPy(statistics);
     so.k = k;
     so.offset = offset;
     SetOption(so, "mode", mode);
@@ -597,20 +707,37 @@ class PyCollection {
         }
       };
     }
-    auto c = Get();
+    CapturingCollection capture;
+    glassbox::Collection* target = capture_ ? &capture : nullptr;
+    std::shared_ptr<glassbox::Collection> c;
+    if (target == nullptr) c = Get();
     glassbox::Result<glassbox::IngestReport> r = glassbox::Status::OK();
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::mutex> lock(*write_mu_);
-      r = glassbox::Ingest(*c, o);
+      r = glassbox::Ingest(target != nullptr ? *target : *c, o);
     }
     if (callback_error) throw std::move(*callback_error);
     glassbox::IngestReport rep = Take(std::move(r));
     py::list errors;
     for (const auto& e : rep.errors) errors.append(py::dict("path"_a = e.path, "message"_a = e.message));
-    return py::dict("files_seen"_a = rep.files_seen, "files_ok"_a = rep.files_ok,
+    py::dict out("files_seen"_a = rep.files_seen, "files_ok"_a = rep.files_ok,
                     "files_failed"_a = rep.files_failed, "files_skipped"_a = rep.files_skipped, "documents"_a = rep.documents, "chunks"_a = rep.chunks,
                     "errors"_a = errors, "seconds"_a = rep.seconds);
+    if (capture_) out["chunks_read"] = ChunkList(capture.docs);
+    return out;
+  }
+
+  // glassbox.read_files: Ingest() into a CapturingCollection.
+  static py::dict ReadFiles(const py::object& paths, const py::object& include, const py::object& exclude,
+                            size_t chunk_chars, size_t overlap, const std::string& unit,
+                            std::optional<std::string> id_key, std::optional<std::string> title_key,
+                            const py::object& text_keys, const py::object& csv_text_columns,
+                            std::optional<std::string> csv_id_column) {
+    PyCollection reader(nullptr);
+    reader.capture_ = true;
+    return reader.Ingest(paths, include, exclude, chunk_chars, overlap, unit, id_key, title_key, text_keys,
+                         csv_text_columns, csv_id_column, std::nullopt);
   }
 
   // Releases the collection (its lock and files) once calls still running on
@@ -625,6 +752,21 @@ class PyCollection {
   bool closed() const { return c_ == nullptr; }
 
   std::string Dir() { return Get()->dir(); }
+
+  // The collection's tables answer a question (docs/tables.md): the dict of `glassbox sql --json`.
+  py::object Sql(const std::string& question, const std::optional<std::string>& today, size_t max_rows) {
+    glassbox::table::AnswerOptions o;
+    if (today) o.today = *today;
+    o.limits.max_rows = max_rows;
+    std::string dir = Get()->dir();
+    glassbox::Result<glassbox::table::TableAnswer> a = glassbox::Status::OK();
+    {
+      py::gil_scoped_release release;
+      a = glassbox::table::AnswerQuestion(dir, question, o);
+    }
+    if (!a.ok()) Raise(a.status());
+    return py::module_::import("json").attr("loads")(glassbox::table::AnswerToJson(*a).dump());
+  }
 
   std::string Repr() const {
     if (!c_) return "<glassbox.Collection (closed)>";
@@ -652,6 +794,13 @@ class PyCollection {
     Check(s);
   }
 
+  static py::object ChunkList(const std::vector<glassbox::Document>& docs) {
+    py::list out;
+    for (const auto& d : docs) out.append(DocumentToPy(d));
+    return out;
+  }
+
+  bool capture_ = false;  // read_files: Ingest() records the chunks instead of writing them
   std::shared_ptr<glassbox::Collection> c_;
   // Add/Delete/Commit/Merge/Ingest from several Python threads are serialized
   // (the engine allows one writer thread at a time).
@@ -669,9 +818,15 @@ void DefaultModelDir() {
   std::string so = info.dli_fname;
   size_t slash = so.rfind('/');
   if (slash == std::string::npos) return;
-  std::string models = so.substr(0, slash) + "/../models";
-  struct stat st;
-  if (::stat(models.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) ::setenv("GLASSBOX_MODEL_DIR", models.c_str(), 0);
+  // The module sits in BUILD/python/glassbox/ (the package); older layouts had it in BUILD/python/.
+  for (const char* up : {"/../../models", "/../models"}) {
+    std::string models = so.substr(0, slash) + up;
+    struct stat st;
+    if (::stat(models.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::setenv("GLASSBOX_MODEL_DIR", models.c_str(), 0);
+      return;
+    }
+  }
 }
 
 }  // namespace
@@ -720,6 +875,7 @@ PYBIND11_MODULE(glassbox, m) {
            "user"_a = py::none(), "groups"_a = py::none(), "algorithm"_a = py::none(), "snippet"_a = true,
            "snippet_chars"_a = 240, "highlight_open"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
            "ef_search"_a = 0, "time_budget"_a = 0, "principal_statistics"_a = false,
+           "statistics"_a = py::none(),
            "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms. The options are "
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
       .def("ask", &PyCollection::Ask, "question"_a,
@@ -727,22 +883,34 @@ PYBIND11_MODULE(glassbox, m) {
            "answer, citations, confidence, passages, trace, timings_ms). Options: max_passages, answer_mode "
            "(extractive|faq), unsupported (flag|drop), not_found_threshold, handoff_threshold, every search "
            "option, user= and groups=.")
+      .def("query_statistics", &PyCollection::QueryStatistics, "query"_a, py::kw_only(), "plain"_a = false,
+           "user"_a = py::none(), "groups"_a = py::none(),
+           "This collection's statistics for the query's terms: {doc_count, field_tokens, doc_freq}; sum the "
+           "shards' and pass the sum as statistics= to search/why_not to score as one collection.")
       .def("explain", &PyCollection::Explain, "query"_a, "id"_a, py::kw_only(), "user"_a = py::none(),
            "groups"_a = py::none())
       .def("why_not", &PyCollection::WhyNot, "query"_a, "id"_a, "k"_a = 10, py::kw_only(), "user"_a = py::none(),
            "groups"_a = py::none(), "offset"_a = 0, "mode"_a = "auto", "fusion"_a = py::none(),
            "weights"_a = py::none(), "rrf_k"_a = 60.0, "candidates"_a = 100, "plain"_a = false,
-           "algorithm"_a = py::none(), "time_budget"_a = 0,
+           "algorithm"_a = py::none(), "time_budget"_a = 0, "statistics"_a = py::none(),
            "Why a document is or is not among the hits of this search (the same options as search()).")
       .def("ingest", &PyCollection::Ingest, "paths"_a, "include"_a = py::none(), "exclude"_a = py::none(),
            "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(), "unit"_a = "paragraph", "id_key"_a = py::none(),
            "title_key"_a = py::none(), "text_keys"_a = py::none(), "csv_text_columns"_a = py::none(),
            "csv_id_column"_a = py::none(), "progress"_a = py::none(),
            "Reads files and folders into the collection, then commits; returns a report dict.")
+      .def_static("_read_files", &PyCollection::ReadFiles, "paths"_a, "include"_a = py::none(),
+                  "exclude"_a = py::none(), "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(),
+                  "unit"_a = "paragraph", "id_key"_a = py::none(), "title_key"_a = py::none(),
+                  "text_keys"_a = py::none(), "csv_text_columns"_a = py::none(), "csv_id_column"_a = py::none())
+      .def("sql", &PyCollection::Sql, "question"_a, py::kw_only(), "today"_a = py::none(), "max_rows"_a = 1000,
+           "Answers a question over the collection's tables (CSV files ingested into it): a dict with status "
+           "(answered, ask_back, unanswerable), answer, sql, columns, rows, explanation, alternatives, evidence.")
       .def("close", &PyCollection::Close)
       .def_property_readonly("closed", &PyCollection::closed)
       .def_property_readonly("path", &PyCollection::Dir)
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyCollection& self, py::args) { self.Close(); })
       .def("__repr__", &PyCollection::Repr);
+  m.attr("read_files") = m.attr("Collection").attr("_read_files");
 }

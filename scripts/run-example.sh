@@ -19,6 +19,11 @@ step "$G" search "$KB_DIR" '報銷 标准' -k 3
 step "$G" search "$KB_DIR" 'cement date:[2024-01-01 TO 2026-12-31]' -k 3 --no-snippet
 step "$G" search "$KB_DIR" 'priority:high -vpn' -k 3 --no-snippet
 step "$G" explain "$KB_DIR" "cement price per tonne" examples/kb/contracts/steel-rebar-eastline.txt#1 -k 1
+# Tables: the CSV file is also a table in $KB_DIR/tables.sqlite; a fixed --today keeps the output stable.
+step "$G" tables "$KB_DIR"
+step "$G" sql "$KB_DIR" "How much cement did we buy in the last three years?" --today 2026-10-20
+step "$G" sql "$KB_DIR" "过去三年我们买了多少水泥？" --today 2026-10-20
+step "$G" sql "$KB_DIR" "Which supplier did we spend the most with?" --today 2026-10-20
 printf '\nThe collection is in %s; try: %s search %s "your question"\n' "$KB_DIR" "$G" "$KB_DIR"
 printf '\n\033[1mGlassbox is serving the example knowledge base: open http://127.0.0.1:%s/\033[0m  (Ctrl-C stops it)\n\n' "$PORT"
 exec "$G" serve --data "$DATA_DIR" --port "$PORT"

@@ -110,10 +110,12 @@ TEST_F(SecurityTest, UploadCannotReplaceOrDeleteHiddenDocuments) {
   Start(true);
   CreateCollection("kb", "none", admin_);
   AddAclDocuments("kb", admin_);
-  // Hidden chunks of an ingested document, X#0 and X#1, owned by alice.
-  json chunks = {{"documents",
-                  {{{"id", "X#0"}, {"text", "first secret part"}, {"metadata", {{"acl_users", {"alice"}}}}},
-                   {{"id", "X#1"}, {"text", "second secret part"}, {"metadata", {{"acl_users", {"alice"}}}}}}}};
+  // Hidden chunks of an ingested document, X#0 and X#1, owned by alice (with
+  // the provenance ingestion gives chunks: doc_id names their document).
+  json chunks = {
+      {"documents",
+       {{{"id", "X#0"}, {"text", "first secret part"}, {"metadata", {{"acl_users", {"alice"}}, {"doc_id", "X"}}}},
+        {{"id", "X#1"}, {"text", "second secret part"}, {"metadata", {{"acl_users", {"alice"}}, {"doc_id", "X"}}}}}}};
   ASSERT_EQ(Post("/v1/collections/kb/documents", chunks, admin_).status, 200);
 
   // JSON: 403 (as before).

@@ -635,7 +635,7 @@ TEST_F(ServerTest, UploadReportsUnusableFiles) {
   CreateCollection("kb");
   httplib::MultipartFormDataItems items = {
       {"file", "fine text", "ok.txt", "text/plain"},
-      {"file", "\x89PNG", "image.png", "image/png"},
+      {"file", "GIF89a", "image.gif", "image/gif"},
   };
   auto r = client_->Post("/v1/collections/kb/documents", items);
   ASSERT_TRUE(r);
@@ -644,7 +644,7 @@ TEST_F(ServerTest, UploadReportsUnusableFiles) {
   EXPECT_EQ(rep["files_seen"], 2) << rep.dump();
   EXPECT_EQ(rep["files_failed"], 1) << rep.dump();
   ASSERT_EQ(rep["errors"].size(), 1u) << rep.dump();
-  EXPECT_EQ(rep["errors"][0]["path"], "image.png");
+  EXPECT_EQ(rep["errors"][0]["path"], "image.gif");
   EXPECT_NE(rep["errors"][0]["message"].get<std::string>().find("not supported"), std::string::npos) << rep.dump();
   EXPECT_EQ(r->body.find("glassbox-upload"), std::string::npos) << r->body;
 
@@ -686,6 +686,32 @@ TEST_F(ServerTest, KeysFailClosed) {
   EXPECT_EQ(Do("GET", "/v1/collections", "", admin).status, 401);
   std::ofstream(keys_file()) << text;
   EXPECT_EQ(Do("GET", "/v1/collections", "", admin).status, 200);
+}
+
+// POST /v1/collections/{c}/sql: an uploaded CSV file's table answers; a
+// collection without tables is a 404; a question is required.
+TEST_F(ServerTest, SqlOverUploadedTable) {
+  Start();
+  CreateCollection("kb");
+  auto none = Post("/v1/collections/kb/sql", {{"question", "how much cement"}});
+  EXPECT_EQ(none.status, 404) << none.text;
+  httplib::MultipartFormDataItems items = {
+      {"file", "date,material,quantity,unit,amount\n2025-03-01,cement,10,tonne,4400\n2026-02-01,cement,5,tonne,2300\n"
+               "2026-03-01,sand,50,tonne,4000\n", "purchases.csv", "text/csv"}};
+  auto up = client_->Post("/v1/collections/kb/documents", items);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+  auto a = Post("/v1/collections/kb/sql", {{"question", "How much cement did we buy in 2026?"}, {"today", "2026-10-20"}});
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["status"], "answered") << a.text;
+  ASSERT_EQ(a.body["rows"].size(), 1u) << a.text;
+  EXPECT_EQ(a.body["rows"][0][0], 5) << a.text;
+  EXPECT_NE(a.body["sql"].get<std::string>().find("'cement'"), std::string::npos);
+  EXPECT_FALSE(a.body["explanation"].empty());
+  // The row stays searchable as a document too.
+  EXPECT_GE(Post("/v1/collections/kb/search", {{"query", "cement"}}).body["hits"].size(), 1u);
+  EXPECT_EQ(Post("/v1/collections/kb/sql", {{"today", "2026-10-20"}}).status, 400);
+  EXPECT_EQ(Post("/v1/collections/kb/sql", {{"question", "x"}, {"today", "yesterday"}}).status, 400);
 }
 
 }  // namespace

@@ -71,6 +71,7 @@ struct CollectionOptions {
   // Commit() a segment automatically after this many buffered additions.
   size_t max_buffered_docs = 100000;
   // Write a write-ahead log. Turn off only for bulk loads that can be redone.
+  // Like every option here, recorded in the manifest: Open keeps it.
   bool write_ahead_log = true;
 };
 
@@ -100,9 +101,10 @@ struct CollectionStats {
 struct WriteBatch {
   std::vector<std::string> deletes;
   std::vector<Document> adds;
-  // Source-document ids whose earlier chunks ("<id>", "<id>#0", "<id>#1", ...
-  // up to the first gap) are deleted unless `adds` writes them again: how a
-  // re-ingested file that now yields fewer chunks leaves none behind.
+  // Source-document ids whose earlier chunks — the document "<id>" itself and
+  // every document whose provenance doc_id is "<id>" — are deleted unless
+  // `adds` writes them again: how a re-ingested file that now yields fewer
+  // chunks leaves none behind.
   std::vector<std::string> replace_chunks_of;
   // On whose behalf the batch is written. A principal may not replace or
   // delete a document it cannot see (PermissionDenied); nullptr: no check

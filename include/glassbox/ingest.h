@@ -32,6 +32,9 @@ struct ReaderOptions {
   // .csv: columns whose values are text to search; empty: every column that is not a number or a date.
   std::vector<std::string> csv_text_columns;
   std::string csv_id_column;         // empty: "<file>:<row>"
+  // Images and PDF pages without a text layer: Tesseract languages ("eng+chi_sim";
+  // those without installed data are left out). Empty: no OCR (such pages stay empty).
+  std::string ocr_languages = "eng+chi_sim";
 };
 
 struct ChunkOptions {
@@ -54,6 +57,10 @@ struct IngestOptions {
   // run: if any file fails to read or validate, nothing is written and the
   // report lists the errors (used by the server's upload, one request).
   bool all_or_nothing = false;
+  // Tables the readers find (a CSV file is one) are written to
+  // <collection dir>/tables.sqlite, one transaction per file, replacing that
+  // file's earlier tables (docs/tables.md); false: tables are not stored.
+  bool store_tables = true;
   // Called after each file with (files done, files total, documents so far).
   std::function<void(size_t, size_t, uint64_t)> progress;
 };

@@ -300,3 +300,72 @@ def test_gil_released_during_search(tmp_path):
         lo, hi = start + 0.3 * took, start + 0.7 * took
         inside += sum(1 for t in samples if lo <= t <= hi)
     assert inside > 0, ("the counter never ran while the engine searched: is the GIL held?", calls)
+
+
+# ---------------------------------------------------------------- statistics for shards
+
+def test_injected_statistics_make_two_collections_score_as_one(tmp_path):
+    a, b, both = (glassbox.Collection.create(str(tmp_path / n), embedder="none") for n in ("a", "b", "both"))
+    words = ["leave", "annual", "cement", "price", "remote", "work", "policy", "note"]
+    for i in range(60):
+        text = " ".join(words[(i * j + j) % len(words)] for j in range(1 + i % 7))
+        (a if i % 3 == 0 else b).add("d%d" % i, text=text)
+        both.add("d%d" % i, text=text)
+    for c in (a, b, both):
+        c.commit()
+    q = "annual leave policy"
+    sa, sb = a.query_statistics(q), b.query_statistics(q)
+    assert sa["doc_count"] == 20 and sb["doc_count"] == 40 and set(sa["doc_freq"]) == {"annual", "leav", "polici"}
+    total = {"doc_count": sa["doc_count"] + sb["doc_count"],
+             "field_tokens": {f: sa["field_tokens"].get(f, 0) + sb["field_tokens"].get(f, 0)
+                              for f in set(sa["field_tokens"]) | set(sb["field_tokens"])},
+             "doc_freq": {t: sa["doc_freq"][t] + sb["doc_freq"][t] for t in sa["doc_freq"]}}
+    want = {h["id"]: h["score"] for h in both.search(q, 100)["hits"]}
+    differs = 0
+    for c in (a, b):
+        local = {h["id"]: h["score"] for h in c.search(q, 100)["hits"]}
+        got = c.search(q, 100, statistics=total, explain=True)["hits"]
+        assert got
+        for h in got:
+            assert abs(h["score"] - want[h["id"]]) < 1e-6
+            assert h["explanation"]["terms"][0]["doc_count"] == 60
+            differs += abs(local[h["id"]] - h["score"]) > 1e-6
+        h = got[0]
+        w = c.why_not(q, h["id"], 10, mode="bm25", statistics=total)
+        assert w["explanation"] == both.explain(q, h["id"])
+    assert differs > 0
+    with pytest.raises(glassbox.InvalidArgument, match="doc_count"):
+        a.search(q, statistics={"doc_freq": {}})
+    with pytest.raises(glassbox.InvalidArgument, match="unknown key"):
+        a.search(q, statistics={"doc_count": 1, "df": {}})
+    with pytest.raises(glassbox.InvalidArgument, match="non-negative"):
+        a.search(q, statistics={"doc_count": 1, "doc_freq": {"leav": -1}})
+
+
+def test_read_files_returns_chunks_without_writing(tmp_path):
+    r = glassbox.read_files(KB)
+    c = glassbox.Collection.create(str(tmp_path / "c"), embedder="none")
+    rep = c.ingest(KB)
+    assert r["chunks"] == rep["chunks"] == len(r["chunks_read"]) and "chunks_read" not in rep
+    ids = {d["id"] for d in r["chunks_read"]}
+    assert len(ids) == len(r["chunks_read"])
+    for d in r["chunks_read"][::20]:
+        assert c.get(d["id"]) == d
+# ---------------------------------------------------------------- tables
+
+def test_sql_over_ingested_csv(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "purchases.csv").write_text(
+        "date,material,quantity,unit,amount\n2025-03-01,cement,10,tonne,4400\n"
+        "2026-02-01,cement,5,tonne,2300\n2026-03-01,sand,50,tonne,4000\n")
+    c = bm25_collection(tmp_path)
+    c.ingest(str(src))
+    a = c.sql("How much cement did we buy in the last three years?", today="2026-10-20")
+    assert a["status"] == "answered", a
+    assert a["rows"] == [[15, "tonne"]], a  # no currency known for amount (no sidecar): quantity only
+    assert "'cement'" in a["sql"] and a["explanation"]
+    assert len(a["evidence"]["rows"]) == 2
+    assert c.sql("what is the weather in paris", today="2026-10-20")["status"] == "unanswerable"
+    with pytest.raises(glassbox.InvalidArgument):
+        c.sql("how much cement", today="yesterday")

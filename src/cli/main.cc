@@ -20,6 +20,7 @@
 
 #include "cli/args.h"
 #include "cli/ask.h"
+#include "cli/sql_commands.h"
 #include "eval/beir.h"
 #include "eval/metrics.h"
 #include "glassbox/glassbox.h"
@@ -83,6 +84,9 @@ const char* kMainHelp =
     "  stats    collection statistics\n"
     "  merge    merge segments and drop deleted documents\n"
     "  eval     evaluate retrieval quality on a BEIR-format dataset\n"
+    "  sql      answer a question over the collection's tables (SQL, rows, why)\n"
+    "  tables   list the collection's tables\n"
+    "  eval-sql execution accuracy of `sql` on a text-to-SQL dataset\n"
     "  bench    measure indexing speed and query latency\n"
     "  serve    serve collections over HTTP as a JSON API\n"
     "  keys     create, list and revoke API keys for serve\n"
@@ -209,6 +213,8 @@ const char* kIngestHelp =
     "  --text-key K          JSON key(s) holding text (repeatable; default text, body, content)\n"
     "  --csv-text COL        CSV column(s) to search as text (repeatable; default: non-numeric columns)\n"
     "  --csv-id COL          CSV column holding the row id\n"
+    "  --ocr-languages L     Tesseract languages for images and scanned PDF pages (default eng+chi_sim;\n"
+    "                        \"\" = no OCR)\n"
     "  --analyzer NAME, --k1, --b, --field-weight, --embedder, --int8   options for a new collection (see init)\n"
     "  --quiet               no progress bar\n"
     "  --json                print the report as JSON\n";
@@ -218,7 +224,7 @@ int CmdIngest(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"include", "exclude", "chunk-chars", "overlap", "chunk-by", "id-key", "title-key", "text-key",
-                "csv-text", "csv-id", "analyzer", "k1", "b", "field-weight", "embedder"},
+                "csv-text", "csv-id", "ocr-languages", "analyzer", "k1", "b", "field-weight", "embedder"},
                {"json", "help", "quiet", "int8"}, &err))
     return Usage(err, kIngestHelp);
   if (a.Has("help")) return std::printf("%s", kIngestHelp), kOk;
@@ -241,6 +247,7 @@ int CmdIngest(int argc, char** argv) {
   if (a.HasValue("text-key")) o.reader.text_keys = a.GetAll("text-key");
   o.reader.csv_text_columns = a.GetAll("csv-text");
   o.reader.csv_id_column = a.Get("csv-id");
+  o.reader.ocr_languages = a.Get("ocr-languages", o.reader.ocr_languages);
 
   std::unique_ptr<Collection> c;
   if (fs::exists(dir + "/MANIFEST")) {
@@ -1028,6 +1035,9 @@ int Run(int argc, char** argv) {
   if (cmd == "stats") return CmdStats(argc, argv);
   if (cmd == "merge") return CmdMerge(argc, argv);
   if (cmd == "eval") return CmdEval(argc, argv);
+  if (cmd == "sql") return CmdSql(argc, argv);
+  if (cmd == "tables") return CmdTables(argc, argv);
+  if (cmd == "eval-sql") return CmdEvalSql(argc, argv);
   if (cmd == "bench") return CmdBench(argc, argv);
   if (cmd == "serve") return CmdServe(argc, argv);
   if (cmd == "keys") return CmdKeys(argc, argv);

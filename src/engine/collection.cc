@@ -67,12 +67,26 @@ size_t FindControlCharacter(std::string_view s) {
 }
 
 struct SegmentState {
+  SegmentState() = default;
+  // A copy shares the live bitmap, so neither side may change it in place.
+  SegmentState(const SegmentState& o)
+      : meta(o.meta), reader(o.reader), vectors(o.vectors), live(o.live), deleted(o.deleted), dirty(o.dirty) {}
+  SegmentState& operator=(const SegmentState& o) {
+    if (this != &o) *this = SegmentState(o);
+    return *this;
+  }
+  SegmentState(SegmentState&&) = default;
+  SegmentState& operator=(SegmentState&&) = default;
+
   index::SegmentMeta meta;
   std::shared_ptr<index::SegmentReader> reader;
   std::shared_ptr<const search::SegmentVectors> vectors;
   std::shared_ptr<const std::vector<uint64_t>> live;  // null: all live
-  std::vector<uint32_t> deleted;                       // sorted local ids
+  std::vector<uint32_t> deleted;                       // local ids, in the order they were deleted
   bool dirty = false;                                  // deletions not yet written
+  // Whether `live` is this state's own, unpublished copy (MarkDeleted may then
+  // clear bits in place). Publish and copies share it again.
+  bool live_private = false;
 };
 
 // A merge in progress: what it read (fixed when it started) and what it wrote.
@@ -168,7 +182,7 @@ class CollectionImpl final : public Collection {
   CollectionStats Stats() const override;
   const std::string& dir() const override { return dir_; }
 
-  size_t max_buffered_docs = 1000000;
+  size_t max_buffered_docs = 100000;  // from the manifest (CollectionOptions)
   size_t max_buffer_bytes = size_t{3} << 30;
   bool use_wal = true;
 
@@ -224,6 +238,8 @@ class CollectionImpl final : public Collection {
   std::unordered_map<std::string, MetadataValue::Type> pending_types_;
   // Access-control values of buffered documents that have any (id -> users, groups).
   std::unordered_map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> buffer_acl_;
+  // Buffered documents by their provenance doc_id (may name ids since replaced or deleted).
+  std::unordered_map<std::string, std::vector<std::string>> buffer_sources_;
   index::WalWriter wal_;
   std::string encoded_;  // scratch
   // Vectors: null when the collection has no embedder.
@@ -280,11 +296,12 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     GB_RETURN_IF_ERROR(engine::ValidateEmbedderSpec(create->embedder));
     m.embedder = create->embedder;
     m.int8_vectors = create->int8_vectors;
+    if (create->max_buffered_docs == 0) return Status::InvalidArgument("max_buffered_docs must be positive");
+    m.max_buffered_docs = create->max_buffered_docs;
+    m.write_ahead_log = create->write_ahead_log;
     m.next_file = 2;
     m.wal = FileName("wal-", 1, ".log");
     GB_RETURN_IF_ERROR(m.Save(dir_));
-    max_buffered_docs = create->max_buffered_docs;
-    use_wal = create->write_ahead_log;
   }
   if (!fs::is_directory(dir_)) return Status::NotFound("no collection at " + dir_ + " (not a directory)");
   if (!read_only_) {
@@ -295,6 +312,8 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
   auto m = index::Manifest::Load(dir_);
   if (!m.ok()) return m.status();
   manifest_ = std::move(m.value());
+  max_buffered_docs = manifest_.max_buffered_docs;
+  use_wal = manifest_.write_ahead_log;
   auto analyzer = text::MakeAnalyzer(manifest_.analyzer);
   if (!analyzer.ok()) return analyzer.status();
   analyzer_ = analyzer.value();
@@ -357,7 +376,8 @@ void CollectionImpl::Publish() {
   snap->b = manifest_.b;
   for (const auto& [f, w] : manifest_.field_weights) snap->field_weights[f] = w;
   uint64_t base = 0;
-  for (const auto& s : segments_) {
+  for (auto& s : segments_) {
+    s.live_private = false;  // the snapshot reads it from now on
     snap->segments.push_back({s.reader, s.vectors, s.live, base});
     base += s.reader->num_docs();
   }
@@ -504,14 +524,29 @@ Status CollectionImpl::Apply(const WriteBatch& batch) {
   if (!batch.replace_chunks_of.empty()) {
     std::unordered_set<std::string> added;
     for (const auto& doc : batch.adds) added.insert(doc.id);
+    std::unordered_set<std::string> stale;
     for (const auto& src : batch.replace_chunks_of) {
-      if (exists(src) && !added.count(src)) deletes.push_back(src);
-      for (size_t m = 0;; ++m) {
-        std::string chunk = src + "#" + std::to_string(m);
-        if (!exists(chunk)) break;
-        if (!added.count(chunk)) deletes.push_back(chunk);
+      if (exists(src)) stale.insert(src);
+      // By provenance: every live document whose doc_id is `src`.
+      const std::string term = index::KeywordTerm(provenance::kDocId, src);
+      for (const auto& s : segments_) {
+        index::TermInfo info;
+        if (!s.reader->FindTerm(term, &info)) continue;
+        for (index::PostingIterator it(s.reader.get(), info); it.doc() != index::kNoDoc; it.Next()) {
+          DocId d = it.doc();
+          if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
+          stale.insert(std::string(s.reader->ExternalId(d)));
+        }
       }
+      auto b = buffer_sources_.find(src);
+      if (b != buffer_sources_.end())
+        for (const auto& id : b->second)
+          if (buffer_ids_.count(id)) stale.insert(id);
     }
+    std::vector<std::string> sorted(stale.begin(), stale.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (auto& id : sorted)
+      if (!added.count(id)) deletes.push_back(std::move(id));
   }
   if (batch.writer) {
     for (const auto& id : deletes)
@@ -521,11 +556,15 @@ Status CollectionImpl::Apply(const WriteBatch& batch) {
       if (HiddenFrom(doc.id, *batch.writer))
         return Status::PermissionDenied("document '" + doc.id + "' exists and this principal may not replace it");
   }
+  Status st;
   for (const auto& id : deletes) {
-    if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
+    if (use_wal) st = wal_.Append(index::WalRecordType::kDelete, id);
     bool found;
-    GB_RETURN_IF_ERROR(DeleteInternal(id, &found));
+    if (st.ok()) st = DeleteInternal(id, &found);
+    if (!st.ok()) break;
   }
+  if (!deletes.empty()) Publish();  // the batch's deletions, visible at once, together
+  GB_RETURN_IF_ERROR(st);
   for (const auto& doc : batch.adds) GB_RETURN_IF_ERROR(AddLocked(doc));
   return Status::OK();
 }
@@ -571,22 +610,32 @@ Status CollectionImpl::AddInternal(const Document& doc, std::string_view encoded
   buffer_acl_.erase(doc.id);
   for (const auto& [name, value] : doc.metadata) {
     pending_types_.emplace(name, value.type);
+    if (name == provenance::kDocId && value.type == MetadataValue::Type::kKeyword)
+      buffer_sources_[value.text].push_back(doc.id);
     if (name == kAclUsersField) buffer_acl_[doc.id].first.push_back(value.text);
     if (name == kAclGroupsField) buffer_acl_[doc.id].second.push_back(value.text);
   }
   return Status::OK();
 }
 
+// O(1) for every deletion but the first in a segment between two Publish
+// calls, which copies the bitmap (snapshots keep reading the old one).
 void CollectionImpl::MarkDeleted(SegmentState& s, DocId d) {
-  auto live = s.live ? std::make_shared<std::vector<uint64_t>>(*s.live) : nullptr;
-  if (!live) {
-    uint32_t n = s.reader->num_docs();
-    live = std::make_shared<std::vector<uint64_t>>((n + 63) / 64, ~0ull);
-    if (n % 64) live->back() = (1ull << (n % 64)) - 1;
+  if (!s.live_private) {
+    std::shared_ptr<std::vector<uint64_t>> live;
+    if (s.live) {
+      live = std::make_shared<std::vector<uint64_t>>(*s.live);
+    } else {
+      uint32_t n = s.reader->num_docs();
+      live = std::make_shared<std::vector<uint64_t>>((n + 63) / 64, ~0ull);
+      if (n % 64) live->back() = (1ull << (n % 64)) - 1;
+    }
+    s.live = std::move(live);
+    s.live_private = true;
   }
-  (*live)[d >> 6] &= ~(1ull << (d & 63));
-  s.live = std::move(live);
-  s.deleted.insert(std::lower_bound(s.deleted.begin(), s.deleted.end(), d), d);
+  // Safe: private to `s` until the next Publish (see live_private).
+  (*const_cast<std::vector<uint64_t>*>(s.live.get()))[d >> 6] &= ~(1ull << (d & 63));
+  s.deleted.push_back(d);
   s.dirty = true;
 }
 
@@ -599,17 +648,14 @@ Status CollectionImpl::DeleteInternal(const std::string& id, bool* found) {
     buffer_acl_.erase(id);
     *found = true;
   }
-  bool changed = false;
   for (auto& s : segments_) {
     DocId d = s.reader->FindId(id);
     if (d == index::kNoDoc) continue;
     if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
     MarkDeleted(s, d);
-    changed = true;
     *found = true;
   }
-  if (changed) Publish();
-  return Status::OK();
+  return Status::OK();  // the caller publishes, once per batch
 }
 
 Status CollectionImpl::Delete(const std::string& id) {
@@ -624,7 +670,9 @@ Status CollectionImpl::Delete(const std::string& id) {
   if (!exists) return Status::NotFound("no document with id '" + id + "'");
   if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
   bool found;
-  return DeleteInternal(id, &found);
+  GB_RETURN_IF_ERROR(DeleteInternal(id, &found));
+  Publish();  // a deletion is visible at once
+  return Status::OK();
 }
 
 Status CollectionImpl::CommitLocked() {
@@ -633,6 +681,22 @@ Status CollectionImpl::CommitLocked() {
   if (buffer_->num_docs() == 0 && !any_dirty && wal_.size() == 0) return Status::OK();
   index::Manifest next = manifest_;
   next.generation++;
+  // Embedding the new segment uses word statistics that include it
+  // (BuildSegmentVectors); if the commit fails they go back to the published ones.
+  // So does the common component the first vectors fix (cleared again).
+  struct RestoreWordStatistics {
+    CollectionImpl* c;
+    bool had_common;
+    ~RestoreWordStatistics() {
+      if (!c) return;
+      if (c->embedder_ && !had_common && !engine::NeedsCommonComponent(*c->embedder_)) {
+        std::lock_guard<std::mutex> l(c->embedder_->mu);
+        (void)engine::SetCommonComponent(*c->embedder_, {});
+      }
+      std::lock_guard<std::mutex> l(c->snap_mu_);
+      c->prob_snap_ = c->snap_;
+    }
+  } restore{this, !embedder_ || !engine::NeedsCommonComponent(*embedder_)};
   std::vector<SegmentState> segs = segments_;
   std::vector<std::string> obsolete;
   if (buffer_->num_docs() > 0) {
@@ -674,6 +738,7 @@ Status CollectionImpl::CommitLocked() {
   next.segments.clear();
   for (const auto& s : segs) next.segments.push_back(s.meta);
   GB_RETURN_IF_ERROR(next.Save(dir_));  // the commit point
+  restore.c = nullptr;                   // Publish below sets them
   manifest_ = std::move(next);
   segments_ = std::move(segs);
   GB_RETURN_IF_ERROR(wal_.Close());
@@ -685,6 +750,7 @@ Status CollectionImpl::CommitLocked() {
   buffer_ids_.clear();
   buffer_dead_.clear();
   buffer_acl_.clear();
+  buffer_sources_.clear();
   pending_types_.clear();
   Publish();
   merge_failed_ = false;
@@ -730,6 +796,7 @@ MergeJob CollectionImpl::StartMerge(std::vector<size_t> chosen) {
     job.readers.push_back(in.reader);
     job.live.push_back(in.live);
     job.deleted.push_back(in.deleted);
+    std::sort(job.deleted.back().begin(), job.deleted.back().end());
     job.vectors.push_back(in.vectors);
   }
   job.with_vectors = embedder_ != nullptr;
@@ -786,9 +853,9 @@ Status CollectionImpl::FinishMerge(MergeJob& job) {
   uint64_t base = 0;
   for (size_t j = 0; j < chosen.size(); ++j) {
     const std::vector<uint32_t>& before = job.deleted[j];
-    std::vector<uint32_t> since;
-    std::set_difference(segments_[chosen[j]].deleted.begin(), segments_[chosen[j]].deleted.end(), before.begin(),
-                        before.end(), std::back_inserter(since));
+    std::vector<uint32_t> now = segments_[chosen[j]].deleted, since;
+    std::sort(now.begin(), now.end());
+    std::set_difference(now.begin(), now.end(), before.begin(), before.end(), std::back_inserter(since));
     for (uint32_t d : since) {
       uint64_t out = base + d - static_cast<uint64_t>(std::lower_bound(before.begin(), before.end(), d) - before.begin());
       if (out >= merged.meta.docs)

@@ -545,6 +545,161 @@ TEST(Collection, DeleteReplaceMergeReopen) {
   fs::remove_all(dir);
 }
 
+// A commit or merge whose manifest cannot be saved (here: a directory sits
+// where the new MANIFEST is written first) leaves memory as it was: what
+// searches see, the documents waiting for commit, and the files on disk all
+// agree with the last manifest, and the next commit succeeds.
+TEST(Collection, FailedManifestSaveChangesNothing) {
+  std::string dir = TempDir("failed_save");
+  auto ids = [](const Collection& c, const std::string& q) {
+    std::vector<std::string> out;
+    auto r = c.Search(q, {.k = 100, .mode = SearchMode::kBm25});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok())
+      for (const auto& h : r->hits) out.push_back(h.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  {
+    auto c = Collection::Create(dir, {.embedder = "none"});
+    ASSERT_TRUE(c.ok());
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", "alpha old"}}, {}}).ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+    ASSERT_TRUE((*c)->Add({"d20", {{"body", "alpha old"}}, {}}).ok());
+    ASSERT_TRUE((*c)->Commit().ok());  // two segments, to merge below
+    const auto before = ids(**c, "alpha");
+    const uint64_t generation = (*c)->Stats().generation;
+    fs::create_directory(dir + "/MANIFEST.tmp");  // the injected failure
+
+    // A replacement and a new document, then a commit that fails.
+    ASSERT_TRUE((*c)->Add({"d3", {{"body", "alpha new"}}, {}}).ok());
+    ASSERT_TRUE((*c)->Add({"n1", {{"body", "alpha new"}}, {}}).ok());
+    Status st = (*c)->Commit();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("MANIFEST"), std::string::npos) << st.ToString();
+    EXPECT_EQ(ids(**c, "alpha"), before);  // nothing half-published
+    EXPECT_TRUE(ids(**c, "new").empty());
+    EXPECT_EQ(*(*c)->Get("d3")->Text("body"), "alpha old");
+    EXPECT_EQ((*c)->Stats().generation, generation);
+    EXPECT_EQ((*c)->Stats().documents, 21u);
+
+    // A merge that fails to publish leaves the segments as they were.
+    EXPECT_FALSE((*c)->Merge(1).ok());
+    EXPECT_EQ((*c)->Stats().segments, 2u);
+    EXPECT_EQ(ids(**c, "alpha"), before);
+
+    // The failure gone, the waiting writes commit as acknowledged.
+    fs::remove(dir + "/MANIFEST.tmp");
+    ASSERT_TRUE((*c)->Commit().ok());
+    EXPECT_EQ(ids(**c, "new"), (std::vector<std::string>{"d3", "n1"}));
+    EXPECT_EQ((*c)->Stats().documents, 22u);
+  }
+  auto c = Collection::Open(dir);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(ids(**c, "new"), (std::vector<std::string>{"d3", "n1"}));
+  EXPECT_EQ((*c)->Stats().documents, 22u);
+  EXPECT_EQ(*(*c)->Get("d3")->Text("body"), "alpha new");
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// The first commit of a collection with the static embedder also fixes the
+// common component of its vectors; when that commit fails, the retry must
+// record it, so that a reopened collection embeds queries as the open one did.
+TEST(Collection, FailedFirstCommitWithVectorsIsRetriedWhole) {
+  std::string dir = TempDir("failed_first");
+  std::vector<std::pair<std::string, double>> live;
+  {
+    auto c = Collection::Create(dir, {});  // default: the static embedder
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    const char* texts[] = {"Cement is delivered in bags of fifty kilograms.", "Annual leave is twenty days per year.",
+                           "Steel rebar prices rose this quarter.", "Gravel and sand come from the quarry."};
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", texts[i % 4]}}, {}}).ok());
+    fs::create_directory(dir + "/MANIFEST.tmp");
+    EXPECT_FALSE((*c)->Commit().ok());
+    fs::remove(dir + "/MANIFEST.tmp");
+    ASSERT_TRUE((*c)->Commit().ok());
+    auto r = (*c)->Search("concrete holidays", {.k = 10, .mode = SearchMode::kVector});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    for (const auto& h : r->hits) live.emplace_back(h.id, h.score);
+  }
+  auto c = Collection::Open(dir);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto r = (*c)->Search("concrete holidays", {.k = 10, .mode = SearchMode::kVector});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), live.size());
+  for (size_t i = 0; i < live.size(); ++i) {
+    EXPECT_EQ(r->hits[i].id, live[i].first);
+    EXPECT_NEAR(r->hits[i].score, live[i].second, 1e-6);
+  }
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// A re-ingested source removes its earlier chunks by provenance (doc_id),
+// committed or still buffered, even when their numbers have gaps.
+TEST(Collection, ReplaceChunksOfFindsChunksByProvenance) {
+  std::string dir = TempDir("replace_chunks");
+  auto c = Collection::Create(dir, {.embedder = "none"});
+  ASSERT_TRUE(c.ok());
+  auto chunk = [](const std::string& src, int n, const std::string& text) {
+    return Document{src + "#" + std::to_string(n), {{"body", text}},
+                    {{provenance::kDocId, MetadataValue::Keyword(src)}, {provenance::kChunk, MetadataValue::Number(n)}}};
+  };
+  WriteBatch first;
+  for (int n : {0, 1, 3, 4}) first.adds.push_back(chunk("f", n, "old words"));  // no #2: a gap
+  first.adds.push_back(chunk("g", 0, "old words"));
+  ASSERT_TRUE((*c)->Apply(first).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  WriteBatch buffered;  // not committed yet
+  buffered.adds.push_back(chunk("f", 7, "old words"));
+  ASSERT_TRUE((*c)->Apply(buffered).ok());
+  WriteBatch again;
+  again.adds.push_back(chunk("f", 0, "new words"));
+  again.replace_chunks_of.push_back("f");
+  ASSERT_TRUE((*c)->Apply(again).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  auto r = (*c)->Search("words", {.k = 20, .mode = SearchMode::kBm25});
+  ASSERT_TRUE(r.ok());
+  std::vector<std::string> ids;
+  for (const auto& h : r->hits) ids.push_back(h.id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"f#0", "g#0"}));
+  EXPECT_EQ(*(*c)->Get("f#0")->Text("body"), "new words");
+  c->reset();
+  fs::remove_all(dir);
+}
+
+// Deleting many documents in one batch copies each segment's live bitmap
+// once, not once per document; the deletions stay exact.
+TEST(Collection, BatchDeletesAreExact) {
+  std::string dir = TempDir("batch_delete");
+  auto c = Collection::Create(dir, {.embedder = "none"});
+  ASSERT_TRUE(c.ok());
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", "alpha w" + std::to_string(i % 7)}}, {}}).ok());
+    if (i % 1000 == 999) ASSERT_TRUE((*c)->Commit().ok());
+  }
+  WriteBatch batch;
+  for (int i = 2999; i >= 0; i -= 3) batch.deletes.push_back("d" + std::to_string(i));
+  ASSERT_TRUE((*c)->Apply(batch).ok());
+  EXPECT_EQ((*c)->Stats().documents, 2000u);
+  auto r = (*c)->Search("alpha", {.k = 3000, .mode = SearchMode::kBm25});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->hits.size(), 2000u);
+  for (const auto& h : r->hits) EXPECT_NE(std::stoi(h.id.substr(1)) % 3, 2) << h.id;
+  ASSERT_TRUE((*c)->Commit().ok());
+  ASSERT_TRUE((*c)->Merge(1).ok());
+  c->reset();
+  auto again = Collection::Open(dir);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->Stats().documents, 2000u);
+  EXPECT_FALSE((*again)->Get("d2").ok());
+  EXPECT_TRUE((*again)->Get("d3").ok());
+  again->reset();
+  fs::remove_all(dir);
+}
+
 TEST(Collection, FiltersAndTypesAreChecked) {
   std::string dir = TempDir("filters");
   auto c = Collection::Create(dir, {});

@@ -2,15 +2,14 @@
 //
 // Re-ingesting a document must not leave chunks of its previous version
 // behind (a document that shrank from 5 chunks to 2 would otherwise keep
-// "<id>#2".."<id>#4"). Chunks of one document are always added as "<id>" (a
-// single chunk) or "<id>#0".."<id>#k-1", in order, so the old version's chunk
-// ids are a prefix of that sequence. Before adding a document that yields k
-// chunks, Ingest names it in WriteBatch::replace_chunks_of, and the collection
-// deletes the ids of that family the new version does not reuse ("<id>",
-// "<id>#0", ... up to the first gap: a crash mid-document leaves a prefix too).
-// When the collection was empty as Ingest started and the document id was not
-// seen earlier in this run, nothing can be stale and the probes are skipped,
-// so a bulk load into a new collection pays nothing.
+// "<id>#2".."<id>#4"). Every chunk carries its document's id as provenance
+// (doc_id). Before adding a document, Ingest names it in
+// WriteBatch::replace_chunks_of, and the collection deletes every live
+// document with that doc_id (and "<id>" itself) that the new version does not
+// write again: a lookup of one keyword term per segment, whatever the old
+// chunks were numbered. When the collection was empty as Ingest started and
+// the document id was not seen earlier in this run, nothing can be stale and
+// the lookup is skipped.
 //
 // Each file is one WriteBatch: validated whole (and checked against the
 // writer's permissions) before any of it is written, so a bad file leaves
@@ -19,16 +18,62 @@
 // Files are read through the reader registry (ingest/reader.h). A file of a
 // type no reader takes fails when it was named, and is skipped (counted in
 // files_skipped) when it was found by walking a folder.
+//
+// Tables (ingest::Table, e.g. a CSV file) go to the table store
+// (table/table_store.h): after a file's documents are applied (the WAL holds
+// them), its tables are written in one SQLite transaction, which commits
+// before the collection's Commit is acknowledged. A crash in between leaves
+// tables of a file whose documents were not committed (or the reverse);
+// re-ingesting the file replaces both. "<file>.schema.json" sidecars are
+// read with their file, not ingested as documents.
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <unordered_set>
 
 #include "glassbox/ingest.h"
 #include "ingest/reader.h"
+#include "table/table_store.h"
 
 namespace glassbox {
 namespace {
 
 // "data/x.csv: line 5: ..." -> "line 5: ..." (the path is in IngestError::path).
+bool IsSidecar(const std::string& path) {
+  static const std::string kSuffix = ".schema.json";
+  return path.size() > kSuffix.size() && path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
+// Writes each file's tables; opens tables.sqlite only when there is a table
+// to write or an earlier ingest left one.
+class TableWriter {
+ public:
+  // Disabled for a collection without a directory on disk.
+  TableWriter(const std::string& dir, bool enabled)
+      : dir_(dir), enabled_(enabled && !dir.empty() && std::filesystem::is_directory(dir)) {}
+  Status Write(const std::string& path, const std::vector<ingest::Table>& tables) {
+    if (!enabled_ || (tables.empty() && !store_ && !table::HasTableStore(dir_))) return Status::OK();
+    if (!store_) {
+      auto s = table::TableStore::OpenForWriting(dir_);
+      if (!s.ok()) return s.status();
+      store_ = std::move(*s);
+    }
+    std::string sidecar;
+    if (FILE* f = std::fopen((path + ".schema.json").c_str(), "rb")) {
+      char buf[8192];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) sidecar.append(buf, n);
+      std::fclose(f);
+    }
+    return store_->ReplaceFile(path, tables, sidecar);
+  }
+
+ private:
+  std::string dir_;
+  bool enabled_;
+  std::unique_ptr<table::TableStore> store_;
+};
+
 std::string WithoutPathPrefix(const std::string& message, const std::string& path) {
   std::string prefix = path + ": ";
   return message.compare(0, prefix.size(), prefix) == 0 ? message.substr(prefix.size()) : message;
@@ -41,6 +86,9 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   IngestReport report;
   std::vector<ingest::ListedFile> files =
       ingest::ListFiles(options.paths, options.include, options.exclude, &report.errors, &report.files_skipped);
+  std::erase_if(files, [](const ingest::ListedFile& f) { return !f.named && IsSidecar(f.path); });
+  TableWriter table_writer(collection.dir(), options.store_tables);
+  std::vector<std::pair<std::string, std::vector<ingest::Table>>> pending_tables;  // all_or_nothing
   report.files_seen = files.size() + report.files_skipped;
   // What ListFiles reports is a path the caller named that cannot be read (a
   // missing path): each counts as a failed file, so that a run whose named
@@ -61,7 +109,8 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   all.writer = options.writer ? &*options.writer : nullptr;
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& path = files[f].path;
-    auto docs = ingest::ReadFile(path, options.reader);
+    std::vector<ingest::Table> tables;
+    auto docs = ingest::ReadFile(path, options.reader, &tables);
     if (!docs.ok() && docs.status().code() == Status::Code::kUnsupported && !files[f].named) {
       ++report.files_skipped;
     } else if (!docs.ok()) {
@@ -82,8 +131,14 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
       if (options.all_or_nothing) {
         for (auto& id : batch.replace_chunks_of) all.replace_chunks_of.push_back(std::move(id));
         for (auto& d : batch.adds) all.adds.push_back(std::move(d));
+        pending_tables.emplace_back(path, std::move(tables));
       } else {
         st = collection.Apply(batch);
+        if (st.ok()) {
+          Status ts = table_writer.Write(path, tables);
+          if (!ts.ok() && ts.code() != Status::Code::kInvalidArgument) return ts;
+          if (!ts.ok()) report.errors.push_back({path, ts.message()});
+        }
       }
       if (st.ok()) {
         ++report.files_ok;
@@ -106,6 +161,7 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
     } else {
       Status st = collection.Apply(all);
       if (!st.ok()) return st;
+      for (auto& [path, tables] : pending_tables) GB_RETURN_IF_ERROR(table_writer.Write(path, tables));
     }
   }
   if (report.files_ok > 0 || report.files_failed == 0) GB_RETURN_IF_ERROR(collection.Commit());

@@ -94,14 +94,16 @@ Status EmbedSegment(search::QueryEmbedder& e, const index::SegmentReader& seg, s
   out->clear();
   std::vector<std::string> batch;
   std::vector<float> part;
+  // The embedder is locked per batch, not for the whole segment: searches
+  // embed their queries between two batches instead of waiting for the commit.
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::OK();
+    std::lock_guard<std::mutex> l(e.mu);
     GB_RETURN_IF_ERROR(e.embedder->Embed(batch, &part));
     out->insert(out->end(), part.begin(), part.end());
     batch.clear();
     return Status::OK();
   };
-  std::lock_guard<std::mutex> l(e.mu);
   for (index::DocId d = 0; d < seg.num_docs(); ++d) {
     auto doc = seg.LoadDocument(d);
     if (!doc.ok()) return doc.status();

@@ -30,6 +30,8 @@ std::string Manifest::Serialize() const {
   j["embedder_fingerprint"] = embedder_fingerprint;
   j["common_component"] = common_component;
   j["int8_vectors"] = int8_vectors;
+  j["max_buffered_docs"] = max_buffered_docs;
+  j["write_ahead_log"] = write_ahead_log;
   j["fusion"] = {{"method", fusion}, {"bm25_weight", bm25_weight}, {"vector_weight", vector_weight},
                  {"calibrated_docs", calibrated_docs}};
   return j.dump(2) + "\n";
@@ -61,6 +63,9 @@ Result<Manifest> Manifest::Parse(const std::string& text, const std::string& pat
     m.embedder_fingerprint = j.value("embedder_fingerprint", std::string());
     m.common_component = j.value("common_component", std::string());
     m.int8_vectors = j.value("int8_vectors", false);
+    m.max_buffered_docs = j.value("max_buffered_docs", uint64_t{100000});
+    m.write_ahead_log = j.value("write_ahead_log", true);
+    if (m.max_buffered_docs == 0) return Status::Corruption(path + ": max_buffered_docs must be positive");
     if (j.contains("fusion")) {
       const auto& f = j.at("fusion");
       m.fusion = f.at("method").get<std::string>();

@@ -70,7 +70,8 @@ class SegmentWriter {
   DocId num_docs() const;
   // Rough bytes of memory held.
   size_t MemoryUsage() const;
-  // Writes the segment and fsyncs it.
+  // Writes the segment and fsyncs it. Leaves the writer unchanged, so a
+  // failed commit can be retried.
   Status Finish(const std::string& path);
 
  private:
@@ -180,6 +181,12 @@ class SegmentReader {
   };
   std::shared_ptr<const SubsetTotals> CachedSubsetTotals(const std::string& key,
                                                          const std::function<SubsetTotals()>& compute) const;
+  // A set of documents (bit set = in the set) cached under `key`: a segment
+  // is immutable, so a set defined by its content (the documents a principal
+  // may see) never changes. compute() fills it on the first call; at most 256
+  // keys are kept; thread-safe.
+  std::shared_ptr<const std::vector<uint64_t>> CachedDocSet(const std::string& key,
+                                                            const std::function<std::vector<uint64_t>()>& compute) const;
   // Term at dictionary index i (for merging), with its info.
   size_t num_terms() const { return num_terms_; }
   std::string_view TermAt(size_t i, TermInfo* info) const;
@@ -235,6 +242,7 @@ class SegmentReader {
   uint64_t postings_base_ = 0, positions_base_ = 0;
   mutable std::mutex subset_mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const SubsetTotals>> subset_totals_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> doc_sets_;  // subset_mu_
   mutable std::mutex field_docs_mu_;
   mutable std::unordered_map<std::string, std::shared_ptr<const std::vector<uint64_t>>> field_docs_;
 };

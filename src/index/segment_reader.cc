@@ -329,6 +329,20 @@ std::shared_ptr<const SegmentReader::SubsetTotals> SegmentReader::CachedSubsetTo
   return totals;
 }
 
+std::shared_ptr<const std::vector<uint64_t>> SegmentReader::CachedDocSet(
+    const std::string& key, const std::function<std::vector<uint64_t>()>& compute) const {
+  {
+    std::lock_guard<std::mutex> l(subset_mu_);
+    auto it = doc_sets_.find(key);
+    if (it != doc_sets_.end()) return it->second;
+  }
+  auto set = std::make_shared<const std::vector<uint64_t>>(compute());
+  std::lock_guard<std::mutex> l(subset_mu_);
+  if (doc_sets_.size() >= 256) doc_sets_.clear();  // bounded: start over rather than grow
+  doc_sets_.emplace(key, set);
+  return set;
+}
+
 std::shared_ptr<const std::vector<uint64_t>> SegmentReader::DocsWithKeywordField(const std::string& field) const {
   std::lock_guard<std::mutex> l(field_docs_mu_);
   auto it = field_docs_.find(field);

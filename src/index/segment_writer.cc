@@ -159,41 +159,48 @@ class DocStoreBuilder {
     pending_ += encoded;
     ++next_doc_;
   }
-  // Returns the section bytes.
-  std::string Finish() {
-    Flush();
-    std::string out = std::move(data_);
-    for (const auto& e : index_) {
+  // Returns the section bytes. The builder is left as it was (a failed
+  // commit retries with the same documents).
+  std::string Finish() const {
+    std::string out = data_;
+    std::vector<Entry> index = index_;
+    Compress(pending_offsets_, pending_, first_doc_, &out, &index);
+    for (const auto& e : index) {
       PutFixed32(&out, e.first_doc);
       PutFixed64(&out, e.offset);
       PutFixed32(&out, e.length);
     }
-    PutFixed32(&out, static_cast<uint32_t>(index_.size()));
+    PutFixed32(&out, static_cast<uint32_t>(index.size()));
     return out;
   }
   size_t bytes() const { return data_.size() + pending_.size(); }
 
  private:
-  void Flush() {
-    if (pending_offsets_.empty()) return;
-    std::string raw;
-    PutFixed32(&raw, static_cast<uint32_t>(pending_offsets_.size()));
-    for (uint32_t o : pending_offsets_) PutFixed32(&raw, o);
-    PutFixed32(&raw, static_cast<uint32_t>(pending_.size()));
-    raw += pending_;
-    std::string compressed(ZSTD_compressBound(raw.size()), '\0');
-    size_t len = ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), 3);
-    compressed.resize(len);
-    index_.push_back({first_doc_, data_.size(), static_cast<uint32_t>(len)});
-    data_ += compressed;
-    pending_.clear();
-    pending_offsets_.clear();
-  }
   struct Entry {
     uint32_t first_doc;
     uint64_t offset;
     uint32_t length;
   };
+  void Flush() {
+    Compress(pending_offsets_, pending_, first_doc_, &data_, &index_);
+    pending_.clear();
+    pending_offsets_.clear();
+  }
+  // Appends one zstd chunk of the pending documents to *data and its entry to *index.
+  static void Compress(const std::vector<uint32_t>& offsets, const std::string& pending, uint32_t first_doc,
+                       std::string* data, std::vector<Entry>* index) {
+    if (offsets.empty()) return;
+    std::string raw;
+    PutFixed32(&raw, static_cast<uint32_t>(offsets.size()));
+    for (uint32_t o : offsets) PutFixed32(&raw, o);
+    PutFixed32(&raw, static_cast<uint32_t>(pending.size()));
+    raw += pending;
+    std::string compressed(ZSTD_compressBound(raw.size()), '\0');
+    size_t len = ZSTD_compress(compressed.data(), compressed.size(), raw.data(), raw.size(), 3);
+    compressed.resize(len);
+    index->push_back({first_doc, data->size(), static_cast<uint32_t>(len)});
+    *data += compressed;
+  }
   std::string data_, pending_;
   std::vector<uint32_t> pending_offsets_;
   std::vector<Entry> index_;
@@ -258,7 +265,7 @@ struct DocTables {
   }
 };
 
-Status WriteSegmentFile(const std::string& path, DocTables& t, const std::string& postings,
+Status WriteSegmentFile(const std::string& path, const DocTables& t, const std::string& postings,
                         const std::string& positions, const std::vector<std::string>& terms,
                         const std::vector<TermInfo>& infos) {
   const size_t ndocs = t.ids.size();
@@ -314,9 +321,8 @@ Status WriteSegmentFile(const std::string& path, DocTables& t, const std::string
     PutFixed32(&s, static_cast<uint32_t>(numeric.size()));
     for (int mi : numeric) {
       PutFixed32(&s, static_cast<uint32_t>(mi));
-      auto& col = t.columns[mi];
-      col.resize(ndocs, std::nan(""));
-      for (double v : col) PutDouble(&s, v);
+      const auto& col = t.columns[mi];
+      for (size_t d = 0; d < ndocs; ++d) PutDouble(&s, d < col.size() ? col[d] : std::nan(""));
     }
   }
   sections[kDocStore] = t.store.Finish();
@@ -550,12 +556,13 @@ Status SegmentWriter::Finish(const std::string& path) {
   terms.reserve(sorted.size());
   infos.reserve(sorted.size());
   for (const auto& [term, id] : sorted) {
-    Impl::TermAcc& acc = m.accs[id];
+    const Impl::TermAcc& acc = m.accs[id];
     TermInfo info;
     EncodeTerm(acc.docs, acc.tfs, acc.positions, acc.has_positions, lengths, &postings, &positions, &info);
     terms.emplace_back(term);
     infos.push_back(info);
-    acc = Impl::TermAcc();  // free as we go
+    // The accumulators are kept: if the commit that called Finish fails, the
+    // buffer must still hold every acknowledged document for the next try.
   }
   return WriteSegmentFile(path, m.tables, postings, positions, terms, infos);
 }

@@ -9,9 +9,19 @@ Reader MarkdownReader();
 Reader JsonReader();
 Reader JsonLinesReader();
 Reader CsvReader();
+Reader PdfReader();
+Reader ImageReader();
+Reader DocxReader();
+Reader XlsxReader();
+Reader PptxReader();
+Reader HtmlReader();
+Reader EmailReader();
+Reader MboxReader();
 
 std::vector<Reader> BuiltinReaders() {
-  return {TextReader(), MarkdownReader(), JsonReader(), JsonLinesReader(), CsvReader()};
+  return {TextReader(), MarkdownReader(), JsonReader(), JsonLinesReader(), CsvReader(), PdfReader(),
+          ImageReader(), DocxReader(),   XlsxReader(), PptxReader(), HtmlReader(),
+          EmailReader(), MboxReader()};
 }
 
 }  // namespace glassbox::ingest

@@ -26,16 +26,14 @@
 #include <unordered_set>
 
 #include "glassbox/document.h"
+#include "ingest/doc_formats.h"
 #include "ingest/formats.h"
 #include "ingest/text_util.h"
 
 namespace glassbox::ingest {
 namespace {
 
-struct Record {
-  size_t line = 0;  // line where the record starts
-  std::vector<std::string> fields;
-};
+using Record = CellRow;  // line: where the record starts
 
 std::string LinePrefix(size_t line) { return "line " + std::to_string(line) + ": "; }
 
@@ -119,34 +117,62 @@ bool ParseInteger(std::string_view s, int64_t* out) {
   return ec == std::errc() && end == s.data() + s.size();
 }
 
-// The file as a table with typed columns (see the top of the file).
-void FillTable(const std::string& name, const std::vector<Record>& records, const std::vector<std::string>& columns,
-               const std::vector<Inferred>& types, Table* table) {
-  table->name = FileStem(name);
-  table->source = name;
+// Column types over the rows: number if every non-empty value parses as a
+// number, date if every one parses as a date, else text (also for a column
+// without values and for the access-control columns, which hold names).
+std::vector<Inferred> InferTypes(const std::vector<std::string>& columns, std::span<const CellRow> rows) {
   const size_t ncols = columns.size();
+  std::vector<Inferred> types(ncols);
   for (size_t c = 0; c < ncols; ++c) {
-    ColumnType t = ColumnType::kText;
-    if (types[c] == Inferred::kDate) t = ColumnType::kDate;
+    bool all_numbers = true, all_dates = true, any = false;
+    MetadataValue tmp;
+    for (size_t r = 0; r < rows.size() && (all_numbers || all_dates); ++r) {
+      if (c >= rows[r].fields.size()) continue;
+      std::string v(TrimAscii(rows[r].fields[c]));
+      if (v.empty()) continue;
+      any = true;
+      double d;
+      if (all_numbers && !ParseNumber(v, &d)) all_numbers = false;
+      if (all_dates && !MetadataValue::ParseDate(v, &tmp)) all_dates = false;
+    }
+    types[c] = !any ? Inferred::kText : all_numbers ? Inferred::kNumber : all_dates ? Inferred::kDate : Inferred::kText;
+    if (columns[c] == kAclUsersField || columns[c] == kAclGroupsField) types[c] = Inferred::kText;
+  }
+  return types;
+}
+
+}  // namespace
+
+// A table with typed columns (see the top of the file).
+Table BuildTable(const std::string& name, const std::vector<std::string>& columns, std::span<const CellRow> rows) {
+  Table t;
+  Table* table = &t;
+  table->name = name;
+  const size_t ncols = columns.size();
+  std::vector<Inferred> types = InferTypes(columns, rows);
+  for (size_t c = 0; c < ncols; ++c) {
+    ColumnType ct = ColumnType::kText;
+    if (types[c] == Inferred::kDate) ct = ColumnType::kDate;
     if (types[c] == Inferred::kNumber) {
-      t = ColumnType::kInteger;
+      ct = ColumnType::kInteger;
       int64_t i;
-      for (size_t r = 1; r < records.size() && t == ColumnType::kInteger; ++r) {
-        std::string_view v = TrimAscii(records[r].fields[c]);
-        if (!v.empty() && !ParseInteger(v, &i)) t = ColumnType::kReal;
+      for (size_t r = 0; r < rows.size() && ct == ColumnType::kInteger; ++r) {
+        if (c >= rows[r].fields.size()) continue;
+        std::string_view v = TrimAscii(rows[r].fields[c]);
+        if (!v.empty() && !ParseInteger(v, &i)) ct = ColumnType::kReal;
       }
     }
-    table->columns.push_back({columns[c], t});
+    table->columns.push_back({columns[c], ct});
   }
-  table->rows.reserve(records.size() - 1);
-  for (size_t r = 1; r < records.size(); ++r) {
+  table->rows.reserve(rows.size());
+  for (const CellRow& in : rows) {
     TableRow row;
-    row.row = r + 1;
-    row.line = records[r].line;
+    row.row = in.row;
+    row.line = in.line;
     row.cells.resize(ncols);
-    for (size_t c = 0; c < ncols; ++c) {
+    for (size_t c = 0; c < ncols && c < in.fields.size(); ++c) {
       TableCell& cell = row.cells[c];
-      std::string_view v = TrimAscii(records[r].fields[c]);
+      std::string_view v = TrimAscii(in.fields[c]);
       if (v.empty()) continue;
       cell.null = false;
       cell.text = std::string(v);
@@ -162,9 +188,9 @@ void FillTable(const std::string& name, const std::vector<Record>& records, cons
     }
     table->rows.push_back(std::move(row));
   }
+  return t;
 }
 
-}  // namespace
 
 Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::string& name, const ReaderOptions& options,
                                             Table* table) {
@@ -189,23 +215,9 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
                                      " columns, found " + std::to_string(records[r].fields.size()));
   }
 
-  // Column types over the whole file.
-  std::vector<Inferred> types(ncols);
-  for (size_t c = 0; c < ncols; ++c) {
-    bool all_numbers = true, all_dates = true, any = false;
-    MetadataValue tmp;
-    for (size_t r = 1; r < records.size() && (all_numbers || all_dates); ++r) {
-      std::string v(TrimAscii(records[r].fields[c]));
-      if (v.empty()) continue;
-      any = true;
-      double d;
-      if (all_numbers && !ParseNumber(v, &d)) all_numbers = false;
-      if (all_dates && !MetadataValue::ParseDate(v, &tmp)) all_dates = false;
-    }
-    types[c] = !any ? Inferred::kText : all_numbers ? Inferred::kNumber : all_dates ? Inferred::kDate : Inferred::kText;
-    // Access-control columns hold names, whatever they look like.
-    if (columns[c] == kAclUsersField || columns[c] == kAclGroupsField) types[c] = Inferred::kText;
-  }
+  for (size_t r = 0; r < records.size(); ++r) records[r].row = r + 1;  // the header is row 1
+  const std::span<const CellRow> data_rows(records.data() + 1, records.size() - 1);
+  std::vector<Inferred> types = InferTypes(columns, data_rows);
 
   std::vector<size_t> text_columns;
   for (const auto& want : options.csv_text_columns)
@@ -264,7 +276,10 @@ Result<std::vector<SourceDocument>> ReadCsv(std::string_view data, const std::st
     if (title_col < ncols) doc.title = ShortTitle(rec.fields[title_col]);
     docs.push_back(std::move(doc));
   }
-  if (table != nullptr) FillTable(name, records, columns, types, table);
+  if (table != nullptr) {
+    *table = BuildTable(FileStem(name), columns, data_rows);
+    table->source = name;
+  }
   return docs;
 }
 

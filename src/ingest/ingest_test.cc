@@ -9,6 +9,7 @@
 #include "../engine/ingest.cc"  // NOLINT: compiled here so these tests need no engine module
 #include "glassbox/ingest.h"
 #include "ingest/text_util.h"
+#include "table/guard.h"
 
 namespace glassbox {
 namespace {
@@ -35,11 +36,12 @@ class FakeCollection : public Collection {
     std::vector<std::string> dels;
     for (const auto& id : b.deletes)
       if (docs.count(id)) dels.push_back(id);
-    for (const auto& src : b.replace_chunks_of) {
-      if (docs.count(src) && !added.count(src)) dels.push_back(src);
-      for (size_t m = 0; docs.count(src + "#" + std::to_string(m)); ++m)
-        if (!added.count(src + "#" + std::to_string(m))) dels.push_back(src + "#" + std::to_string(m));
-    }
+    for (const auto& src : b.replace_chunks_of)
+      for (const auto& [id, doc] : docs) {
+        bool of_src = id == src;
+        for (const auto& [name, value] : doc.metadata) of_src |= name == provenance::kDocId && value.text == src;
+        if (of_src && !added.count(id)) dels.push_back(id);
+      }
     for (const auto& id : dels) GB_RETURN_IF_ERROR(Delete(id));
     for (const auto& d : b.adds) GB_RETURN_IF_ERROR(Add(d));
     return Status::OK();
@@ -71,6 +73,7 @@ class FakeCollection : public Collection {
     return s;
   }
   const std::string& dir() const override { return dir_; }
+  void set_dir(std::string d) { dir_ = std::move(d); }
 
   std::map<std::string, Document> docs;
   std::vector<std::string> deletes;
@@ -103,6 +106,43 @@ class IngestTest : public ::testing::Test {
   fs::path root_;
 };
 
+// Tables go to <dir>/tables.sqlite; a sidecar is read with its file, not
+// ingested; re-ingesting a file replaces its tables.
+TEST_F(IngestTest, TablesAreStoredAndReplaced) {
+  fs::path coll = root_ / "coll";
+  fs::create_directories(coll);
+  Write("in/purchases.csv", "date,material,quantity\n2025-01-02,cement,5\n2025-02-03,sand,7\n");
+  Write("in/purchases.csv.schema.json", R"({"description": "what we bought"})");
+  FakeCollection c;
+  c.set_dir(coll.string());
+  IngestOptions o;
+  o.paths = {(root_ / "in").string()};
+  auto r = Ingest(c, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->files_ok, 1u);  // the sidecar is not a document file
+  EXPECT_EQ(r->documents, 2u);
+  ASSERT_TRUE(fs::exists(coll / "tables.sqlite"));
+  auto db = glassbox::table::ReadOnlyDatabase::Open((coll / "tables.sqlite").string());
+  ASSERT_TRUE(db.ok());
+  auto rows = (*db)->Run("SELECT SUM(quantity) FROM purchases");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  EXPECT_EQ(rows->rows[0][0].integer, 12);
+  auto desc = (*db)->Run("SELECT description FROM _gb_tables");
+  EXPECT_EQ(desc->rows[0][0].text, "what we bought");
+  Write("in/purchases.csv", "date,material,quantity\n2025-01-02,cement,1\n");
+  ASSERT_TRUE(Ingest(c, o).ok());
+  rows = (*db)->Run("SELECT SUM(quantity), COUNT(*) FROM purchases");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].integer, 1);
+  // A collection without tables gets no tables.sqlite; store_tables=false writes none.
+  fs::path other = root_ / "other";
+  fs::create_directories(other);
+  c.set_dir(other.string());
+  o.store_tables = false;
+  ASSERT_TRUE(Ingest(c, o).ok());
+  EXPECT_FALSE(fs::exists(other / "tables.sqlite"));
+}
+
 TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   Write("policies/leave.md", "# Leave\n\nAnnual leave is 25 days.\n");
   Write("faq.txt", "FAQ\n\nHow do I book leave?\n");
@@ -111,7 +151,7 @@ TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   std::string bad_jsonl = Write("data/bad.jsonl", "{\"id\":\"a\",\"text\":\"fine\"}\n\n{\"id\": \"b\", oops}\n");
   std::string bad_utf8 = Write("latin1.txt", "caf\xE9\n");
   Write("empty.json", "");
-  Write("image.png", "\x89PNG");
+  Write("image.gif", "GIF89a");
 
   FakeCollection c;
   std::vector<std::tuple<size_t, size_t, uint64_t>> progress;
@@ -123,7 +163,7 @@ TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   EXPECT_EQ(rep.files_seen, 8u);
   EXPECT_EQ(rep.files_ok, 4u);
   EXPECT_EQ(rep.files_failed, 3u);
-  EXPECT_EQ(rep.files_skipped, 1u);  // image.png
+  EXPECT_EQ(rep.files_skipped, 1u);  // image.gif
   EXPECT_EQ(rep.documents, 4u);  // leave.md, faq.txt, two CSV rows
   EXPECT_EQ(rep.chunks, 4u);
   EXPECT_GE(rep.seconds, 0.0);
@@ -287,10 +327,10 @@ TEST_F(IngestTest, ARegisteredReaderIsUsedEndToEndAndPagesReachChunks) {
 
 TEST_F(IngestTest, UnsupportedTypesAreSkippedWhenWalkedAndFailWhenNamed) {
   Write("a.txt", "hello");
-  std::string pdf = Write("docs/report.pdf", "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
-  Write("docs/photo.jpg", "\xFF\xD8\xFF\xE0");
+  std::string pdf = Write("docs/anim.gif", "GIF89a\x01\x00");
+  Write("docs/photo.bmp", "BM\x01\x02");
   Write("docs/blob", std::string("\x00\x01\x02\x03", 4));   // no extension, binary content
-  Write("docs/fake.txt", "\x89PNG\r\n\x1A\n....");        // a signature decides over the extension
+  Write("docs/fake.txt", "GIF87a....");        // a signature decides over the extension
   FakeCollection c;
   auto r = Ingest(c, Options());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -310,7 +350,7 @@ TEST_F(IngestTest, UnsupportedTypesAreSkippedWhenWalkedAndFailWhenNamed) {
   EXPECT_EQ(r->files_skipped, 0u);
   ASSERT_EQ(r->errors.size(), 1u);
   EXPECT_EQ(r->errors[0].path, pdf);
-  EXPECT_EQ(r->errors[0].message, "PDF documents are not supported yet (no reader registered for application/pdf)");
+  EXPECT_EQ(r->errors[0].message, "GIF images are not supported yet (no reader registered for image/gif)");
 
   // All-or-nothing (an upload): a named unsupported file fails the run.
   FakeCollection fresh;

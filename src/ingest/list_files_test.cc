@@ -16,7 +16,7 @@ class ListFilesTest : public ::testing::Test {
     root_ = fs::temp_directory_path() / ("gb_list_test_" + std::to_string(::getpid()) + "_" +
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
-    for (const char* f : {"b.md", "a.txt", "notes.pdf", "data/x.csv", "data/y.jsonl", "data/deep/z.json",
+    for (const char* f : {"b.md", "a.txt", "notes.gif", "data/x.csv", "data/y.jsonl", "data/deep/z.json",
                           "drafts/d.md", ".hidden.md", ".git/config.md", "data/.cache/c.txt"}) {
       fs::create_directories((root_ / f).parent_path());
       std::ofstream(root_ / f) << "x";
@@ -45,7 +45,7 @@ TEST_F(ListFilesTest, WalksSortedSkippingHiddenAndUnsupported) {
   EXPECT_EQ(List(), (std::vector<std::string>{"a.txt", "b.md", "data/deep/z.json", "data/x.csv", "data/y.jsonl",
                                               "drafts/d.md"}));
   EXPECT_TRUE(errors_.empty());
-  EXPECT_EQ(skipped_, 1u);  // notes.pdf; hidden files are not counted
+  EXPECT_EQ(skipped_, 1u);  // notes.gif; hidden files are not counted
 }
 
 TEST_F(ListFilesTest, FilesWithoutExtensionAreListedForTheirContent) {
@@ -65,7 +65,7 @@ TEST_F(ListFilesTest, IncludeAndExclude) {
 }
 
 TEST_F(ListFilesTest, IncludedUnsupportedTypeIsSkippedAndCounted) {
-  EXPECT_EQ(List({"*.pdf", "a.txt"}), (std::vector<std::string>{"a.txt"}));
+  EXPECT_EQ(List({"*.gif", "a.txt"}), (std::vector<std::string>{"a.txt"}));
   EXPECT_TRUE(errors_.empty());
   EXPECT_EQ(skipped_, 1u);
 }
@@ -74,17 +74,17 @@ TEST_F(ListFilesTest, FilesAndMissingPaths) {
   std::vector<IngestError> errors;
   size_t skipped = 0;
   auto files = ListFiles({(root_ / "b.md").string(), (root_ / "missing").string(), (root_ / "a.txt").string(),
-                          (root_ / "b.md").string(), (root_ / "notes.pdf").string(), root_.string()},
+                          (root_ / "b.md").string(), (root_ / "notes.gif").string(), root_.string()},
                          {}, {}, &errors, &skipped);
   // Named files are listed whatever their type (reading them says whether a
   // reader takes them); a file both named and walked counts as named.
   EXPECT_EQ(Rel(files), (std::vector<std::string>{"a.txt", "b.md", "data/deep/z.json", "data/x.csv", "data/y.jsonl",
-                                                  "drafts/d.md", "notes.pdf"}));
+                                                  "drafts/d.md", "notes.gif"}));
   for (const auto& f : files) {
     std::string rel = Rel({f})[0];
-    EXPECT_EQ(f.named, rel == "a.txt" || rel == "b.md" || rel == "notes.pdf") << rel;
+    EXPECT_EQ(f.named, rel == "a.txt" || rel == "b.md" || rel == "notes.gif") << rel;
   }
-  EXPECT_EQ(skipped, 0u);  // the walk skipped notes.pdf, but it was named: it is read
+  EXPECT_EQ(skipped, 0u);  // the walk skipped notes.gif, but it was named: it is read
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, (root_ / "missing").string());
   EXPECT_EQ(errors[0].message, "no such file or folder");

@@ -36,7 +36,8 @@ TEST(ReaderForPathTest, ByExtension) {
   EXPECT_EQ(name_of("b.jsonl"), "jsonl");
   EXPECT_EQ(name_of("b.ndjson"), "jsonl");
   EXPECT_EQ(name_of("b.csv"), "csv");
-  EXPECT_EQ(name_of("b.pdf"), "");
+  EXPECT_EQ(name_of("b.pdf"), "pdf");
+  EXPECT_EQ(name_of("b.gif"), "");
   EXPECT_EQ(name_of("README"), "");
 }
 
@@ -70,13 +71,13 @@ TEST(ReadBufferTest, EmptyInputsYieldNoDocuments) {
 }
 
 TEST(ReadBufferTest, UnknownFormat) {
-  auto r = ReadBuffer("x", "application/pdf", "t", ReaderOptions{});
+  auto r = ReadBuffer("x", "image/gif", "t", ReaderOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kUnsupported);
-  EXPECT_EQ(r.status().message(), "PDF documents are not supported yet (no reader registered for application/pdf)");
-  r = ReadBuffer("x", "pdf", "t", ReaderOptions{});
+  EXPECT_EQ(r.status().message(), "GIF images are not supported yet (no reader registered for image/gif)");
+  r = ReadBuffer("x", "gif", "t", ReaderOptions{});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "pdf files are not supported (no reader registered for pdf)");
+  EXPECT_EQ(r.status().message(), "gif files are not supported (no reader registered for gif)");
 }
 
 TEST(TextReaderTest, TitleIsShortFirstLine) {
@@ -144,12 +145,12 @@ TEST_F(ReadFileTest, MissingAndUnsupported) {
   auto r = ReadFile((dir_ / "nope.txt").string(), ReaderOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
-  std::string pdf = Write("a.pdf", "%PDF");
+  std::string pdf = Write("a.gif", "GIF89a");
   r = ReadFile(pdf, ReaderOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kUnsupported);
   EXPECT_EQ(r.status().message(),
-            pdf + ": PDF documents are not supported yet (no reader registered for application/pdf)");
+            pdf + ": GIF images are not supported yet (no reader registered for image/gif)");
 }
 
 }  // namespace

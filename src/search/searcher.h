@@ -20,24 +20,23 @@ bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, 
 class AclFilter {
  public:
   AclFilter() = default;  // no principal: everything visible
+  // The documents of the segment that `principal` may see: computed once per
+  // (segment, principal) and cached in the segment, so a query pays a lookup.
   AclFilter(const SegmentView& view, const Principal& principal);
-  bool Visible(index::DocId d) const {
-    if (!active_) return true;
-    bool restricted = (((*users_)[d >> 6] | (*groups_)[d >> 6]) >> (d & 63)) & 1;
-    return !restricted || ((allowed_[d >> 6] >> (d & 63)) & 1);
-  }
-  bool active() const { return active_; }
+  bool Visible(index::DocId d) const { return !visible_ || (((*visible_)[d >> 6] >> (d & 63)) & 1); }
+  bool active() const { return visible_ != nullptr; }
   // ANDs visibility into `bits`, a bitset over the segment's documents.
   void Restrict(std::vector<uint64_t>* bits) const {
-    if (!active_) return;
-    for (size_t w = 0; w < bits->size(); ++w) (*bits)[w] &= ~((*users_)[w] | (*groups_)[w]) | allowed_[w];
+    if (!visible_) return;
+    for (size_t w = 0; w < bits->size(); ++w) (*bits)[w] &= (*visible_)[w];
   }
 
  private:
-  bool active_ = false;
-  std::shared_ptr<const std::vector<uint64_t>> users_, groups_;
-  std::vector<uint64_t> allowed_;
+  std::shared_ptr<const std::vector<uint64_t>> visible_;  // null: everything visible
 };
+
+// The cache key of a principal: its user and its groups in sorted order.
+std::string PrincipalKey(const Principal& principal);
 
 class Searcher {
  public:

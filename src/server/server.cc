@@ -24,6 +24,8 @@
 #include "server/json.h"
 #include "server/keys.h"
 #include "server/web_assets.h"
+#include "table/eval_sql.h"
+#include "table/nl2sql.h"
 
 namespace glassbox::server {
 namespace {
@@ -835,6 +837,28 @@ struct Server::Impl {
     });
   }
 
+  // POST /v1/collections/{c}/sql {"question", "today"?, "max_rows"?}: the
+  // collection's tables answer (src/table/nl2sql.h). Table rows carry no
+  // access-control fields, so a key restricted to a principal is refused.
+  void Sql(const http::Request& req, http::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    if (caller.principal) Throw(403, "forbidden", "tables have no per-row access control; this key is restricted to a principal");
+    json j = ParseJsonBody(req);
+    const std::string question = GetString(j, "question", true);
+    table::AnswerOptions o;
+    o.today = GetString(j, "today", false);
+    if (j.contains("max_rows")) {
+      if (!j["max_rows"].is_number_unsigned() || j["max_rows"].get<size_t>() == 0 || j["max_rows"].get<size_t>() > 10000)
+        BadRequest("field \"max_rows\" must be between 1 and 10000");
+      o.limits.max_rows = j["max_rows"].get<size_t>();
+    }
+    With(name, [&](Collection& c, Entry&) {
+      auto a = table::AnswerQuestion(c.dir(), question, o);
+      if (!a.ok()) ThrowStatus(a.status());
+      SendJson(res, 200, table::AnswerToJson(*a));
+    });
+  }
+
   void ExplainDoc(const http::Request& req, http::Response& res, const std::string& name) {
     Caller caller = Authorize(req, Role::kReader, name);
     json j = ParseJsonBody(req);
@@ -941,6 +965,8 @@ struct Server::Impl {
             Wrap("ask", [this](auto& req, auto& res) { AskQuestion(req, res, req.matches[1]); }));
     h.Route("POST", "/v1/collections/" + kName + "/explain",
             Wrap("explain", [this](auto& req, auto& res) { ExplainDoc(req, res, req.matches[1]); }));
+    h.Route("POST", "/v1/collections/" + kName + "/sql",
+            Wrap("sql", [this](auto& req, auto& res) { Sql(req, res, req.matches[1]); }));
     h.Route("GET", "/v1/collections/" + kName + "/stats",
             Wrap("stats", [this](auto& req, auto& res) { Stats(req, res, req.matches[1]); }));
 

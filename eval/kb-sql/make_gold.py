@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Writes questions.jsonl: questions over examples/kb/data/purchases.csv with
+gold rows computed by hand-written SQL (reference date 2026-10-20). Run from
+this folder: python3 make_gold.py"""
+import csv, json, sqlite3
+
+db = sqlite3.connect(":memory:")
+rows = list(csv.DictReader(open("../../examples/kb/data/purchases.csv", encoding="utf-8")))
+db.execute("CREATE TABLE purchases(date TEXT, material TEXT, supplier TEXT, quantity REAL, unit TEXT, unit_price REAL, amount REAL, project TEXT, purchaser TEXT)")
+for r in rows:
+    db.execute("INSERT INTO purchases VALUES(?,?,?,?,?,?,?,?,?)", [r[k] if k not in ("quantity", "unit_price", "amount") else float(r[k]) for k in
+               ["date", "material", "supplier", "quantity", "unit", "unit_price", "amount", "project", "purchaser"]])
+
+L3 = "date BETWEEN '2023-10-20' AND '2026-10-20'"
+Q = [
+ ("How much cement did we buy in the last three years?", f"SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='cement' AND {L3} GROUP BY unit"),
+ ("过去三年我们买了多少水泥？", f"SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='cement' AND {L3} GROUP BY unit"),
+ ("近三年水泥采购量是多少？", f"SELECT SUM(quantity), unit FROM purchases WHERE material='cement' AND {L3} GROUP BY unit"),
+ ("How much cement did we buy in 2025?", "SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='cement' AND date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY unit"),
+ ("2024年买了多少钢筋？", "SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='steel rebar' AND date BETWEEN '2024-01-01' AND '2024-12-31' GROUP BY unit"),
+ ("How much sand did we buy last year?", "SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='sand' AND date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY unit"),
+ ("去年买了多少砂？", "SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='sand' AND date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY unit"),
+ ("How much did we spend on steel rebar in 2025?", "SELECT SUM(amount) FROM purchases WHERE material='steel rebar' AND date BETWEEN '2025-01-01' AND '2025-12-31'"),
+ ("How much did we spend in total this year?", "SELECT SUM(amount) FROM purchases WHERE date BETWEEN '2026-01-01' AND '2026-10-20'"),
+ ("今年一共花了多少钱？", "SELECT SUM(amount) FROM purchases WHERE date BETWEEN '2026-01-01' AND '2026-10-20'"),
+ ("What was the total amount spent on paint?", "SELECT SUM(amount) FROM purchases WHERE material='paint'"),
+ ("油漆的总金额是多少？", "SELECT SUM(amount) FROM purchases WHERE material='paint'"),
+ ("How many purchases of cement were there?", "SELECT COUNT(*) FROM purchases WHERE material='cement'"),
+ ("水泥采购了多少次？", "SELECT COUNT(*) FROM purchases WHERE material='cement'"),
+ ("How many purchases over 100000?", "SELECT COUNT(*) FROM purchases WHERE amount > 100000"),
+ ("How many purchases in 2023?", "SELECT COUNT(*) FROM purchases WHERE date BETWEEN '2023-01-01' AND '2023-12-31'"),
+ ("What is the average unit price of cement?", "SELECT AVG(unit_price) FROM purchases WHERE material='cement'"),
+ ("水泥的平均单价是多少？", "SELECT AVG(unit_price) FROM purchases WHERE material='cement'"),
+ ("average amount of gravel purchases", "SELECT AVG(amount) FROM purchases WHERE material='gravel'"),
+ ("Which supplier did we spend the most with?", "SELECT supplier, SUM(amount) FROM purchases GROUP BY supplier ORDER BY 2 DESC LIMIT 1"),
+ ("Which project spent the most?", "SELECT project, SUM(amount) FROM purchases GROUP BY project ORDER BY 2 DESC LIMIT 1"),
+ ("哪个项目花费最多？", "SELECT project, SUM(amount) FROM purchases GROUP BY project ORDER BY 2 DESC LIMIT 1"),
+ ("total amount by supplier", "SELECT supplier, SUM(amount) FROM purchases GROUP BY supplier ORDER BY 2 DESC"),
+ ("按供应商统计金额", "SELECT supplier, SUM(amount) FROM purchases GROUP BY supplier ORDER BY 2 DESC"),
+ ("total amount by project in 2025", "SELECT project, SUM(amount) FROM purchases WHERE date BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY project ORDER BY 2 DESC"),
+ ("number of purchases per material", "SELECT material, COUNT(*) FROM purchases GROUP BY material ORDER BY 2 DESC"),
+ ("How much did Peter Huang spend on cement?", "SELECT SUM(amount) FROM purchases WHERE purchaser='Peter Huang' AND material='cement'"),
+ ("How much did we spend with Huaxin Cement Supply Ltd. since March?", "SELECT SUM(amount) FROM purchases WHERE supplier='Huaxin Cement Supply Ltd.' AND date BETWEEN '2026-03-01' AND '2026-10-20'"),
+ ("How much did we spend last quarter?", "SELECT SUM(amount) FROM purchases WHERE date BETWEEN '2026-07-01' AND '2026-09-30'"),
+ ("上个季度花了多少钱？", "SELECT SUM(amount) FROM purchases WHERE date BETWEEN '2026-07-01' AND '2026-09-30'"),
+ ("How much did we spend last month?", "SELECT SUM(amount) FROM purchases WHERE date BETWEEN '2026-09-01' AND '2026-09-30'"),
+ ("What is the highest unit price of steel rebar?", "SELECT MAX(unit_price) FROM purchases WHERE material='steel rebar'"),
+ ("What was the lowest amount paid for bricks?", "SELECT MIN(amount) FROM purchases WHERE material='bricks'"),
+ ("How many cement purchases for the Greenfield Hospital Wing project?", "SELECT COUNT(*) FROM purchases WHERE material='cement' AND project='Greenfield Hospital Wing'"),
+ ("top 3 suppliers by amount", "SELECT supplier, SUM(amount) FROM purchases GROUP BY supplier ORDER BY 2 DESC LIMIT 3"),
+ ("How much glass did we buy for Lakeside School Extension?", "SELECT SUM(quantity), SUM(amount), unit FROM purchases WHERE material='glass' AND project='Lakeside School Extension' GROUP BY unit"),
+]
+UNANSWERABLE = [
+ "What is the weather in Shanghai tomorrow?",
+ "How many employees took sick leave in 2025?",
+ "今天的汇率是多少？",
+ "What is the stock price of Northwind?",
+]
+with open("questions.jsonl", "w", encoding="utf-8") as out:
+    for i, (q, sql) in enumerate(Q):
+        gold = [list(r) for r in db.execute(sql).fetchall()]
+        out.write(json.dumps({"id": f"kb-sql-{i}", "question": q, "sql": sql, "split": "zh" if any(ord(c) > 0x2e80 for c in q) else "en",
+                              "gold_rows": gold}, ensure_ascii=False) + "\n")
+    for j, q in enumerate(UNANSWERABLE):
+        out.write(json.dumps({"id": f"kb-sql-u{j}", "question": q, "sql": "", "split": "unanswerable", "gold_rows": []}, ensure_ascii=False) + "\n")
+print(len(Q) + len(UNANSWERABLE), "questions")

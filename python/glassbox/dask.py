@@ -1,0 +1,709 @@
+"""Sharded Glassbox collections on Dask distributed (see docs/sharding.md).
+
+    from dask.distributed import Client, LocalCluster
+    from glassbox.dask import ShardedCollection
+
+    client = Client(LocalCluster(n_workers=2, processes=True, threads_per_worker=1))
+    sc = ShardedCollection.create(client, "/data/kb", shards=4, embedder="none")
+    sc.add([{"id": "a", "title": "Leave", "text": "Annual leave is 25 days."}])
+    sc.ingest(["docs/"])            # parsed on the workers, chunks routed by id
+    sc.commit()                     # every shard commits, then coordinator.json
+    r = sc.search("annual leave", k=10)   # same ids and scores as one collection
+
+Each shard is a glassbox.Collection in `<prefix>/shard-<i>`, held by a Dask
+actor pinned to one worker. A document lives on shard
+`zlib.crc32(id.encode("utf-8")) % shards` (see shard_of). Searches run in two
+phases: every shard reports its statistics for the query's terms
+(Collection.query_statistics), the coordinator sums them, and every shard
+searches with the sum (statistics=), so BM25 scores are those of one
+collection holding all the documents. The coordinator merges the shards' top
+k by (score descending, id ascending).
+"""
+
+import json
+import os
+import struct
+import threading
+import time
+import zlib
+
+import glassbox
+
+__all__ = ["ShardedCollection", "ShardActor", "ShardUnavailable", "shard_of", "merge_statistics"]
+
+COORDINATOR_FILE = "coordinator.json"
+FORMAT = 1
+
+
+def shard_of(doc_id, shards):
+    """The shard that owns a document: CRC-32 (zlib) of the UTF-8 id, modulo the shard count."""
+    return zlib.crc32(doc_id.encode("utf-8")) % shards
+
+
+def merge_statistics(parts):
+    """Sums shards' query_statistics dicts (their documents are disjoint)."""
+    out = {"doc_count": 0, "field_tokens": {}, "doc_freq": {}}
+    for p in parts:
+        out["doc_count"] += p["doc_count"]
+        for key in ("field_tokens", "doc_freq"):
+            table = out[key]
+            for name, n in p[key].items():
+                table[name] = table.get(name, 0) + n
+    return out
+
+
+def _f32(x):
+    """x rounded to float32, as the engine's top-k compares scores."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+class ShardUnavailable(glassbox.Error):
+    """A shard's worker could not be reached (it died, or the call timed out).
+
+    Attributes: shards (the missing shard numbers), workers (their addresses)."""
+
+    def __init__(self, message, shards=(), workers=()):
+        super().__init__(message)
+        self.shards = list(shards)
+        self.workers = list(workers)
+        self.code = "unavailable"
+
+
+class _Lost(Exception):
+    """A replica that could not answer (internal)."""
+
+
+class ShardActor:
+    """One shard: a glassbox.Collection on the worker that holds this actor.
+
+    Methods take and return plain Python objects (they travel between
+    processes)."""
+
+    def __init__(self, path, index, create, options):
+        self.index = index
+        self.path = path
+        if create:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            self.c = glassbox.Collection.create(path, **options)
+        else:
+            self.c = glassbox.Collection.open(path)
+
+    def pid(self):
+        return os.getpid()
+
+    def add(self, docs):
+        for d in docs:
+            self.c.add(d["id"], text=d.get("text"), title=d.get("title"), fields=d.get("fields"),
+                       metadata=d.get("metadata"))
+        return len(docs)
+
+    def delete(self, ids):
+        n = 0
+        for i in ids:
+            try:
+                self.c.delete(i)
+                n += 1
+            except glassbox.NotFound:
+                pass
+        return n
+
+    def commit(self):
+        self.c.commit()
+        return self.c.stats()["generation"]
+
+    def merge(self, max_segments):
+        self.c.merge(max_segments)
+        return True
+
+    def stats(self):
+        return self.c.stats()
+
+    def query_statistics(self, query, options):
+        return self.c.query_statistics(query, **options)
+
+    def search(self, query, k, options):
+        return self.c.search(query, k, **options)
+
+    def why_not(self, query, doc_id, k, options):
+        return self.c.why_not(query, doc_id, k, **options)
+
+    def get(self, doc_id, options):
+        return self.c.get(doc_id, **options)
+
+    def close(self):
+        self.c.close()
+        return True
+
+
+def _read_files_task(paths, options):
+    """Runs on a worker: parses files into chunks (the engine's readers and chunker)."""
+    r = glassbox.read_files(paths, **options)
+    return r
+
+
+class _RWLock:
+    """Searches share it; commit() takes it alone (a search of this coordinator never sees half a commit)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    def read(self):
+        lock = self
+
+        class _Ctx:
+            def __enter__(self):
+                with lock._cond:
+                    while lock._writer:
+                        lock._cond.wait()
+                    lock._readers += 1
+
+            def __exit__(self, *a):
+                with lock._cond:
+                    lock._readers -= 1
+                    lock._cond.notify_all()
+
+        return _Ctx()
+
+    def write(self):
+        lock = self
+
+        class _Ctx:
+            def __enter__(self):
+                with lock._cond:
+                    while lock._writer or lock._readers:
+                        lock._cond.wait()
+                    lock._writer = True
+
+            def __exit__(self, *a):
+                with lock._cond:
+                    lock._writer = False
+                    lock._cond.notify_all()
+
+        return _Ctx()
+
+
+# Search options a shard's search takes as they are; the coordinator handles
+# k, offset, mode, statistics and the principal itself.
+_PASSED_OPTIONS = {"explain", "plain", "algorithm", "snippet", "snippet_chars", "highlight_open",
+                   "highlight_close", "explain_words", "ef_search", "time_budget", "candidates"}
+
+
+class ShardedCollection:
+    """S glassbox collections on the workers of a Dask client, searched as one.
+
+    With replication R > 1, every shard has R copies (replica 0 in
+    `shard-<i>`, replica r in `shard-<i>-replica-<r>`) on R different workers:
+    writes go to every replica, a read to one, and to the next when it fails."""
+
+    def __init__(self, client, prefix, meta, actors, futures, workers):
+        self.client = client
+        self.prefix = prefix
+        self._meta = meta
+        self._actors = actors      # [shard][replica] -> Actor (None when closed)
+        self._futures = futures    # [shard][replica] -> the actor's dask Future
+        self._workers = workers    # [shard][replica] -> worker address
+        self._lock = _RWLock()
+        self.timeout = 60.0
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def shards(self):
+        return self._meta["shards"]
+
+    @property
+    def replication(self):
+        return self._meta.get("replication", 1)
+
+    @property
+    def generation(self):
+        """The coordinator generation searches answer from (see commit())."""
+        return self._meta["generation"]
+
+    @property
+    def workers(self):
+        """The worker address holding each shard (replica 0)."""
+        return [w[0] for w in self._workers]
+
+    @property
+    def replica_workers(self):
+        """The worker addresses holding each shard's replicas."""
+        return [list(w) for w in self._workers]
+
+    def _path(self, i, r):
+        return os.path.join(self.prefix, "shard-%d" % i if r == 0 else "shard-%d-replica-%d" % (i, r))
+
+    @staticmethod
+    def _alive_workers(client):
+        alive = sorted(client.scheduler_info()["workers"])
+        if not alive:
+            raise glassbox.Error("the Dask client has no workers")
+        return alive
+
+    def _submit(self, i, r, worker, create, options):
+        return self.client.submit(ShardActor, self._path(i, r), i, create, options, actor=True, workers=[worker],
+                                  allow_other_workers=False, pure=False)
+
+    @classmethod
+    def _start(cls, client, prefix, meta, create, options, preferred=None):
+        alive = cls._alive_workers(client)
+        S, R = meta["shards"], meta.get("replication", 1)
+        if R > len(alive):
+            raise glassbox.InvalidArgument("replication %d needs at least %d workers; the client has %d" %
+                                           (R, R, len(alive)))
+        workers = []
+        for i in range(S):
+            row = []
+            for r in range(R):
+                w = None
+                if preferred and i < len(preferred) and isinstance(preferred[i], list) and r < len(preferred[i]):
+                    w = preferred[i][r] if preferred[i][r] in alive and preferred[i][r] not in row else None
+                if w is None:
+                    w = next(alive[(i + r + n) % len(alive)] for n in range(len(alive))
+                             if alive[(i + r + n) % len(alive)] not in row)
+                row.append(w)
+            workers.append(row)
+        sc = cls(client, prefix, meta, [[None] * R for _ in range(S)], [[None] * R for _ in range(S)], workers)
+        for i in range(S):
+            for r in range(R):
+                sc._futures[i][r] = sc._submit(i, r, workers[i][r], create, options)
+        errors = []
+        for i in range(S):
+            for r in range(R):
+                try:
+                    sc._actors[i][r] = sc._futures[i][r].result()
+                except glassbox.Error as e:
+                    errors.append("shard %d replica %d (%s): %s" % (i, r, workers[i][r], e))
+        if errors:
+            sc._close_actors()
+            raise glassbox.Error("cannot %s the sharded collection %s: %s" %
+                                 ("create" if create else "open", prefix, "; ".join(errors)))
+        return sc
+
+    @classmethod
+    def create(cls, client, path_prefix, shards=2, replication=1, **options):
+        """Creates `shards` collections `<path_prefix>/shard-<i>` (options as glassbox.Collection.create),
+        each with `replication` copies on different workers."""
+        if shards < 1:
+            raise glassbox.InvalidArgument("shards must be at least 1")
+        if replication < 1:
+            raise glassbox.InvalidArgument("replication must be at least 1")
+        coord = os.path.join(path_prefix, COORDINATOR_FILE)
+        if os.path.exists(coord):
+            raise glassbox.AlreadyExists("a sharded collection exists at %s" % path_prefix)
+        os.makedirs(path_prefix, exist_ok=True)
+        meta = {"format": FORMAT, "shards": shards, "replication": replication, "hash": "crc32(utf-8 id) % shards",
+                "generation": 0, "shard_generations": [0] * shards, "options": options}
+        sc = cls._start(client, path_prefix, meta, True, options)
+        sc._meta["workers"] = sc._workers
+        sc._write_meta()
+        return sc
+
+    @classmethod
+    def open(cls, client, path_prefix):
+        """Opens a sharded collection (each replica on the worker that held it, if that worker is alive)."""
+        coord = os.path.join(path_prefix, COORDINATOR_FILE)
+        try:
+            with open(coord, encoding="utf-8") as f:
+                meta = json.load(f)
+        except FileNotFoundError:
+            raise glassbox.NotFound("no sharded collection at %s (no %s)" % (path_prefix, COORDINATOR_FILE))
+        return cls._start(client, path_prefix, meta, False, {}, preferred=meta.get("workers"))
+
+    def close(self):
+        """Closes every shard (their locks and files); the actors are released."""
+        self._close_actors()
+
+    def _close_actors(self):
+        for i, row in enumerate(self._actors):
+            for r, a in enumerate(row):
+                if a is not None and self._alive(i, r):
+                    try:
+                        a.close().result(timeout=self.timeout)
+                    except Exception:  # a dead worker holds nothing any more
+                        pass
+                row[r] = None
+        for row in self._futures:
+            for f in row:
+                if f is not None:
+                    f.release()
+
+    def drop(self):
+        """Closes the shards and deletes every shard directory and the coordinator record."""
+        self._close_actors()
+        import shutil
+        for i in range(self.shards):
+            for r in range(self.replication):
+                shutil.rmtree(self._path(i, r), ignore_errors=True)
+        try:
+            os.remove(os.path.join(self.prefix, COORDINATOR_FILE))
+        except FileNotFoundError:
+            pass
+        try:
+            os.rmdir(self.prefix)
+        except OSError:
+            pass
+
+    def merge(self, max_segments=1):
+        """Merges every shard's segments (drops deleted and replaced versions, which
+        count in document frequencies until then, on one node as here)."""
+        with self._lock.write():
+            self._call(range(self.shards), "merge", lambda i: (max_segments,), write=True)
+
+    def recover(self):
+        """Reopens, from disk, every replica whose worker is gone, on a live worker
+        (not one holding another replica of the same shard, when possible; the
+        directories must be reachable there: a shared disk, or the restarted
+        worker's own). Each replays its write-ahead log, so acknowledged additions
+        survive. Returns the (shard, replica) pairs reopened."""
+        dead = [(i, r) for i in range(self.shards) for r in range(self.replication) if not self._alive(i, r)]
+        if not dead:
+            return []
+        with self._lock.write():
+            alive = self._alive_workers(self.client)
+            for n, (i, r) in enumerate(dead):
+                if self._futures[i][r] is not None:
+                    self._futures[i][r].release()
+                others = {self._workers[i][x] for x in range(self.replication) if x != r}
+                choices = [w for w in alive if w not in others] or alive
+                w = choices[(i + r + n) % len(choices)]
+                f = self._submit(i, r, w, False, {})
+                self._futures[i][r] = f
+                self._actors[i][r] = f.result(timeout=self.timeout)
+                self._workers[i][r] = w
+            self._meta["workers"] = self._workers
+            self._write_meta()
+        return dead
+
+    # ------------------------------------------------------------ calls to shards
+
+    def _alive(self, i, r=0):
+        f = self._futures[i][r]
+        return self._actors[i][r] is not None and f is not None and f.status == "finished"
+
+    def _wait(self, i, r, fut):
+        """The result of one call, or raises _Lost(reason)."""
+        deadline = time.monotonic() + self.timeout
+        # Wake every quarter second to notice a worker the scheduler has
+        # declared lost (a call to a dead worker may otherwise wait the whole timeout).
+        while True:
+            try:
+                return fut.result(timeout=0.25)
+            except glassbox.Error:
+                raise
+            except TimeoutError:
+                if not self._alive(i, r):
+                    raise _Lost("its worker %s was lost during the call" % self._workers[i][r])
+                if time.monotonic() > deadline:
+                    raise _Lost("no answer from %s within %.0f s" % (self._workers[i][r], self.timeout))
+            except Exception as e:  # OSError, CommClosedError: the worker went away
+                raise _Lost("%s on %s: %s" % (type(e).__name__, self._workers[i][r], e))
+
+    def _call(self, shards, method, args_of, allow_partial=False, write=False):
+        """Calls `method` on each shard, in parallel; returns ({shard: result}, [missing shards]).
+
+        A read goes to one replica, and to the next when that one fails; a
+        write (write=True) to every replica, and fails for the shard unless all
+        are there (replicas stay identical; a failed write can be retried, add
+        replaces and delete ignores what is gone). An engine error
+        (glassbox.Error) from a shard is raised as it is; a shard that cannot
+        answer raises ShardUnavailable naming it, unless allow_partial (then it
+        is listed as missing)."""
+        R = self.replication
+        missing = {}
+        pending = []  # (shard, replica, future)
+        for i in shards:
+            if write:
+                dead = [r for r in range(R) if not self._alive(i, r)]
+                if dead:
+                    missing[i] = "replica(s) %s on %s gone; writes need every replica (recover() first)" % (
+                        dead, ", ".join(self._workers[i][r] for r in dead))
+                    continue
+                replicas = range(R)
+            else:
+                live = [r for r in range(R) if self._alive(i, r)]
+                if not live:
+                    missing[i] = "its worker(s) %s are gone" % ", ".join(self._workers[i])
+                    continue
+                replicas = live[:1]
+            for r in replicas:
+                try:
+                    pending.append((i, r, getattr(self._actors[i][r], method)(*args_of(i))))
+                except Exception as e:  # the actor's worker was lost
+                    missing[i] = "%s: %s" % (type(e).__name__, e)
+        results = {}
+        tried = {i: {r} for i, r, _ in pending}
+        while pending:
+            i, r, fut = pending.pop(0)
+            try:
+                value = self._wait(i, r, fut)
+                if i not in missing:
+                    results.setdefault(i, value)
+            except _Lost as lost:
+                retry = None
+                if not write:
+                    retry = next((x for x in range(R) if x not in tried[i] and self._alive(i, x)), None)
+                if retry is None:
+                    missing[i] = str(lost)
+                    results.pop(i, None)
+                else:
+                    tried[i].add(retry)
+                    try:
+                        pending.append((i, retry, getattr(self._actors[i][retry], method)(*args_of(i))))
+                    except Exception as e:
+                        missing[i] = "%s; %s: %s" % (lost, type(e).__name__, e)
+        if missing and not allow_partial:
+            names = ", ".join("shard %d on %s (%s)" % (i, ", ".join(self._workers[i]), missing[i])
+                              for i in sorted(missing))
+            raise ShardUnavailable("%s: %s; no results returned (allow_partial=True returns the other shards' "
+                                   "hits, marked partial)" % (method, names), sorted(missing),
+                                   [self._workers[i][0] for i in sorted(missing)])
+        return results, sorted(missing)
+
+    def _all(self, method, *args, allow_partial=False, write=False):
+        return self._call(range(self.shards), method, lambda i: args, allow_partial, write)
+
+    # ------------------------------------------------------------ writes
+
+    def add(self, documents):
+        """Adds documents (dicts with id and text/title/fields/metadata, as Collection.add takes),
+        each to the shard that owns its id. Visible to search after commit()."""
+        batches = [[] for _ in range(self.shards)]
+        for d in documents:
+            if not isinstance(d, dict) or not isinstance(d.get("id"), str):
+                raise glassbox.InvalidArgument("documents are dicts with a str 'id'")
+            batches[shard_of(d["id"], self.shards)].append(d)
+        todo = [i for i in range(self.shards) if batches[i]]
+        results, _ = self._call(todo, "add", lambda i: (batches[i],), write=True)
+        return sum(results.values())
+
+    def delete(self, ids):
+        """Deletes documents by id (hidden at once on their shard); returns how many existed."""
+        batches = [[] for _ in range(self.shards)]
+        for i in ids:
+            batches[shard_of(i, self.shards)].append(i)
+        todo = [i for i in range(self.shards) if batches[i]]
+        results, _ = self._call(todo, "delete", lambda i: (batches[i],), write=True)
+        return sum(results.values())
+
+    def ingest(self, paths, **options):
+        """Parses files on the workers (the engine's readers and chunker: options as
+        Collection.ingest takes, except progress) and routes each chunk by its id.
+        Does not commit. Returns {files_seen, files_ok, files_failed, files_skipped,
+        documents, chunks, errors, seconds}."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        paths = [os.fspath(p) for p in paths]
+        files = []
+        for p in paths:
+            if os.path.isdir(p):
+                for root, _, names in os.walk(p):
+                    files.extend(os.path.join(root, n) for n in sorted(names))
+            else:
+                files.append(p)
+        start = time.monotonic()
+        workers = sorted(self.client.scheduler_info()["workers"])
+        groups = [files[i::len(workers)] for i in range(len(workers))]
+        futs = [self.client.submit(_read_files_task, g, options, workers=[w], pure=False)
+                for g, w in zip(groups, workers) if g]
+        report = {"files_seen": 0, "files_ok": 0, "files_failed": 0, "files_skipped": 0, "documents": 0,
+                  "chunks": 0, "errors": []}
+        for f in futs:
+            r = f.result()
+            for key in ("files_seen", "files_ok", "files_failed", "files_skipped", "documents", "chunks"):
+                report[key] += r[key]
+            report["errors"].extend(r["errors"])
+            self.add(r["chunks_read"])
+            f.release()
+        report["seconds"] = time.monotonic() - start
+        return report
+
+    def commit(self):
+        """Two-phase commit: every shard commits (its own atomic manifest), then
+        the coordinator records generation N+1 in coordinator.json (write, fsync,
+        rename). Returns the new generation. If a shard fails, the record stays
+        at N and the error is raised (shards that did commit show their new
+        documents; commit again once the shard is back)."""
+        with self._lock.write():
+            results, _ = self._all("commit", write=True)
+            self._meta["generation"] += 1
+            self._meta["shard_generations"] = [results[i] for i in range(self.shards)]
+            self._meta["workers"] = self._workers
+            self._write_meta()
+            return self._meta["generation"]
+
+    def _write_meta(self):
+        path = os.path.join(self.prefix, COORDINATOR_FILE)
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self._meta, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        dfd = os.open(self.prefix, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+    # ------------------------------------------------------------ reads
+
+    def stats(self):
+        """Per-shard stats and totals: {documents, shards: [...], generation}."""
+        with self._lock.read():
+            results, _ = self._all("stats")
+        per = [results[i] for i in range(self.shards)]
+        return {"documents": sum(s["documents"] for s in per), "buffered": sum(s["buffered"] for s in per),
+                "generation": self.generation, "shards": per}
+
+    @staticmethod
+    def _principal(user, groups):
+        out = {}
+        if user is not None:
+            out["user"] = user
+        if groups is not None:
+            out["groups"] = groups
+        return out
+
+    def query_statistics(self, query, *, plain=False, user=None, groups=None, allow_partial=False):
+        """Phase 1: the sum of every shard's statistics for the query's terms."""
+        opts = dict(plain=plain, **self._principal(user, groups))
+        results, missing = self._all("query_statistics", query, opts, allow_partial=allow_partial)
+        return merge_statistics(results[i] for i in sorted(results)), missing
+
+    def search(self, query, k=10, offset=0, *, mode="bm25", user=None, groups=None, allow_partial=False,
+               **options):
+        """Searches every shard with global statistics and merges: the same hits and
+        scores as one collection holding all the documents (ties: smaller id first).
+
+        mode: "bm25", or "vector" with a gguf:/http: embedder ("hybrid", "auto",
+        and "vector" with the static embedder raise glassbox.Unsupported: see
+        docs/sharding.md). Other options as Collection.search (explain, plain,
+        algorithm, snippet, ...). Returns Collection.search's dict plus
+        "partial" (bool), "missing_shards" (list) and "generation"."""
+        start = time.monotonic()
+        if mode not in ("bm25", "vector"):
+            raise glassbox.Unsupported(
+                "sharded search supports mode 'bm25' and 'vector'; hybrid fusion over shards is not yet "
+                "identical to one node (docs/sharding.md)")
+        embedder = self._meta.get("options", {}).get("embedder", "static")
+        if mode == "vector" and (embedder == "static" or embedder == "none"):
+            raise glassbox.Unsupported(
+                "sharded vector search needs an embedder that embeds each text on its own (gguf:, http:); the "
+                "collection's is '%s', and the static embedder weighs words by the collection's own frequencies "
+                "and removes its common component, so shards would embed differently from one node "
+                "(docs/sharding.md)" % embedder)
+        for name in options:
+            if name not in _PASSED_OPTIONS:
+                raise glassbox.Unsupported("sharded search does not take the option '%s' (docs/sharding.md)" % name)
+        principal = self._principal(user, groups)
+        want = k + offset
+        with self._lock.read():
+            missing = []
+            shard_opts = dict(options, mode=mode, **principal)
+            if mode == "bm25":
+                stats, missing = self.query_statistics(query, plain=options.get("plain", False),
+                                                       allow_partial=allow_partial, **principal)
+                shard_opts["statistics"] = stats
+            live = [i for i in range(self.shards) if i not in missing]
+            results, missing2 = self._call(live, "search", lambda i: (query, want, shard_opts), allow_partial)
+        missing = sorted(set(missing) | set(missing2))
+        hits = []
+        total = 0
+        exact = True
+        for i in sorted(results):
+            r = results[i]
+            total += r["total_hits"]
+            exact = exact and r["total_exact"]
+            for h in r["hits"]:
+                h["shard"] = i
+                hits.append(h)
+        hits.sort(key=lambda h: (-h["score"], h["id"]))
+        return {"hits": hits[offset:want], "total_hits": total, "total_exact": exact, "mode": mode, "fusion": "",
+                "took_ms": (time.monotonic() - start) * 1000.0, "partial": bool(missing),
+                "missing_shards": missing, "generation": self.generation}
+
+    def _owner(self, doc_id):
+        return shard_of(doc_id, self.shards)
+
+    def get(self, doc_id, *, user=None, groups=None):
+        """A stored document, from the shard that owns its id."""
+        i = self._owner(doc_id)
+        with self._lock.read():
+            results, _ = self._call([i], "get", lambda i: (doc_id, self._principal(user, groups)))
+        return results[i]
+
+    def explain(self, query, doc_id, *, user=None, groups=None, plain=False):
+        """The BM25 breakdown of one document under global statistics (as one collection's explain)."""
+        principal = self._principal(user, groups)
+        i = self._owner(doc_id)
+        with self._lock.read():
+            stats, _ = self.query_statistics(query, plain=plain, **principal)
+            opts = dict(mode="bm25", plain=plain, statistics=stats, **principal)
+            results, _ = self._call([i], "why_not", lambda i: (query, doc_id, 1, opts))
+        w = results[i]
+        if w["reason"] == "no_such_document" or w["explanation"] is None:
+            raise glassbox.NotFound("no document with id '%s'" % doc_id)
+        return w["explanation"]
+
+    def why_not(self, query, doc_id, k=10, *, offset=0, user=None, groups=None, plain=False, algorithm=None):
+        """Why a document is or is not among the top k of the sharded BM25 search.
+
+        The reason and the breakdown come from the owning shard under global
+        statistics; the rank and the k-th score are global (ties counted by id,
+        as the coordinator merges)."""
+        principal = self._principal(user, groups)
+        cutoff = k + offset
+        i = self._owner(doc_id)
+        with self._lock.read():
+            stats, _ = self.query_statistics(query, plain=plain, **principal)
+            opts = dict(mode="bm25", plain=plain, statistics=stats, **principal)
+            if algorithm is not None:
+                opts["algorithm"] = algorithm
+            results, _ = self._call([i], "why_not", lambda i: (query, doc_id, cutoff, opts))
+            w = results[i]
+            if w["reason"] not in ("in_top_k", "ranked_below"):
+                w["mode"] = "bm25"
+                return w
+            # Global rank: documents of every shard that rank before it.
+            score = _f32(w["score"])
+            before = 0
+            sopts = dict(mode="bm25", plain=plain, statistics=stats, snippet=False, **principal)
+            top_scores = []
+            for j in range(self.shards):
+                n = max(2 * cutoff, 64)
+                while True:
+                    res, _ = self._call([j], "search", lambda _: (query, n, sopts))
+                    hits = res[j]["hits"]
+                    if len(hits) < n or hits[-1]["score"] < score:
+                        break
+                    n *= 4
+                top_scores.extend(h["score"] for h in hits[:cutoff])
+                before += sum(1 for h in hits
+                              if h["id"] != doc_id and (h["score"] > score or (h["score"] == score and h["id"] < doc_id)))
+        top_scores.sort(reverse=True)
+        w["rank"] = before + 1
+        w["kth_score"] = top_scores[cutoff - 1] if cutoff > 0 and len(top_scores) >= cutoff else 0.0
+        w["mode"] = "bm25"
+        if w["rank"] <= cutoff:
+            w["reason"] = "in_top_k"
+            w["message"] = "the document is in the top %d, at rank %d (score %.4f)" % (cutoff, w["rank"], w["score"])
+        else:
+            w["reason"] = "ranked_below"
+            w["message"] = ("the document matches but ranks %d (score %.4f); hit #%d scores %.4f, a gap of %.4f" %
+                            (w["rank"], w["score"], cutoff, w["kth_score"], w["kth_score"] - w["score"]))
+        if w["missing_terms"]:
+            w["message"] += "; it lacks: " + ", ".join(w["missing_terms"])
+        return w
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def __repr__(self):
+        return "<glassbox.dask.ShardedCollection '%s' shards=%d generation=%d>" % (
+            self.prefix, self.shards, self.generation)

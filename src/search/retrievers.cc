@@ -1,0 +1,195 @@
+// The retrievers (retrievers.h): BM25 over each segment's plan, vector
+// search over HNSW under the query's RandomAccessConstraints, and the adapter
+// for an application's retriever. Each gets the bound request, returns its
+// ranked candidates (phase 1) and scores the others' candidates (phase 2);
+// FusionRun (fusion_run.cc) fuses the rows.
+#include "search/retrievers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+namespace glassbox::search::internal {
+
+using index::DocId;
+
+bool RankedBefore(const Ranked& a, const Ranked& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.seg != b.seg) return a.seg < b.seg;
+  return a.doc < b.doc;
+}
+
+std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_t want, TopKAlgorithm algo,
+                               uint64_t* total) {
+  std::vector<Ranked> top;
+  if (want == 0) return top;
+  for (size_t s = 0; s < snap.segments.size(); ++s) {
+    if (bq.deadline != nullptr && bq.deadline->expired()) break;
+    auto plan = PlanSegment(bq, snap.segments[s]);
+    if (plan->empty) continue;
+    float threshold = top.size() >= want ? static_cast<float>(top.back().score) : 0;
+    TopKResult r = RunTopK(algo, plan->MakeTopK(want, threshold));
+    *total += r.matched;
+    for (const auto& h : r.hits) top.push_back({s, h.doc, h.score});
+    std::stable_sort(top.begin(), top.end(), RankedBefore);
+    if (top.size() > want) top.resize(want);
+  }
+  return top;
+}
+
+RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const SegmentView& view) : view_(view) {
+  if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
+  const auto& seg = *view.reader;
+  for (const auto& f : bq.filters) filters_.emplace_back(&f, seg.schema().MetadataIndex(f.field));
+  const size_t words = (seg.num_docs() + 63) / 64;
+  for (const BoundClause& c : bq.clauses) {
+    if (c.occur == Occur::kShould) continue;
+    auto cur = MakeCursor(seg, c, bq.deadline);
+    if (!cur) {
+      if (c.occur == Occur::kMust) none_pass_ = true;  // a required clause matches nothing here
+      continue;
+    }
+    std::vector<uint64_t> bits(words, 0);
+    for (; cur->doc() != index::kNoDoc; cur->Next()) {
+      if (bq.deadline != nullptr && bq.deadline->Expired(1, "filtering documents for the vector search")) break;
+      bits[cur->doc() >> 6] |= 1ull << (cur->doc() & 63);
+    }
+    (c.occur == Occur::kMust ? required_ : excluded_).push_back(std::move(bits));
+  }
+}
+
+bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out) const {
+  const uint32_t n = view_.reader->num_docs();
+  std::vector<uint64_t> bits((n + 63) / 64, ~0ull);
+  if (n % 64) bits.back() = (1ull << (n % 64)) - 1;
+  if (view_.live)
+    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*view_.live)[w];
+  acl_.Restrict(&bits);
+  for (const auto& r : required_)
+    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= r[w];
+  for (const auto& e : excluded_)
+    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= ~e[w];
+  size_t count = 0;
+  for (uint64_t w : bits) count += static_cast<size_t>(__builtin_popcountll(w));
+  if (count > limit) return false;
+  out->clear();
+  for (size_t w = 0; w < bits.size(); ++w)
+    for (uint64_t b = bits[w]; b; b &= b - 1) {
+      DocId d = static_cast<DocId>(w * 64 + static_cast<size_t>(__builtin_ctzll(b)));
+      if (Accept(d)) out->push_back(d);
+    }
+  return true;
+}
+
+bool RandomAccessConstraints::Accept(DocId d) const {
+  if (!view_.IsLive(d) || !acl_.Visible(d)) return false;
+  for (const auto& bits : required_)
+    if (!((bits[d >> 6] >> (d & 63)) & 1)) return false;
+  for (const auto& bits : excluded_)
+    if ((bits[d >> 6] >> (d & 63)) & 1) return false;
+  for (const auto& [f, mi] : filters_)
+    if (!f->Passes(mi >= 0 ? view_.reader->ColumnValue(mi, d) : NAN)) return false;
+  return true;
+}
+
+std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, const std::vector<float>& q, size_t want,
+                                 size_t ef) {
+  std::vector<Ranked> top;
+  std::vector<vector::Neighbor> found;
+  for (size_t s = 0; s < snap.segments.size(); ++s) {
+    const SegmentView& view = snap.segments[s];
+    if (!view.vectors || !view.vectors->index) continue;
+    if (bq.deadline != nullptr && bq.deadline->expired()) break;
+    RandomAccessConstraints constraints(bq, view);
+    if (constraints.none_pass()) continue;
+    // Selective constraints: score the few documents that pass exactly.
+    std::vector<DocId> pass;
+    const size_t exact_limit = std::max<size_t>(4096, view.reader->num_docs() / 20);
+    if (constraints.constrained() && constraints.SmallPassSet(exact_limit, &pass)) {
+      std::vector<Ranked> seg_top;
+      for (DocId d : pass) {
+        const float score = view.vectors->index->Score(q.data(), d);
+        if (std::isfinite(score)) seg_top.push_back({s, d, score});  // (a document without a vector is not)
+      }
+      std::stable_sort(seg_top.begin(), seg_top.end(), RankedBefore);
+      if (seg_top.size() > want) seg_top.resize(want);
+      top.insert(top.end(), seg_top.begin(), seg_top.end());
+      continue;
+    }
+    auto accept = [&](uint32_t d) { return constraints.Accept(d); };
+    view.vectors->index->Search(q.data(), want, std::max(ef, want), accept, &found);
+    for (const auto& nb : found) top.push_back({s, nb.id, nb.score});
+  }
+  std::stable_sort(top.begin(), top.end(), RankedBefore);
+  if (top.size() > want) top.resize(want);
+  return top;
+}
+
+Status EmbedQuery(const Snapshot& snap, const std::string& text, std::vector<float>* q) {
+  std::lock_guard<std::mutex> l(snap.embedder->mu);
+  GB_RETURN_IF_ERROR(snap.embedder->embedder->Embed({text}, q));
+  return Status::OK();
+}
+
+std::vector<Ranked> Bm25Retriever::Retrieve(size_t want) {
+  uint64_t total = 0;
+  return Bm25Ranked(snap_, bq_, want, algo_, &total);
+}
+
+void Bm25Retriever::Score(std::vector<Pending>& docs) {
+  std::sort(docs.begin(), docs.end(),
+            [](const Pending& a, const Pending& b) { return a.seg != b.seg ? a.seg < b.seg : a.doc < b.doc; });
+  std::unique_ptr<SegmentPlan> plan;
+  size_t plan_seg = SIZE_MAX;
+  for (const Pending& p : docs) {
+    if (bq_.deadline != nullptr && bq_.deadline->expired()) return;
+    if (p.seg != plan_seg) {
+      plan = PlanSegment(bq_, snap_.segments[p.seg]);
+      plan_seg = p.seg;
+    }
+    Explanation e = ExplainInPlan(snap_, bq_, *plan, p.doc);
+    *p.raw = e.matched ? e.score : 0.0;
+  }
+}
+
+void VectorRetriever::Score(std::vector<Pending>& docs) {
+  for (const Pending& p : docs) {
+    const auto& vec = snap_.segments[p.seg].vectors;
+    *p.raw = vec && vec->index ? vec->index->Score(q_.data(), p.doc) : 0.0;
+  }
+}
+
+bool Admissible(const Snapshot& snap, const BoundQuery& bq, size_t s, DocId d) {
+  RandomAccessConstraints constraints(bq, snap.segments[s]);
+  return !constraints.none_pass() && constraints.Accept(d);
+}
+
+std::vector<Ranked> ExternalRetrieverAdapter::Retrieve(size_t want) {
+  std::vector<Ranked> out;
+  auto got = r_.Retrieve(query_, want);
+  if (!got.ok()) {
+    error_ = got.status();
+    return out;
+  }
+  // One set of constraints per segment, built on first use.
+  std::vector<std::unique_ptr<RandomAccessConstraints>> constraints(snap_.segments.size());
+  for (const auto& [id, score] : *got) {
+    size_t s;
+    DocId d;
+    if (!std::isfinite(score) || !FindLiveDocument(snap_, id, &s, &d)) continue;
+    if (!constraints[s]) constraints[s] = std::make_unique<RandomAccessConstraints>(bq_, snap_.segments[s]);
+    if (constraints[s]->none_pass() || !constraints[s]->Accept(d)) continue;
+    out.push_back({s, d, score});
+    if (out.size() >= want) break;
+  }
+  return out;
+}
+
+void ExternalRetrieverAdapter::Score(std::vector<Pending>& docs) {
+  for (const Pending& p : docs) {
+    double v = r_.Score(query_, std::string(snap_.segments[p.seg].reader->ExternalId(p.doc)));
+    *p.raw = std::isfinite(v) ? v : 0.0;
+  }
+}
+
+}  // namespace glassbox::search::internal

@@ -1,0 +1,349 @@
+#include "table/catalog.h"
+
+#include <algorithm>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+
+namespace glassbox::table {
+namespace {
+
+std::string Quote(const std::string& id) {
+  std::string q = "\"";
+  for (char c : id) {
+    if (c == '"') q.push_back('"');
+    q.push_back(c);
+  }
+  return q + "\"";
+}
+
+std::string Lit(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q.push_back('\'');
+    q.push_back(c);
+  }
+  return q + "'";
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+  return s;
+}
+
+// Words that link nothing by themselves.
+const std::set<std::string>& StopTerms() {
+  static const std::set<std::string> s = {
+      "the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "and", "or", "is", "are", "was", "were", "be",
+      "what", "which", "who", "how", "much", "mani", "many", "did", "do", "doe", "does", "we", "our", "us", "i", "me",
+      "it", "that", "this", "with", "from", "as", "per", "each", "all", "ani", "any", "have", "has", "had", "there",
+      "give", "show", "list", "tell", "name", "s", "with", "last", "year", "month", "than", "more", "less", "total",
+      "其", "的", "了", "是", "我们", "在", "和", "多少", "哪个", "哪些", "什么", "吗", "呢", "有", "过去", "年", "一共"};
+  return s;
+}
+
+// A small EN/ZH glossary of general words: question word -> catalog words.
+// Only words any schema may use; names of one collection's columns or values
+// belong in that collection's sidecar (docs/tables.md), never here.
+const std::vector<std::pair<std::string, std::string>>& Glossary() {
+  static const std::vector<std::pair<std::string, std::string>> g = {
+      // English concepts
+      {"spent", "amount"}, {"spend", "amount"}, {"cost", "amount"}, {"costs", "amount"}, {"paid", "amount"},
+      {"pay", "amount"}, {"expense", "amount"}, {"expenses", "amount"}, {"money", "amount"}, {"value", "amount"},
+      {"bought", "purchases"}, {"buy", "purchases"}, {"purchased", "purchases"}, {"purchase", "purchases"},
+      {"ordered", "purchases"}, {"procured", "purchases"},
+      {"tonnes", "quantity"}, {"tons", "quantity"}, {"tonnage", "quantity"}, {"volume", "quantity"},
+      {"vendor", "supplier"}, {"vendors", "supplier"}, {"buyer", "purchaser"}, {"bought", "purchaser"},
+      {"people", "population"}, {"inhabitants", "population"}, {"populous", "population"}, {"citizens", "population"},
+      {"residents", "population"}, {"live", "population"}, {"populated", "population"},
+      {"size", "area"}, {"big", "area"}, {"large", "area"}, {"biggest", "area"}, {"largest", "area"},
+      {"smallest", "area"}, {"small", "area"},
+      {"long", "length"}, {"longest", "length"}, {"shortest", "length"},
+      {"tall", "altitude"}, {"tallest", "altitude"}, {"height", "altitude"}, {"high", "elevation"},
+      // Chinese
+      {"买", "purchases"}, {"购买", "purchases"}, {"采购", "purchases"}, {"买了", "purchases"}, {"购入", "purchases"},
+      {"总金额", "amount"}, {"总额", "amount"}, {"采购额", "amount"}, {"花", "amount"}, {"花了", "amount"}, {"花费", "amount"}, {"支出", "amount"}, {"金额", "amount"}, {"钱", "amount"},
+      {"付", "amount"}, {"费用", "amount"}, {"成本", "amount"},
+      {"数量", "quantity"}, {"吨", "quantity"}, {"多少吨", "quantity"},
+      {"供应商", "supplier"}, {"供货商", "supplier"}, {"厂家", "supplier"}, {"单价", "unit_price"}, {"价格", "unit_price"},
+      {"项目", "project"}, {"工程", "project"}, {"采购员", "purchaser"}, {"采购人", "purchaser"}, {"日期", "date"},
+      {"材料", "material"}, {"物料", "material"}, {"单位", "unit"}, {"人口", "population"}, {"面积", "area"},
+      {"城市", "city"}, {"州", "state"}, {"河流", "river"}, {"首都", "capital"}, {"首府", "capital"}};
+  return g;
+}
+
+}  // namespace
+
+int CatalogTable::Find(const std::string& column) const {
+  for (size_t i = 0; i < columns.size(); ++i)
+    if (Lower(columns[i].name) == Lower(column)) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<std::string> Catalog::TermsOf(const std::string& text) const {
+  std::string t = text;
+  for (auto& c : t)
+    if (c == '_') c = ' ';
+  std::vector<text::Token> toks;
+  analyzer_->Analyze(t, &toks);
+  std::vector<std::string> out;
+  for (auto& k : toks) out.push_back(k.term);
+  return out;
+}
+
+void Catalog::AddEntry(const std::string& text, Link::Kind kind, int table, int column, const std::string& value,
+                       const std::string& via, double weight, bool each_term) {
+  std::vector<std::string> terms = TermsOf(text);
+  if (terms.empty()) return;
+  if (each_term) {
+    std::set<std::string> seen;
+    for (auto& t : terms) {
+      if (StopTerms().count(t) || !seen.insert(t).second) continue;
+      index_[t].push_back({{t}, kind, table, column, value, via, weight});
+    }
+    return;
+  }
+  if (terms.size() == 1 && StopTerms().count(terms[0]) && kind != Link::Kind::kValue) return;
+  index_[terms[0]].push_back({terms, kind, table, column, value, via, weight});
+}
+
+Result<std::unique_ptr<Catalog>> Catalog::Load(const ReadOnlyDatabase& db) {
+  std::unique_ptr<Catalog> c(new Catalog());
+  auto an = text::MakeAnalyzer("auto");
+  if (!an.ok()) an = text::MakeAnalyzer("english");
+  if (!an.ok()) return an.status();
+  c->analyzer_ = *an;
+  auto has = db.RunTrusted("SELECT 1 FROM sqlite_master WHERE type='table' AND name='_gb_tables'");
+  if (!has.ok()) return has.status();
+  const bool ours = !has->rows.empty();
+  if (ours) {
+    auto t = db.RunTrusted("SELECT name, source, sheet, description, synonyms, row_count FROM _gb_tables ORDER BY name");
+    if (!t.ok()) return t.status();
+    for (auto& r : t->rows) {
+      CatalogTable ct;
+      ct.name = r[0].text, ct.source = r[1].text, ct.sheet = r[2].text, ct.description = r[3].text;
+      auto syn = nlohmann::json::parse(r[4].text, nullptr, false);
+      if (syn.is_array())
+        for (auto& s : syn) if (s.is_string()) ct.synonyms.push_back(s);
+      ct.rows = r[5].integer;
+      ct.provenance = true;
+      auto cols = db.RunTrusted("SELECT name, header, type, unit, currency, unit_column, description, synonyms FROM "
+                                "_gb_columns WHERE table_name = " + Lit(ct.name) + " ORDER BY position");
+      if (!cols.ok()) return cols.status();
+      for (auto& cr : cols->rows) {
+        CatalogColumn cc;
+        cc.name = cr[0].text, cc.header = cr[1].text, cc.type = cr[2].text, cc.unit = cr[3].text;
+        cc.currency = cr[4].text, cc.unit_column = cr[5].text, cc.description = cr[6].text;
+        auto s = nlohmann::json::parse(cr[7].text, nullptr, false);
+        if (s.is_array())
+          for (auto& x : s) if (x.is_string()) cc.synonyms.push_back(x);
+        ct.columns.push_back(std::move(cc));
+      }
+      c->tables_.push_back(std::move(ct));
+    }
+  } else {
+    auto t = db.RunTrusted("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    if (!t.ok()) return t.status();
+    for (auto& r : t->rows) {
+      CatalogTable ct;
+      ct.name = r[0].text;
+      ct.source = db.path();
+      auto cols = db.RunTrusted("SELECT name, type FROM pragma_table_info(" + Lit(ct.name) + ")");
+      if (!cols.ok()) return cols.status();
+      for (auto& cr : cols->rows) {
+        CatalogColumn cc;
+        cc.name = cc.header = cr[0].text;
+        std::string ty = Lower(cr[1].text);
+        cc.type = ty.find("int") != std::string::npos ? "integer"
+                  : (ty.find("real") != std::string::npos || ty.find("double") != std::string::npos ||
+                     ty.find("float") != std::string::npos || ty.find("dec") != std::string::npos ||
+                     ty.find("num") != std::string::npos)
+                      ? "real"
+                  : ty.find("date") != std::string::npos ? "date"
+                                                         : "text";
+        ct.columns.push_back(std::move(cc));
+      }
+      auto n = db.RunTrusted("SELECT COUNT(*) FROM " + Quote(ct.name));
+      if (n.ok() && !n->rows.empty()) ct.rows = n->rows[0][0].integer;
+      c->tables_.push_back(std::move(ct));
+    }
+  }
+  // Value dictionaries and samples.
+  for (auto& t : c->tables_) {
+    for (auto& col : t.columns) {
+      auto n = db.RunTrusted("SELECT COUNT(DISTINCT " + Quote(col.name) + ") FROM " + Quote(t.name));
+      if (n.ok() && !n->rows.empty()) col.distinct = static_cast<size_t>(n->rows[0][0].integer);
+      auto s = db.RunTrusted("SELECT DISTINCT " + Quote(col.name) + " FROM " + Quote(t.name) + " WHERE " +
+                             Quote(col.name) + " IS NOT NULL LIMIT 3");
+      if (s.ok())
+        for (auto& r : s->rows) col.samples.push_back(r[0].ToString());
+      if (col.type == "text" && col.distinct <= kMaxDictionary) {
+        auto v = db.RunTrusted("SELECT DISTINCT " + Quote(col.name) + " FROM " + Quote(t.name) + " WHERE " +
+                               Quote(col.name) + " IS NOT NULL");
+        if (v.ok())
+          for (auto& r : v->rows)
+            if (r[0].kind == Value::Kind::kText && !r[0].text.empty()) col.values.push_back(r[0].text);
+      }
+    }
+  }
+  // Foreign keys: declared, else equal column names with overlapping values.
+  for (size_t i = 0; i < c->tables_.size(); ++i) {
+    auto fk = db.RunTrusted("SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(" + Lit(c->tables_[i].name) + ")");
+    if (!fk.ok()) continue;
+    for (auto& r : fk->rows) {
+      for (size_t j = 0; j < c->tables_.size(); ++j) {
+        if (Lower(c->tables_[j].name) != Lower(r[0].text)) continue;
+        int from = c->tables_[i].Find(r[1].text), to = c->tables_[j].Find(r[2].text.empty() ? r[1].text : r[2].text);
+        if (from >= 0 && to >= 0)
+          c->keys_.push_back({static_cast<int>(i), from, static_cast<int>(j), to, true});
+      }
+    }
+  }
+  for (size_t i = 0; i < c->tables_.size(); ++i)
+    for (size_t j = i + 1; j < c->tables_.size(); ++j)
+      for (size_t a = 0; a < c->tables_[i].columns.size(); ++a) {
+        const auto& ca = c->tables_[i].columns[a];
+        if (ca.name.empty() || ca.name[0] == '_') continue;
+        int b = c->tables_[j].Find(ca.name);
+        if (b < 0) continue;
+        bool dup = false;
+        for (auto& k : c->keys_)
+          dup |= (k.from_table == (int)i && k.to_table == (int)j) || (k.from_table == (int)j && k.to_table == (int)i);
+        if (dup) continue;
+        const auto& cb = c->tables_[j].columns[b];
+        bool overlap = ca.values.empty() || cb.values.empty();
+        if (!overlap) {
+          std::set<std::string> va(ca.values.begin(), ca.values.end());
+          for (auto& v : cb.values) overlap |= va.count(v) > 0;
+        }
+        if (overlap) c->keys_.push_back({static_cast<int>(i), static_cast<int>(a), static_cast<int>(j), b, false});
+      }
+  // The index.
+  for (size_t ti = 0; ti < c->tables_.size(); ++ti) {
+    const auto& t = c->tables_[ti];
+    int tix = static_cast<int>(ti);
+    c->AddEntry(t.name, Link::Kind::kTable, tix, -1, "", "name", 1.0, false);
+    c->AddEntry(t.name, Link::Kind::kTable, tix, -1, "", "name", 0.6, true);
+    for (auto& s : t.synonyms) c->AddEntry(s, Link::Kind::kTable, tix, -1, "", "synonym", 0.9, false);
+    c->AddEntry(t.description, Link::Kind::kTable, tix, -1, "", "description", 0.3, true);
+    for (size_t ci = 0; ci < t.columns.size(); ++ci) {
+      const auto& col = t.columns[ci];
+      if (col.name.empty() || col.name[0] == '_') continue;
+      int cix = static_cast<int>(ci);
+      c->AddEntry(col.name, Link::Kind::kColumn, tix, cix, "", "name", 1.0, false);
+      c->AddEntry(col.name, Link::Kind::kColumn, tix, cix, "", "name", 0.5, true);
+      if (col.header != col.name) c->AddEntry(col.header, Link::Kind::kColumn, tix, cix, "", "name", 0.9, false);
+      for (auto& s : col.synonyms) c->AddEntry(s, Link::Kind::kColumn, tix, cix, "", "synonym", 0.9, false);
+      c->AddEntry(col.description, Link::Kind::kColumn, tix, cix, "", "description", 0.3, true);
+      if (!col.unit.empty()) c->AddEntry(col.unit, Link::Kind::kColumn, tix, cix, "", "unit", 0.6, false);
+      if (!col.currency.empty()) c->AddEntry(col.currency, Link::Kind::kColumn, tix, cix, "", "unit", 0.6, false);
+      for (auto& v : col.values) c->AddEntry(v, Link::Kind::kValue, tix, cix, v, "value", 1.0, false);
+    }
+  }
+  if (ours) {
+    auto vs = db.RunTrusted("SELECT table_name, column_name, value, synonym FROM _gb_values");
+    if (vs.ok())
+      for (auto& r : vs->rows)
+        for (size_t ti = 0; ti < c->tables_.size(); ++ti)
+          if (c->tables_[ti].name == r[0].text) {
+            int ci = c->tables_[ti].Find(r[1].text);
+            if (ci >= 0) c->AddEntry(r[3].text, Link::Kind::kValue, static_cast<int>(ti), ci, r[2].text, "value synonym", 1.0, false);
+          }
+  }
+  return c;
+}
+
+Catalog::Terms Catalog::Analyze(const std::string& question) const {
+  static std::unordered_map<std::string, std::vector<std::string>>* glossary = nullptr;
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    glossary = new std::unordered_map<std::string, std::vector<std::string>>();
+    for (auto& [k, v] : Glossary()) {
+      auto kt = TermsOf(k);
+      if (kt.size() != 1) continue;
+      auto& dst = (*glossary)[kt[0]];
+      for (auto& t : TermsOf(v)) dst.push_back(t);
+    }
+  });
+  Terms out;
+  std::vector<text::Token> toks;
+  analyzer_->Analyze(question, &toks);
+  for (auto& t : toks) {
+    std::string word = question.substr(t.begin, t.end - t.begin);
+    out.terms.push_back(t.term);
+    out.words.push_back(word);
+  }
+  // Glossary words are added as extra terms at the end, remembering their word.
+  size_t n = out.terms.size();
+  for (size_t i = 0; i < n; ++i) {
+    auto it = glossary->find(out.terms[i]);
+    if (it == glossary->end()) continue;
+    if (it->second.size() == 1 && it->second[0] == out.terms[i]) continue;
+    for (auto& g : it->second) {
+      out.terms.push_back(g);
+      out.words.push_back("\x01" + std::to_string(i) + "\x01" + out.words[i]);  // marks: glossary of term i
+    }
+  }
+  return out;
+}
+
+std::vector<Link> Catalog::LinkTerms(const Terms& q) const {
+  std::vector<Link> links;
+  // Glossary terms form their own runs (one per original term).
+  auto origin = [&](size_t i) -> size_t {
+    const std::string& w = q.words[i];
+    if (w.empty() || w[0] != '\x01') return i;
+    return std::stoul(w.substr(1, w.find('\x01', 1) - 1));
+  };
+  auto word = [&](size_t i) -> std::string {
+    const std::string& w = q.words[i];
+    if (w.empty() || w[0] != '\x01') return w;
+    return w.substr(w.find('\x01', 1) + 1);
+  };
+  for (size_t i = 0; i < q.terms.size(); ++i) {
+    auto it = index_.find(q.terms[i]);
+    if (it == index_.end()) continue;
+    bool from_glossary = origin(i) != i;
+    for (const Entry& e : it->second) {
+      if (i + e.terms.size() > q.terms.size()) continue;
+      bool match = true;
+      for (size_t k = 1; k < e.terms.size() && match; ++k) {
+        match = q.terms[i + k] == e.terms[k] && (origin(i + k) != i + k) == from_glossary;
+        if (from_glossary && match) match = origin(i + k) == origin(i) || origin(i + k) == origin(i) + 1 ||
+                                            origin(i + k) == origin(i + k - 1) + 1 || origin(i + k) == origin(i + k - 1);
+      }
+      if (!match) continue;
+      Link l;
+      l.kind = e.kind, l.table = e.table, l.column = e.column, l.value = e.value;
+      size_t b = origin(i), en = origin(i + e.terms.size() - 1) + 1;
+      l.begin = b, l.end = en;
+      std::string w;
+      for (size_t k = i; k < i + e.terms.size(); ++k) {
+        std::string wk = word(k);
+        if (k > i && (w == wk)) continue;
+        if (!w.empty()) w += " ";
+        w += wk;
+      }
+      l.words = w;
+      l.via = from_glossary ? e.via + " (glossary)" : e.via;
+      l.score = e.weight * (1.0 + 0.25 * (e.terms.size() - 1)) * (from_glossary ? 0.9 : 1.0);
+      links.push_back(std::move(l));
+    }
+  }
+  std::stable_sort(links.begin(), links.end(), [](const Link& a, const Link& b) { return a.score > b.score; });
+  return links;
+}
+
+std::string Catalog::Describe(const Link& l) const {
+  const auto& t = tables_[l.table];
+  std::string target = t.name;
+  if (l.column >= 0) target += "." + t.columns[l.column].name;
+  std::string s = "'" + l.words + "' → " + target;
+  if (l.kind == Link::Kind::kValue) s += " = '" + l.value + "'";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", l.score);
+  return s + " (" + l.via + ", score " + buf + ")";
+}
+
+}  // namespace glassbox::table

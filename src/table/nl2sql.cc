@@ -1,0 +1,783 @@
+#include "table/nl2sql.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "table/table_store.h"
+
+namespace glassbox::table {
+namespace {
+
+std::string Quote(const std::string& id) {
+  std::string q = "\"";
+  for (char c : id) {
+    if (c == '"') q.push_back('"');
+    q.push_back(c);
+  }
+  return q + "\"";
+}
+
+std::string Lit(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q.push_back('\'');
+    q.push_back(c);
+  }
+  return q + "'";
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+  return s;
+}
+
+bool Contains(const std::string& s, const std::string& w) { return s.find(w) != std::string::npos; }
+
+// Whole-word (ASCII) or substring (Han) containment; returns the byte offset or npos.
+size_t FindWord(const std::string& s, const std::string& w) {
+  size_t p = 0;
+  while ((p = s.find(w, p)) != std::string::npos) {
+    bool han = static_cast<unsigned char>(w[0]) >= 0x80;
+    bool left = p == 0 || !std::isalnum(static_cast<unsigned char>(s[p - 1]));
+    bool right = p + w.size() >= s.size() || !std::isalnum(static_cast<unsigned char>(s[p + w.size()]));
+    if (han || (left && right)) return p;
+    ++p;
+  }
+  return std::string::npos;
+}
+
+bool HasAny(const std::string& s, std::initializer_list<const char*> words) {
+  for (const char* w : words)
+    if (FindWord(s, w) != std::string::npos) return true;
+  return false;
+}
+
+int DaysIn(int y, int m) {
+  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : d[m - 1];
+}
+
+Date AddMonths(Date x, int months) {
+  int total = x.y * 12 + (x.m - 1) + months;
+  x.y = total / 12;
+  x.m = total % 12 + 1;
+  x.d = std::min(x.d, DaysIn(x.y, x.m));
+  return x;
+}
+
+int SmallNumber(const std::string& w) {
+  static const std::map<std::string, int> k = {
+      {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6}, {"seven", 7}, {"eight", 8},
+      {"nine", 9}, {"ten", 10}, {"twelve", 12}, {"一", 1}, {"两", 2}, {"二", 2}, {"三", 3}, {"四", 4}, {"五", 5},
+      {"六", 6}, {"七", 7}, {"八", 8}, {"九", 9}, {"十", 10}, {"十二", 12}};
+  auto it = k.find(w);
+  if (it != k.end()) return it->second;
+  if (!w.empty() && std::all_of(w.begin(), w.end(), ::isdigit) && w.size() < 4) return std::stoi(w);
+  return 0;
+}
+
+int MonthNumber(const std::string& w) {
+  static const char* names[] = {"january", "february", "march", "april", "may", "june", "july", "august",
+                                "september", "october", "november", "december"};
+  for (int i = 0; i < 12; ++i)
+    if (w == names[i] || (w.size() >= 3 && std::string(names[i]).compare(0, w.size(), w) == 0 && w.size() == 3))
+      return i + 1;
+  return 0;
+}
+
+std::string FormatNumber(const Value& v) {
+  if (v.kind != Value::Kind::kInteger && v.kind != Value::Kind::kReal) return v.ToString();
+  double x = v.kind == Value::Kind::kInteger ? static_cast<double>(v.integer) : v.real;
+  char buf[64];
+  if (x == std::floor(x) && std::fabs(x) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", x);
+  else std::snprintf(buf, sizeof buf, "%.2f", x);
+  // Thousands separators.
+  std::string s = buf, out;
+  size_t dot = s.find('.');
+  std::string intpart = s.substr(0, dot), frac = dot == std::string::npos ? "" : s.substr(dot);
+  bool neg = !intpart.empty() && intpart[0] == '-';
+  if (neg) intpart = intpart.substr(1);
+  for (size_t i = 0; i < intpart.size(); ++i) {
+    if (i > 0 && (intpart.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(intpart[i]);
+  }
+  return (neg ? "-" : "") + out + frac;
+}
+
+enum class Agg { kNone, kSum, kAvg, kCount, kMax, kMin };
+const char* AggSql(Agg a) {
+  switch (a) {
+    case Agg::kSum: return "SUM";
+    case Agg::kAvg: return "AVG";
+    case Agg::kCount: return "COUNT";
+    case Agg::kMax: return "MAX";
+    case Agg::kMin: return "MIN";
+    default: return "";
+  }
+}
+const char* AggWord(Agg a) {
+  switch (a) {
+    case Agg::kSum: return "total";
+    case Agg::kAvg: return "average";
+    case Agg::kCount: return "number of rows";
+    case Agg::kMax: return "maximum";
+    case Agg::kMin: return "minimum";
+    default: return "";
+  }
+}
+
+struct Comparison {
+  std::string op;  // ">", ">=", "<", "<="
+  double number = 0;
+  std::string words;
+  size_t begin = 0;  // byte offset in the question
+};
+
+std::vector<Comparison> FindComparisons(const std::string& q) {
+  std::vector<Comparison> out;
+  static const std::vector<std::pair<std::string, std::string>> kOps = {
+      {"more than", ">"}, {"greater than", ">"}, {"over", ">"}, {"above", ">"}, {"exceeding", ">"},
+      {"at least", ">="}, {"less than", "<"}, {"fewer than", "<"}, {"below", "<"}, {"under", "<"}, {"at most", "<="},
+      {"超过", ">"}, {"大于", ">"}, {"多于", ">"}, {"高于", ">"}, {"低于", "<"}, {"少于", "<"}, {"小于", "<"}, {"不少于", ">="},
+      {"不超过", "<="}};
+  for (auto& [w, op] : kOps) {
+    size_t p = FindWord(q, w);
+    if (p == std::string::npos) continue;
+    size_t i = p + w.size();
+    while (i < q.size() && (q[i] == ' ' || q[i] == '$' || static_cast<unsigned char>(q[i]) == 0xC2)) ++i;
+    if (q.compare(i, 2, "¥") == 0) i += 2;
+    std::string num;
+    while (i < q.size() && (std::isdigit(static_cast<unsigned char>(q[i])) || q[i] == '.' || q[i] == ',')) {
+      if (q[i] != ',') num.push_back(q[i]);
+      ++i;
+    }
+    if (num.empty()) continue;
+    double mult = 1;
+    if (i < q.size() && (q[i] == 'k' || q[i] == 'K')) mult = 1000;
+    if (q.compare(i, 3, "万") == 0) mult = 10000;
+    if (q.compare(i, 1, " ") == 0 && q.compare(i + 1, 8, "thousand") == 0) mult = 1000;
+    if (q.compare(i, 1, " ") == 0 && q.compare(i + 1, 7, "million") == 0) mult = 1e6;
+    Comparison c;
+    c.op = op;
+    c.number = std::strtod(num.c_str(), nullptr) * mult;
+    c.words = q.substr(p, i - p);
+    c.begin = p;
+    out.push_back(c);
+  }
+  // "500吨以上" / "1000元以下"
+  static const std::regex kPost("([0-9.]+)[^0-9]{0,6}?(以上|以下)");
+  std::smatch m;
+  if (out.empty() && std::regex_search(q, m, kPost)) {
+    Comparison c;
+    c.op = m[2] == "以上" ? ">" : "<";
+    c.number = std::strtod(m[1].str().c_str(), nullptr);
+    c.words = m[0];
+    c.begin = m.position(0);
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Below this, the best table matched only through descriptions or parts of names: refuse.
+constexpr double kMinTableScore = 0.6;
+
+bool IsQuestionWord(const std::string& t) {
+  static const std::set<std::string> k = {"what", "which", "who", "how", "much", "mani", "many", "is", "are", "was", "were",
+                                          "the", "a", "an", "of", "in", "on", "for", "did", "do", "we", "our", "there", "to",
+                                          "by", "per", "total", "averag", "number", "count", "most", "least", "highest",
+                                          "lowest", "s", "it", "and", "with", "from", "at", "than", "more", "less", "our",
+                                          "多少", "我们", "的", "了", "是", "一共", "总共", "什么", "哪个", "？", "?", "吗"};
+  return k.count(t) > 0;
+}
+
+struct Ranked {
+  int table;
+  double score;
+  std::vector<const Link*> links;
+};
+
+}  // namespace
+
+std::string Date::Iso() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+bool Date::Parse(const std::string& s, Date* out) {
+  int y, m, d;
+  char tail;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
+  if (m < 1 || m > 12 || d < 1 || d > DaysIn(y, m)) return false;
+  *out = {y, m, d};
+  return true;
+}
+
+Date Date::Today() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+TimeRange FindTimeRange(const std::string& question, const Date& today) {
+  TimeRange r;
+  std::string q = Lower(question);
+  std::smatch m;
+  auto set = [&](Date from, Date to, size_t pos, size_t len) {
+    r.found = true;
+    r.from = from, r.to = to, r.begin = pos, r.end = pos + len;
+    r.words = question.substr(pos, len);
+  };
+  Date jan1{today.y, 1, 1};
+  // Rolling windows: "last three years", "past 2 years", "近三年", "过去三年", "最近3年", "last 6 months", "近6个月".
+  static const std::regex kLastN(
+      R"((last|past|previous)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(years?|months?|days?|weeks?))");
+  static const std::regex kZhLastN("(近|过去|最近|前)(\\d+|一|两|二|三|四|五|六|七|八|九|十|十二)(个)?(年|月|天|周)");
+  if (std::regex_search(q, m, kLastN) || std::regex_search(q, m, kZhLastN)) {
+    bool zh = static_cast<unsigned char>(m.str(0)[0]) >= 0x80;
+    int n = SmallNumber(m[2]);
+    std::string unit = zh ? m[4].str() : m[3].str();
+    Date from = today;
+    if (unit.rfind("year", 0) == 0 || unit == "年") from = AddMonths(today, -12 * n);
+    else if (unit.rfind("month", 0) == 0 || unit == "月") from = AddMonths(today, -n);
+    else {
+      int days = (unit.rfind("week", 0) == 0 || unit == "周") ? 7 * n : n;
+      // step back day by day (small n)
+      for (int i = 0; i < days; ++i) {
+        if (--from.d == 0) { from = AddMonths({from.y, from.m, 1}, -1); from.d = DaysIn(from.y, from.m); }
+      }
+    }
+    if (n > 0) { set(from, today, m.position(0), m.length(0)); return r; }
+  }
+  struct Fixed { const char* w; int kind; };  // 0 last year 1 this year 2 last month 3 this month 4 last quarter 5 this quarter
+  static const Fixed kFixed[] = {{"last year", 0}, {"去年", 0}, {"上一年", 0}, {"this year", 1}, {"今年", 1},
+                                 {"本年", 1}, {"last month", 2}, {"上个月", 2}, {"上月", 2}, {"this month", 3},
+                                 {"本月", 3}, {"这个月", 3}, {"last quarter", 4}, {"上个季度", 4}, {"上季度", 4},
+                                 {"上一季度", 4}, {"this quarter", 5}, {"本季度", 5}, {"这个季度", 5}};
+  for (const auto& f : kFixed) {
+    size_t p = FindWord(q, f.w);
+    if (p == std::string::npos) continue;
+    size_t len = std::string(f.w).size();
+    int qstart = (today.m - 1) / 3 * 3 + 1;
+    switch (f.kind) {
+      case 0: set({today.y - 1, 1, 1}, {today.y - 1, 12, 31}, p, len); break;
+      case 1: set(jan1, today, p, len); break;
+      case 2: {
+        Date s = AddMonths({today.y, today.m, 1}, -1);
+        set(s, {s.y, s.m, DaysIn(s.y, s.m)}, p, len);
+        break;
+      }
+      case 3: set({today.y, today.m, 1}, today, p, len); break;
+      case 4: {
+        Date s = AddMonths({today.y, qstart, 1}, -3);
+        Date e = AddMonths(s, 2);
+        set(s, {e.y, e.m, DaysIn(e.y, e.m)}, p, len);
+        break;
+      }
+      case 5: set({today.y, qstart, 1}, today, p, len); break;
+    }
+    return r;
+  }
+  // "since March", "since 2024", "自3月以来", "3月以来", "从三月起".
+  static const std::regex kSince(R"(since\s+(january|february|march|april|may|june|july|august|september|october|november|december|\d{4}))");
+  static const std::regex kZhSince("(自|从)?(\\d{4}年)?(\\d{1,2}|一|二|三|四|五|六|七|八|九|十|十一|十二)月(份)?(以来|起|开始|至今)");
+  if (std::regex_search(q, m, kSince)) {
+    std::string w = m[1];
+    Date from;
+    if (std::isdigit(static_cast<unsigned char>(w[0]))) from = {std::stoi(w), 1, 1};
+    else {
+      int mo = MonthNumber(w);
+      from = {mo <= today.m ? today.y : today.y - 1, mo, 1};
+    }
+    set(from, today, m.position(0), m.length(0));
+    return r;
+  }
+  if (std::regex_search(q, m, kZhSince)) {
+    int mo = SmallNumber(m[3]);
+    if (mo == 0) mo = std::stoi(m[3]);
+    int y = m[2].matched ? std::stoi(m[2].str().substr(0, 4)) : (mo <= today.m ? today.y : today.y - 1);
+    if (mo >= 1 && mo <= 12) { set({y, mo, 1}, today, m.position(0), m.length(0)); return r; }
+  }
+  // "in March 2025", "in march", "2025年3月".
+  static const std::regex kMonthYear(
+      R"((january|february|march|april|may|june|july|august|september|october|november|december)\s+(\d{4}))");
+  if (std::regex_search(q, m, kMonthYear)) {
+    int mo = MonthNumber(m[1]), y = std::stoi(m[2]);
+    set({y, mo, 1}, {y, mo, DaysIn(y, mo)}, m.position(0), m.length(0));
+    return r;
+  }
+  static const std::regex kZhMonthYear("(\\d{4})年(\\d{1,2})月");
+  if (std::regex_search(q, m, kZhMonthYear)) {
+    int y = std::stoi(m[1]), mo = std::stoi(m[2]);
+    if (mo >= 1 && mo <= 12) { set({y, mo, 1}, {y, mo, DaysIn(y, mo)}, m.position(0), m.length(0)); return r; }
+  }
+  // A year: "in 2025", "2025年", "during 2024".
+  static const std::regex kYear(R"((^|[^0-9])((19|20)\d{2})(年)?($|[^0-9]))");
+  if (std::regex_search(q, m, kYear)) {
+    int y = std::stoi(m[2]);
+    size_t pos = m.position(2), len = m.length(2) + (m[4].matched ? m.length(4) : 0);
+    static const std::regex kInYear(R"((in|during|for)\s+$)");
+    std::string before = q.substr(0, pos);
+    std::smatch mb;
+    if (std::regex_search(before, mb, kInYear)) { pos = mb.position(0); len += mb.length(0); }
+    set({y, 1, 1}, {y, 12, 31}, pos, len);
+    return r;
+  }
+  static const std::regex kInMonth(
+      R"(\bin\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b)");
+  if (std::regex_search(q, m, kInMonth)) {
+    int mo = MonthNumber(m[1]);
+    int y = mo <= today.m ? today.y : today.y - 1;
+    set({y, mo, 1}, {y, mo, DaysIn(y, mo)}, m.position(0), m.length(0));
+    return r;
+  }
+  return r;
+}
+
+Result<std::unique_ptr<ReadOnlyDatabase>> OpenTables(const std::string& dir_or_db) {
+  struct stat st;
+  if (::stat(dir_or_db.c_str(), &st) != 0) return Status::NotFound(dir_or_db + ": no such collection or database");
+  if (S_ISDIR(st.st_mode)) {
+    if (!HasTableStore(dir_or_db))
+      return Status::NotFound(dir_or_db + ": the collection has no tables (ingest a CSV file to add one)");
+    return ReadOnlyDatabase::Open(dir_or_db + "/" + kTablesFile);
+  }
+  return ReadOnlyDatabase::Open(dir_or_db);
+}
+
+Result<TableAnswer> AnswerQuestion(const std::string& dir_or_db, const std::string& question,
+                                   const AnswerOptions& options) {
+  auto db = OpenTables(dir_or_db);
+  if (!db.ok()) return db.status();
+  auto catalog = Catalog::Load(**db);
+  if (!catalog.ok()) return catalog.status();
+  return AnswerWithCatalog(**db, **catalog, question, options);
+}
+
+Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
+                                      const AnswerOptions& options) {
+  TableAnswer ans;
+  Date today = Date::Today();
+  if (!options.today.empty() && !Date::Parse(options.today, &today))
+    return Status::InvalidArgument("today: expected YYYY-MM-DD, got '" + options.today + "'");
+  if (question.find_first_not_of(" \t\r\n?？") == std::string::npos) return Status::InvalidArgument("empty question");
+  if (catalog.tables().empty()) {
+    ans.status = "unanswerable";
+    ans.answer = "the data has no tables";
+    return ans;
+  }
+  const std::string lower = Lower(question);
+  // 1. Time range and comparisons: found first, their words removed before linking.
+  TimeRange when = FindTimeRange(question, today);
+  std::vector<Comparison> comps = FindComparisons(lower);
+  std::string rest = question;
+  if (when.found) {
+    rest.replace(when.begin, when.end - when.begin, std::string(when.end - when.begin, ' '));
+    ans.explanation.push_back("time: '" + when.words + "' → " + when.from.Iso() + " .. " + when.to.Iso() +
+                              " (reference date " + today.Iso() + ")");
+  }
+  for (auto& c : comps)
+    for (size_t i = c.begin; i < c.begin + c.words.size() && i < rest.size(); ++i)
+      if (std::isdigit(static_cast<unsigned char>(rest[i]))) rest[i] = ' ';
+  // 2. Intent.
+  std::string lr = Lower(rest);
+  Agg agg = Agg::kNone;
+  bool superlative_desc = true, superlative = false, how_much = false, wants_count = false;
+  if (HasAny(lr, {"average", "mean", "avg", "平均"})) agg = Agg::kAvg;
+  else if (HasAny(lr, {"how many times", "number of", "count", "多少次", "几次", "几笔", "多少笔", "多少条", "多少个", "几个", "多少家"}))
+    agg = Agg::kCount, wants_count = true;
+  else if (HasAny(lr, {"how many"})) agg = Agg::kCount, wants_count = true;
+  else if (HasAny(lr, {"how much", "total", "sum", "altogether", "in total", "总共", "总计", "合计", "一共", "总额", "总量", "多少"}))
+    agg = Agg::kSum, how_much = true;
+  if (HasAny(lr, {"maximum", "max", "highest", "largest", "biggest", "most expensive", "greatest", "most", "longest",
+                  "tallest", "最高", "最大", "最贵", "最多", "最长"}))
+    superlative = true, superlative_desc = true;
+  else if (HasAny(lr, {"minimum", "min", "lowest", "smallest", "cheapest", "least", "fewest", "shortest", "最低", "最小",
+                       "最便宜", "最少", "最短"}))
+    superlative = true, superlative_desc = false;
+  int top_n = 0;
+  {
+    std::smatch m;
+    static const std::regex kTop(R"(top\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten))");
+    static const std::regex kZhTop("前(\\d+|一|两|二|三|四|五|六|七|八|九|十)(名|个|家|位)?");
+    if (std::regex_search(lr, m, kTop) || std::regex_search(lr, m, kZhTop)) top_n = SmallNumber(m[1]);
+  }
+  // 3. Linking.
+  Catalog::Terms terms = catalog.Analyze(rest);
+  std::vector<Link> links = catalog.LinkTerms(terms);
+  const auto& tables = catalog.tables();
+  std::vector<Ranked> ranked;
+  for (size_t t = 0; t < tables.size(); ++t) {
+    std::map<size_t, const Link*> best;  // per question position: the best link into this table
+    for (const Link& l : links) {
+      if (l.table != static_cast<int>(t)) continue;
+      for (size_t p = l.begin; p < l.end; ++p) {
+        auto it = best.find(p);
+        if (it == best.end() || it->second->score < l.score) best[p] = &l;
+      }
+    }
+    Ranked r{static_cast<int>(t), 0, {}};
+    std::set<const Link*> used;
+    for (auto& [p, l] : best) {
+      if (used.insert(l).second) r.links.push_back(l);
+    }
+    for (auto* l : r.links) r.score += l->score;
+    if (r.score > 0) ranked.push_back(std::move(r));
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
+    if (std::fabs(a.score - b.score) > 1e-9) return a.score > b.score;
+    return tables[a.table].rows < tables[b.table].rows;  // tie: the smaller (entity) table
+  });
+  auto why_table = [&](const Ranked& r) {
+    std::string s;
+    for (auto* l : r.links) s += (s.empty() ? "" : "; ") + catalog.Describe(*l);
+    return s;
+  };
+  if (ranked.empty()) {
+    ans.status = "unanswerable";
+    std::string content;
+    for (size_t i = 0; i < terms.terms.size(); ++i)
+      if (!terms.words[i].empty() && terms.words[i][0] != '\x01' && terms.words[i].size() > 2) content += (content.empty() ? "" : " ") + terms.words[i];
+    ans.answer = "the data has no table about '" + (content.empty() ? question : content) + "'";
+    ans.explanation.push_back("no question word matched a table, column, description or value in the catalog");
+    return ans;
+  }
+  for (size_t i = 0; i < ranked.size() && i < 5; ++i)
+    ans.alternatives.push_back({tables[ranked[i].table].name, ranked[i].score, why_table(ranked[i])});
+  if (options.allow_ask_back && ranked.size() > 1 && ranked[1].score >= ranked[0].score * (1 - options.ask_back_margin)) {
+    ans.status = "ask_back";
+    ans.answer = "Which table do you mean: " + tables[ranked[0].table].name + " or " + tables[ranked[1].table].name + "?";
+    ans.explanation.push_back("the two best tables score within " + std::to_string(int(options.ask_back_margin * 100)) +
+                              "% of each other");
+    return ans;
+  }
+  if (ranked[0].score < kMinTableScore) {
+    ans.status = "unanswerable";
+    std::string unlinked;
+    std::set<size_t> linked_pos;
+    for (auto* l : ranked[0].links)
+      for (size_t p = l->begin; p < l->end; ++p) linked_pos.insert(p);
+    for (size_t i = 0; i < terms.terms.size(); ++i) {
+      const std::string& w = terms.words[i];
+      if (w.empty() || w[0] == '\x01' || linked_pos.count(i) || IsQuestionWord(terms.terms[i])) continue;
+      unlinked += (unlinked.empty() ? "'" : " ") + w;
+    }
+    ans.answer = "the data has no " + (unlinked.empty() ? std::string("table for this question") : unlinked + "'") +
+                 " (closest: " + tables[ranked[0].table].name + ", weak match)";
+    ans.explanation.push_back("best table " + tables[ranked[0].table].name + " matched only weakly: " + why_table(ranked[0]));
+    return ans;
+  }
+  const Ranked& best = ranked[0];
+  const CatalogTable& T = tables[best.table];
+  ans.table = T.name;
+  {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", best.score);
+    ans.explanation.push_back("table " + T.name + (T.source.empty() ? "" : " (" + T.source + ")") + ", score " + buf +
+                              ": " + why_table(best));
+    if (ranked.size() > 1) {
+      std::snprintf(buf, sizeof buf, "%.2f", ranked[1].score);
+      ans.explanation.push_back("runner-up " + tables[ranked[1].table].name + ", score " + buf);
+    }
+  }
+  // Links of the chosen table, by kind.
+  std::vector<const Link*> value_links, column_links;
+  for (const Link& l : links) {
+    if (l.table != best.table) continue;
+    if (l.kind == Link::Kind::kValue) value_links.push_back(&l);
+    if (l.kind == Link::Kind::kColumn) column_links.push_back(&l);
+  }
+  // 4. Filters: one per question span (longest value first), the leftmost column holding it.
+  struct Filter { int column; std::vector<std::string> values; const Link* link; };
+  std::vector<Filter> filters;
+  std::set<size_t> filtered_positions;
+  std::stable_sort(value_links.begin(), value_links.end(), [](const Link* a, const Link* b) {
+    if (a->end - a->begin != b->end - b->begin) return a->end - a->begin > b->end - b->begin;
+    return a->column < b->column;
+  });
+  for (const Link* l : value_links) {
+    bool overlap = false;
+    for (size_t p = l->begin; p < l->end; ++p) overlap |= filtered_positions.count(p) > 0;
+    if (overlap) {
+      // The same words naming another value of the same column (synonyms): OR them.
+      for (auto& f : filters)
+        if (f.column == l->column && f.link->begin == l->begin && f.link->end == l->end &&
+            std::find(f.values.begin(), f.values.end(), l->value) == f.values.end())
+          f.values.push_back(l->value);
+      continue;
+    }
+    for (size_t p = l->begin; p < l->end; ++p) filtered_positions.insert(p);
+    filters.push_back({l->column, {l->value}, l});
+  }
+  // 5. Columns named in the question (not inside a value).
+  std::vector<const Link*> named;
+  for (const Link* l : column_links) {
+    bool inside = false;
+    for (size_t p = l->begin; p < l->end; ++p) inside |= filtered_positions.count(p) > 0;
+    if (inside) continue;
+    bool dup = false;
+    for (auto* n : named) dup |= n->column == l->column;
+    if (!dup) named.push_back(l);
+  }
+  std::stable_sort(named.begin(), named.end(), [](const Link* a, const Link* b) { return a->score > b->score; });
+  auto filter_column = [&](int c) {
+    for (auto& f : filters) if (f.column == c) return true;
+    return false;
+  };
+  // Measure: a numeric column named in the question, else a default.
+  std::vector<int> measures;
+  for (auto* l : named)
+    if (T.columns[l->column].numeric() && !filter_column(l->column)) {
+      measures.push_back(l->column);
+      ans.explanation.push_back("measure " + T.columns[l->column].name + ": " + catalog.Describe(*l));
+      break;
+    }
+  int quantity_col = -1, money_col = -1;
+  for (size_t c = 0; c < T.columns.size(); ++c) {
+    const auto& col = T.columns[c];
+    if (!col.numeric()) continue;
+    if (quantity_col < 0 && (!col.unit.empty() || !col.unit_column.empty() || Contains(col.name, "quantity") || Contains(col.name, "qty")))
+      quantity_col = static_cast<int>(c);
+    if (!col.currency.empty() && (money_col < 0 || Contains(col.name, "amount") || Contains(col.name, "total")))
+      money_col = static_cast<int>(c);
+  }
+  if (measures.empty() && (how_much || (superlative && agg == Agg::kNone) || agg == Agg::kAvg || agg == Agg::kMax ||
+                           agg == Agg::kMin || top_n > 0)) {
+    if (quantity_col >= 0 && how_much) {
+      measures.push_back(quantity_col);
+      ans.explanation.push_back("measure " + T.columns[quantity_col].name + ": 'how much' of a thing asks for its quantity" +
+                                (T.columns[quantity_col].unit_column.empty() ? "" : " (unit in column " + T.columns[quantity_col].unit_column + ")"));
+      if (money_col >= 0 && money_col != quantity_col) {
+        measures.push_back(money_col);
+        ans.explanation.push_back("and " + T.columns[money_col].name + " (" + T.columns[money_col].currency + "): what it cost");
+      }
+    } else if (money_col >= 0 && how_much) {
+      measures.push_back(money_col);
+      ans.explanation.push_back("measure " + T.columns[money_col].name + ": the money column (" + T.columns[money_col].currency + ")");
+    } else {
+      for (size_t c = 0; c < T.columns.size(); ++c)
+        if (T.columns[c].numeric() && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_') {
+          measures.push_back(static_cast<int>(c));
+          ans.explanation.push_back("measure " + T.columns[c].name + ": the table's first numeric column (no column named)");
+          break;
+        }
+    }
+  }
+  if (how_much && measures.empty() && !wants_count) {
+    ans.status = "unanswerable";
+    ans.answer = "the data has no quantity or amount column in " + T.name;
+    return ans;
+  }
+  // Group by: "by X", "per X", "each X", "按X", "每个X", or "which X ... most".
+  int group_col = -1;
+  for (auto* l : named) {
+    if (T.columns[l->column].numeric()) continue;
+    size_t b = 0;
+    std::string before;
+    for (size_t i = 0; i < terms.words.size() && i < l->begin; ++i)
+      if (terms.words[i][0] != '\x01') before = Lower(terms.words[i]);
+    (void)b;
+    bool by = before == "by" || before == "per" || before == "each" || before == "every";
+    std::string lw = Lower(l->words);
+    size_t wpos = lr.find(lw);
+    if (wpos != std::string::npos && wpos >= 3 &&
+        (lr.compare(wpos - 3, 3, "按") == 0 || (wpos >= 6 && (lr.compare(wpos - 6, 6, "每个") == 0 || lr.compare(wpos - 6, 6, "各个") == 0)) ||
+         lr.compare(wpos - 3, 3, "各") == 0 || lr.compare(wpos - 3, 3, "每") == 0))
+      by = true;
+    bool which = (before == "which" || before == "what" || before == "哪个" || before == "哪家" || before == "哪") ||
+                 (wpos != std::string::npos && wpos >= 3 && (lr.compare(wpos - 3, 3, "哪") == 0 || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪个") == 0) || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪家") == 0)));
+    const auto& col = T.columns[l->column];
+    bool repeating = col.distinct > 0 && static_cast<int64_t>(col.distinct) < T.rows;
+    if (by || ((which || top_n > 0) && (superlative || top_n > 0) && repeating)) {
+      group_col = l->column;
+      ans.explanation.push_back("group by " + col.name + ": '" + l->words + "'" + (by ? " after by/per/each" : " asks which one"));
+      break;
+    }
+  }
+  // Comparisons apply to the measure (or the first numeric column named near them).
+  struct Cmp { int column; Comparison c; };
+  std::vector<Cmp> cmps;
+  for (auto& c : comps) {
+    int col = -1;
+    size_t best_dist = std::string::npos;
+    for (auto* l : named)
+      if (T.columns[l->column].numeric()) {
+        size_t wp = lr.find(Lower(l->words));
+        size_t d = wp == std::string::npos ? 1000 : (wp > c.begin ? wp - c.begin : c.begin - wp);
+        if (d < best_dist) best_dist = d, col = l->column;
+      }
+    if (col < 0) col = !measures.empty() ? measures[0] : (money_col >= 0 ? money_col : quantity_col);
+    if (col < 0) {
+      ans.status = "unanswerable";
+      ans.answer = "the data has no numeric column in " + T.name + " to compare with '" + c.words + "'";
+      return ans;
+    }
+    cmps.push_back({col, c});
+    ans.explanation.push_back("comparison '" + c.words + "' → " + T.columns[col].name + " " + c.op + " " + FormatNumber({Value::Kind::kReal, 0, c.number, ""}));
+  }
+  // Date column for the time range.
+  int date_col = -1;
+  if (when.found) {
+    for (auto* l : named)
+      if (T.columns[l->column].type == "date") { date_col = l->column; break; }
+    for (size_t c = 0; c < T.columns.size() && date_col < 0; ++c)
+      if (T.columns[c].type == "date") date_col = static_cast<int>(c);
+    if (date_col < 0) {
+      ans.status = "unanswerable";
+      ans.answer = "the data has no date column in " + T.name + " to apply '" + when.words + "'";
+      return ans;
+    }
+    ans.explanation.push_back("date column " + T.columns[date_col].name);
+  }
+  // 6. SQL.
+  std::vector<std::string> where;
+  for (auto& f : filters) {
+    std::string col = Quote(T.columns[f.column].name);
+    if (f.values.size() == 1) where.push_back(col + " = " + Lit(f.values[0]));
+    else {
+      std::string in;
+      for (auto& v : f.values) in += (in.empty() ? "" : ", ") + Lit(v);
+      where.push_back(col + " IN (" + in + ")");
+    }
+    ans.explanation.push_back("filter " + T.columns[f.column].name + " = '" + f.values[0] + "': " + catalog.Describe(*f.link));
+  }
+  if (when.found) {
+    std::string col = Quote(T.columns[date_col].name);
+    where.push_back(col + " BETWEEN " + Lit(when.from.Iso()) + " AND " + Lit(when.to.Iso()));
+  }
+  for (auto& c : cmps) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.10g", c.c.number);
+    where.push_back(Quote(T.columns[c.column].name) + " " + c.c.op + " " + buf);
+  }
+  std::string where_sql;
+  for (size_t i = 0; i < where.size(); ++i) where_sql += (i ? " AND " : " WHERE ") + where[i];
+  std::string select, tail;
+  // The entity column: a text column named in the question that is not a filter, else the first text column.
+  int entity = -1;
+  for (auto* l : named)
+    if (!T.columns[l->column].numeric() && !filter_column(l->column) && l->column != group_col && T.columns[l->column].type != "date") {
+      entity = l->column;
+      break;
+    }
+  if (entity < 0)
+    for (size_t c = 0; c < T.columns.size(); ++c)
+      if (T.columns[c].type == "text" && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_') { entity = static_cast<int>(c); break; }
+  if (superlative && agg == Agg::kSum && !how_much) agg = Agg::kNone;
+  bool explicit_measure = false;
+  for (auto* l : named)
+    if (!measures.empty() && l->column == measures[0] && l->via.find("glossary") == std::string::npos) explicit_measure = true;
+  const bool asks_which = HasAny(lr, {"which", "who", "哪", "哪个", "哪家", "谁"}) || top_n > 0;
+  if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which) {
+    agg = superlative_desc ? Agg::kMax : Agg::kMin;
+    superlative = false;
+    ans.explanation.push_back(std::string("aggregate ") + AggSql(agg) + ": a superlative of a named column, no 'which'");
+  }
+  if (group_col >= 0) {
+    std::string g = Quote(T.columns[group_col].name);
+    Agg a = agg == Agg::kNone || agg == Agg::kMax || agg == Agg::kMin ? (measures.empty() ? Agg::kCount : Agg::kSum) : agg;
+    std::string m = a == Agg::kCount || measures.empty() ? "COUNT(*)" : std::string(AggSql(a)) + "(" + Quote(T.columns[measures[0]].name) + ")";
+    select = g + ", " + m;
+    std::string unit;
+    if (!measures.empty() && a != Agg::kCount && !T.columns[measures[0]].unit_column.empty())
+      select += ", " + Quote(T.columns[measures[0]].unit_column), unit = ", " + Quote(T.columns[measures[0]].unit_column);
+    tail = " GROUP BY " + g + unit + " ORDER BY 2 " + (superlative && !superlative_desc ? "ASC" : "DESC");
+    if (superlative || top_n > 0) tail += " LIMIT " + std::to_string(top_n > 0 ? top_n : 1);
+  } else if (agg == Agg::kCount && !superlative) {
+    select = "COUNT(*)";
+  } else if (agg != Agg::kNone && !measures.empty() && !(superlative && agg == Agg::kNone)) {
+    std::vector<std::string> parts;
+    std::string group;
+    for (int mcol : measures) {
+      Agg a = agg;
+      if (superlative && agg == Agg::kSum && !how_much) a = superlative_desc ? Agg::kMax : Agg::kMin;
+      parts.push_back(std::string(AggSql(a)) + "(" + Quote(T.columns[mcol].name) + ") AS " +
+                      Quote(Lower(AggWord(a)) + "_" + T.columns[mcol].name));
+      if (a == Agg::kSum && !T.columns[mcol].unit_column.empty() && group.empty()) group = Quote(T.columns[mcol].unit_column);
+    }
+    for (auto& p : parts) select += (select.empty() ? "" : ", ") + p;
+    if (!group.empty()) select += ", " + group, tail = " GROUP BY " + group;
+  } else if (superlative || top_n > 0) {
+    int m = measures.empty() ? -1 : measures[0];
+    if (m < 0) {
+      ans.status = "unanswerable";
+      ans.answer = "the data has no numeric column in " + T.name + " to rank by";
+      return ans;
+    }
+    select = entity >= 0 ? Quote(T.columns[entity].name) : Quote(T.columns[m].name);
+    if (entity >= 0) ans.explanation.push_back("answer column " + T.columns[entity].name + ", ranked by " + T.columns[m].name);
+    tail = " ORDER BY " + Quote(T.columns[m].name) + (superlative_desc || !superlative ? " DESC" : " ASC") +
+           " LIMIT " + std::to_string(top_n > 0 ? top_n : 1);
+    where_sql += (where_sql.empty() ? " WHERE " : " AND ") + Quote(T.columns[m].name) + " IS NOT NULL";
+  } else {
+    // A lookup: the columns named in the question that are not filters.
+    std::vector<int> cols;
+    for (auto* l : named)
+      if (!filter_column(l->column) && std::find(cols.begin(), cols.end(), l->column) == cols.end()) cols.push_back(l->column);
+    if (cols.empty() && entity >= 0) cols.push_back(entity);
+    if (cols.empty()) {
+      ans.status = "unanswerable";
+      ans.answer = "the data has no column in " + T.name + " that the question asks for";
+      return ans;
+    }
+    // One column: the best named one.
+    select = Quote(T.columns[cols[0]].name);
+    ans.explanation.push_back("answer column " + T.columns[cols[0]].name);
+  }
+  ans.sql = "SELECT " + select + " FROM " + Quote(T.name) + where_sql + tail;
+  auto res = db.Run(ans.sql, options.limits);
+  if (!res.ok()) return res.status();
+  ans.columns = res->columns;
+  ans.rows = std::move(res->rows);
+  ans.truncated = res->truncated;
+  ans.status = "answered";
+  // Rows behind an aggregate.
+  bool provenance = T.provenance;
+  if (provenance && (agg != Agg::kNone || group_col >= 0)) {
+    ans.evidence_sql = "SELECT _source, _row" ;
+    for (int m : measures) ans.evidence_sql += ", " + Quote(T.columns[m].name);
+    if (date_col >= 0) ans.evidence_sql += ", " + Quote(T.columns[date_col].name);
+    ans.evidence_sql += " FROM " + Quote(T.name) + where_sql + " ORDER BY _row LIMIT 50";
+    auto ev = db.Run(ans.evidence_sql, options.limits);
+    if (ev.ok()) ans.evidence_columns = ev->columns, ans.evidence_rows = std::move(ev->rows);
+  }
+  // The sentence.
+  std::string s;
+  if (ans.rows.empty()) s = "no rows match";
+  else if (ans.rows.size() == 1 && measures.size() == 2 && ans.columns.size() == 3 && agg == Agg::kSum && group_col < 0) {
+    // "1,570 tonne for 723,312 CNY"
+    s = "total " + FormatNumber(ans.rows[0][0]) + " " + ans.rows[0][2].ToString() + " for " + FormatNumber(ans.rows[0][1]) +
+        (T.columns[measures[1]].currency.empty() ? "" : " " + T.columns[measures[1]].currency);
+  }
+  else if (ans.rows.size() == 1 && group_col < 0) {
+    for (size_t i = 0; i < ans.columns.size(); ++i) {
+      const Value& v = ans.rows[0][i];
+      if (!s.empty()) s += i + 1 == ans.columns.size() && agg == Agg::kSum && tail.find("GROUP BY") != std::string::npos ? " " : ", ";
+      s += FormatNumber(v);
+      if (i < measures.size() && agg != Agg::kCount && agg != Agg::kNone) {
+        const auto& col = T.columns[measures[i]];
+        if (!col.currency.empty()) s += " " + col.currency;
+        else if (!col.unit.empty()) s += " " + col.unit;
+      }
+    }
+    if (agg != Agg::kNone && agg != Agg::kCount && !measures.empty()) s = std::string(AggWord(agg)) + " " + s;
+  } else {
+    s = std::to_string(ans.rows.size()) + " rows" + (ans.truncated ? " (cut at the row limit)" : "");
+    if (group_col >= 0 && !ans.rows.empty()) s = ans.rows[0][0].ToString() + " (" + FormatNumber(ans.rows[0][1]) + ")" + (ans.rows.size() > 1 ? ", then " + ans.rows[1][0].ToString() : "");
+  }
+  if (when.found) s += ", " + when.from.Iso() + " to " + when.to.Iso();
+  s += " — from " + T.name + (T.source.empty() ? "" : " (" + T.source + ")");
+  ans.answer = s;
+  return ans;
+}
+
+}  // namespace glassbox::table

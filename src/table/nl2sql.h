@@ -1,0 +1,76 @@
+// Deterministic text-to-SQL over a catalog (docs/tables.md): a question in
+// English or Chinese -> a plan (table, measure, aggregate, group, filters,
+// time range, order, limit) -> one SELECT, checked and run by the SQL guard.
+// Every choice is explained; a question the data cannot answer is refused
+// ("the data has no ..."); two close candidate tables are asked back.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "glassbox/status.h"
+#include "table/catalog.h"
+#include "table/guard.h"
+
+namespace glassbox::table {
+
+// A civil date.
+struct Date {
+  int y = 1970, m = 1, d = 1;
+  std::string Iso() const;
+  static bool Parse(const std::string& s, Date* out);  // "YYYY-MM-DD"
+  static Date Today();                                  // local time
+};
+
+// A time range found in a question, resolved against a reference date.
+struct TimeRange {
+  bool found = false;
+  Date from, to;       // inclusive
+  std::string words;   // "last three years", "去年"
+  size_t begin = 0, end = 0;  // byte span in the question
+};
+TimeRange FindTimeRange(const std::string& question, const Date& today);
+
+struct AnswerOptions {
+  std::string today;            // "YYYY-MM-DD"; empty: today's date
+  QueryLimits limits;
+  bool allow_ask_back = true;   // false: always take the best table (evaluation)
+  double ask_back_margin = 0.15;  // relative score gap under which two tables are "close"
+};
+
+struct Alternative {
+  std::string table;
+  double score = 0;
+  std::string why;
+};
+
+struct TableAnswer {
+  std::string status;  // "answered", "ask_back", "unanswerable"
+  std::string answer;  // one sentence
+  std::string sql;
+  std::string table;   // the table queried
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+  bool truncated = false;
+  std::vector<std::string> explanation;  // one line per choice
+  std::vector<Alternative> alternatives;  // ask_back: ranked tables
+  // The rows behind an aggregate (provenance: source, sheet, row), when the
+  // table carries provenance columns.
+  std::string evidence_sql;
+  std::vector<std::string> evidence_columns;
+  std::vector<std::vector<Value>> evidence_rows;
+};
+
+// Answers over an open database and its catalog.
+Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
+                                      const AnswerOptions& options);
+
+// Answers over a collection directory (its tables.sqlite) or an SQLite file.
+// NotFound when there are no tables.
+Result<TableAnswer> AnswerQuestion(const std::string& dir_or_db, const std::string& question,
+                                   const AnswerOptions& options = {});
+
+// Opens the table database of a collection directory, or the SQLite file itself.
+Result<std::unique_ptr<ReadOnlyDatabase>> OpenTables(const std::string& dir_or_db);
+
+}  // namespace glassbox::table

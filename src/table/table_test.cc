@@ -1,0 +1,263 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ingest/reader.h"
+#include "table/catalog.h"
+#include "table/guard.h"
+#include "table/nl2sql.h"
+#include "table/table_store.h"
+
+namespace glassbox::table {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kPurchases =
+    "date,material,supplier,quantity,unit,unit_price,amount,project\n"
+    "2022-01-25,cement,Huaxin Cement,153,tonne,438.00,67014.00,Eastgate\n"
+    "2023-11-02,cement,Huaxin Cement,100,tonne,440.00,44000.00,Harbour\n"
+    "2024-03-12,cement,Tiger Cement,50,tonne,450.00,22500.00,Harbour\n"
+    "2024-05-01,sand,Jianghe Aggregates,400,tonne,88.00,35200.00,Harbour\n"
+    "2025-02-21,cement,Huaxin Cement,20,tonne,430.00,8600.00,Eastgate\n"
+    "2025-07-07,steel rebar,Eastline Steel,48,tonne,4320.00,207360.00,Harbour\n"
+    "2026-08-15,paint,Brightcoat,600,litre,32.50,19500.00,Eastgate\n";
+
+const char* kSidecar = R"({"description": "Material purchases",
+  "columns": {"amount": {"description": "money paid", "currency": "CNY", "synonyms": ["金额"]},
+              "quantity": {"description": "quantity delivered"}},
+  "values": {"material": {"cement": ["水泥"], "steel rebar": ["钢筋"]}}})";
+
+class TableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gb_table_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Load(const std::string& csv, const std::string& source = "data/purchases.csv", const std::string& sidecar = kSidecar) {
+    std::vector<ingest::Table> tables;
+    auto docs = ingest::ReadBuffer(csv, "csv", source, ReaderOptions{}, &tables);
+    ASSERT_TRUE(docs.ok()) << docs.status().message();
+    ASSERT_EQ(tables.size(), 1u);
+    auto store = TableStore::OpenForWriting(dir_.string());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    Status st = (*store)->ReplaceFile(source, tables, sidecar);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+
+  TableAnswer Ask(const std::string& q, bool ask_back = true) {
+    AnswerOptions o;
+    o.today = "2026-10-20";
+    o.allow_ask_back = ask_back;
+    auto a = AnswerQuestion(dir_.string(), q, o);
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    return a.ok() ? *a : TableAnswer{};
+  }
+
+  fs::path dir_;
+};
+
+TEST(TableUnits, HeadersAndValues) {
+  EXPECT_EQ(UnitFromHeader("amount_cny").currency, "CNY");
+  EXPECT_EQ(UnitFromHeader("qty (t)").unit, "t");
+  EXPECT_EQ(UnitFromHeader("Price [USD]").currency, "USD");
+  EXPECT_EQ(UnitFromHeader("supplier").unit, "");
+  EXPECT_EQ(CurrencyFromValue("¥1,200"), "CNY");
+  double v = 0;
+  EXPECT_TRUE(ParseMoney("¥1,200.50", &v));
+  EXPECT_DOUBLE_EQ(v, 1200.5);
+  EXPECT_FALSE(ParseMoney("cement", &v));
+  EXPECT_EQ(SanitizeName("qty (t)", 0), "qty_t");
+  EXPECT_EQ(SanitizeName("", 2), "column3");
+  EXPECT_EQ(IsoDate(0), "1970-01-01");
+  EXPECT_EQ(IsoDate(1700000000 - 1700000000 % 86400), "2023-11-14");
+}
+
+TEST_F(TableTest, StoreTypedColumnsCatalogAndProvenance) {
+  Load(kPurchases);
+  auto db = ReadOnlyDatabase::Open((dir_ / kTablesFile).string());
+  ASSERT_TRUE(db.ok());
+  auto r = (*db)->Run("SELECT typeof(date), date, typeof(quantity), typeof(amount), _source, _row FROM purchases ORDER BY _row LIMIT 1");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(r->rows[0][0].text, "text");
+  EXPECT_EQ(r->rows[0][1].text, "2022-01-25");
+  EXPECT_EQ(r->rows[0][2].text, "integer");
+  EXPECT_EQ(r->rows[0][3].text, "real");
+  EXPECT_EQ(r->rows[0][4].text, "data/purchases.csv");
+  EXPECT_EQ(r->rows[0][5].integer, 2);  // header is row 1
+  auto cat = Catalog::Load(**db);
+  ASSERT_TRUE(cat.ok());
+  ASSERT_EQ((*cat)->tables().size(), 1u);
+  const auto& t = (*cat)->tables()[0];
+  EXPECT_EQ(t.description, "Material purchases");
+  EXPECT_EQ(t.columns[t.Find("amount")].currency, "CNY");
+  EXPECT_EQ(t.columns[t.Find("quantity")].unit_column, "unit");
+  EXPECT_EQ(t.columns[t.Find("date")].type, "date");
+  EXPECT_EQ(t.columns[t.Find("material")].values.size(), 4u);
+}
+
+TEST_F(TableTest, ReingestReplacesTheFilesTables) {
+  Load(kPurchases);
+  Load("date,material,quantity\n2026-01-01,cement,5\n");
+  auto db = ReadOnlyDatabase::Open((dir_ / kTablesFile).string());
+  ASSERT_TRUE(db.ok());
+  auto r = (*db)->Run("SELECT COUNT(*) FROM purchases");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rows[0][0].integer, 1);
+  auto n = (*db)->Run("SELECT COUNT(*) FROM _gb_tables");
+  EXPECT_EQ(n->rows[0][0].integer, 1);
+  // Another file with the same stem gets its own name.
+  Load("a,b\n1,2\n", "other/purchases.csv", "");
+  auto cat = Catalog::Load(**ReadOnlyDatabase::Open((dir_ / kTablesFile).string()));
+  ASSERT_TRUE(cat.ok());
+  EXPECT_EQ((*cat)->tables().size(), 2u);
+}
+
+TEST(TimeRanges, ResolvedAgainstTheReferenceDate) {
+  Date today{2026, 10, 20};
+  auto r = FindTimeRange("How much cement did we buy in the last three years?", today);
+  ASSERT_TRUE(r.found);
+  EXPECT_EQ(r.from.Iso(), "2023-10-20");
+  EXPECT_EQ(r.to.Iso(), "2026-10-20");
+  EXPECT_EQ(FindTimeRange("过去三年我们买了多少水泥？", today).from.Iso(), "2023-10-20");
+  EXPECT_EQ(FindTimeRange("近三年水泥采购量", today).from.Iso(), "2023-10-20");
+  auto y = FindTimeRange("total spent in 2025", today);
+  EXPECT_EQ(y.from.Iso(), "2025-01-01");
+  EXPECT_EQ(y.to.Iso(), "2025-12-31");
+  EXPECT_EQ(FindTimeRange("去年花了多少钱", today).from.Iso(), "2025-01-01");
+  EXPECT_EQ(FindTimeRange("今年", today).from.Iso(), "2026-01-01");
+  auto q = FindTimeRange("上个季度买了多少钢筋", today);
+  EXPECT_EQ(q.from.Iso(), "2026-07-01");
+  EXPECT_EQ(q.to.Iso(), "2026-09-30");
+  auto m = FindTimeRange("spent last month", today);
+  EXPECT_EQ(m.from.Iso(), "2026-09-01");
+  EXPECT_EQ(m.to.Iso(), "2026-09-30");
+  EXPECT_EQ(FindTimeRange("since March", today).from.Iso(), "2026-03-01");
+  EXPECT_EQ(FindTimeRange("since November", today).from.Iso(), "2025-11-01");
+  EXPECT_FALSE(FindTimeRange("how much cement", today).found);
+}
+
+TEST_F(TableTest, CementQuestionEnglishAndChinese) {
+  Load(kPurchases);
+  for (const char* q : {"How much cement did we buy in the last three years?", "过去三年我们买了多少水泥？"}) {
+    TableAnswer a = Ask(q);
+    ASSERT_EQ(a.status, "answered") << q << " " << a.answer;
+    EXPECT_NE(a.sql.find("\"material\" = 'cement'"), std::string::npos) << a.sql;
+    EXPECT_NE(a.sql.find("BETWEEN '2023-10-20' AND '2026-10-20'"), std::string::npos) << a.sql;
+    ASSERT_EQ(a.rows.size(), 1u) << a.sql;
+    EXPECT_EQ(a.rows[0][0].ToString(), "170");    // 100 + 50 + 20 tonnes
+    EXPECT_EQ(a.rows[0][1].ToString(), "75100");  // 44000 + 22500 + 8600
+    EXPECT_EQ(a.evidence_rows.size(), 3u);        // the rows behind the figure
+    EXPECT_FALSE(a.explanation.empty());
+  }
+}
+
+TEST_F(TableTest, AggregatesGroupsComparisons) {
+  Load(kPurchases);
+  TableAnswer a = Ask("How much did we spend on steel rebar in 2025?");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows[0][0].ToString(), "207360") << a.sql;
+  a = Ask("Which supplier did we buy the most cement from?");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows[0][0].text, "Huaxin Cement") << a.sql;
+  a = Ask("How many purchases over 40000?");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows[0][0].integer, 3) << a.sql;
+  a = Ask("average unit price of cement");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_NEAR(a.rows[0][0].real, (438.0 + 440 + 450 + 430) / 4, 1e-9) << a.sql;
+  a = Ask("total amount by supplier");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows.size(), 5u) << a.sql;
+  EXPECT_EQ(a.rows[0][0].text, "Eastline Steel") << a.sql;
+  a = Ask("去年买了多少钢筋？");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows[0][0].ToString(), "48") << a.sql;
+}
+
+TEST_F(TableTest, UnanswerableAndAskBack) {
+  Load(kPurchases);
+  TableAnswer a = Ask("What is the weather in Paris?");
+  EXPECT_EQ(a.status, "unanswerable") << a.sql;
+  EXPECT_NE(a.answer.find("the data has no"), std::string::npos);
+  // Two tables that both hold cement purchases: asked back, with both ranked.
+  Load("date,material,quantity,supplier\n2026-01-01,cement,5,X\n", "data/orders.csv", "");
+  a = Ask("how much cement quantity");
+  EXPECT_EQ(a.status, "ask_back") << a.sql;
+  EXPECT_GE(a.alternatives.size(), 2u);
+}
+
+TEST_F(TableTest, GuardRefusesHostileSql) {
+  Load(kPurchases);
+  auto db = ReadOnlyDatabase::Open((dir_ / kTablesFile).string());
+  ASSERT_TRUE(db.ok());
+  auto r = (*db)->Run("SELECT 1; DROP TABLE purchases");
+  EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied) << r.status().message();
+  r = (*db)->Run("DROP TABLE purchases");
+  EXPECT_FALSE(r.ok());
+  r = (*db)->Run("ATTACH DATABASE '/tmp/x.db' AS x");
+  EXPECT_FALSE(r.ok());
+  r = (*db)->Run("PRAGMA table_info(purchases)");
+  EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied);
+  r = (*db)->Run("SELECT load_extension('/tmp/evil.so')");
+  EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied);
+  r = (*db)->Run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c");
+  EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied);
+  QueryLimits limits;
+  limits.timeout_ms = 200;
+  r = (*db)->Run("SELECT COUNT(*) FROM purchases a, purchases b, purchases c, purchases d, purchases e, purchases f, "
+                 "purchases g, purchases h, purchases i, purchases j, purchases k, purchases l", limits);
+  EXPECT_EQ(r.status().code(), Status::Code::kDeadlineExceeded) << r.status().message();
+  limits.max_rows = 2;
+  r = (*db)->Run("SELECT * FROM purchases", limits);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rows.size(), 2u);
+  EXPECT_TRUE(r->truncated);
+  // The data is still there.
+  r = (*db)->Run("SELECT COUNT(*) FROM purchases");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rows[0][0].integer, 7);
+  // A question carrying SQL is treated as words: no statement runs but the generated one.
+  TableAnswer a = Ask("how much cement; DROP TABLE purchases");
+  EXPECT_EQ(a.sql.find("DROP"), std::string::npos);
+  r = (*db)->Run("SELECT COUNT(*) FROM purchases");
+  EXPECT_EQ(r->rows[0][0].integer, 7);
+}
+
+TEST_F(TableTest, AnySqliteDatabaseWithForeignKeys) {
+  std::string path = (dir_ / "geo.sqlite").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db,
+               "CREATE TABLE state(state_name text, population int, area double, capital text);"
+               "INSERT INTO state VALUES('texas', 14229000, 266807, 'austin'), ('ohio', 10798000, 41330, 'columbus'),"
+               "('alaska', 401800, 591004, 'juneau');"
+               "CREATE TABLE city(city_name text, population int, state_name text);"
+               "INSERT INTO city VALUES('houston', 1595138, 'texas'), ('dallas', 904078, 'texas'), ('columbus', 564871, 'ohio');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  AnswerOptions o;
+  o.allow_ask_back = false;
+  auto a = AnswerQuestion(path, "what is the capital of texas", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->rows.size(), 1u) << a->sql;
+  EXPECT_EQ(a->rows[0][0].text, "austin") << a->sql;
+  a = AnswerQuestion(path, "what is the biggest city in texas", o);
+  ASSERT_TRUE(a.ok());
+  ASSERT_FALSE(a->rows.empty()) << a->sql;
+  EXPECT_EQ(a->rows[0][0].text, "houston") << a->sql;
+  a = AnswerQuestion(path, "what is the largest state", o);
+  ASSERT_TRUE(a.ok());
+  ASSERT_FALSE(a->rows.empty()) << a->sql;
+  EXPECT_EQ(a->rows[0][0].text, "alaska") << a->sql;
+}
+
+}  // namespace
+}  // namespace glassbox::table

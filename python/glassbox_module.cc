@@ -30,6 +30,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "answer/answer_json.h"
+#include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
 #include "table/eval_sql.h"
 #include "table/nl2sql.h"
@@ -571,6 +573,41 @@ class PyCollection {
                     "mode"_a = resp.mode, "fusion"_a = resp.fusion, "took_ms"_a = resp.took_ms);
   }
 
+  // ask(question, **options): the answer options (glassbox/answer.h) and the search options by name,
+  // as the CLI and the HTTP API take them; user= and groups= name the principal.
+  py::object Ask(const std::string& question, const py::kwargs& kwargs) {
+    glassbox::AskOptions o;
+    std::optional<std::string> user;
+    std::optional<std::vector<std::string>> groups;
+    for (const auto& [k, v] : kwargs) {
+      const std::string name = py::str(k);
+      if (name == "user") {
+        if (!v.is_none()) user = v.cast<std::string>();
+        continue;
+      }
+      if (name == "groups") {
+        if (!v.is_none()) groups = v.cast<std::vector<std::string>>();
+        continue;
+      }
+      std::string text;
+      if (py::isinstance<py::bool_>(v)) text = v.cast<bool>() ? "true" : "false";
+      else if (py::isinstance<py::tuple>(v) || py::isinstance<py::list>(v)) {
+        for (const auto& x : v) text += (text.empty() ? "" : ",") + py::str(x).cast<std::string>();
+      } else text = py::str(v);
+      glassbox::Status st = glassbox::SetAskOption(&o, name, text);
+      if (!st.ok()) RaiseInvalid(st.message());
+    }
+    SetPrincipal(o.search, user, groups);
+    auto c = Get();
+    glassbox::Result<glassbox::Answer> r = glassbox::Status::OK();
+    {
+      py::gil_scoped_release nogil;
+      r = glassbox::Ask(*c, question, o);
+    }
+    glassbox::Answer a = Take(std::move(r));
+    return py::module_::import("json").attr("loads")(glassbox::answer::AnswerToJson(a).dump());
+  }
+
   // This collection's statistics for the terms of a query (phase 1 of a sharded search).
   py::dict QueryStatistics(const std::string& query, bool plain, std::optional<std::string> user,
                            std::optional<std::vector<std::string>> groups) {
@@ -841,6 +878,11 @@ PYBIND11_MODULE(glassbox, m) {
            "statistics"_a = py::none(),
            "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms. The options are "
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
+      .def("ask", &PyCollection::Ask, "question"_a,
+           "Answers a question with verified citations; returns a dict (status answered|not_found|handoff, "
+           "answer, citations, confidence, passages, trace, timings_ms). Options: max_passages, answer_mode "
+           "(extractive|faq), unsupported (flag|drop), not_found_threshold, handoff_threshold, every search "
+           "option, user= and groups=.")
       .def("query_statistics", &PyCollection::QueryStatistics, "query"_a, py::kw_only(), "plain"_a = false,
            "user"_a = py::none(), "groups"_a = py::none(),
            "This collection's statistics for the query's terms: {doc_count, field_tokens, doc_freq}; sum the "

@@ -235,6 +235,69 @@ class CliTest(unittest.TestCase):
             p = run(cmd, "--help", check_rc=0)
             self.assertIn("usage: glassbox " + cmd, p.stdout)
 
+    # ---- ask, ingest-faq, eval-answers, eval-faq (issue 9) ----
+
+    def test_ask_answers_with_verified_citation(self):
+        r = js("ask", self.kb, "How many days of annual leave do employees get?")
+        self.assertEqual(r["status"], "answered", r)
+        c = r["citations"][0]
+        self.assertIn("days", c["quote"])
+        self.assertTrue(c["verified"] and r["verified"], r)
+        body = js("get", self.kb, c["id"])["fields"]["body"].encode()
+        self.assertEqual(body[c["start"]:c["end"]].decode(), c["quote"])  # byte offsets into the passage
+        self.assertEqual([t["step"] for t in r["trace"]][0], "retrieve")
+        text = run("ask", self.kb, "年假有多少天？", check_rc=0).stdout
+        self.assertIn("天", text.splitlines()[1])
+        self.assertIn("trace:", text)
+
+    def test_ask_not_found_and_bad_input(self):
+        r = js("ask", self.kb, "Who painted the Mona Lisa?")
+        self.assertEqual(r["status"], "not_found", r)
+        self.assertTrue(r["passages"])  # the closest passages come with it
+        run("ask", self.kb, "   ", check_rc=3)
+        run("ask", self.kb, "x", "--unsupported", "maybe", check_rc=3)
+
+    def test_faq_ingest_answer_and_handoff(self):
+        src = os.path.join(self.tmp, "faq.jsonl")
+        with open(src, "w") as f:
+            f.write('{"id": "pw", "question": "How do I reset my password?", "answer": "Open Settings, then Reset."}\n')
+            f.write('{"id": "dog", "question": "Can I bring my dog to the office?", "answer": "Only guide dogs."}\n')
+        coll = os.path.join(self.tmp, "faq_coll")
+        self.assertEqual(js("ingest-faq", coll, src)["entries"], 2)
+        r = js("ask", coll, "how can I reset the password", "--faq")
+        self.assertEqual((r["status"], r["faq_id"], r["answer"]), ("answered", "pw", "Open Settings, then Reset."))
+        h = js("ask", coll, "reset the password of my dog", "--faq", "--handoff-threshold", "0.99")
+        self.assertEqual(h["status"], "handoff", h)
+        self.assertLessEqual(len(h["passages"]), 3)
+
+    def test_eval_answers_and_faq_on_small_sets(self):
+        d = os.path.join(self.tmp, "qa")
+        os.makedirs(os.path.join(d, "qrels"), exist_ok=True)
+        with open(os.path.join(d, "corpus.jsonl"), "w") as f:
+            f.write('{"_id": "p1", "title": "T", "text": "The bridge opened in 1932. It cost 4 million dollars."}\n')
+            f.write('{"_id": "p2", "title": "U", "text": "Annual leave is 25 days. Sick leave is paid."}\n')
+        with open(os.path.join(d, "queries.jsonl"), "w") as f:
+            f.write('{"_id": "q1", "text": "When did the bridge open?"}\n{"_id": "q2", "text": "How many days of annual leave?"}\n')
+        with open(os.path.join(d, "answers.jsonl"), "w") as f:
+            f.write('{"query-id": "q1", "corpus-id": "p1", "answers": ["1932"]}\n')
+            f.write('{"query-id": "q2", "corpus-id": "p2", "answers": ["25 days"]}\n')
+        with open(os.path.join(d, "qrels", "test.tsv"), "w") as f:
+            f.write("query-id\tcorpus-id\tscore\nq1\tp1\t1\nq2\tp2\t1\n")
+        preds = os.path.join(self.tmp, "preds.jsonl")
+        r = js("eval-answers", "--dataset", d, "--gold-passage", "--predictions-out", preds)
+        self.assertEqual(r["glassbox"]["questions"], 2)
+        self.assertEqual(r["glassbox"]["em"], 100.0, r)
+        self.assertIn("baseline_bm25_sentence", r)
+        with open(preds) as fp:
+            lines = [json.loads(x) for x in fp]
+        self.assertEqual([x["query-id"] for x in lines], ["q1", "q2"])
+        self.assertEqual(lines[0]["citations"][0]["id"], "p1")
+        e = js("eval-answers", "--dataset", d)
+        self.assertEqual(e["retrieval_recall"], 100.0, e)
+        f = js("eval-faq", "--dataset", d)
+        self.assertEqual(f["faq"]["top1"], 100.0, f)
+        self.assertTrue(f["threshold_table"])
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0]], verbosity=2)

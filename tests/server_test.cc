@@ -716,3 +716,63 @@ TEST_F(ServerTest, SqlOverUploadedTable) {
 
 }  // namespace
 }  // namespace glassbox::server
+
+// POST /v1/collections/{c}/ask: an answer with citations, the same access control
+// as search, Server-Sent Events with "stream": true, and errors for bad bodies.
+namespace glassbox::server {
+namespace {
+
+TEST_F(ServerTest, AskAnswersWithCitationsAndStreams) {
+  Start(true);
+  const std::string admin = NewKey("admin", Role::kAdmin);
+  const std::string alice = NewKey("alice", Role::kReader, {}, "alice");
+  const std::string bob = NewKey("bob", Role::kReader, {}, "bob");
+  CreateCollection("kb", "none", admin);
+  AddAclDocuments("kb", admin);
+  auto docs = Post("/v1/collections/kb/documents",
+                   {{"documents", {{{"id", "price"}, {"title", "Cement contract"},
+                                    {"text", "Bagged cement costs 468 CNY per tonne from 1 January 2026."},
+                                    {"metadata", {{"page", 4}}}}}}}, admin);
+  ASSERT_EQ(docs.status, 200) << docs.text;
+  auto a = Post("/v1/collections/kb/ask", {{"question", "How much does bagged cement cost per tonne?"}, {"mode", "bm25"}}, bob);
+  ASSERT_EQ(a.status, 200) << a.text;
+  EXPECT_EQ(a.body["status"], "answered") << a.text;
+  ASSERT_EQ(a.body["citations"].size(), 1u);
+  EXPECT_EQ(a.body["citations"][0]["id"], "price");
+  EXPECT_EQ(a.body["citations"][0]["page"], 4);
+  EXPECT_NE(a.body["citations"][0]["quote"].get<std::string>().find("468"), std::string::npos);
+  EXPECT_TRUE(a.body["citations"][0]["verified"].get<bool>());
+  EXPECT_TRUE(a.body["timings_ms"].contains("verify"));
+  // Access control: bob never reads alice's salary review; alice does.
+  auto b = Post("/v1/collections/kb/ask", {{"question", "What does the quarterly salary review mention?"}}, bob);
+  ASSERT_EQ(b.status, 200) << b.text;
+  for (const auto& p : b.body["passages"]) EXPECT_NE(p["id"], "alice-secret");
+  for (const auto& c : b.body["citations"]) EXPECT_NE(c["id"], "alice-secret");
+  auto c = Post("/v1/collections/kb/ask", {{"question", "What does the quarterly salary review mention?"}}, alice);
+  ASSERT_EQ(c.status, 200) << c.text;
+  ASSERT_FALSE(c.body["passages"].empty());
+  EXPECT_EQ(c.body["passages"][0]["id"], "alice-secret");
+  // Streaming: the four events in order.
+  auto s = Post("/v1/collections/kb/ask", {{"question", "How much does bagged cement cost per tonne?"}, {"stream", true}}, bob);
+  ASSERT_EQ(s.status, 200);
+  size_t r = s.text.find("event: retrieval"), an = s.text.find("event: answer"), ci = s.text.find("event: citations"),
+         d = s.text.find("event: done");
+  ASSERT_NE(r, std::string::npos) << s.text;
+  EXPECT_LT(r, an);
+  EXPECT_LT(an, ci);
+  EXPECT_LT(ci, d);
+  EXPECT_NE(s.text.find("468"), std::string::npos);
+  // Bad bodies.
+  EXPECT_EQ(Post("/v1/collections/kb/ask", {{"mode", "bm25"}}, bob).status, 400);
+  EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}, {"unsupported", "maybe"}}, bob).status, 400);
+  EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "   "}}, bob).status, 400);
+  EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}}).status, 401);
+  auto gen = Post("/v1/collections/kb/ask", {{"question", "x"}, {"answer_mode", "generative"}, {"llm_url", "http://10.0.0.1/"}}, bob);
+  EXPECT_EQ(gen.status, 400);
+  EXPECT_NE(gen.text.find("not enabled"), std::string::npos) << gen.text;
+  auto api = Do("GET", "/openapi.json");
+  EXPECT_TRUE(api.body["paths"].contains("/v1/collections/{name}/ask"));
+}
+
+}  // namespace
+}  // namespace glassbox::server

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/ask.h"
 #include "cli/sql_commands.h"
 #include "eval/beir.h"
 #include "eval/metrics.h"
@@ -89,6 +90,9 @@ const char* kMainHelp =
     "  bench    measure indexing speed and query latency\n"
     "  serve    serve collections over HTTP as a JSON API\n"
     "  keys     create, list and revoke API keys for serve\n"
+    "  ask      answer a question with verified citations (or FAQ answers: --faq)\n"
+    "  ingest-faq    add FAQ entries (question/answer pairs) to a collection\n"
+    "  eval-answers  score answers on a SQuAD-style set; eval-faq: FAQ matching\n"
     "\n"
     "Run `glassbox <command> --help` for the options of a command.\n"
     "Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found, 5 some files failed.\n";
@@ -1037,6 +1041,10 @@ int Run(int argc, char** argv) {
   if (cmd == "bench") return CmdBench(argc, argv);
   if (cmd == "serve") return CmdServe(argc, argv);
   if (cmd == "keys") return CmdKeys(argc, argv);
+  if (cmd == "ask") return CmdAsk(argc, argv);
+  if (cmd == "ingest-faq") return CmdIngestFaq(argc, argv);
+  if (cmd == "eval-answers") return CmdEvalAnswers(argc, argv);
+  if (cmd == "eval-faq") return CmdEvalFaq(argc, argv);
   std::fprintf(stderr, "glassbox: unknown command '%s'\n\n%s", cmd.c_str(), kMainHelp);
   return kUsage;
 }

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <thread>
 
+#include "answer/answer_json.h"
+#include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
 #include "server/http.h"
 #include "server/json.h"
@@ -779,6 +781,62 @@ struct Server::Impl {
     });
   }
 
+  // POST /v1/collections/{c}/ask: {"question", answer options, search options, "stream"?}.
+  void AskQuestion(const http::Request& req, http::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    json j = ParseJsonBody(req);
+    const std::string question = GetString(j, "question", true);
+    if (question.size() > opts.max_query_bytes)
+      BadRequest("field \"question\" is " + std::to_string(question.size()) + " bytes; the limit is " +
+                 std::to_string(opts.max_query_bytes));
+    const bool stream = j.contains("stream") && j["stream"].is_boolean() && j["stream"].get<bool>();
+    std::set<std::string> skip = {"question", "stream"};
+    AskOptions o;
+    for (const auto& spec : AskOptionSpecs()) {
+      skip.insert(spec.name);
+      if (!j.contains(spec.name) || j[spec.name].is_null()) continue;
+      const json& v = j[spec.name];
+      Status st = SetAskOption(&o, spec.name, v.is_string() ? v.get<std::string>() : v.dump());
+      if (!st.ok()) BadRequest(st.message());
+    }
+    // A body naming the model endpoint would let any key make the server call any URL.
+    if (o.mode == AnswerMode::kGenerative || !o.llm_url.empty())
+      BadRequest("answer_mode generative is not enabled on this server (use extractive or faq)");
+    o.search = SearchOptionsFromBody(j, caller, skip);
+    if (Status st = ValidateAskOptions(o); !st.ok()) BadRequest(st.message());
+    With(name, [&](Collection& c, Entry&) {
+      auto r = Ask(c, question, o);
+      if (!r.ok()) ThrowStatus(r.status());
+      json out = answer::AnswerToJson(*r);
+      if (!SeesStatistics(caller) && !o.search.principal_statistics) {
+        // Scores' breakdowns and term weights reveal statistics of documents the key may not see.
+        for (auto& p : out["passages"]) p["why"] = "";
+        for (auto& t : out["trace"])
+          if (t["step"] == "question" || t["step"] == "passage") {
+            std::string d = t["detail"].get<std::string>();
+            t["detail"] = d.substr(0, d.find(t["step"] == "question" ? "; weighted" : ":"));
+          }
+      }
+      if (!stream) {
+        SendJson(res, 200, out);
+        return;
+      }
+      // Server-Sent Events; the transport sends the response whole, so the
+      // events arrive together, in order.
+      auto event = [](const std::string& type, const json& data) {
+        return "event: " + type + "\ndata: " + data.dump() + "\n\n";
+      };
+      std::string body = event("retrieval", {{"passages", out["passages"]}, {"retrieve_ms", r->timings.retrieve_ms}});
+      body += event("answer", {{"status", out["status"]}, {"answer", out["answer"]}, {"confidence", out["confidence"]},
+                               {"verified", out["verified"]}, {"trace", out["trace"]}});
+      body += event("citations", {{"citations", out["citations"]}});
+      body += event("done", {{"timings_ms", out["timings_ms"]}});
+      res.status = 200;
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(body, "text/event-stream; charset=utf-8");
+    });
+  }
+
   // POST /v1/collections/{c}/sql {"question", "today"?, "max_rows"?}: the
   // collection's tables answer (src/table/nl2sql.h). Table rows carry no
   // access-control fields, so a key restricted to a principal is refused.
@@ -903,6 +961,8 @@ struct Server::Impl {
                  [this](auto& req, auto& res) { DeleteDocument(req, res, req.matches[1], req.matches[2]); }));
     h.Route("POST", "/v1/collections/" + kName + "/search",
             Wrap("search", [this](auto& req, auto& res) { Search(req, res, req.matches[1]); }));
+    h.Route("POST", "/v1/collections/" + kName + "/ask",
+            Wrap("ask", [this](auto& req, auto& res) { AskQuestion(req, res, req.matches[1]); }));
     h.Route("POST", "/v1/collections/" + kName + "/explain",
             Wrap("explain", [this](auto& req, auto& res) { ExplainDoc(req, res, req.matches[1]); }));
     h.Route("POST", "/v1/collections/" + kName + "/sql",

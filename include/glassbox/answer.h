@@ -1,0 +1,134 @@
+// Answers to questions, with verified citations.
+//
+//   glassbox::AskOptions o;                        // o.search: the same options as a search
+//   o.search.principal = glassbox::Principal{"ann", {"hr"}};   // access control as search
+//   auto a = glassbox::Ask(*collection, "How many days of annual leave?", o);
+//   // a->status: answered | not_found | handoff;  a->text: "25 days [1]"
+//   // a->citations[0]: {n 1, id "policy#3", doc_id "policy", start, end, page, quote}
+//
+// Flow: retrieve (Collection::Search with o.search) -> read (pick the sentence
+// and span that answer, by question type) -> verify (every sentence of the
+// answer must be supported by the passage it cites: its content words and
+// every number, date, amount and name must appear there) -> the answer, its
+// citations, a confidence and a trace saying why each step chose what it did.
+//
+// Modes:
+//   extractive (default)  a span or sentence of a retrieved passage; "not found"
+//                         below not_found_threshold (confidence 0..1)
+//   generative            an OpenAI-compatible /v1/chat/completions endpoint (llm_url)
+//                         answers from the numbered passages; its [n] citations are
+//                         parsed and every sentence verified like an extractive one
+//   faq                   documents with metadata kind=faq (title = the stored
+//                         question, body = its answer) are matched; the stored
+//                         answer is returned verbatim, or a hand-off with the top
+//                         three candidates below handoff_threshold
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "glassbox/collection.h"
+#include "glassbox/request.h"
+#include "glassbox/search.h"
+#include "glassbox/status.h"
+
+namespace glassbox {
+
+enum class AnswerMode { kExtractive, kFaq, kGenerative };
+enum class UnsupportedPolicy { kFlag, kDrop };  // what happens to an answer sentence the verifier rejects
+enum class AnswerStatus { kAnswered, kNotFound, kHandoff };
+
+struct AskOptions {
+  SearchOptions search;          // retrieval (k is ignored: max_passages hits are read)
+  size_t max_passages = 5;       // passages read, and numbered [1]..[n]
+  AnswerMode mode = AnswerMode::kExtractive;
+  UnsupportedPolicy unsupported = UnsupportedPolicy::kFlag;
+  // Extractive: below this confidence the answer is "not found" (how it was
+  // chosen: EVALUATION.md, "Answers").
+  double not_found_threshold = 0.30;
+  // FAQ: below this confidence the answer is a hand-off with the top three candidates.
+  double handoff_threshold = 0.3;
+  // Generative: an OpenAI-compatible chat endpoint ("http://127.0.0.1:8080/v1/chat/completions",
+  // e.g. llama-server), the model name it expects, a token budget and a timeout for the whole call.
+  std::string llm_url;
+  std::string llm_model = "default";
+  size_t llm_max_tokens = 256;
+  int llm_timeout_ms = 30000;
+};
+
+struct Citation {
+  int n = 0;                  // the [n] in the answer text
+  std::string id;             // chunk (document) id of the passage
+  std::string doc_id;         // source document (metadata doc_id), else the id
+  std::string field;          // text field the offsets refer to ("body")
+  size_t start = 0, end = 0;  // byte offsets of the quote in that field's text
+  std::optional<int> page;    // when the passage knows its page
+  std::string quote;          // the cited span
+  bool verified = false;      // the verifier found the answer sentence supported here
+};
+
+struct TraceStep {
+  std::string step;    // "retrieve", "question", "passage", "sentence", "span", "verify", "decision", ...
+  std::string detail;  // one line a person can read
+};
+
+struct AnswerTimings {
+  double retrieve_ms = 0, read_ms = 0, verify_ms = 0;
+};
+
+// A passage that was read (numbered in order), or an FAQ candidate.
+struct AnswerPassage {
+  int n = 0;
+  std::string id, doc_id;
+  double score = 0;           // retrieval score
+  std::string title;
+  std::string text;           // the passage text the offsets refer to
+  std::optional<int> page;
+  std::string why;            // why it was retrieved (the search's explanation summary)
+};
+
+struct Answer {
+  AnswerStatus status = AnswerStatus::kNotFound;
+  std::string text;                    // the answer with [n] markers; a fixed message when not answered
+  std::vector<Citation> citations;
+  double confidence = 0;               // 0..1
+  std::vector<TraceStep> trace;
+  AnswerTimings timings;
+  std::vector<AnswerPassage> passages; // read passages; for not_found / handoff the closest candidates
+  std::string faq_id;                  // faq mode: the matched entry
+  bool verified = false;               // every remaining sentence is supported by what it cites
+};
+
+const char* AnswerModeName(AnswerMode m);          // extractive faq generative
+bool ParseAnswerMode(std::string_view s, AnswerMode* m);
+const char* AnswerStatusName(AnswerStatus s);      // answered not_found handoff
+const char* UnsupportedPolicyName(UnsupportedPolicy p);  // flag drop
+
+// The answer options by name (in addition to SearchOptionSpecs()):
+// max_passages, answer_mode, unsupported, not_found_threshold, handoff_threshold,
+// llm_url, llm_model, llm_max_tokens, llm_timeout.
+const std::vector<SearchOptionSpec>& AskOptionSpecs();
+// Sets an answer option, or else a search option (SetSearchOption) by name.
+Status SetAskOption(AskOptions* options, std::string_view name, std::string_view value);
+Status ValidateAskOptions(const AskOptions& options);
+
+// Retrieve, read, verify. InvalidArgument for an empty question or one over
+// 4096 bytes, or bad options; errors of the search are returned as they are.
+Result<Answer> Ask(const Collection& collection, const std::string& question, const AskOptions& options);
+
+// The reader alone, on passages given by the caller (e.g. a gold passage):
+// passages are numbered 1..n in order. `analyzer` names the text analyzer
+// ("auto-stop", ...); `idf` (optional) gives a term's inverse document frequency.
+struct ReaderInput {
+  std::string question;
+  std::vector<AnswerPassage> passages;
+  std::string analyzer = "auto-stop";
+  std::function<double(const std::string& term)> idf;  // empty: every term weighs 1
+};
+Result<Answer> ReadAnswer(const ReaderInput& input, const AskOptions& options);
+
+}  // namespace glassbox

@@ -1,0 +1,409 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "answer/faq.h"
+#include "answer/generate.h"
+#include "answer/reader.h"
+#include "answer/recognize.h"
+#include "answer/verify.h"
+#include "glassbox/answer.h"
+#include "glassbox/collection.h"
+
+namespace glassbox::answer {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TempDir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("gb_answer_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+std::vector<std::string> Norms(const std::string& text, Entity::Kind kind) {
+  std::vector<std::string> out;
+  for (const auto& e : FindEntities(text))
+    if (e.kind == kind) out.push_back(e.norm);
+  return out;
+}
+
+TEST(Recognize, NumbersNormalise) {
+  EXPECT_EQ(Norms("paid 1,000 yuan", Entity::Kind::kNumber), std::vector<std::string>{"1000"});
+  EXPECT_EQ(Norms("一千元", Entity::Kind::kNumber), std::vector<std::string>{"1000"});
+  EXPECT_EQ(Norms("两万三千人", Entity::Kind::kNumber), std::vector<std::string>{"23000"});
+  EXPECT_EQ(Norms("3万", Entity::Kind::kNumber), std::vector<std::string>{"30000"});
+  EXPECT_EQ(Norms("2.5 million", Entity::Kind::kNumber), std::vector<std::string>{"2500000"});
+  EXPECT_EQ(Norms("four Pro Bowl selections", Entity::Kind::kNumber), std::vector<std::string>{"4"});
+  auto e = FindEntities("468 CNY per tonne");
+  ASSERT_FALSE(e.empty());
+  EXPECT_TRUE(e[0].has_unit);
+}
+
+TEST(Recognize, DatesNormalise) {
+  EXPECT_EQ(Norms("from 2026年1月1日起", Entity::Kind::kDate), std::vector<std::string>{"2026-01-01"});
+  EXPECT_EQ(Norms("from 1 January 2026 on", Entity::Kind::kDate), std::vector<std::string>{"2026-01-01"});
+  EXPECT_EQ(Norms("on January 1, 2026.", Entity::Kind::kDate), std::vector<std::string>{"2026-01-01"});
+  EXPECT_EQ(Norms("dated 2026-01-01", Entity::Kind::kDate), std::vector<std::string>{"2026-01-01"});
+  EXPECT_EQ(Norms("in March 1998", Entity::Kind::kDate), std::vector<std::string>{"1998-03"});
+}
+
+TEST(Recognize, Names) {
+  EXPECT_EQ(Norms("tackle Kawann Short led the team", Entity::Kind::kName), std::vector<std::string>{"kawann short"});
+  EXPECT_EQ(Norms("the University of Notre Dame", Entity::Kind::kName),
+            std::vector<std::string>{"university of notre dame"});
+}
+
+TEST(Verify, SplitsEnglishAndChineseSentences) {
+  std::string t = "Prices rose 5% in 2025 [1]. Mr. Li said so. 价格上涨。原因是什么？";
+  auto s = SplitSentences(t);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(t.substr(s[0].first, s[0].second - s[0].first), "Prices rose 5% in 2025 [1].");
+  EXPECT_EQ(t.substr(s[1].first, s[1].second - s[1].first), "Mr. Li said so.");
+  EXPECT_EQ(t.substr(s[3].first, s[3].second - s[3].first), "原因是什么？");
+}
+
+class VerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto a = SharedAnalyzer("auto-stop");
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    analyzer_ = *a;
+  }
+  std::shared_ptr<const text::Analyzer> analyzer_;
+  const std::vector<std::string> passages_ = {
+      "The contract sets the price of bagged P.O 42.5 cement at 468 CNY per tonne, and bulk cement at 430 CNY per "
+      "tonne, from 1 January 2026.",
+      "Deliveries are made by truck within 48 hours of an order; the supplier is Anhui Conch.",
+      "水泥价格自2026年1月1日起调整为每吨一千元。",
+      "Annual leave is 25 days for staff with five years of service."};
+};
+
+TEST_F(VerifyTest, SupportedSentencePasses) {
+  auto r = VerifyAnswer("Bagged cement costs 468 CNY per tonne from 1 January 2026 [1].", passages_, *analyzer_,
+                        UnsupportedPolicy::kFlag);
+  ASSERT_EQ(r.sentences.size(), 1u);
+  EXPECT_TRUE(r.sentences[0].supported) << r.sentences[0].reason;
+  EXPECT_TRUE(r.all_supported);
+}
+
+TEST_F(VerifyTest, WrongNumberIsRejected) {
+  auto r = VerifyAnswer("Bagged cement costs 470 CNY per tonne [1].", passages_, *analyzer_, UnsupportedPolicy::kFlag);
+  ASSERT_EQ(r.sentences.size(), 1u);
+  EXPECT_FALSE(r.sentences[0].supported);
+  EXPECT_NE(r.sentences[0].reason.find("470"), std::string::npos) << r.sentences[0].reason;
+}
+
+TEST_F(VerifyTest, WrongPassageIsRejected) {
+  // True of passage 1, cited as passage 2.
+  auto r = VerifyAnswer("Bagged cement costs 468 CNY per tonne [2].", passages_, *analyzer_, UnsupportedPolicy::kFlag);
+  EXPECT_FALSE(r.sentences[0].supported) << r.sentences[0].reason;
+}
+
+TEST_F(VerifyTest, InventedSourceIsRejected) {
+  auto r = VerifyAnswer("Deliveries take 48 hours [5].", passages_, *analyzer_, UnsupportedPolicy::kFlag);
+  ASSERT_EQ(r.sentences.size(), 1u);
+  EXPECT_FALSE(r.sentences[0].supported);
+  EXPECT_EQ(r.sentences[0].invalid_cites, std::vector<int>{5});
+  EXPECT_NE(r.sentences[0].reason.find("only 4 passage"), std::string::npos) << r.sentences[0].reason;
+}
+
+TEST_F(VerifyTest, SupportedParaphraseAndNormalisedForms) {
+  // "25 days" and "five years" match; 2026-01-01 matches 2026年1月1日; 1,000 = 一千.
+  auto r = VerifyAnswer(
+      "Staff with 5 years of service get 25 days of annual leave [4]. 自2026-01-01起，水泥价格为每吨1,000元 [3]。",
+      passages_, *analyzer_, UnsupportedPolicy::kFlag);
+  ASSERT_EQ(r.sentences.size(), 2u);
+  EXPECT_TRUE(r.sentences[0].supported) << r.sentences[0].reason;
+  EXPECT_TRUE(r.sentences[1].supported) << r.sentences[1].reason;
+}
+
+TEST_F(VerifyTest, UncitedAndDropPolicy) {
+  auto r = VerifyAnswer("Deliveries take 48 hours [2]. The supplier also sells steel.", passages_, *analyzer_,
+                        UnsupportedPolicy::kDrop);
+  ASSERT_EQ(r.sentences.size(), 2u);
+  EXPECT_TRUE(r.sentences[0].supported) << r.sentences[0].reason;
+  EXPECT_FALSE(r.sentences[1].supported);
+  EXPECT_EQ(r.sentences[1].reason, "no citation");
+  EXPECT_EQ(r.text, "Deliveries take 48 hours [2].");
+  EXPECT_FALSE(r.all_supported);
+}
+
+TEST_F(VerifyTest, WrongNameIsRejected) {
+  auto r = VerifyAnswer("The supplier is Beijing Cement [2].", passages_, *analyzer_, UnsupportedPolicy::kFlag);
+  EXPECT_FALSE(r.sentences[0].supported) << r.sentences[0].reason;
+}
+
+TEST(Reader, QuestionTypes) {
+  EXPECT_EQ(ClassifyQuestion("How many sacks did Short have?"), QuestionType::kCount);
+  EXPECT_EQ(ClassifyQuestion("When did the price change?"), QuestionType::kDate);
+  EXPECT_EQ(ClassifyQuestion("Who supplies the cement?"), QuestionType::kPerson);
+  EXPECT_EQ(ClassifyQuestion("水泥价格是多少？"), QuestionType::kAmount);
+  EXPECT_EQ(ClassifyQuestion("有多少人？"), QuestionType::kCount);
+  EXPECT_EQ(ClassifyQuestion("价格什么时候调整？"), QuestionType::kDate);
+  EXPECT_EQ(ClassifyQuestion("谁是供应商？"), QuestionType::kPerson);
+}
+
+TEST(Reader, PicksTypedSpanNearQuestionTerms) {
+  ReaderInput in;
+  in.question = "How many interceptions did the Panthers defense have?";
+  in.passages = {{1, "p0", "p0", 1, "", "The Panthers defense gave up just 308 points, ranking sixth in the league, "
+                  "while also leading the NFL in interceptions with 24 and boasting four Pro Bowl selections.", {}, ""}};
+  in.idf = [](const std::string& t) { return t.rfind("intercept", 0) == 0 ? 3.0 : 1.0; };
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  ASSERT_EQ(a->citations.size(), 1u);
+  EXPECT_EQ(a->citations[0].quote, "24");
+  EXPECT_EQ(in.passages[0].text.substr(a->citations[0].start, a->citations[0].end - a->citations[0].start), "24");
+  EXPECT_TRUE(a->verified);
+  bool has_span = false;
+  for (const auto& t : a->trace) has_span |= t.step == "span" && t.detail.find("number span") != std::string::npos;
+  EXPECT_TRUE(has_span);
+}
+
+TEST(Reader, ChineseDateQuestion) {
+  ReaderInput in;
+  in.question = "水泥价格什么时候调整？";
+  in.passages = {{1, "c1", "c1", 1, "", "合同签订于去年。水泥价格自2026年1月1日起调整为每吨一千元。", {}, ""}};
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->citations.size(), 1u);
+  EXPECT_EQ(a->citations[0].quote, "2026年1月1日");
+}
+
+TEST(Reader, WeakEvidenceIsNotFound) {
+  ReaderInput in;
+  in.question = "What is the boiling point of mercury?";
+  in.passages = {{1, "x", "x", 1, "", "Annual leave is 25 days for staff with five years of service.", {}, ""}};
+  auto a = ReadAnswer(in, AskOptions{});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->status, AnswerStatus::kNotFound);
+  EXPECT_EQ(a->confidence, 0);
+}
+
+TEST(Faq, ReadsJsonlCsvAndMarkdown) {
+  const std::string dir = TempDir("faqfiles");
+  fs::create_directories(dir);
+  std::ofstream(dir + "/a.jsonl") << "{\"id\":\"f1\",\"question\":\"How do I reset my password?\",\"answer\":\"Use the link.\"}\n";
+  std::ofstream(dir + "/b.csv") << "question,answer\n\"Where is the office?\",\"Main street, 5\"\n";
+  std::ofstream(dir + "/c.md") << "Q: Can I bring a dog?\nA: Only guide dogs.\n\n# What are the hours?\nNine to five.\n";
+  auto a = ReadFaqFile(dir + "/a.jsonl");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ((*a)[0].id, "f1");
+  EXPECT_EQ(*(*a)[0].Text("title"), "How do I reset my password?");
+  EXPECT_EQ((*a)[0].Meta("kind")->text, "faq");
+  auto b = ReadFaqFile(dir + "/b.csv");
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(*(*b)[0].Text("body"), "Main street, 5");
+  auto c = ReadFaqFile(dir + "/c.md");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_EQ(*(*c)[1].Text("title"), "What are the hours?");
+  EXPECT_EQ(*(*c)[1].Text("body"), "Nine to five.");
+  std::ofstream(dir + "/bad.csv") << "q,x\n1,2\n";
+  EXPECT_FALSE(ReadFaqFile(dir + "/bad.csv").ok());
+  fs::remove_all(dir);
+}
+
+class AskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir("ask");
+    CollectionOptions co;
+    co.embedder = "none";
+    auto c = Collection::Create(dir_, co);
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    c_ = std::move(c.value());
+    auto add = [&](const std::string& id, const std::string& body, std::vector<std::pair<std::string, MetadataValue>> meta) {
+      Document d{id, {{"title", ""}, {"body", body}}, std::move(meta)};
+      ASSERT_TRUE(c_->Add(d).ok());
+    };
+    add("contract#0", "The price of bagged cement is 468 CNY per tonne from 1 January 2026. Bulk cement costs 430 CNY "
+                      "per tonne.", {{"doc_id", MetadataValue::Keyword("contract")}, {"page", MetadataValue::Number(3)}});
+    add("secret", "The secret bonus for cement traders is 900 CNY per tonne.",
+        {{"acl_users", MetadataValue::Keyword("boss")}});
+    add("hr", "Annual leave is 25 days a year.", {});
+    for (int i = 0; i < 5; ++i) add("filler" + std::to_string(i), "Unrelated text about trucks and roads number " + std::to_string(i), {});
+    auto faq = ReadFaqFile(WriteFaq());
+    ASSERT_TRUE(faq.ok()) << faq.status().message();
+    for (const auto& d : *faq) ASSERT_TRUE(c_->Add(d).ok());
+    ASSERT_TRUE(c_->Commit().ok());
+  }
+  void TearDown() override {
+    c_.reset();
+    fs::remove_all(dir_);
+  }
+  std::string WriteFaq() {
+    std::string p = dir_ + "-faq.jsonl";
+    std::ofstream(p) << "{\"id\":\"pw\",\"question\":\"How do I reset my password?\",\"answer\":\"Open Settings, then Reset password.\"}\n"
+                        "{\"id\":\"hours\",\"question\":\"What are your opening hours?\",\"answer\":\"Nine to five, Monday to Friday.\"}\n"
+                        "{\"id\":\"dog\",\"question\":\"Can I bring my dog to the office?\",\"answer\":\"Only guide dogs.\"}\n";
+    return p;
+  }
+  std::string dir_;
+  std::unique_ptr<Collection> c_;
+};
+
+TEST_F(AskTest, AnswersWithCitationPageAndTrace) {
+  AskOptions o;
+  auto a = Ask(*c_, "What is the price of bagged cement per tonne?", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered) << a->text;
+  ASSERT_EQ(a->citations.size(), 1u);
+  const auto& c = a->citations[0];
+  EXPECT_EQ(c.id, "contract#0");
+  EXPECT_EQ(c.doc_id, "contract");
+  EXPECT_EQ(c.page, 3);
+  EXPECT_NE(c.quote.find("468"), std::string::npos) << c.quote;
+  EXPECT_TRUE(c.verified);
+  EXPECT_GT(a->confidence, 0.35);
+  EXPECT_EQ(a->trace.front().step, "retrieve");
+}
+
+TEST_F(AskTest, AccessControlHidesPassages) {
+  AskOptions o;
+  o.search.principal = Principal{"ann", {}};
+  auto a = Ask(*c_, "What is the secret bonus for cement traders?", o);
+  ASSERT_TRUE(a.ok());
+  for (const auto& p : a->passages) EXPECT_NE(p.id, "secret");
+  EXPECT_EQ(a->text.find("900"), std::string::npos) << a->text;
+  o.search.principal = Principal{"boss", {}};
+  auto b = Ask(*c_, "What is the secret bonus for cement traders?", o);
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(b->text.find("900"), std::string::npos) << b->text;
+}
+
+TEST_F(AskTest, NotFoundAndBadQuestions) {
+  auto a = Ask(*c_, "Who painted the Mona Lisa?", AskOptions{});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->status, AnswerStatus::kNotFound);
+  EXPECT_FALSE(Ask(*c_, "   ", AskOptions{}).ok());
+  EXPECT_FALSE(Ask(*c_, std::string(10000, 'a'), AskOptions{}).ok());
+  auto bin = Ask(*c_, std::string("\x01\xff\xfe binary", 10), AskOptions{});
+  ASSERT_TRUE(bin.ok()) << bin.status().message();
+  EXPECT_NE(bin->status, AnswerStatus::kAnswered);
+  AskOptions bad;
+  EXPECT_FALSE(SetAskOption(&bad, "unsupported", "maybe").ok());
+  EXPECT_FALSE(SetAskOption(&bad, "max_passages", "x").ok());
+  EXPECT_TRUE(SetAskOption(&bad, "mode", "bm25").ok());  // falls through to the search options
+}
+
+TEST_F(AskTest, FaqAnswersVerbatimOrHandsOff) {
+  AskOptions o;
+  o.mode = AnswerMode::kFaq;
+  auto a = Ask(*c_, "how can I reset the password", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_EQ(a->faq_id, "pw");
+  EXPECT_EQ(a->text, "Open Settings, then Reset password.");
+  o.handoff_threshold = 0.99;
+  auto b = Ask(*c_, "how can I reset the password of my dog", o);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->status, AnswerStatus::kHandoff);
+  EXPECT_LE(b->passages.size(), 3u);
+  EXPECT_EQ(b->passages[0].id, "pw");
+}
+
+// A stand-in for an OpenAI-compatible chat endpoint: replies with `reply_` (or sleeps, or garbage).
+class GenerateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      last_request_ = req.body;
+      if (mode_ == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      if (mode_ == "garbage") return res.set_content("<html>oops</html>", "text/html");
+      nlohmann::json j = {{"choices", {{{"message", {{"role", "assistant"}, {"content", reply_}}}}}}};
+      res.set_content(j.dump(), "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    in_.question = "How much does bagged cement cost?";
+    in_.passages = {{1, "c#0", "contract", 1, "", "Bagged cement costs 468 CNY per tonne from 1 January 2026. Bulk is 430 CNY.", 7, ""},
+                    {2, "d#0", "delivery", 1, "", "Deliveries take 48 hours from the Anhui depot.", {}, ""}};
+    o_.mode = AnswerMode::kGenerative;
+    o_.llm_url = "http://127.0.0.1:" + std::to_string(port_) + "/v1/chat/completions";
+    o_.llm_timeout_ms = 1000;
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+  }
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string reply_, mode_, last_request_;
+  ReaderInput in_;
+  AskOptions o_;
+};
+
+TEST_F(GenerateTest, SupportedAnswerIsCitedAtTheSentence) {
+  reply_ = "Bagged cement costs 468 CNY per tonne [1]. Deliveries take 48 hours [2].";
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_TRUE(a->verified);
+  ASSERT_EQ(a->citations.size(), 2u);
+  EXPECT_EQ(a->citations[0].id, "c#0");
+  EXPECT_EQ(a->citations[0].page, 7);
+  EXPECT_EQ(a->citations[0].quote, "Bagged cement costs 468 CNY per tonne from 1 January 2026.");
+  EXPECT_EQ(a->citations[1].id, "d#0");
+  // The prompt numbers the passages.
+  EXPECT_NE(last_request_.find("[1] Bagged cement"), std::string::npos) << last_request_;
+  EXPECT_NE(last_request_.find("[2] Deliveries"), std::string::npos);
+}
+
+TEST_F(GenerateTest, InventedSourceAndWrongNumberAreFlaggedOrDropped) {
+  reply_ = "Bagged cement costs 470 CNY per tonne [1]. It is made in Anhui [5]. Deliveries take 48 hours [2].";
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_FALSE(a->verified);  // never presented as verified
+  size_t verified = 0;
+  for (const auto& c : a->citations) verified += c.verified;
+  EXPECT_EQ(verified, 1u);
+  EXPECT_NEAR(a->confidence, 1.0 / 3, 1e-9);
+  o_.unsupported = UnsupportedPolicy::kDrop;
+  auto b = Generate(in_, o_);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->text, "Deliveries take 48 hours [2].");
+  reply_ = "The price is 999 CNY [3].";
+  auto c = Generate(in_, o_);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, AnswerStatus::kNotFound);  // nothing supported, policy drop
+}
+
+TEST_F(GenerateTest, NotFoundGarbageAndTimeout) {
+  reply_ = "NOT FOUND";
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->status, AnswerStatus::kNotFound);
+  mode_ = "garbage";
+  auto g = Generate(in_, o_);
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("did not return a chat completion"), std::string::npos) << g.status().message();
+  mode_ = "slow";
+  auto s = Generate(in_, o_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kDeadlineExceeded) << s.status().message();
+  AskOptions bad;
+  bad.mode = AnswerMode::kGenerative;
+  EXPECT_FALSE(ValidateAskOptions(bad).ok());  // no endpoint
+}
+
+}  // namespace
+}  // namespace glassbox::answer

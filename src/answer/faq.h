@@ -1,0 +1,38 @@
+// FAQ mode: stored question -> answer entries (documents with metadata
+// kind=faq, title = the question, body = the answer) matched against a user's
+// question; the stored answer verbatim, or a hand-off with the top three.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "glassbox/answer.h"
+#include "glassbox/collection.h"
+#include "glassbox/document.h"
+#include "text/analyzer.h"
+
+namespace glassbox::answer {
+
+inline constexpr const char* kFaqKind = "faq";
+
+// Reads FAQ entries from a file: .jsonl/.json (objects with "question" and
+// "answer", optional "id"), .csv (a header with question and answer columns)
+// or .md ("Q:" / "A:" lines, or a "#"-heading question followed by its
+// answer). Ids default to "<file stem>-<n>". Errors name the file and line.
+Result<std::vector<Document>> ReadFaqFile(const std::string& path);
+
+// The query a user's question becomes: every word, and every English word
+// again on the stored question (title), so the stored question weighs double.
+std::string FaqQuery(const std::string& question);
+
+// Share of the question's analyzed terms found in an entry (question + answer).
+double FaqCoverage(const std::string& question, const std::string& entry, const text::Analyzer& analyzer);
+
+// FAQ confidence, 0..1: the score margin (top1 - top2) / top1, times the
+// coverage of the question's terms by the top entry when that is under half
+// (a lone weak match stays low).
+double FaqConfidence(double top1, double top2, double coverage);
+
+Result<Answer> AnswerFaq(const Collection& collection, const std::string& question, const AskOptions& options);
+
+}  // namespace glassbox::answer

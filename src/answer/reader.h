@@ -1,0 +1,38 @@
+// The extractive reader's parts, exposed for the evaluation and tests.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "glassbox/answer.h"
+#include "text/analyzer.h"
+
+namespace glassbox::answer {
+
+// What a question asks for.
+enum class QuestionType { kPerson, kDate, kPlace, kCount, kAmount, kWhich, kWhat, kReason, kOther };
+const char* QuestionTypeName(QuestionType t);
+QuestionType ClassifyQuestion(std::string_view question);
+
+// A sentence or span picked from passage `passage` (0-based), byte offsets in its text.
+struct Pick {
+  int passage = -1;
+  size_t start = 0, end = 0;
+  double score = 0;
+  std::string why;
+};
+
+// Baselines for the evaluation: the first sentence of the first passage; the
+// sentence with the highest BM25 score against the question (sentences as documents).
+Pick FirstSentence(const std::vector<AnswerPassage>& passages);
+Pick BestBm25Sentence(const std::string& question, const std::vector<AnswerPassage>& passages,
+                      const text::Analyzer& analyzer, const std::function<double(const std::string&)>& idf);
+
+// A search hit as a numbered passage (text: the body field; doc_id, page from metadata).
+AnswerPassage PassageFromHit(const Hit& hit, int n);
+
+// The extractive reader (ReadAnswer's work).
+Result<Answer> ReadExtractive(const ReaderInput& input, const AskOptions& options);
+
+}  // namespace glassbox::answer

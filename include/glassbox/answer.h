@@ -6,6 +6,9 @@
 //   // a->status: answered | not_found | handoff;  a->text: "25 days [1]"
 //   // a->citations[0]: {n 1, id "policy#3", doc_id "policy", start, end, page, quote}
 //
+// Route: documents, tables (SQL over the collection's tables, shown with its
+// rows), FAQ entries, or a compound question split into steps (AskOptions::route).
+//
 // Flow: retrieve (Collection::Search with o.search) -> read (pick the sentence
 // and span that answer, by question type) -> verify (every sentence of the
 // answer must be supported by the passage it cites: its content words and
@@ -58,6 +61,15 @@ struct AskOptions {
   std::string llm_model = "default";
   size_t llm_max_tokens = 256;
   int llm_timeout_ms = 30000;
+  // Routing (extractive mode): "auto" sends a question with an aggregate or
+  // time cue ("how much", "total", "last three years", 多少, 去年, ...) to the
+  // collection's tables first and everything else to its documents first,
+  // each falling back to the other; "documents" or "tables" forces one.
+  // Tables are never used for a request with a principal (rows carry no
+  // access control). Compound questions ("..., and which ...?") are split
+  // into steps. `today` (YYYY-MM-DD; empty: today) resolves relative dates.
+  std::string route = "auto";
+  std::string today;
 };
 
 struct Citation {
@@ -74,6 +86,20 @@ struct Citation {
 struct TraceStep {
   std::string step;    // "retrieve", "question", "passage", "sentence", "span", "verify", "decision", ...
   std::string detail;  // one line a person can read
+};
+
+// A table route's result: the SQL that was run over the collection's tables
+// (docs/tables.md) and what it returned, cell values as text.
+struct TableResult {
+  std::string table;                           // the table queried
+  std::string sql;
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> explanation;        // why this table, these columns, filters and dates
+  std::string evidence_sql;                    // the rows behind an aggregate (file, sheet, row)
+  std::vector<std::string> evidence_columns;
+  std::vector<std::vector<std::string>> evidence_rows;
+  std::vector<std::string> alternatives;       // a question back: the tables that fit about equally
 };
 
 struct AnswerTimings {
@@ -101,6 +127,12 @@ struct Answer {
   std::vector<AnswerPassage> passages; // read passages; for not_found / handoff the closest candidates
   std::string faq_id;                  // faq mode: the matched entry
   bool verified = false;               // every remaining sentence is supported by what it cites
+  // Where the question went and why: "documents", "faq", "table" or
+  // "multi-step" (a compound question: one step per part, in `steps`).
+  std::string route = "documents";
+  std::string route_reason;
+  std::optional<TableResult> table;    // route "table"
+  std::vector<Answer> steps;           // route "multi-step"
 };
 
 const char* AnswerModeName(AnswerMode m);          // extractive faq generative

@@ -11,6 +11,7 @@
 #include "answer/faq.h"
 #include "answer/generate.h"
 #include "answer/reader.h"
+#include "answer/route.h"
 #include "answer/verify.h"
 
 namespace glassbox {
@@ -75,6 +76,8 @@ const std::vector<SearchOptionSpec>& AskOptionSpecs() {
       {"llm_model", "NAME", "generative: the model name sent to the endpoint (default \"default\")"},
       {"llm_max_tokens", "N", "generative: token budget of the answer (default 256, at most 4096)"},
       {"llm_timeout", "MS", "generative: time limit of the model call in ms (default 30000)"},
+      {"route", "auto|documents|tables", "where the question goes (default auto: by its words, with fallback)"},
+      {"today", "YYYY-MM-DD", "tables: the reference date of \"last three years\", 去年 ... (default today)"},
   };
   return kSpecs;
 }
@@ -95,6 +98,15 @@ Status SetAskOption(AskOptions* o, std::string_view name, std::string_view value
     if (value == "flag") o->unsupported = UnsupportedPolicy::kFlag;
     else if (value == "drop") o->unsupported = UnsupportedPolicy::kDrop;
     else return Invalid(name, "is flag or drop");
+    return Status::OK();
+  }
+  if (name == "route") {
+    if (value != "auto" && value != "documents" && value != "tables") return Invalid(name, "is auto, documents or tables");
+    o->route = std::string(value);
+    return Status::OK();
+  }
+  if (name == "today") {
+    o->today = std::string(value);
     return Status::OK();
   }
   if (name == "llm_url") {
@@ -183,14 +195,27 @@ Result<Answer> ReadAnswer(const ReaderInput& input, const AskOptions& options) {
 }
 
 Result<Answer> Ask(const Collection& collection, const std::string& question, const AskOptions& options) {
-  const auto t0 = std::chrono::steady_clock::now();
   size_t first = question.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return Status::InvalidArgument("the question is empty");
   if (question.size() > kMaxQuestionBytes)
     return Status::InvalidArgument("the question is " + std::to_string(question.size()) + " bytes; at most " +
                                    std::to_string(kMaxQuestionBytes) + " are accepted");
   GB_RETURN_IF_ERROR(ValidateAskOptions(options));
-  if (options.mode == AnswerMode::kFaq) return answer::AnswerFaq(collection, question, options);
+  if (options.mode == AnswerMode::kFaq) {
+    auto a = answer::AnswerFaq(collection, question, options);
+    if (a.ok()) {
+      a->route = "faq";
+      a->route_reason = "answer_mode faq: matched against the stored questions and answers";
+    }
+    return a;
+  }
+  return answer::Route(collection, question, options);
+}
+
+namespace answer {
+
+Result<Answer> AskDocuments(const Collection& collection, const std::string& question, const AskOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
   SearchOptions so = options.search;
   so.k = options.max_passages;
   so.offset = 0;
@@ -231,5 +256,7 @@ Result<Answer> Ask(const Collection& collection, const std::string& question, co
   ans.timings.retrieve_ms = Ms(t0, t1);
   return ans;
 }
+
+}  // namespace answer
 
 }  // namespace glassbox

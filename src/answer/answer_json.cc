@@ -30,6 +30,21 @@ json AnswerToJson(const Answer& a, bool with_passage_text) {
             {"trace", trace},
             {"timings_ms", {{"retrieve", a.timings.retrieve_ms}, {"read", a.timings.read_ms}, {"verify", a.timings.verify_ms}}}};
   if (!a.faq_id.empty()) j["faq_id"] = a.faq_id;
+  j["route"] = a.route;
+  j["route_reason"] = a.route_reason;
+  if (a.table) {
+    const TableResult& t = *a.table;
+    j["table"] = {{"table", t.table},           {"sql", t.sql},
+                  {"columns", t.columns},       {"rows", t.rows},
+                  {"explanation", t.explanation}, {"alternatives", t.alternatives}};
+    if (!t.evidence_sql.empty())
+      j["table"]["evidence"] = {{"sql", t.evidence_sql}, {"columns", t.evidence_columns}, {"rows", t.evidence_rows}};
+  }
+  if (!a.steps.empty()) {
+    json steps = json::array();
+    for (const auto& s : a.steps) steps.push_back(AnswerToJson(s, with_passage_text));
+    j["steps"] = std::move(steps);
+  }
   return j;
 }
 

@@ -124,6 +124,9 @@ const char* kAskHelp =
 
 }  // namespace
 
+// Prints an answer (and the steps of a compound one, indented) for a person.
+void PrintAnswer(const Answer& answer, const std::string& indent);
+
 int CmdAsk(int argc, char** argv) {
   Args a;
   std::string err;
@@ -143,30 +146,72 @@ int CmdAsk(int argc, char** argv) {
     std::cout << answer::AnswerToJson(*r).dump() << "\n";
     return kOk;
   }
-  std::printf("%s (confidence %.2f%s)\n  %s\n", AnswerStatusName(r->status), r->confidence,
+  PrintAnswer(*r, "");
+  return kOk;  // every status is an answer; errors exit non-zero
+}
+
+namespace {
+
+void PrintRows(const std::vector<std::string>& columns, const std::vector<std::vector<std::string>>& rows,
+               const std::string& indent, size_t max_rows) {
+  std::string line;
+  for (const auto& c : columns) line += (line.empty() ? "" : " | ") + c;
+  std::printf("%s%s\n", indent.c_str(), line.c_str());
+  for (size_t i = 0; i < rows.size() && i < max_rows; ++i) {
+    line.clear();
+    for (const auto& c : rows[i]) line += (line.empty() ? "" : " | ") + c;
+    std::printf("%s%s\n", indent.c_str(), line.c_str());
+  }
+  if (rows.size() > max_rows) std::printf("%s... %zu more rows\n", indent.c_str(), rows.size() - max_rows);
+}
+
+}  // namespace
+
+void PrintAnswer(const Answer& answer, const std::string& indent) {
+  const Answer* r = &answer;
+  std::printf("%s%s (confidence %.2f%s)\n%s  %s\n", indent.c_str(), AnswerStatusName(r->status), r->confidence,
               r->status != AnswerStatus::kAnswered ? "" : r->verified ? ", verified" : ", NOT verified",
-              r->text.c_str());
+              indent.c_str(), r->text.c_str());
+  std::printf("%sroute: %s — %s\n", indent.c_str(), r->route.c_str(), r->route_reason.c_str());
+  for (size_t i = 0; i < r->steps.size(); ++i) {
+    std::printf("\n%sstep %zu:\n", indent.c_str(), i + 1);
+    PrintAnswer(r->steps[i], indent + "    ");
+  }
+  if (!r->steps.empty()) return;
+  if (r->table) {
+    std::printf("\n%sSQL: %s\n", indent.c_str(), r->table->sql.c_str());
+    PrintRows(r->table->columns, r->table->rows, indent + "  ", 20);
+    if (!r->table->evidence_sql.empty()) {
+      std::printf("%srows behind the figure (%zu): %s\n", indent.c_str(), r->table->evidence_rows.size(),
+                  r->table->evidence_sql.c_str());
+      PrintRows(r->table->evidence_columns, r->table->evidence_rows, indent + "  ", 5);
+    }
+    if (r->status == AnswerStatus::kHandoff && !r->table->alternatives.empty()) {
+      std::string alts;
+      for (const auto& t : r->table->alternatives) alts += (alts.empty() ? "" : ", ") + t;
+      std::printf("%scandidate tables: %s\n", indent.c_str(), alts.c_str());
+    }
+  }
   if (!r->citations.empty()) {
-    std::printf("\ncitations%s:\n", r->status == AnswerStatus::kAnswered ? "" : " (closest evidence)");
+    std::printf("\n%scitations%s:\n", indent.c_str(), r->status == AnswerStatus::kAnswered ? "" : " (closest evidence)");
     for (const auto& ci : r->citations) {
-      std::printf("  [%d] %s", ci.n, ci.id.c_str());
+      std::printf("%s  [%d] %s", indent.c_str(), ci.n, ci.id.c_str());
       if (ci.doc_id != ci.id) std::printf(" (document %s)", ci.doc_id.c_str());
       std::printf(" %s bytes %zu-%zu", ci.field.c_str(), ci.start, ci.end);
       if (ci.page) std::printf(", page %d", *ci.page);
       std::string quote = ci.quote.size() > 300 ? ci.quote.substr(0, 300) + "..." : ci.quote;
-      std::printf("%s\n      \"%s\"\n", ci.verified ? ", verified" : "", quote.c_str());
+      std::printf("%s\n%s      \"%s\"\n", ci.verified ? ", verified" : "", indent.c_str(), quote.c_str());
     }
   }
   if (r->status != AnswerStatus::kAnswered && !r->passages.empty()) {
-    std::printf("\n%s:\n", r->status == AnswerStatus::kHandoff ? "candidates" : "closest passages");
+    std::printf("\n%s%s:\n", indent.c_str(), r->status == AnswerStatus::kHandoff ? "candidates" : "closest passages");
     for (size_t i = 0; i < r->passages.size() && i < 3; ++i)
-      std::printf("  [%d] %s  %s\n", r->passages[i].n, r->passages[i].id.c_str(), r->passages[i].title.c_str());
+      std::printf("%s  [%d] %s  %s\n", indent.c_str(), r->passages[i].n, r->passages[i].id.c_str(), r->passages[i].title.c_str());
   }
-  std::printf("\ntrace:\n");
-  for (const auto& t : r->trace) std::printf("  %-10s %s\n", t.step.c_str(), t.detail.c_str());
-  std::printf("\ntimings: retrieve %.2f ms, read %.2f ms, verify %.2f ms\n", r->timings.retrieve_ms,
+  std::printf("\n%strace:\n", indent.c_str());
+  for (const auto& t : r->trace) std::printf("%s  %-10s %s\n", indent.c_str(), t.step.c_str(), t.detail.c_str());
+  std::printf("\n%stimings: retrieve %.2f ms, read %.2f ms, verify %.2f ms\n", indent.c_str(), r->timings.retrieve_ms,
               r->timings.read_ms, r->timings.verify_ms);
-  return kOk;  // every status is an answer; errors exit non-zero
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,251 @@
+// Ask's router. A question goes to the collection's documents (retrieve,
+// read, verify) or to its tables (text-to-SQL, src/table/nl2sql.h), and a
+// compound question is split into parts answered one by one. Every answer
+// says which route it took and why (Answer::route, route_reason, the trace).
+//
+// The rule, in order (AskOptions::route "auto"):
+//   1. a request with a principal never reads tables: rows carry no access
+//      control, so only documents the principal may see can answer;
+//   2. a question with an aggregate or time cue tries the tables first; an
+//      answer there is final, "ask back" (two tables fit) is returned as a
+//      hand-off, and "the data has no ..." falls back to the documents;
+//   3. any other question tries the documents first and falls back to the
+//      tables when the documents have nothing (status not_found);
+//   4. the later parts of a compound question are read with the earlier part
+//      appended, so "which supplier delivered most of it" (and 哪个供应商供应
+//      的最多, which leaves "it" out) keeps the material and the time range.
+#include "answer/route.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "table/nl2sql.h"
+#include "table/table_store.h"
+
+namespace glassbox::answer {
+namespace {
+
+std::string Lower(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Whole-word (ASCII) or substring (CJK) occurrence of `w` in lower-cased `q`.
+bool HasWord(const std::string& q, const std::string& w) {
+  const bool ascii = static_cast<unsigned char>(w[0]) < 0x80;
+  for (size_t at = q.find(w); at != std::string::npos; at = q.find(w, at + 1)) {
+    if (!ascii) return true;
+    bool left = at == 0 || !std::isalnum(static_cast<unsigned char>(q[at - 1]));
+    size_t e = at + w.size();
+    bool right = e >= q.size() || !std::isalnum(static_cast<unsigned char>(q[e]));
+    if (left && right) return true;
+  }
+  return false;
+}
+
+TableResult ToResult(const table::TableAnswer& t) {
+  TableResult r;
+  r.table = t.table;
+  r.sql = t.sql;
+  r.columns = t.columns;
+  for (const auto& row : t.rows) {
+    std::vector<std::string> cells;
+    for (const auto& v : row) cells.push_back(v.ToString());
+    r.rows.push_back(std::move(cells));
+  }
+  r.explanation = t.explanation;
+  r.evidence_sql = t.evidence_sql;
+  r.evidence_columns = t.evidence_columns;
+  for (const auto& row : t.evidence_rows) {
+    std::vector<std::string> cells;
+    for (const auto& v : row) cells.push_back(v.ToString());
+    r.evidence_rows.push_back(std::move(cells));
+  }
+  for (const auto& a : t.alternatives) r.alternatives.push_back(a.table);
+  return r;
+}
+
+// The tables route. *fits: false when the tables cannot answer ("the data has no ...").
+Result<Answer> AskTables(const Collection& collection, const std::string& question, const AskOptions& options,
+                         bool* fits) {
+  const auto t0 = std::chrono::steady_clock::now();
+  table::AnswerOptions to;
+  to.today = options.today;
+  auto t = table::AnswerQuestion(collection.dir(), question, to);
+  if (!t.ok()) return t.status();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  *fits = t->status != "unanswerable";
+  Answer a;
+  a.route = "table";
+  a.timings.read_ms = ms;  // linking the question to the catalog, and running the SQL
+  a.table = ToResult(*t);
+  for (const auto& line : t->explanation) a.trace.push_back({"table", line});
+  if (t->status == "answered") {
+    a.status = AnswerStatus::kAnswered;
+    a.text = t->answer;
+    a.confidence = 1;  // a figure computed by the SQL shown, not a guess; see docs/tables.md
+    a.verified = true;
+    a.trace.push_back({"verify", "the figure is the result of the SQL shown, over the rows listed as evidence"});
+  } else if (t->status == "ask_back") {
+    a.status = AnswerStatus::kHandoff;
+    a.text = t->answer.empty() ? "Several tables fit this question; which one do you mean?" : t->answer;
+  } else {
+    a.status = AnswerStatus::kNotFound;
+    a.text = t->answer;
+  }
+  return a;
+}
+
+const char* kRefersBack[] = {"it", "them", "that", "those", "these", "this", "其", "它", "这些", "那些"};
+
+bool RefersBack(const std::string& part) {
+  const std::string q = Lower(part);
+  for (const char* w : kRefersBack)
+    if (HasWord(q, w)) return true;
+  return false;
+}
+
+Result<Answer> RouteOne(const Collection& collection, const std::string& question, const AskOptions& options) {
+  const bool principal = options.search.principal.has_value();
+  const bool has_tables = !principal && options.mode == AnswerMode::kExtractive &&
+                          table::HasTableStore(collection.dir());
+  std::string cue;
+  const bool cued = HasTableCue(question, &cue);
+  bool tables_first = has_tables && (options.route == "tables" || (options.route == "auto" && cued));
+  std::string why_not_tables = principal ? "tables are not used for a request on behalf of a principal (rows carry "
+                                           "no access control)"
+                               : options.mode != AnswerMode::kExtractive ? "tables answer extractive requests only"
+                               : !table::HasTableStore(collection.dir()) ? "the collection has no tables"
+                               : options.route == "documents"           ? "route documents was requested"
+                                                                        : "no aggregate or time cue in the question";
+  if (options.route == "tables" && !has_tables)
+    return Status::InvalidArgument("route tables: " + why_not_tables);
+  if (tables_first) {
+    bool fits = false;
+    auto t = AskTables(collection, question, options, &fits);
+    if (!t.ok()) return t.status();
+    std::string reason = options.route == "tables" ? "route tables was requested"
+                                                   : "the question asks for a figure ('" + cue + "')";
+    if (fits || options.route == "tables") {
+      t->route_reason = reason + "; table " + t->table->table + " answers it";
+      return t;
+    }
+    auto d = AskDocuments(collection, question, options);
+    if (!d.ok()) return d.status();
+    d->route = "documents";
+    d->route_reason = reason + ", but the tables cannot answer it (" + t->text + "); the documents were read";
+    return d;
+  }
+  auto d = AskDocuments(collection, question, options);
+  if (!d.ok()) return d.status();
+  d->route = "documents";
+  d->route_reason = why_not_tables;
+  if (d->status == AnswerStatus::kNotFound && has_tables && options.route == "auto") {
+    bool fits = false;
+    auto t = AskTables(collection, question, options, &fits);
+    if (t.ok() && t->status == AnswerStatus::kAnswered) {
+      t->route_reason = "the documents did not answer it; table " + t->table->table + " does";
+      return t;
+    }
+    d->route_reason = "the documents did not answer it, nor did the tables";
+  }
+  return d;
+}
+
+}  // namespace
+
+bool HasTableCue(const std::string& question, std::string* cue) {
+  static const char* kCues[] = {
+      "how much", "how many", "total", "sum", "average", "avg", "mean", "count", "number of", "most", "least",
+      "top", "highest", "lowest", "largest", "smallest", "per month", "per year", "by month", "by year",
+      "last year", "this year", "last month", "last quarter", "since", "between", "in 19", "in 20", "years",
+      "多少", "总", "合计", "平均", "最", "几", "去年", "今年", "前年", "近", "过去", "上个", "季度", "每月", "每年"};
+  const std::string q = Lower(question);
+  for (const char* c : kCues) {
+    std::string w = c;
+    bool hit = (w == "in 19" || w == "in 20") ? q.find(w) != std::string::npos : HasWord(q, w);
+    if (hit) {
+      if (cue) *cue = w;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> SplitCompound(const std::string& question) {
+  static const char* kJoins[] = {", and which ", ", and who ",  ", and what ", ", and how ", ", and when ",
+                                 ", and where ", ", and is ",   ", and did ",  "; ",          "；",
+                                 "，并且",       "，以及",      "，还有",      "，另外"};
+  std::vector<std::string> parts = {question};
+  auto split_all = [&](const std::string& sep, bool keep_sep_end) {
+    std::vector<std::string> out;
+    for (const auto& p : parts) {
+      size_t from = 0;
+      const std::string low = Lower(p);
+      for (size_t at = low.find(sep); at != std::string::npos; at = low.find(sep, from)) {
+        out.push_back(p.substr(from, at + (keep_sep_end ? sep.size() : 0) - from));
+        from = at + sep.size();
+        // ", and which ..." keeps its question word in the next part.
+        if (sep.rfind(", and ", 0) == 0) from = at + 6;
+      }
+      out.push_back(p.substr(from));
+    }
+    parts = std::move(out);
+  };
+  for (const char* j : kJoins) split_all(j, false);
+  split_all("? ", true);
+  split_all("？", true);
+  std::vector<std::string> clean;
+  for (auto& p : parts) {
+    size_t b = p.find_first_not_of(" \t"), e = p.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    std::string t = p.substr(b, e - b + 1);
+    // A fragment without a word of its own is context, not a question.
+    if (t.size() < 4) continue;
+    clean.push_back(std::move(t));
+  }
+  if (clean.empty()) clean.push_back(question);
+  return clean;
+}
+
+Result<Answer> Route(const Collection& collection, const std::string& question, const AskOptions& options) {
+  std::vector<std::string> parts = SplitCompound(question);
+  if (parts.size() < 2) return RouteOne(collection, question, options);
+  Answer all;
+  all.route = "multi-step";
+  all.route_reason = "a compound question: " + std::to_string(parts.size()) + " parts, answered in order";
+  all.status = AnswerStatus::kAnswered;
+  all.verified = true;
+  all.confidence = 1;
+  std::string previous;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string q = parts[i];
+    // "most of it", 哪个供应商供应的最多: a later part keeps the earlier part's
+    // subject and time range, said or not (Chinese usually leaves it out).
+    if (i > 0) q += (RefersBack(q) ? ", " : "，") + previous;
+    auto a = RouteOne(collection, q, options);
+    if (!a.ok()) return a.status();
+    all.trace.push_back({"step", std::to_string(i + 1) + ": \"" + q + "\" -> " + a->route + " (" +
+                                     a->route_reason + ")"});
+    if (a->status != AnswerStatus::kAnswered) all.status = a->status;
+    all.verified = all.verified && a->verified;
+    all.confidence = std::min(all.confidence, a->confidence);
+    all.timings.retrieve_ms += a->timings.retrieve_ms;
+    all.timings.read_ms += a->timings.read_ms;
+    all.timings.verify_ms += a->timings.verify_ms;
+    all.text += (all.text.empty() ? "" : " ") + std::string("(") + std::to_string(i + 1) + ") " + a->text;
+    all.steps.push_back(std::move(a.value()));
+    previous = parts[i];
+  }
+  // A compound answer is as good as its weakest part; a part not answered makes it partial.
+  if (all.status == AnswerStatus::kNotFound && !all.steps.empty()) {
+    bool any = std::any_of(all.steps.begin(), all.steps.end(),
+                           [](const Answer& s) { return s.status == AnswerStatus::kAnswered; });
+    if (any) all.trace.push_back({"decision", "partial: some parts were answered, others not (see steps)"});
+  }
+  return all;
+}
+
+}  // namespace glassbox::answer

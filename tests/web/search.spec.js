@@ -110,6 +110,11 @@ async function main() {
     check((await page.title()).includes("Glassbox"), "page loads");
     await page.waitForSelector('#collection option[value="kb"]', { state: "attached" });
     await page.selectOption("#collection", "kb");
+    // The weight control shows the collection's own fusion, not a made-up 0.50 / 0.50.
+    await page.waitForFunction(() => /collection default: \w+ bm25=/.test(document.querySelector("#weight-value").textContent));
+    const fusionDefault = await page.locator("#weight-value").textContent();
+    const kbStats = await (await fetch(base + "/v1/collections/kb/stats")).json();
+    check(fusionDefault === "collection default: " + kbStats.fusion, `weight control shows the collection's fusion (${fusionDefault})`);
 
     // --- search ---
     await page.getByRole("searchbox", { name: "Query" }).fill(QUERY);
@@ -119,6 +124,9 @@ async function main() {
     check(await hit.isVisible(), `the FAQ hit (…${FAQ_HIT}) is on screen`);
     const first = await page.locator(".hit").first().getAttribute("data-id");
     check(first.endsWith(FAQ_HIT), `it is the first hit (${first})`);
+    const url = new URL(page.url());
+    check(url.searchParams.get("q") === QUERY && url.searchParams.get("collection") === "kb",
+          `the search is in the URL (${url.search})`);
     const marks = await hit.locator(".snippet mark").allTextContents();
     check(marks.some((m) => /cement/i.test(m)) && marks.some((m) => /tonne/i.test(m)),
           `snippet highlights the query terms (${[...new Set(marks)].join(", ")})`);
@@ -205,6 +213,46 @@ async function main() {
     check(upText.includes("[draft]") && upText.includes("<b>must</b>") && (await up.locator(".snippet b").count()) === 0,
           "text brackets and HTML in a snippet stay plain text");
     await page.screenshot({ path: path.join(SHOTS, "upload.png") });
+
+    // --- every search is a link: paging, back/forward, reload, shared URL ---
+    const firstRank = () => page.locator(".hit .rank").first().textContent();
+    await page.goto(base + "/?q=cement&collection=kb");
+    await page.locator(".hit").first().waitFor();
+    check(await page.locator("#q").inputValue() === "cement", "a shared URL fills the query box");
+    const status1 = await page.locator("#status").textContent();
+    check(/^Hits 1–10 of (\d+ hits|at least \d+ hits \(not counted exactly\))/.test(status1) && !status1.includes("+"),
+          `count phrased in words (${status1})`);
+    const page1 = await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id));
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.waitForFunction(() => document.querySelector(".hit .rank")?.textContent === "#11");
+    check(new URL(page.url()).searchParams.get("page") === "2", "next page: page=2 in the URL");
+    const page2 = await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id));
+    check(page2.length > 0 && page2.every((id) => !page1.includes(id)), "page 2 holds other hits than page 1");
+    check(/^Hits 11–/.test(await page.locator("#status").textContent()), "status counts from 11 on page 2");
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelector(".hit .rank")?.textContent === "#1");
+    check(JSON.stringify(await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id))) === JSON.stringify(page1),
+          "back: page 1 again, same hits");
+    check(await page.getByRole("button", { name: "Previous page" }).isDisabled(), "no previous page on page 1");
+    await page.goForward();
+    await page.waitForFunction(() => document.querySelector(".hit .rank")?.textContent === "#11");
+    await page.reload();
+    await page.locator(".hit").first().waitFor();
+    check(await firstRank() === "#11" &&
+          JSON.stringify(await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id))) === JSON.stringify(page2),
+          "reload shows the same page of hits");
+
+    // --- which retriever found each hit (hybrid with RRF lets semantic-only hits in) ---
+    await page.goto(base + "/?q=overtime&collection=kb&fusion=rrf");
+    await page.locator(".hit").first().waitFor();
+    check(await page.locator("#fusion").inputValue() === "rrf", "fusion restored from the URL");
+    if ((await page.locator("#status").textContent()).includes("hybrid")) {
+      const kinds = await page.locator(".hit .found-by").evaluateAll((fs) => fs.map((f) => f.dataset.foundBy));
+      check(kinds.length === await page.locator(".hit").count(), "every hit says which retriever found it");
+      check(kinds[0] !== "semantic" && kinds.includes("semantic"), `keyword and semantic-only hits told apart (${kinds.join(",")})`);
+      const sem = page.locator('.hit:has(.found-by[data-found-by="semantic"])').first();
+      check(!(await sem.locator(".snippet mark").count()), "a semantic-only hit highlights no query word");
+    }
 
     check(pageErrors.length === 0, "no script errors on the page" + (pageErrors.length ? ": " + pageErrors.join("; ") : ""));
     check(foreign.length === 0, "no external requests" + (foreign.length ? ": " + foreign.join(", ") : ""));

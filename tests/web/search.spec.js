@@ -242,6 +242,31 @@ async function main() {
           JSON.stringify(await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id))) === JSON.stringify(page2),
           "reload shows the same page of hits");
 
+    // --- facets: counts over every match, clicking a value filters ---
+    await page.goto(base + "/?q=cement&collection=kb&mode=bm25");
+    await page.locator("#facets .facet[data-field=supplier] .facet-value").first().waitFor();
+    const status0 = await page.locator("#status").textContent();
+    check(/ of \d+ hits ·/.test(status0), `bm25 with facets counts every match exactly (${status0})`);
+    const fieldsShown = await page.locator("#facets .facet").evaluateAll((fs) => fs.map((f) => f.dataset.field));
+    check(!fieldsShown.some((f) => ["doc_id", "source", "section", "acl_users", "acl_groups"].includes(f)),
+          `facets leave out provenance and access fields (${fieldsShown.join(", ")})`);
+    const sup = page.locator("#facets .facet[data-field=supplier] .facet-value").first();
+    const supValue = await sup.getAttribute("data-value");
+    const supCount = Number(await sup.locator(".count").textContent());
+    check(supCount > 0, `supplier facet: ${supValue} (${supCount})`);
+    await sup.click();
+    await page.locator("#active-filters .chip").first().waitFor();
+    await page.waitForFunction((n) => new RegExp(" of " + n + " hits? ·").test(document.querySelector("#status").textContent), supCount);
+    check(new URL(page.url()).searchParams.getAll("f").some((f) => f.startsWith("supplier:")), "the filter is in the URL");
+    check(true, `clicking ${supValue} narrows the results to its count (${supCount})`);
+    const supNow = await page.locator("#facets .facet[data-field=supplier] .facet-value").evaluateAll(
+      (vs) => vs.map((v) => [v.dataset.value, v.querySelector(".count").textContent]));
+    check(supNow.length === 1 && supNow[0][0] === supValue && Number(supNow[0][1]) === supCount,
+          `the supplier facet now holds only ${supValue} (${JSON.stringify(supNow)})`);
+    await page.getByRole("button", { name: /^Remove filter supplier:/ }).click();
+    await page.waitForFunction(() => !document.querySelector("#active-filters .chip"));
+    check(!new URL(page.url()).searchParams.getAll("f").length, "removing the filter takes it out of the URL");
+
     // --- which retriever found each hit (hybrid with RRF lets semantic-only hits in) ---
     await page.goto(base + "/?q=overtime&collection=kb&fusion=rrf");
     await page.locator(".hit").first().waitFor();

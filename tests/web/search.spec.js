@@ -279,6 +279,37 @@ async function main() {
       check(!(await sem.locator(".snippet mark").count()), "a semantic-only hit highlights no query word");
     }
 
+    // --- search as you type, keyboard navigation ---
+    await page.goto(base + "/?collection=kb");
+    await page.waitForSelector('#collection option[value="kb"]', { state: "attached" });
+    await page.locator("#q").pressSequentially("annual leave", { delay: 40 });
+    await page.waitForFunction(() => new URL(location.href).searchParams.get("q") === "annual leave" &&
+                                      document.querySelectorAll(".hit").length > 0);
+    check(true, "typing runs the search (no button pressed) and puts it in the URL");
+    const typedIds = await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id));
+    await page.locator("#q").press("ArrowDown");
+    check(await page.evaluate(() => document.activeElement.closest(".hit")?.dataset.id) === typedIds[0], "down arrow: first hit");
+    await page.keyboard.press("ArrowDown");
+    check(await page.evaluate(() => document.activeElement.closest(".hit")?.dataset.id) === typedIds[1], "down arrow: second hit");
+    await page.keyboard.press("Enter");
+    await page.locator("#doc-chunks .chunk.current").waitFor();
+    check(await page.locator("#doc-chunks .chunk.current").getAttribute("data-id") === typedIds[1], "Enter opens the hit's document");
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("ArrowUp");
+    check(await page.evaluate(() => document.activeElement.id) === "q", "up arrow from the first hit: back to the query");
+
+    // --- a phone's width ---
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 375, height: 740 });
+    await phone.goto(base + "/?q=cement&collection=kb&mode=bm25");
+    await phone.locator(".hit").first().waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `no sideways scrolling at 375 px (overflow ${overflow} px)`);
+    const qBox = await phone.locator("#q").boundingBox();
+    check(qBox && qBox.width > 250, `query box usable at 375 px (${qBox && Math.round(qBox.width)} px)`);
+    await phone.screenshot({ path: path.join(SHOTS, "phone.png"), fullPage: false });
+    await phone.close();
+
     check(pageErrors.length === 0, "no script errors on the page" + (pageErrors.length ? ": " + pageErrors.join("; ") : ""));
     check(foreign.length === 0, "no external requests" + (foreign.length ? ": " + foreign.join(", ") : ""));
     console.log(`# screenshots in ${SHOTS}`);

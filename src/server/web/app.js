@@ -698,7 +698,33 @@
       sessionStorage.setItem("glassbox.key", $("#api-key").value.trim());
       loadCollections();
     });
-    $("#search-form").addEventListener("submit", (ev) => { state.page = 0; search(ev, "push"); });
+    $("#search-form").addEventListener("submit", (ev) => { state.page = 0; clearTimeout(typing); search(ev, "push"); });
+    // Search as you type: 200 ms after the last key; the URL is replaced, not
+    // pushed, so the back button skips the half-typed queries. A newer search
+    // aborts the one in flight (AbortController in search()).
+    let typing = 0;
+    $("#q").addEventListener("input", () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => {
+        state.page = 0;
+        if ($("#q").value.trim() || state.filters.length) search(null, "replace");
+      }, 200);
+    });
+    // Keyboard: down/up move through the hits (from the query box too), Enter opens the document.
+    document.addEventListener("keydown", (ev) => {
+      if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+      const t = ev.target;
+      if (t !== $("#q") && !(t.closest && t.closest("#results"))) return;
+      const hits = [...document.querySelectorAll("#results .hit")];
+      if (!hits.length) return;
+      const cur = t.closest ? t.closest(".hit") : null;
+      let i = cur ? hits.indexOf(cur) + (ev.key === "ArrowDown" ? 1 : -1) : (ev.key === "ArrowDown" ? 0 : -1);
+      ev.preventDefault();
+      if (i < 0) { $("#q").focus(); return; }
+      i = Math.min(i, hits.length - 1);
+      hits[i].querySelector(".open-doc").focus();
+      hits[i].scrollIntoView({ block: "nearest" });
+    });
     $("#why-form").addEventListener("submit", whyNot);
     $("#upload-form").addEventListener("submit", upload);
     $("#create-form").addEventListener("submit", createCollection);

@@ -298,6 +298,21 @@ async function main() {
     await page.keyboard.press("ArrowUp");
     check(await page.evaluate(() => document.activeElement.id) === "q", "up arrow from the first hit: back to the query");
 
+    // --- accessibility: axe-core (pinned, scripts/fetch-web-test.sh), WCAG A/AA, serious or critical ---
+    const axePath = path.join(BUILD, "npm-web/node_modules/axe-core/axe.min.js");
+    if (fs.existsSync(axePath)) {
+      await page.locator(".hit").first().getByRole("button", { name: "Explain" }).click();  // search, explanation and document views
+      await page.addScriptTag({ path: axePath });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")}`);
+      });
+      check(violations.length === 0, "axe-core: no serious or critical WCAG A/AA violations" + (violations.length ? ": " + violations.join(" | ") : ""));
+    } else {
+      console.log("# axe-core not installed (scripts/fetch-web-test.sh): accessibility check skipped");
+    }
+
     // --- a phone's width ---
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 375, height: 740 });

@@ -532,8 +532,9 @@ class PyCollection {
                   std::optional<std::vector<std::string>> groups, std::optional<std::string> algorithm,
                   bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
                   bool explain_words, size_t ef_search, size_t time_budget, bool principal_statistics,
-                  std::optional<py::dict> statistics) {
+                  std::optional<py::dict> statistics, std::optional<std::vector<std::string>> facets) {
     glassbox::SearchOptions o;
+    if (facets) o.facets = *facets;
     o.statistics = CorpusStatisticsFromPy(statistics);
     o.principal_statistics = principal_statistics;
     o.ef_search = ef_search;
@@ -569,8 +570,18 @@ class PyCollection {
     glassbox::SearchResponse resp = Take(std::move(r));
     py::list hits;
     for (const auto& h : resp.hits) hits.append(HitToPy(h));
-    return py::dict("hits"_a = hits, "total_hits"_a = resp.total_hits, "total_exact"_a = resp.total_exact,
-                    "mode"_a = resp.mode, "fusion"_a = resp.fusion, "took_ms"_a = resp.took_ms);
+    py::dict out("hits"_a = hits, "total_hits"_a = resp.total_hits, "total_exact"_a = resp.total_exact,
+                 "mode"_a = resp.mode, "fusion"_a = resp.fusion, "took_ms"_a = resp.took_ms);
+    if (facets) {  // {field: [{"value", "count"}, ...]}, as the HTTP API
+      py::dict fs;
+      for (const auto& f : resp.facets) {
+        py::list values;
+        for (const auto& v : f.values) values.append(py::dict("value"_a = v.value, "count"_a = v.count));
+        fs[py::str(f.field)] = values;
+      }
+      out["facets"] = fs;
+    }
+    return out;
   }
 
   // ask(question, **options): the answer options (glassbox/answer.h) and the search options by name,
@@ -875,8 +886,9 @@ PYBIND11_MODULE(glassbox, m) {
            "user"_a = py::none(), "groups"_a = py::none(), "algorithm"_a = py::none(), "snippet"_a = true,
            "snippet_chars"_a = 240, "highlight_open"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
            "ef_search"_a = 0, "time_budget"_a = 0, "principal_statistics"_a = false,
-           "statistics"_a = py::none(),
-           "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms. The options are "
+           "statistics"_a = py::none(), "facets"_a = py::none(),
+           "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms (and facets when "
+           "facets=[field, ...] asks for them). The options are "
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
       .def("ask", &PyCollection::Ask, "question"_a,
            "Answers a question with verified citations; returns a dict (status answered|not_found|handoff, "

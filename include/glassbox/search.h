@@ -107,6 +107,16 @@ struct SearchOptions {
   // Retrievers the application adds to hybrid search, each with its weight
   // (see glassbox/retriever.h); fused with BM25 and vectors.
   std::vector<WeightedRetriever> retrievers;
+  // Keyword metadata fields to count values of (SearchResponse::facets), over
+  // every document that matches the query's words and filters and that the
+  // principal may see — all matches, not only the top k; in vector and hybrid
+  // mode the same BM25 match set (semantic-only hits are not counted). "*":
+  // every keyword field but access control (acl_users, acl_groups) and
+  // provenance (doc_id, source, section). Counts are per indexed document
+  // (chunk), also with rollup_documents. Costs one pass over all matches,
+  // loading each one's stored metadata. In bm25 mode it also makes
+  // total_hits exact.
+  std::vector<std::string> facets;
 };
 
 // One query term's part of a BM25 score:
@@ -165,6 +175,18 @@ struct Hit {
   std::string passage_id;                     // rollup_documents: the chunk shown for this document
 };
 
+// One value of a facet and the number of matching documents that hold it
+// (a document counts once however often the field repeats the value).
+struct FacetValue {
+  std::string value;
+  uint64_t count = 0;
+};
+
+struct Facet {
+  std::string field;
+  std::vector<FacetValue> values;  // the 10 most frequent, by count, then by value
+};
+
 struct SearchResponse {
   std::string mode;               // "bm25", "vector" or "hybrid": what ran
   std::string fusion;             // hybrid: "rrf", "minmax" or "zscore" with weights, e.g. "minmax bm25=0.9 vector=0.1"
@@ -172,6 +194,7 @@ struct SearchResponse {
   uint64_t total_hits = 0;        // matching documents; exact only if total_exact
   bool total_exact = false;       // pruning algorithms do not count every match
   double took_ms = 0;
+  std::vector<Facet> facets;      // SearchOptions::facets, in the order asked for ("*": by field name)
 };
 
 // Why is a document not in the top k?

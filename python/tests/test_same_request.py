@@ -26,6 +26,7 @@ OPTIONS = {
     "rrf_k": (30.0, "30", 30),
     "candidates": (50, "50", 50),
     "algorithm": ("maxscore", "maxscore", "maxscore"),
+    "facets": (["supplier", "material"], "supplier,material", ["supplier", "material"]),
 }
 
 
@@ -52,9 +53,12 @@ def test_library_cli_and_server_agree(tmp_path):
     # Why-not on the same request, for a document just below the cut.
     deeper = c.search(query, k=10, snippet=False, **{name: v[0] for name, v in OPTIONS.items()})
     below = deeper["hits"][7]["id"]
-    py_why = c.why_not(query, below, k=5, **{name: v[0] for name, v in OPTIONS.items() if name != "algorithm"})
+    py_why = c.why_not(query, below, k=5,
+                       **{name: v[0] for name, v in OPTIONS.items() if name not in ("algorithm", "facets")})
     assert py_why["reason"] == "ranked_below" and py_why["rank"] == 8, py_why
     assert py_why["mode"] == "hybrid" and len(py_why["retrievers"]) == 2
+    cement = c.search("cement", mode="bm25", facets=["supplier"])
+    assert cement["total_exact"] and cement["facets"]["supplier"][0]["count"] > 0, cement["facets"]
     del c
     assert py["hits"], "the example knowledge base should answer"
 
@@ -94,6 +98,8 @@ def test_library_cli_and_server_agree(tmp_path):
     assert py["mode"] == cli_resp["mode"] == http_resp["mode"] == "hybrid"
     assert py["fusion"] == cli_resp["fusion"] == http_resp["fusion"]
     assert summary(py) == summary(cli_resp) == summary(http_resp)
+    assert py["facets"] == cli_resp["facets"] == http_resp["facets"]
+    assert set(py["facets"]) == {"supplier", "material"}, py["facets"]
     assert all(h["retrievers"] for h in py["hits"])
     for w in (cli_why, http_why):
         assert (w["reason"], w["rank"], w["message"]) == (py_why["reason"], py_why["rank"], py_why["message"])

@@ -314,6 +314,7 @@ const char* kSearchHelp =
     "  --plain              treat QUERY as plain text (no operators)\n"
     "  --no-snippet         do not build snippets\n"
     "  --time-budget MS     give up after MS milliseconds (exit 6; default 0 = no limit)\n"
+    "  --facets F,F         count the top values of keyword fields over every match (* = all)\n"
     "  --json               machine-readable output\n"
     "The options are those of the HTTP search body and of Python's search() (one table,\n"
     "glassbox/request.h), with '-' for '_'.\n";

@@ -1400,3 +1400,111 @@ TEST(Collection, CorruptSegmentIsNamedInTheError) {
 
 }  // namespace
 }  // namespace glassbox
+
+namespace glassbox {
+namespace {
+
+// Facets count every match the principal may see, exactly: the counts equal a
+// brute-force count over all the hits of the same search, whatever k is.
+TEST(Collection, FacetsCountEveryVisibleMatch) {
+  std::string dir = TempDir("facets");
+  CollectionOptions co;
+  co.analyzer = "standard";
+  co.embedder = "none";
+  auto c = Collection::Create(dir, co);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::mt19937 rng(21);
+  for (int i = 0; i < 500; ++i) {
+    Document d = RandomDoc(rng, "d" + std::to_string(i), 60);
+    d.metadata.push_back({"dept", MetadataValue::Keyword("dept" + std::to_string(rng() % 14))});  // > 10 values
+    if (i % 3 == 0) {  // a repeated field: the document counts once per distinct value
+      d.metadata.push_back({"tag", MetadataValue::Keyword("t" + std::to_string(i % 4))});
+      d.metadata.push_back({"tag", MetadataValue::Keyword("t" + std::to_string(i % 4))});
+      d.metadata.push_back({"tag", MetadataValue::Keyword("shared")});
+    }
+    if (i % 5 == 0) d.metadata.push_back({"acl_users", MetadataValue::Keyword("eve")});  // hidden from bob
+    ASSERT_TRUE((*c)->Add(d).ok());
+    if (i % 200 == 199) ASSERT_TRUE((*c)->Commit().ok());
+  }
+  ASSERT_TRUE((*c)->Commit().ok());
+
+  int compared = 0, hidden_mattered = 0;
+  for (int qi = 0; qi < 30; ++qi) {
+    std::string q = RandomQuery(rng, 60);
+    if (qi % 5 == 0) q += "dept:dept3 ";
+    for (bool as_bob : {true, false}) {
+      SearchOptions all;  // brute force: every match, with its metadata
+      all.k = 1000;
+      all.algorithm = TopKAlgorithm::kExhaustive;
+      all.with_snippet = false;
+      if (as_bob) all.principal = Principal{"bob", {}};
+      auto every = (*c)->Search(q, all);
+      ASSERT_TRUE(every.ok()) << q << ": " << every.status().ToString();
+      ASSERT_TRUE(every->total_exact);
+      std::map<std::string, std::map<std::string, uint64_t>> want;
+      for (const auto& h : every->hits) {
+        std::map<std::string, std::set<std::string>> values;
+        for (const auto& [name, v] : h.metadata)
+          if (name == "dept" || name == "tag" || name == "color") values[name].insert(v.text);
+        for (const auto& [name, vs] : values)
+          for (const auto& v : vs) ++want[name][v];
+      }
+      SearchOptions o;
+      o.k = 3;  // facets do not depend on k
+      o.facets = {"dept", "tag", "color"};
+      if (as_bob) o.principal = Principal{"bob", {}};
+      auto r = (*c)->Search(q, o);
+      ASSERT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+      EXPECT_TRUE(r->total_exact) << q;  // counting facets counts every match
+      EXPECT_EQ(r->total_hits, every->hits.size()) << q;
+      ASSERT_EQ(r->facets.size(), 3u);
+      for (const Facet& f : r->facets) {
+        std::vector<FacetValue> expected;
+        for (const auto& [v, n] : want[f.field]) expected.push_back({v, n});
+        std::stable_sort(expected.begin(), expected.end(),
+                         [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
+        if (expected.size() > 10) expected.resize(10);
+        ASSERT_EQ(f.values.size(), expected.size()) << q << " " << f.field;
+        for (size_t i = 0; i < expected.size(); ++i) {
+          EXPECT_EQ(f.values[i].value, expected[i].value) << q << " " << f.field << " #" << i;
+          EXPECT_EQ(f.values[i].count, expected[i].count) << q << " " << f.field << " #" << i;
+        }
+        if (f.field == "dept" && !as_bob) {
+          // bob's counts for the same query must be smaller somewhere (eve's documents are hidden from him)
+          SearchOptions b = o;
+          b.principal = Principal{"bob", {}};
+          auto rb = (*c)->Search(q, b);
+          ASSERT_TRUE(rb.ok());
+          uint64_t mine = 0, bobs = 0;
+          for (const auto& v : f.values) mine += v.count;
+          for (const auto& v : rb->facets[0].values) bobs += v.count;
+          if (bobs < mine) ++hidden_mattered;
+        }
+      }
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 60);
+  EXPECT_GT(hidden_mattered, 5);
+
+  SearchOptions bad;
+  bad.facets = {"n"};
+  auto r = (*c)->Search("w1", bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("facets"), std::string::npos) << r.status().message();
+  bad.facets = {"nope"};
+  r = (*c)->Search("w1", bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("dept"), std::string::npos) << r.status().message();  // lists the keyword fields
+  SearchOptions star;
+  star.facets = {"*"};
+  r = (*c)->Search("w1", star);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::set<std::string> fields;
+  for (const Facet& f : r->facets) fields.insert(f.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"color", "dept", "tag"}));  // no access-control fields
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace glassbox

@@ -9,7 +9,7 @@ namespace glassbox {
 namespace {
 
 constexpr size_t kMaxK = 10000, kMaxOffset = 100000, kMaxCandidates = 10000, kMaxEf = 100000;
-constexpr size_t kMaxSnippetChars = 100000, kMaxHighlightBytes = 64;
+constexpr size_t kMaxSnippetChars = 100000, kMaxHighlightBytes = 64, kMaxFacets = 32;
 
 Status Invalid(std::string_view name, const std::string& what) {
   return Status::InvalidArgument("option \"" + std::string(name) + "\" " + what);
@@ -92,6 +92,7 @@ const std::vector<SearchOptionSpec>& SearchOptionSpecs() {
       {"highlight_close", "TEXT", "mark after a highlighted word (default ']', at most 64 bytes)"},
       {"time_budget", "MS", "give up after MS milliseconds (default 0 = no limit)"},
       {"principal_statistics", "true|false", "with a principal: BM25 statistics over only the documents it may see"},
+      {"facets", "FIELD,FIELD | *", "count the top 10 values of these keyword metadata fields over every visible match"},
   };
   return kSpecs;
 }
@@ -189,6 +190,21 @@ Status SetSearchOption(SearchOptions* o, std::string_view name, std::string_view
   if (name == "principal_statistics") return flag(&o->principal_statistics);
   if (name == "highlight_open") return o->highlight_open = std::string(value), Status::OK();
   if (name == "highlight_close") return o->highlight_close = std::string(value), Status::OK();
+  if (name == "facets") {  // "dept,supplier"; "" = none
+    o->facets.clear();
+    size_t start = 0;
+    while (start < value.size()) {
+      size_t comma = value.find(',', start);
+      std::string_view f = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      while (!f.empty() && f.front() == ' ') f.remove_prefix(1);
+      while (!f.empty() && f.back() == ' ') f.remove_suffix(1);
+      if (f.empty()) return Invalid(name, "has an empty field name in '" + std::string(value) + "'");
+      o->facets.emplace_back(f);
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    return Status::OK();
+  }
   if (name == "time_budget") {
     size_t ms;
     GB_RETURN_IF_ERROR(whole(&ms));
@@ -219,6 +235,7 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     return Invalid("highlight_open", "and highlight_close must be at most " + std::to_string(kMaxHighlightBytes) +
                                          " bytes");
   if (o.time_budget.count() < 0) return Invalid("time_budget", "must not be negative");
+  if (o.facets.size() > kMaxFacets) return Invalid("facets", "names at most " + std::to_string(kMaxFacets) + " fields");
   std::vector<std::string> names = {"bm25", "vector"};
   for (const auto& wr : o.retrievers) {
     if (!wr.retriever) return Status::InvalidArgument("a retriever in SearchOptions::retrievers is null");

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "glassbox/request.h"
+#include "search/facets.h"
 #include "search/fusion_run.h"
 #include "search/plan.h"
 #include "search/retrievers.h"
@@ -106,6 +107,15 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
     }
   }
   if (!resp.total_exact && resp.total_hits < ranked.size()) resp.total_hits = ranked.size();
+  if (!options.facets.empty()) {
+    auto fields = FacetFields(snap, options.facets);
+    if (!fields.ok()) return fields.status();
+    uint64_t matches = 0;
+    auto facets = CountFacets(snap, bq, *fields, &matches);
+    if (!facets.ok()) return facets.status();
+    resp.facets = std::move(*facets);
+    if (mode == SearchMode::kBm25) resp.total_hits = matches, resp.total_exact = true;  // every match was counted
+  }
 
   // Roll chunks up to their documents: the best passage of each document.
   std::vector<std::string> rollup_ids;

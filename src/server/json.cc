@@ -81,8 +81,18 @@ json HitToJson(const Hit& h) {
 json SearchResponseToJson(const SearchResponse& r) {
   json hits = json::array();
   for (const auto& h : r.hits) hits.push_back(HitToJson(h));
-  return {{"mode", r.mode}, {"fusion", r.fusion}, {"total_hits", r.total_hits},
-          {"total_exact", r.total_exact}, {"took_ms", r.took_ms}, {"hits", hits}};
+  json out = {{"mode", r.mode}, {"fusion", r.fusion}, {"total_hits", r.total_hits},
+              {"total_exact", r.total_exact}, {"took_ms", r.took_ms}, {"hits", hits}};
+  if (!r.facets.empty()) {  // {"field": [{"value", "count"}, ...]}, most frequent first
+    json facets = json::object();
+    for (const auto& f : r.facets) {
+      json values = json::array();
+      for (const auto& v : f.values) values.push_back({{"value", v.value}, {"count", v.count}});
+      facets[f.field] = values;
+    }
+    out["facets"] = facets;
+  }
+  return out;
 }
 
 json DocumentToJson(const Document& d) {

@@ -746,6 +746,11 @@ struct Server::Impl {
           if (!x.is_number()) BadRequest("field \"weights\": the weight of \"" + r + "\" must be a number");
           text += (text.empty() ? "" : ",") + r + "=" + x.dump();
         }
+      } else if (key == "facets" && v.is_array()) {  // ["dept", "supplier"]
+        for (const auto& x : v) {
+          if (!x.is_string()) BadRequest("field \"facets\" must be a list of field names");
+          text += (text.empty() ? "" : ",") + x.get<std::string>();
+        }
       } else {
         BadRequest("field \"" + key + "\" must be a string, number or boolean");
       }

@@ -110,6 +110,11 @@ async function main() {
     check((await page.title()).includes("Glassbox"), "page loads");
     await page.waitForSelector('#collection option[value="kb"]', { state: "attached" });
     await page.selectOption("#collection", "kb");
+    // The weight control shows the collection's own fusion, not a made-up 0.50 / 0.50.
+    await page.waitForFunction(() => /collection default: \w+ bm25=/.test(document.querySelector("#weight-value").textContent));
+    const fusionDefault = await page.locator("#weight-value").textContent();
+    const kbStats = await (await fetch(base + "/v1/collections/kb/stats")).json();
+    check(fusionDefault === "collection default: " + kbStats.fusion, `weight control shows the collection's fusion (${fusionDefault})`);
 
     // --- search ---
     await page.getByRole("searchbox", { name: "Query" }).fill(QUERY);
@@ -119,6 +124,9 @@ async function main() {
     check(await hit.isVisible(), `the FAQ hit (…${FAQ_HIT}) is on screen`);
     const first = await page.locator(".hit").first().getAttribute("data-id");
     check(first.endsWith(FAQ_HIT), `it is the first hit (${first})`);
+    const url = new URL(page.url());
+    check(url.searchParams.get("q") === QUERY && url.searchParams.get("collection") === "kb",
+          `the search is in the URL (${url.search})`);
     const marks = await hit.locator(".snippet mark").allTextContents();
     check(marks.some((m) => /cement/i.test(m)) && marks.some((m) => /tonne/i.test(m)),
           `snippet highlights the query terms (${[...new Set(marks)].join(", ")})`);
@@ -205,6 +213,117 @@ async function main() {
     check(upText.includes("[draft]") && upText.includes("<b>must</b>") && (await up.locator(".snippet b").count()) === 0,
           "text brackets and HTML in a snippet stay plain text");
     await page.screenshot({ path: path.join(SHOTS, "upload.png") });
+
+    // --- every search is a link: paging, back/forward, reload, shared URL ---
+    const firstRank = () => page.locator(".hit .rank").first().textContent();
+    await page.goto(base + "/?q=cement&collection=kb");
+    await page.locator(".hit").first().waitFor();
+    check(await page.locator("#q").inputValue() === "cement", "a shared URL fills the query box");
+    const status1 = await page.locator("#status").textContent();
+    check(/^Hits 1–10 of (\d+ hits|at least \d+ hits \(not counted exactly\))/.test(status1) && !status1.includes("+"),
+          `count phrased in words (${status1})`);
+    const page1 = await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id));
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.waitForFunction(() => document.querySelector(".hit .rank")?.textContent === "#11");
+    check(new URL(page.url()).searchParams.get("page") === "2", "next page: page=2 in the URL");
+    const page2 = await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id));
+    check(page2.length > 0 && page2.every((id) => !page1.includes(id)), "page 2 holds other hits than page 1");
+    check(/^Hits 11–/.test(await page.locator("#status").textContent()), "status counts from 11 on page 2");
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelector(".hit .rank")?.textContent === "#1");
+    check(JSON.stringify(await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id))) === JSON.stringify(page1),
+          "back: page 1 again, same hits");
+    check(await page.getByRole("button", { name: "Previous page" }).isDisabled(), "no previous page on page 1");
+    await page.goForward();
+    await page.waitForFunction(() => document.querySelector(".hit .rank")?.textContent === "#11");
+    await page.reload();
+    await page.locator(".hit").first().waitFor();
+    check(await firstRank() === "#11" &&
+          JSON.stringify(await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id))) === JSON.stringify(page2),
+          "reload shows the same page of hits");
+
+    // --- facets: counts over every match, clicking a value filters ---
+    await page.goto(base + "/?q=cement&collection=kb&mode=bm25");
+    await page.locator("#facets .facet[data-field=supplier] .facet-value").first().waitFor();
+    const status0 = await page.locator("#status").textContent();
+    check(/ of \d+ hits ·/.test(status0), `bm25 with facets counts every match exactly (${status0})`);
+    const fieldsShown = await page.locator("#facets .facet").evaluateAll((fs) => fs.map((f) => f.dataset.field));
+    check(!fieldsShown.some((f) => ["doc_id", "source", "section", "acl_users", "acl_groups"].includes(f)),
+          `facets leave out provenance and access fields (${fieldsShown.join(", ")})`);
+    const sup = page.locator("#facets .facet[data-field=supplier] .facet-value").first();
+    const supValue = await sup.getAttribute("data-value");
+    const supCount = Number(await sup.locator(".count").textContent());
+    check(supCount > 0, `supplier facet: ${supValue} (${supCount})`);
+    await sup.click();
+    await page.locator("#active-filters .chip").first().waitFor();
+    await page.waitForFunction((n) => new RegExp(" of " + n + " hits? ·").test(document.querySelector("#status").textContent), supCount);
+    check(new URL(page.url()).searchParams.getAll("f").some((f) => f.startsWith("supplier:")), "the filter is in the URL");
+    check(true, `clicking ${supValue} narrows the results to its count (${supCount})`);
+    const supNow = await page.locator("#facets .facet[data-field=supplier] .facet-value").evaluateAll(
+      (vs) => vs.map((v) => [v.dataset.value, v.querySelector(".count").textContent]));
+    check(supNow.length === 1 && supNow[0][0] === supValue && Number(supNow[0][1]) === supCount,
+          `the supplier facet now holds only ${supValue} (${JSON.stringify(supNow)})`);
+    await page.getByRole("button", { name: /^Remove filter supplier:/ }).click();
+    await page.waitForFunction(() => !document.querySelector("#active-filters .chip"));
+    check(!new URL(page.url()).searchParams.getAll("f").length, "removing the filter takes it out of the URL");
+
+    // --- which retriever found each hit (hybrid with RRF lets semantic-only hits in) ---
+    await page.goto(base + "/?q=overtime&collection=kb&fusion=rrf");
+    await page.locator(".hit").first().waitFor();
+    check(await page.locator("#fusion").inputValue() === "rrf", "fusion restored from the URL");
+    if ((await page.locator("#status").textContent()).includes("hybrid")) {
+      const kinds = await page.locator(".hit .found-by").evaluateAll((fs) => fs.map((f) => f.dataset.foundBy));
+      check(kinds.length === await page.locator(".hit").count(), "every hit says which retriever found it");
+      check(kinds[0] !== "semantic" && kinds.includes("semantic"), `keyword and semantic-only hits told apart (${kinds.join(",")})`);
+      const sem = page.locator('.hit:has(.found-by[data-found-by="semantic"])').first();
+      check(!(await sem.locator(".snippet mark").count()), "a semantic-only hit highlights no query word");
+    }
+
+    // --- search as you type, keyboard navigation ---
+    await page.goto(base + "/?collection=kb");
+    await page.waitForSelector('#collection option[value="kb"]', { state: "attached" });
+    await page.locator("#q").pressSequentially("annual leave", { delay: 40 });
+    await page.waitForFunction(() => new URL(location.href).searchParams.get("q") === "annual leave" &&
+                                      document.querySelectorAll(".hit").length > 0);
+    check(true, "typing runs the search (no button pressed) and puts it in the URL");
+    const typedIds = await page.locator(".hit").evaluateAll((hs) => hs.map((h) => h.dataset.id));
+    await page.locator("#q").press("ArrowDown");
+    check(await page.evaluate(() => document.activeElement.closest(".hit")?.dataset.id) === typedIds[0], "down arrow: first hit");
+    await page.keyboard.press("ArrowDown");
+    check(await page.evaluate(() => document.activeElement.closest(".hit")?.dataset.id) === typedIds[1], "down arrow: second hit");
+    await page.keyboard.press("Enter");
+    await page.locator("#doc-chunks .chunk.current").waitFor();
+    check(await page.locator("#doc-chunks .chunk.current").getAttribute("data-id") === typedIds[1], "Enter opens the hit's document");
+    await page.keyboard.press("ArrowUp");
+    await page.keyboard.press("ArrowUp");
+    check(await page.evaluate(() => document.activeElement.id) === "q", "up arrow from the first hit: back to the query");
+
+    // --- accessibility: axe-core (pinned, scripts/fetch-web-test.sh), WCAG A/AA, serious or critical ---
+    const axePath = path.join(BUILD, "npm-web/node_modules/axe-core/axe.min.js");
+    if (fs.existsSync(axePath)) {
+      await page.locator(".hit").first().getByRole("button", { name: "Explain" }).click();  // search, explanation and document views
+      await page.addScriptTag({ path: axePath });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+        return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ")}`);
+      });
+      check(violations.length === 0, "axe-core: no serious or critical WCAG A/AA violations" + (violations.length ? ": " + violations.join(" | ") : ""));
+    } else {
+      console.log("# axe-core not installed (scripts/fetch-web-test.sh): accessibility check skipped");
+    }
+
+    // --- a phone's width ---
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 375, height: 740 });
+    await phone.goto(base + "/?q=cement&collection=kb&mode=bm25");
+    await phone.locator(".hit").first().waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `no sideways scrolling at 375 px (overflow ${overflow} px)`);
+    const qBox = await phone.locator("#q").boundingBox();
+    check(qBox && qBox.width > 250, `query box usable at 375 px (${qBox && Math.round(qBox.width)} px)`);
+    await phone.screenshot({ path: path.join(SHOTS, "phone.png"), fullPage: false });
+    await phone.close();
 
     check(pageErrors.length === 0, "no script errors on the page" + (pageErrors.length ? ": " + pageErrors.join("; ") : ""));
     check(foreign.length === 0, "no external requests" + (foreign.length ? ": " + foreign.join(", ") : ""));

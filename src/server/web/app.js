@@ -13,6 +13,12 @@
     hits: [],
     query: "",
     collection: "",
+    mode: "",              // what the last search ran: bm25, vector or hybrid
+    filters: [],           // metadata filters `field:value`, added to the query
+    page: 0,               // 0-based page of k hits
+    customWeights: false,  // true: the weight slider overrides the collection's fusion
+    defaultFusion: "",     // the collection's fusion, e.g. "minmax bm25=1 vector=0"
+    facetFields: ["*"],    // facets asked for ("*": every keyword field); [] when the server has none
   };
 
   // ---- small helpers -------------------------------------------------------
@@ -54,8 +60,8 @@
     return h;
   }
 
-  async function api(method, path, body, isForm = false) {
-    const init = { method, headers: headers(!isForm && body !== undefined) };
+  async function api(method, path, body, isForm = false, signal = undefined) {
+    const init = { method, headers: headers(!isForm && body !== undefined), signal };
     if (body !== undefined) init.body = isForm ? body : JSON.stringify(body);
     const res = await fetch(path, init);
     let data = null;
@@ -146,74 +152,238 @@
     return bracketNodes(s, hit);
   }
 
-  // ---- search --------------------------------------------------------------
+  // ---- search state (mirrored in the URL) -----------------------------------
+  //
+  // Every search is a link: ?q=…&collection=…&mode=…&fusion=…&weights=…&f=…&page=…
+  // (f repeats, one metadata filter `field:value` each; page is 1-based).
+  // A search typed in the page pushes a history entry; back/forward and a
+  // reload run the search the URL describes.
 
   function weights() {
     const w = Number($("#weight").value);
     return [Math.round(w * 100) / 100, Math.round((1 - w) * 100) / 100];
   }
 
+  // "minmax bm25=1 vector=0" (CollectionStats::fusion) → {method, bm25, vector}.
+  function parseFusion(s) {
+    const out = { method: "", bm25: NaN, vector: NaN };
+    for (const part of String(s || "").split(/\s+/)) {
+      const m = /^(bm25|vector)=([\d.eE+-]+)$/.exec(part);
+      if (m) out[m[1]] = Number(m[2]);
+      else if (/^(rrf|minmax|zscore)$/.test(part)) out.method = part;
+    }
+    return out;
+  }
+
+  // Shows the collection's own fusion on the weight control (what a search
+  // without explicit weights uses), unless the user chose weights.
+  function showDefaultWeights() {
+    const d = parseFusion(state.defaultFusion);
+    if (isFinite(d.bm25) && isFinite(d.vector) && d.bm25 + d.vector > 0) {
+      $("#weight").value = String(d.bm25 / (d.bm25 + d.vector));
+    }
+    $("#weight-value").textContent = state.defaultFusion ? `collection default: ${state.defaultFusion}` : "collection default";
+  }
+
+  async function loadDefaults(collection) {
+    state.defaultFusion = "";
+    if (collection) {
+      try { state.defaultFusion = ((await api("GET", coll(collection) + "/stats")) || {}).fusion || ""; } catch (_) {}
+    }
+    if (!state.customWeights) showDefaultWeights();
+  }
+
+  function quoteFilterValue(v) {
+    return /^[^\s"()\\]+$/.test(v) ? v : '"' + v.replace(/(["\\])/g, "\\$1") + '"';
+  }
+
+  // The query sent: what the user typed, plus the active filters.
+  function fullQuery(q) {
+    return [q, ...state.filters].filter(Boolean).join(" ");
+  }
+
+  function pageSize() { return Math.max(1, Math.min(100, Number($("#k").value) || 10)); }
+
   // The search options the controls set (the same for search and why-not).
   function searchOptions(query) {
-    const body = {
-      query,
-      k: Math.max(1, Math.min(100, Number($("#k").value) || 10)),
-      offset: 0,
-      mode: $("#mode").value,
-    };
+    const k = pageSize();
+    const body = { query: fullQuery(query), k, offset: state.page * k, mode: $("#mode").value };
     const fusion = $("#fusion").value;
-    if (fusion) { body.fusion = fusion; body.weights = weights(); }
+    if (fusion) body.fusion = fusion;
+    if (state.customWeights) { body.fusion = fusion || "minmax"; body.weights = weights(); }
     return body;
   }
 
-  async function search(ev) {
+  // The URL of the search the controls describe.
+  function stateUrl() {
+    const p = new URLSearchParams();
+    const q = $("#q").value.trim();
+    if (q) p.set("q", q);
+    if ($("#collection").value) p.set("collection", $("#collection").value);
+    if ($("#mode").value !== "auto") p.set("mode", $("#mode").value);
+    if ($("#fusion").value) p.set("fusion", $("#fusion").value);
+    if (state.customWeights) { const [b, v] = weights(); p.set("weights", `bm25=${b},vector=${v}`); }
+    if (pageSize() !== 10) p.set("k", String(pageSize()));
+    for (const f of state.filters) p.append("f", f);
+    if (state.page > 0) p.set("page", String(state.page + 1));
+    const s = p.toString();
+    return location.pathname + (s ? "?" + s : "");
+  }
+
+  // Sets the controls from the URL; returns the query it names.
+  function applyUrl() {
+    const p = new URLSearchParams(location.search);
+    $("#q").value = p.get("q") || "";
+    const c = p.get("collection");
+    if (c && [...$("#collection").options].some((o) => o.value === c)) $("#collection").value = c;
+    const mode = p.get("mode") || "auto";
+    $("#mode").value = [...$("#mode").options].some((o) => o.value === mode) ? mode : "auto";
+    const fusion = p.get("fusion") || "";
+    $("#fusion").value = [...$("#fusion").options].some((o) => o.value === fusion) ? fusion : "";
+    const w = parseFusion((p.get("weights") || "").replace(/,/g, " "));
+    state.customWeights = isFinite(w.bm25) && isFinite(w.vector) && w.bm25 + w.vector > 0;
+    if (state.customWeights) $("#weight").value = String(w.bm25 / (w.bm25 + w.vector));
+    $("#k").value = String(Math.max(1, Math.min(100, Number(p.get("k")) || 10)));
+    state.filters = p.getAll("f").filter(Boolean);
+    state.page = Math.max(0, (Number(p.get("page")) || 1) - 1);
+    return $("#q").value.trim();
+  }
+
+  let inflight = null;  // AbortController of the search on its way
+
+  // history: "push" (a new search typed or clicked), "replace" (the URL is
+  // already right, or the change is not worth a back step) or "none".
+  async function search(ev, history = "push") {
     if (ev) ev.preventDefault();
     const query = $("#q").value.trim();
     const collection = $("#collection").value;
-    if (!query) return;
+    if (!query && !state.filters.length) return;
     if (!collection) { setStatus("Choose a collection first.", true); return; }
     localStorage.setItem("glassbox.collection", collection);
+    const url = stateUrl();
+    if (history === "push" && url !== location.pathname + location.search) window.history.pushState(null, "", url);
+    else if (history !== "none") window.history.replaceState(null, "", url);
     const body = Object.assign(searchOptions(query), { explain: true, documents: false });
+    if (state.facetFields.length) body.facets = state.facetFields;
     if (state.highlightMarks) { body.highlight_open = OPEN; body.highlight_close = CLOSE; }
+    if (inflight) inflight.abort();
+    const ctl = new AbortController();
+    inflight = ctl;
     const results = $("#results");
     results.setAttribute("aria-busy", "true");
     setStatus("Searching…");
     try {
       let data;
-      try {
-        data = await api("POST", coll(collection) + "/search", body);
-      } catch (e) {
-        // An older server may refuse the highlight fields: ask again without them.
-        if (e.status === 400 && state.highlightMarks && /highlight/i.test(e.message)) {
-          state.highlightMarks = false;
-          delete body.highlight_open;
-          delete body.highlight_close;
-          data = await api("POST", coll(collection) + "/search", body);
-        } else throw e;
+      const path = coll(collection) + "/search";
+      for (;;) {
+        try {
+          data = await api("POST", path, body, false, ctl.signal);
+          break;
+        } catch (e) {
+          // An older server may refuse the highlight marks or facets: ask again without them.
+          if (e.status === 400 && state.highlightMarks && /highlight/i.test(e.message)) {
+            state.highlightMarks = false;
+            delete body.highlight_open;
+            delete body.highlight_close;
+          } else if (e.status === 400 && body.facets && /facets/i.test(e.message)) {
+            state.facetFields = [];
+            delete body.facets;
+          } else throw e;
+        }
       }
       state.query = query;
       state.collection = collection;
-      renderResults(data || {});
+      renderResults(data || {}, body);
     } catch (e) {
+      if (e.name === "AbortError") return;  // a newer search replaced this one
       results.replaceChildren();
+      $("#pager").hidden = true;
       setStatus("Search failed: " + e.message, true);
     } finally {
-      results.setAttribute("aria-busy", "false");
+      if (inflight === ctl) { inflight = null; results.setAttribute("aria-busy", "false"); }
     }
   }
 
-  function renderResults(data) {
+  // "12 hits", "at least 100 hits" (not every match was counted).
+  function countText(total, exact) {
+    const n = Number(total) || 0;
+    if (exact) return `${n} hit${n === 1 ? "" : "s"}`;
+    return `at least ${n} hit${n === 1 ? "" : "s"} (not counted exactly)`;
+  }
+
+  function renderResults(data, body) {
     const hits = data.hits || [];
     state.hits = hits;
+    state.mode = data.mode || "";
+    const exact = data.total_exact === true;
     const total = data.total_hits ?? hits.length;
-    let msg = `${total}${data.total_exact === false ? "+" : ""} hit(s) in ${fmt(data.took_ms ?? 0, 2)} ms`;
+    const from = body.offset + 1, to = body.offset + hits.length;
+    let msg = hits.length ? `Hits ${from}–${to} of ${countText(total, exact)}` : (body.offset ? "No more hits" : "No hits");
+    msg += ` · ${fmt(data.took_ms ?? 0, 2)} ms`;
     if (data.mode) msg += ` · ${data.mode}`;
     if (data.fusion) msg += ` (${data.fusion})`;
     setStatus(msg);
     const results = $("#results");
-    results.replaceChildren(...hits.map((h, i) => renderHit(h, i)));
+    results.replaceChildren(...hits.map((h, i) => renderHit(h, i, body.offset)));
+    // Paging: next while the total says there is more (or, not counted, while pages come back full).
+    const more = exact ? to < total : hits.length === body.k;
+    $("#prev-page").disabled = body.offset === 0;
+    $("#next-page").disabled = !more;
+    $("#page-info").textContent = `Page ${state.page + 1}`;
+    $("#pager").hidden = body.offset === 0 && !more;
+    renderFilters();
+    renderFacets(data.facets);
     $("#doc-view").hidden = true;  // it showed a hit of the previous search
     document.querySelector(".layout").classList.remove("with-doc");
+  }
+
+  function goToPage(delta) {
+    state.page = Math.max(0, state.page + delta);
+    search(null, "push");
+  }
+
+  // ---- filters and facets ----------------------------------------------------
+
+  function addFilter(f) {
+    if (!state.filters.includes(f)) state.filters.push(f);
+    state.page = 0;
+    search(null, "push");
+  }
+
+  function removeFilter(f) {
+    state.filters = state.filters.filter((x) => x !== f);
+    state.page = 0;
+    search(null, "push");
+  }
+
+  function renderFilters() {
+    const box = $("#active-filters");
+    box.replaceChildren(...state.filters.map((f) => el("span", { class: "chip", "data-filter": f },
+      el("span", { text: f }),
+      el("button", { type: "button", class: "chip-remove", "aria-label": `Remove filter ${f}`, text: "×",
+                     onclick: () => removeFilter(f) }))));
+  }
+
+  // data.facets: {field: [{value, count}...]} over every match the caller may see.
+  function renderFacets(facets) {
+    const box = $("#facets");
+    const fields = Object.keys(facets || {}).filter((f) => (facets[f] || []).length);
+    box.hidden = !fields.length;
+    box.replaceChildren(...fields.map((field) => {
+      const headId = "facet-" + field.replace(/[^A-Za-z0-9_-]/g, "_");
+      return el("section", { class: "facet", "data-field": field, "aria-labelledby": headId },
+        el("h2", { id: headId, text: field }),
+        el("ul", {}, facets[field].map((v) => {
+          const f = `${field}:${quoteFilterValue(String(v.value))}`;
+          const active = state.filters.includes(f);
+          return el("li", {},
+            el("button", { type: "button", class: "facet-value" + (active ? " active" : ""), "data-value": v.value,
+                           "aria-pressed": active ? "true" : "false",
+                           onclick: () => (active ? removeFilter(f) : addFilter(f)) },
+              el("span", { class: "facet-label", text: v.value }),
+              el("span", { class: "count", text: String(v.count) })));
+        })));
+    }));
   }
 
   function hitTitle(h) {
@@ -229,7 +399,20 @@
     return hash > 0 ? id.slice(0, hash) : id;
   }
 
-  function renderHit(h, i) {
+  // Which retrievers found the hit: BM25 evidence (the query's words or
+  // filters matched) and/or the vector retriever's candidate list.
+  function foundBy(h) {
+    if (state.mode === "bm25") return { cls: "keyword", text: "keyword match" };
+    const rs = h.retrievers || [];
+    const vec = rs.find((r) => r.retriever === "vector");
+    const keyword = !!(h.explanation && h.explanation.matched);
+    if (state.mode === "vector") return { cls: "semantic", text: "semantic (vector search)" };
+    if (keyword && vec && vec.rank) return { cls: "both", text: "keyword match + semantic" };
+    if (keyword) return { cls: "keyword", text: "keyword match" };
+    return { cls: "semantic", text: "semantic only: none of the query words" };
+  }
+
+  function renderHit(h, i, offset = 0) {
     const explainId = "explain-" + i;
     const titleId = "hit-title-" + i;
     const md = h.metadata || {};
@@ -250,7 +433,8 @@
       el("h3", { id: titleId },
         el("button", { type: "button", class: "open-doc", onclick: () => openDocument(h, art), text: hitTitle(h) })),
       el("div", { class: "meta" },
-        el("span", { class: "rank", text: "#" + (i + 1) }),
+        el("span", { class: "rank", text: "#" + (offset + i + 1) }),
+        (() => { const f = foundBy(h); return el("span", { class: "found-by " + f.cls, "data-found-by": f.cls, text: f.text }); })(),
         el("span", { class: "id", text: h.id }),
         source ? el("span", { class: "source", text: source }) : null,
         el("span", { class: "score", text: "score " + fmt(h.score, 4) })),
@@ -514,7 +698,33 @@
       sessionStorage.setItem("glassbox.key", $("#api-key").value.trim());
       loadCollections();
     });
-    $("#search-form").addEventListener("submit", search);
+    $("#search-form").addEventListener("submit", (ev) => { state.page = 0; clearTimeout(typing); search(ev, "push"); });
+    // Search as you type: 200 ms after the last key; the URL is replaced, not
+    // pushed, so the back button skips the half-typed queries. A newer search
+    // aborts the one in flight (AbortController in search()).
+    let typing = 0;
+    $("#q").addEventListener("input", () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => {
+        state.page = 0;
+        if ($("#q").value.trim() || state.filters.length) search(null, "replace");
+      }, 200);
+    });
+    // Keyboard: down/up move through the hits (from the query box too), Enter opens the document.
+    document.addEventListener("keydown", (ev) => {
+      if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+      const t = ev.target;
+      if (t !== $("#q") && !(t.closest && t.closest("#results"))) return;
+      const hits = [...document.querySelectorAll("#results .hit")];
+      if (!hits.length) return;
+      const cur = t.closest ? t.closest(".hit") : null;
+      let i = cur ? hits.indexOf(cur) + (ev.key === "ArrowDown" ? 1 : -1) : (ev.key === "ArrowDown" ? 0 : -1);
+      ev.preventDefault();
+      if (i < 0) { $("#q").focus(); return; }
+      i = Math.min(i, hits.length - 1);
+      hits[i].querySelector(".open-doc").focus();
+      hits[i].scrollIntoView({ block: "nearest" });
+    });
     $("#why-form").addEventListener("submit", whyNot);
     $("#upload-form").addEventListener("submit", upload);
     $("#create-form").addEventListener("submit", createCollection);
@@ -523,13 +733,35 @@
       document.querySelector(".layout").classList.remove("with-doc");
     });
     $("#weight").addEventListener("input", () => {
+      state.customWeights = true;  // moving the slider means "use these weights"
+      if (!$("#fusion").value) $("#fusion").value = "minmax";
       updateWeight();
-      if (!$("#fusion").value) $("#fusion").value = "minmax";  // moving the slider means "use these weights"
     });
-    updateWeight();
+    $("#collection").addEventListener("change", () => {
+      state.filters = [];  // filters name the fields of the previous collection
+      state.page = 0;
+      loadDefaults($("#collection").value).then(() => search(null, "push"));
+    });
+    for (const id of ["#mode", "#fusion", "#k"]) {
+      $(id).addEventListener("change", () => { state.page = 0; if (state.hits.length || state.filters.length) search(null, "push"); });
+    }
+    $("#prev-page").addEventListener("click", () => goToPage(-1));
+    $("#next-page").addEventListener("click", () => goToPage(+1));
+    // Back and forward: run the search the URL describes (no new history entry).
+    window.addEventListener("popstate", async () => {
+      const before = $("#collection").value;
+      const query = applyUrl();
+      if ($("#collection").value !== before || !state.customWeights) await loadDefaults($("#collection").value);
+      if (!state.customWeights) showDefaultWeights(); else updateWeight();
+      if (query || state.filters.length) search(null, "none");
+      else { state.hits = []; $("#results").replaceChildren(); $("#pager").hidden = true; renderFilters(); renderFacets(null); setStatus(""); }
+    });
     const params = new URLSearchParams(location.search);
-    loadCollections(params.get("collection") || undefined).then(() => {
-      if (params.get("q")) { $("#q").value = params.get("q"); search(); }
+    loadCollections(params.get("collection") || undefined).then(async () => {
+      const query = applyUrl();
+      await loadDefaults($("#collection").value);
+      if (state.customWeights) updateWeight();
+      if (query || state.filters.length) search(null, "replace");
     });
   });
 })();

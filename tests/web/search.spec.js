@@ -298,6 +298,27 @@ async function main() {
     await page.keyboard.press("ArrowUp");
     check(await page.evaluate(() => document.activeElement.id) === "q", "up arrow from the first hit: back to the query");
 
+    // --- the answer panel: a question is also asked of /ask and answered above the hits ---
+    await page.goto(base + "/?collection=kb&q=" + encodeURIComponent("How much cement did we buy in the last three years?"));
+    const answer = page.locator("#above-hits .answer");
+    await answer.locator(".answer-text").waitFor();
+    const routeText = await answer.locator(".answer-route").first().textContent();
+    check(/Route: table/.test(routeText), `a figure question goes to the tables (${routeText})`);
+    check(/SELECT .*FROM "purchases"/.test(await answer.locator(".answer-sql code").first().textContent()), "the SQL is shown");
+    check(await answer.locator("table.answer-rows").count() >= 1, "the result rows are shown");
+    await page.locator("#q").fill("What does the remote work policy require?");
+    await page.locator("#q").press("Enter");
+    await page.waitForFunction(() => /Route: documents/.test(document.querySelector("#above-hits .answer-route")?.textContent || ""));
+    const docAnswer = await answer.locator(".answer-status").first().textContent();
+    check(/Answer|Not found/.test(docAnswer), `a document question is answered or honestly not found (${docAnswer})`);
+    if (/^Answer/.test(docAnswer))
+      check(await answer.locator(".answer-citations li").count() >= 1, "an answer from documents cites its passage");
+    await page.screenshot({ path: path.join(SHOTS, "answer.png") });
+    await page.locator("#q").fill("cement");
+    await page.locator("#q").press("Enter");
+    await page.waitForFunction(() => !document.querySelector("#above-hits .answer"));
+    check(true, "a keyword search clears the answer panel");
+
     // --- accessibility: axe-core (pinned, scripts/fetch-web-test.sh), WCAG A/AA, serious or critical ---
     const axePath = path.join(BUILD, "npm-web/node_modules/axe-core/axe.min.js");
     if (fs.existsSync(axePath)) {

@@ -253,7 +253,7 @@
 
   // history: "push" (a new search typed or clicked), "replace" (the URL is
   // already right, or the change is not worth a back step) or "none".
-  async function search(ev, history = "push") {
+  async function search(ev, history = "push", opts = {}) {
     if (ev) ev.preventDefault();
     const query = $("#q").value.trim();
     const collection = $("#collection").value;
@@ -294,6 +294,10 @@
       state.query = query;
       state.collection = collection;
       renderResults(data || {}, body);
+      // Asked on a submitted search, a link opened or back/forward; not while typing.
+      const settled = history !== "replace" || opts.askOnReplace;
+      if (settled && state.page === 0 && looksLikeQuestion(query)) ask(query, collection, body);
+      else if (settled) $("#above-hits").replaceChildren();
     } catch (e) {
       if (e.name === "AbortError") return;  // a newer search replaced this one
       results.replaceChildren();
@@ -302,6 +306,78 @@
     } finally {
       if (inflight === ctl) { inflight = null; results.setAttribute("aria-busy", "false"); }
     }
+  }
+
+  // ---- answers ---------------------------------------------------------------
+
+  // A question (not a keyword search): asked of /ask as well, once per
+  // submitted search (not while typing), and shown above the hits.
+  function looksLikeQuestion(q) {
+    return /[?？]\s*$/.test(q) ||
+      /^(who|what|when|where|which|why|how|is|are|does|do|did|can|could|should)\b/i.test(q) ||
+      /(吗|什么|多少|哪|谁|几|怎么|为何|是否)/.test(q);
+  }
+
+  let askInflight = null;
+
+  async function ask(question, collection, searchBody) {
+    const panel = $("#above-hits");
+    if (askInflight) askInflight.abort();
+    const ctl = new AbortController();
+    askInflight = ctl;
+    panel.replaceChildren(el("section", { class: "answer", "aria-label": "Answer", "aria-busy": "true" },
+      el("p", { class: "answer-status", text: "Answering…" })));
+    const body = { question };
+    for (const key of ["mode", "fusion", "weights"]) if (searchBody[key] !== undefined) body[key] = searchBody[key];
+    try {
+      const a = await api("POST", coll(collection) + "/ask", body, false, ctl.signal);
+      panel.replaceChildren(renderAnswer(a || {}, true));
+    } catch (e) {
+      if (e.name === "AbortError") return;
+      panel.replaceChildren(el("section", { class: "answer", "aria-label": "Answer" },
+        el("p", { class: "answer-status error", text: "No answer: " + e.message })));
+    } finally {
+      if (askInflight === ctl) askInflight = null;
+    }
+  }
+
+  function answerStatusText(a) {
+    if (a.status === "answered") return `Answer${a.verified ? " (verified against its sources)" : " (NOT verified)"}`;
+    if (a.status === "handoff") return "Handing you to a person";
+    return "Not found in the knowledge base";
+  }
+
+  function renderRows(columns, rows, caption) {
+    return el("table", { class: "answer-rows" },
+      el("caption", { text: caption }),
+      el("thead", {}, el("tr", {}, (columns || []).map((c) => el("th", { scope: "col", text: c })))),
+      el("tbody", {}, (rows || []).slice(0, 20).map((r) => el("tr", {}, r.map((c) => el("td", { text: c }))))));
+  }
+
+  function renderAnswer(a, top) {
+    const box = el(top ? "section" : "div", { class: top ? "answer" : "answer-step", "aria-label": top ? "Answer" : undefined });
+    box.append(el("p", { class: "answer-status", text: `${answerStatusText(a)} · confidence ${fmt(a.confidence ?? 0, 2)}` }));
+    box.append(el("p", { class: "answer-text", text: a.answer || "" }));
+    if (a.route) box.append(el("p", { class: "answer-route", text: `Route: ${a.route}${a.route_reason ? " — " + a.route_reason : ""}` }));
+    (a.steps || []).forEach((s, i) => box.append(el("div", { class: "answer-step-head", text: `Step ${i + 1}` }), renderAnswer(s, false)));
+    if (a.table) {
+      box.append(el("p", { class: "answer-sql" }, "SQL: ", el("code", { text: a.table.sql || "" })));
+      if ((a.table.rows || []).length) box.append(renderRows(a.table.columns, a.table.rows, "Result"));
+      const ev = a.table.evidence;
+      if (ev && (ev.rows || []).length) box.append(renderRows(ev.columns, ev.rows, `Rows behind the figure (${ev.rows.length})`));
+      if (a.status === "handoff" && (a.table.alternatives || []).length)
+        box.append(el("p", { text: "Which table do you mean: " + a.table.alternatives.join(", ") + "?" }));
+    }
+    const cites = a.citations || [];
+    if (cites.length) {
+      box.append(el("ol", { class: "answer-citations", "aria-label": "Citations" }, cites.map((c) =>
+        el("li", { value: c.n },
+          el("span", { class: "cite-id", text: `${c.id}${c.page ? ", page " + c.page : ""}${c.verified ? " ✓" : ""}` }),
+          el("blockquote", { text: c.quote || "" })))));
+    }
+    if (a.status === "handoff" && (a.passages || []).length)
+      box.append(el("p", { text: "Closest: " + a.passages.slice(0, 3).map((p) => p.title || p.id).join("; ") }));
+    return box;
   }
 
   // "12 hits", "at least 100 hits" (not every match was counted).
@@ -761,7 +837,7 @@
       const query = applyUrl();
       await loadDefaults($("#collection").value);
       if (state.customWeights) updateWeight();
-      if (query || state.filters.length) search(null, "replace");
+      if (query || state.filters.length) search(null, "replace", { askOnReplace: true });
     });
   });
 })();

@@ -160,6 +160,11 @@ struct ReaderInput {
   std::vector<AnswerPassage> passages;
   std::string analyzer = "auto-stop";
   std::function<double(const std::string& term)> idf;  // empty: every term weighs 1
+  // The share (0..1) of the question's weight carried by terms the collection
+  // knows; the confidence is multiplied by it, so a question about what the
+  // knowledge base never mentions ("the capital of France") is not answered
+  // from a passage that shares its other words. 1: every term known.
+  double known_share = 1;
 };
 Result<Answer> ReadAnswer(const ReaderInput& input, const AskOptions& options);
 

@@ -240,6 +240,14 @@ Result<Answer> AskDocuments(const Collection& collection, const std::string& que
       const double n = static_cast<double>(st->doc_count);
       return std::log(1 + (n - df + 0.5) / (df + 0.5));
     };
+    // Terms of the question the collection never contains (IDF-weighted share).
+    double known = 0, all = 0;
+    for (const auto& [term, df] : st->doc_freq) {
+      const double w = in.idf(term);
+      all += w;
+      if (df > 0) known += w;
+    }
+    if (all > 0) in.known_share = known / all;
   }
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<TraceStep> retrieval;

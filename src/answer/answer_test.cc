@@ -195,6 +195,29 @@ TEST(Reader, WeakEvidenceIsNotFound) {
   EXPECT_EQ(a->confidence, 0);
 }
 
+// A question whose weightiest word the collection never contains is not
+// answered from a passage that shares only its other words.
+TEST(Reader, UnknownQuestionWordsLowerTheConfidence) {
+  ReaderInput in;
+  in.question = "What is the capital of France?";
+  in.passages = {{1, "h", "h", 1, "", "Hotels cost 380 CNY per night in provincial capitals such as Shenzhen.", {}, ""}};
+  auto known = ReadAnswer(in, AskOptions{});
+  in.known_share = 0.4;  // "france": not in the collection
+  auto unknown = ReadAnswer(in, AskOptions{});
+  ASSERT_TRUE(known.ok() && unknown.ok());
+  EXPECT_NEAR(unknown->confidence, known->confidence * 0.4, 1e-9);
+  EXPECT_EQ(unknown->status, AnswerStatus::kNotFound);
+}
+
+// One matching FAQ entry has no runner-up: its confidence is the squared
+// coverage, not a margin of 1.
+TEST(Faq, ASingleWeakMatchIsNotCertain) {
+  EXPECT_DOUBLE_EQ(FaqConfidence(5.0, 0.0, 0.5), 0.25);
+  EXPECT_DOUBLE_EQ(FaqConfidence(5.0, 0.0, 1.0), 1.0);
+  EXPECT_DOUBLE_EQ(FaqConfidence(5.0, 2.5, 1.0), 0.5);
+  EXPECT_LT(FaqConfidence(5.0, 0.0, 0.5), AskOptions{}.handoff_threshold);
+}
+
 TEST(Faq, ReadsJsonlCsvAndMarkdown) {
   const std::string dir = TempDir("faqfiles");
   fs::create_directories(dir);

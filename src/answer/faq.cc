@@ -197,6 +197,10 @@ double FaqCoverage(const std::string& question, const std::string& entry, const 
 
 double FaqConfidence(double top1, double top2, double coverage) {
   if (top1 <= 0) return 0;
+  // With a single matching entry there is no runner-up to measure a margin
+  // against (it would read 1 however weak the match: "What is the capital of
+  // France?" matching only "capital"); the squared coverage stands in.
+  if (top2 <= 0) return coverage * coverage;
   const double margin = std::clamp((top1 - top2) / top1, 0.0, 1.0);
   // The margin alone separates right from wrong matches best on faq-covid (EVALUATION.md);
   // a match that covers under half of the question's words is scaled down by its coverage.

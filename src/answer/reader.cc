@@ -513,7 +513,13 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                                 ", for a " + QuestionTypeName(qtype) + " question";
     ans.trace.push_back({"span", "\"" + bp.text.substr(best->start, best->end - best->start) + "\": " + why});
   }
-  ans.confidence = std::clamp(bs.coverage, 0.0, 1.0);
+  ans.confidence = std::clamp(bs.coverage * in.known_share, 0.0, 1.0);
+  if (in.known_share < 1) {
+    char kb[128];
+    std::snprintf(kb, sizeof kb, "%.0f%% of the question's weight is in words the collection contains (confidence scaled)",
+                  in.known_share * 100);
+    ans.trace.push_back({"coverage", kb});
+  }
   Citation cite;
   cite.n = bs.passage + 1;
   cite.id = bp.id;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: ingests the bundled example knowledge base into a fresh
-# collection and runs a few searches with explanations.
+# collection, runs a few searches with explanations, questions over its
+# tables and documents (ask, sql) and FAQ answers, then serves it.
 set -euo pipefail
 BUILD=${1:-build}
 G="$BUILD/glassbox"
@@ -24,6 +25,15 @@ step "$G" tables "$KB_DIR"
 step "$G" sql "$KB_DIR" "How much cement did we buy in the last three years?" --today 2026-10-20
 step "$G" sql "$KB_DIR" "过去三年我们买了多少水泥？" --today 2026-10-20
 step "$G" sql "$KB_DIR" "Which supplier did we spend the most with?" --today 2026-10-20
+# Questions: routed to the tables or the documents, answers with verified citations, "not found", steps.
+step "$G" ask "$KB_DIR" "What is the price of bagged cement per tonne?"
+step "$G" ask "$KB_DIR" "How much cement did we buy in the last three years, and which supplier delivered most of it?" --today 2026-10-20
+step "$G" ask "$KB_DIR" "过去三年我们买了多少水泥？" --today 2026-10-20
+step "$G" ask "$KB_DIR" "What is the capital of France?"
+# FAQ mode: stored answers verbatim, or a hand-off to a person.
+step "$G" ingest-faq "$KB_DIR" examples/kb/faq/faq.md examples/kb/faq/常见问题.md
+step "$G" ask "$KB_DIR" "Can I work from home?" --faq
+step "$G" ask "$KB_DIR" "How do I book a meeting room on the moon?" --faq
 printf '\nThe collection is in %s; try: %s search %s "your question"\n' "$KB_DIR" "$G" "$KB_DIR"
 printf '\n\033[1mGlassbox is serving the example knowledge base: open http://127.0.0.1:%s/\033[0m  (Ctrl-C stops it)\n\n' "$PORT"
 exec "$G" serve --data "$DATA_DIR" --port "$PORT"

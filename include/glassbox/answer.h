@@ -63,8 +63,8 @@ struct AskOptions {
   int llm_timeout_ms = 30000;
   // Routing (extractive mode): "auto" sends a question with an aggregate or
   // time cue ("how much", "total", "last three years", 多少, 去年, ...) to the
-  // collection's tables first and everything else to its documents first,
-  // each falling back to the other; "documents" or "tables" forces one.
+  // collection's tables first (falling back to the documents) and everything
+  // else to its documents; "documents" or "tables" forces one.
   // Tables are never used for a request with a principal (rows carry no
   // access control). Compound questions ("..., and which ...?") are split
   // into steps. `today` (YYYY-MM-DD; empty: today) resolves relative dates.

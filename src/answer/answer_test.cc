@@ -15,6 +15,8 @@
 #include "answer/generate.h"
 #include "answer/reader.h"
 #include "answer/recognize.h"
+#include "answer/route.h"
+#include "glassbox/ingest.h"
 #include "answer/verify.h"
 #include "glassbox/answer.h"
 #include "glassbox/collection.h"
@@ -426,6 +428,94 @@ TEST_F(GenerateTest, NotFoundGarbageAndTimeout) {
   AskOptions bad;
   bad.mode = AnswerMode::kGenerative;
   EXPECT_FALSE(ValidateAskOptions(bad).ok());  // no endpoint
+}
+
+// ---------------------------------------------------------------------------
+// Routing (route.cc): tables, documents, steps.
+
+TEST(Route, CuesAndCompoundQuestions) {
+  std::string cue;
+  EXPECT_TRUE(HasTableCue("How much cement did we buy?", &cue));
+  EXPECT_EQ(cue, "how much");
+  EXPECT_TRUE(HasTableCue("过去三年我们买了多少水泥？"));
+  EXPECT_FALSE(HasTableCue("What is the price of bagged cement per tonne?"));
+  EXPECT_FALSE(HasTableCue("Who painted the Mona Lisa?"));
+  EXPECT_FALSE(HasTableCue("Can I open an account?"));  // "count" is a word, not a part of one
+  auto parts = SplitCompound("How much cement did we buy in the last three years, and which supplier delivered most of it?");
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], "How much cement did we buy in the last three years");
+  EXPECT_EQ(parts[1], "which supplier delivered most of it?");
+  EXPECT_EQ(SplitCompound("过去三年我们买了多少水泥，以及哪个供应商供应的最多？").size(), 2u);
+  EXPECT_EQ(SplitCompound("Sand and gravel: how much did we buy?").size(), 1u);
+}
+
+class RouteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir("route");
+    auto c = Collection::Create(dir_, {.embedder = "none"});
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    IngestOptions io;
+    io.paths = {std::string(GLASSBOX_SOURCE_DIR) + "/examples/kb"};
+    io.exclude = {"README.md"};
+    auto r = Ingest(**c, io);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    c_ = std::move(c.value());
+  }
+  void TearDown() override {
+    c_.reset();
+    fs::remove_all(dir_);
+  }
+  AskOptions Opts() const {
+    AskOptions o;
+    o.today = "2026-10-20";
+    return o;
+  }
+  std::string dir_;
+  std::unique_ptr<Collection> c_;
+};
+
+TEST_F(RouteTest, FiguresGoToTablesAndCompoundQuestionsKeepTheirSubject) {
+  auto a = Ask(*c_, "How much cement did we buy in the last three years?", Opts());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->route, "table");
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  ASSERT_TRUE(a->table.has_value());
+  EXPECT_NE(a->table->sql.find("SUM("), std::string::npos) << a->table->sql;
+  EXPECT_NE(a->table->sql.find("'cement'"), std::string::npos) << a->table->sql;
+  EXPECT_NE(a->table->sql.find("'2023-10-20'"), std::string::npos) << a->table->sql;
+  EXPECT_FALSE(a->table->rows.empty());
+  EXPECT_FALSE(a->table->evidence_rows.empty());
+
+  auto m = Ask(*c_, "How much cement did we buy in the last three years, and which supplier delivered most of it?",
+               Opts());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->route, "multi-step");
+  ASSERT_EQ(m->steps.size(), 2u);
+  EXPECT_EQ(m->steps[0].route, "table");
+  ASSERT_TRUE(m->steps[1].table.has_value());
+  const std::string& sql = m->steps[1].table->sql;
+  EXPECT_NE(sql.find("\"supplier\""), std::string::npos) << sql;
+  EXPECT_NE(sql.find("'cement'"), std::string::npos) << sql;  // "it" kept its subject
+  EXPECT_NE(sql.find("'2023-10-20'"), std::string::npos) << sql;
+}
+
+TEST_F(RouteTest, DocumentsForPrincipalsAndForQuestionsWithoutACue) {
+  AskOptions o = Opts();
+  o.search.principal = Principal{"bob", {}};
+  auto a = Ask(*c_, "How much cement did we buy in the last three years?", o);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->route, "documents");
+  EXPECT_NE(a->route_reason.find("principal"), std::string::npos) << a->route_reason;
+  EXPECT_FALSE(a->table.has_value());
+  o.route = "tables";
+  EXPECT_EQ(Ask(*c_, "How much cement did we buy?", o).status().code(), Status::Code::kInvalidArgument);
+
+  auto d = Ask(*c_, "Who painted the Mona Lisa?", Opts());
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->route, "documents");
+  EXPECT_EQ(d->status, AnswerStatus::kNotFound);
+  EXPECT_FALSE(d->table.has_value());
 }
 
 }  // namespace

@@ -9,8 +9,9 @@
 //   2. a question with an aggregate or time cue tries the tables first; an
 //      answer there is final, "ask back" (two tables fit) is returned as a
 //      hand-off, and "the data has no ..." falls back to the documents;
-//   3. any other question tries the documents first and falls back to the
-//      tables when the documents have nothing (status not_found);
+//   3. any other question goes to the documents only: without a cue, a table
+//      "answer" is a guess from one stemmed word ("Who painted the Mona
+//      Lisa?" -> the suppliers of paint), so `route tables` must ask for it;
 //   4. the later parts of a compound question are read with the earlier part
 //      appended, so "which supplier delivered most of it" (and 哪个供应商供应
 //      的最多, which leaves "it" out) keeps the material and the time range.
@@ -142,15 +143,6 @@ Result<Answer> RouteOne(const Collection& collection, const std::string& questio
   if (!d.ok()) return d.status();
   d->route = "documents";
   d->route_reason = why_not_tables;
-  if (d->status == AnswerStatus::kNotFound && has_tables && options.route == "auto") {
-    bool fits = false;
-    auto t = AskTables(collection, question, options, &fits);
-    if (t.ok() && t->status == AnswerStatus::kAnswered) {
-      t->route_reason = "the documents did not answer it; table " + t->table->table + " does";
-      return t;
-    }
-    d->route_reason = "the documents did not answer it, nor did the tables";
-  }
   return d;
 }
 

@@ -20,6 +20,7 @@
 #include "answer/recognize.h"
 #include "answer/verify.h"
 #include "cli/args.h"
+#include "cli/common.h"
 #include "eval/beir.h"
 #include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
@@ -29,32 +30,6 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
-
-enum Exit { kOk = 0, kFailure = 1, kUsage = 2, kInvalid = 3, kNotFound = 4, kTimedOut = 6 };
-
-int ExitFor(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kOk: return kOk;
-    case Status::Code::kInvalidArgument:
-    case Status::Code::kAlreadyExists:
-    case Status::Code::kUnsupported:
-    case Status::Code::kPermissionDenied: return kInvalid;
-    case Status::Code::kNotFound: return kNotFound;
-    case Status::Code::kDeadlineExceeded: return kTimedOut;
-    default: return kFailure;
-  }
-}
-
-int Fail(const Status& s, bool as_json) {
-  if (as_json) std::cout << json{{"error", {{"code", s.CodeName()}, {"message", s.message()}}}}.dump() << "\n";
-  else std::cerr << "glassbox: " << s.message() << "\n";
-  return ExitFor(s);
-}
-
-int Usage(const std::string& msg, const char* help) {
-  std::cerr << "glassbox: " << msg << "\n\n" << help;
-  return kUsage;
-}
 
 std::string FlagOf(std::string name) {
   std::replace(name.begin(), name.end(), '_', '-');

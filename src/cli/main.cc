@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/common.h"
 #include "cli/ask.h"
 #include "cli/sql_commands.h"
 #include "eval/beir.h"
@@ -39,35 +40,6 @@ namespace fs = std::filesystem;
 using json_output::ExplanationToJson;
 using json_output::MetaToJson;
 using json_output::WhyNotToJson;
-
-enum Exit { kOk = 0, kFailure = 1, kUsage = 2, kInvalid = 3, kNotFound = 4, kPartial = 5, kTimedOut = 6 };
-
-int ExitFor(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kOk: return kOk;
-    case Status::Code::kInvalidArgument:
-    case Status::Code::kAlreadyExists:
-    case Status::Code::kUnsupported:
-    case Status::Code::kPermissionDenied: return kInvalid;
-    case Status::Code::kNotFound: return kNotFound;
-    case Status::Code::kDeadlineExceeded: return kTimedOut;
-    default: return kFailure;
-  }
-}
-
-int Fail(const Status& s, bool as_json) {
-  if (as_json) {
-    std::cout << json_output::ErrorToJson(s.CodeName(), s.message()).dump() << "\n";
-  } else {
-    std::cerr << "glassbox: " << s.message() << "\n";
-  }
-  return ExitFor(s);
-}
-
-int Usage(const std::string& msg, const char* help) {
-  std::cerr << "glassbox: " << msg << "\n\n" << help;
-  return kUsage;
-}
 
 const char* kMainHelp =
     "glassbox — explainable search over your documents and tables\n"

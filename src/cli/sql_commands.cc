@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.h"
+#include "cli/common.h"
 #include "server/json.h"
 #include "table/catalog.h"
 #include "table/eval_sql.h"
@@ -28,26 +29,6 @@ const char* kEvalSqlHelp =
     "Execution accuracy of `glassbox sql` on DIR/database.sqlite + DIR/questions.jsonl, next to a trivial\n"
     "baseline (the best-linked table's first column). Questions of split 'unanswerable' must be refused.\n"
     "  --database DB   a collection directory (its tables) or SQLite file instead of DIR/database.sqlite\n";
-
-int Code(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kNotFound: return 4;
-    case Status::Code::kInvalidArgument:
-    case Status::Code::kPermissionDenied: return 3;
-    default: return 1;
-  }
-}
-
-int Fail(const Status& s, bool as_json) {
-  if (as_json) std::cout << json_output::ErrorToJson(s.CodeName(), s.message()).dump() << "\n";
-  else std::cerr << "glassbox: " << s.message() << "\n";
-  return Code(s);
-}
-
-int Usage(const std::string& msg, const char* help) {
-  std::cerr << "glassbox: " << msg << "\n\n" << help;
-  return 2;
-}
 
 void PrintRows(const std::vector<std::string>& columns, const std::vector<std::vector<table::Value>>& rows, size_t max) {
   std::vector<size_t> w(columns.size());

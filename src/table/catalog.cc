@@ -1,5 +1,7 @@
 #include "table/catalog.h"
 
+#include "table/table_store.h"
+
 #include <algorithm>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -8,29 +10,6 @@
 
 namespace glassbox::table {
 namespace {
-
-std::string Quote(const std::string& id) {
-  std::string q = "\"";
-  for (char c : id) {
-    if (c == '"') q.push_back('"');
-    q.push_back(c);
-  }
-  return q + "\"";
-}
-
-std::string Lit(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q.push_back('\'');
-    q.push_back(c);
-  }
-  return q + "'";
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-  return s;
-}
 
 // Words that link nothing by themselves.
 const std::set<std::string>& StopTerms() {

@@ -15,29 +15,6 @@
 namespace glassbox::table {
 namespace {
 
-std::string Quote(const std::string& id) {
-  std::string q = "\"";
-  for (char c : id) {
-    if (c == '"') q.push_back('"');
-    q.push_back(c);
-  }
-  return q + "\"";
-}
-
-std::string Lit(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q.push_back('\'');
-    q.push_back(c);
-  }
-  return q + "'";
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-  return s;
-}
-
 bool Contains(const std::string& s, const std::string& w) { return s.find(w) != std::string::npos; }
 
 // Whole-word (ASCII) or substring (Han) containment; returns the byte offset or npos.

@@ -13,15 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Quote(const std::string& id) {
-  std::string q = "\"";
-  for (char c : id) {
-    if (c == '"') q.push_back('"');
-    q.push_back(c);
-  }
-  return q + "\"";
-}
-
 Status SqlError(sqlite3* db, const std::string& what) {
   return Status::IOError("tables.sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
@@ -45,11 +36,6 @@ struct Stmt {
 Status Prepare(sqlite3* db, const std::string& sql, Stmt* st) {
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st->s, nullptr) != SQLITE_OK) return SqlError(db, "prepare");
   return Status::OK();
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-  return s;
 }
 
 const char* SqlType(ingest::ColumnType t) {
@@ -406,6 +392,29 @@ Status TableStore::ReplaceFile(const std::string& source, const std::vector<inge
     return st;
   }
   return Exec(db_, "COMMIT");
+}
+
+std::string Quote(const std::string& id) {
+  std::string q = "\"";
+  for (char c : id) {
+    if (c == '"') q.push_back('"');
+    q.push_back(c);
+  }
+  return q + "\"";
+}
+
+std::string Lit(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q.push_back('\'');
+    q.push_back(c);
+  }
+  return q + "'";
+}
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+  return s;
 }
 
 }  // namespace glassbox::table

@@ -272,7 +272,7 @@ py::dict StatsToPy(const glassbox::CollectionStats& s) {
                   "segments"_a = s.segments, "index_bytes"_a = s.index_bytes, "terms"_a = s.terms,
                   "avg_doc_length"_a = s.avg_doc_length, "analyzer"_a = s.analyzer, "k1"_a = s.k1, "b"_a = s.b,
                   "generation"_a = s.generation, "embedder"_a = s.embedder, "vectors"_a = s.vectors,
-                  "fusion"_a = s.fusion);
+                  "fusion"_a = s.fusion, "min_similarity"_a = s.min_similarity);
 }
 
 // ---------------------------------------------------------------- conversions from Python
@@ -445,12 +445,13 @@ class PyCollection {
 
   static std::unique_ptr<PyCollection> Create(const py::object& path, const std::string& analyzer,
                                               const std::string& embedder, double k1, double b,
-                                              std::optional<py::dict> field_weights) {
+                                              std::optional<py::dict> field_weights, double min_similarity) {
     glassbox::CollectionOptions o;
     o.analyzer = analyzer;
     o.embedder = embedder;
     o.k1 = k1;
     o.b = b;
+    o.min_similarity = min_similarity;
     if (field_weights) {
       for (auto [k, v] : *field_weights) o.field_weights.emplace_back(k.cast<std::string>(), v.cast<double>());
     }
@@ -532,9 +533,11 @@ class PyCollection {
                   std::optional<std::vector<std::string>> groups, std::optional<std::string> algorithm,
                   bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
                   bool explain_words, size_t ef_search, size_t time_budget, bool principal_statistics,
-                  std::optional<py::dict> statistics, std::optional<std::vector<std::string>> facets) {
+                  std::optional<py::dict> statistics, std::optional<std::vector<std::string>> facets,
+                  std::optional<double> min_similarity) {
     glassbox::SearchOptions o;
     if (facets) o.facets = *facets;
+    o.min_similarity = min_similarity;
     o.statistics = CorpusStatisticsFromPy(statistics);
     o.principal_statistics = principal_statistics;
     o.ef_search = ef_search;
@@ -866,7 +869,7 @@ PYBIND11_MODULE(glassbox, m) {
                            "A searchable set of documents stored in one directory. Create with "
                            "Collection.create(path) or Collection.open(path).")
       .def_static("create", &PyCollection::Create, "path"_a, "analyzer"_a = "auto-stop", "embedder"_a = "static",
-                  "k1"_a = 1.2, "b"_a = 0.75, "field_weights"_a = py::none(),
+                  "k1"_a = 1.2, "b"_a = 0.75, "field_weights"_a = py::none(), "min_similarity"_a = -1.0,
                   "Creates a new collection directory (AlreadyExists if one is there).")
       .def_static("open", &PyCollection::Open, "path"_a, "read_only"_a = false,
                   "Opens an existing collection (Busy if another process writes to it).")
@@ -886,7 +889,7 @@ PYBIND11_MODULE(glassbox, m) {
            "user"_a = py::none(), "groups"_a = py::none(), "algorithm"_a = py::none(), "snippet"_a = true,
            "snippet_chars"_a = 240, "highlight_open"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
            "ef_search"_a = 0, "time_budget"_a = 0, "principal_statistics"_a = false,
-           "statistics"_a = py::none(), "facets"_a = py::none(),
+           "statistics"_a = py::none(), "facets"_a = py::none(), "min_similarity"_a = py::none(),
            "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms (and facets when "
            "facets=[field, ...] asks for them). The options are "
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")

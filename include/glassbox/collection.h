@@ -68,6 +68,10 @@ struct CollectionOptions {
   std::string embedder = "static";
   // Store vectors as int8 (4x smaller graph search); float32 copies are kept for exact re-ranking.
   bool int8_vectors = false;
+  // Hybrid search: hits that match no query word and whose vector similarity
+  // is below this are dropped (-1: none; SearchOptions::min_similarity
+  // overrides it per request). Measured in EVALUATION.md ("Semantic-only hits").
+  double min_similarity = -1;
   // Commit() a segment automatically after this many buffered additions.
   size_t max_buffered_docs = 100000;
   // Write a write-ahead log. Turn off only for bulk loads that can be redone.
@@ -89,6 +93,7 @@ struct CollectionStats {
   std::string embedder;            // spec, "none" when the collection has no vectors
   uint64_t vectors = 0;            // documents with a vector
   std::string fusion;              // calibrated default fusion, e.g. "minmax bm25=0.9 vector=0.1"
+  double min_similarity = -1;      // CollectionOptions::min_similarity
   uint64_t merges = 0;             // merges done by this handle
   uint64_t merge_bytes = 0;        // bytes of segment files those merges wrote
 };

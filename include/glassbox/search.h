@@ -78,6 +78,11 @@ struct SearchOptions {
   double rrf_k = 60;
   size_t candidates = 100;      // hits taken from each retriever before fusion
   size_t ef_search = 0;         // HNSW breadth; 0 = max(candidates, 64)
+  // Hybrid: a candidate that matches no query word (BM25 score 0) is dropped
+  // when its vector similarity is below this; -1 keeps every candidate; unset:
+  // the collection's (CollectionOptions::min_similarity). See EVALUATION.md
+  // ("Semantic-only hits") for what a floor costs and removes.
+  std::optional<double> min_similarity;
   // When set, only documents this principal may see are considered (see Principal).
   std::optional<Principal> principal;
   // Chunks roll up to their document (metadata doc_id): one hit per document,

@@ -32,6 +32,13 @@ std::string TempDir(const std::string& name) {
   return dir.string();
 }
 
+// Collection options without an embedder (BM25 only).
+CollectionOptions NoVectors() {
+  CollectionOptions o;
+  o.embedder = "none";
+  return o;
+}
+
 std::vector<std::string> Norms(const std::string& text, Entity::Kind kind) {
   std::vector<std::string> out;
   for (const auto& e : FindEntities(text))
@@ -453,7 +460,7 @@ class RouteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = TempDir("route");
-    auto c = Collection::Create(dir_, {.embedder = "none"});
+    auto c = Collection::Create(dir_, NoVectors());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     IngestOptions io;
     io.paths = {std::string(GLASSBOX_SOURCE_DIR) + "/examples/kb"};

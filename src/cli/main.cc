@@ -133,6 +133,7 @@ const char* kInitHelp =
     "  --embedder SPEC      static (default: built-in English word vectors), none,\n"
     "                       gguf:PATH (a GGUF embedding model), http:URL#MODEL (OpenAI-compatible)\n"
     "  --int8               store vectors as int8 for the graph search\n"
+    "  --min-similarity X   hybrid: drop hits with no query word below this vector similarity (default -1: keep)\n"
     "  --json               machine-readable output\n";
 
 Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
@@ -141,6 +142,8 @@ Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
   if (a.HasValue("b") && !ParseDouble(a.Get("b"), &o->b)) return Status::InvalidArgument("--b needs a number");
   o->embedder = a.Get("embedder", o->embedder);
   o->int8_vectors = a.Has("int8");
+  if (a.HasValue("min-similarity") && !ParseDouble(a.Get("min-similarity"), &o->min_similarity))
+    return Status::InvalidArgument("--min-similarity needs a number");
   for (const auto& fw : a.GetAll("field-weight")) {
     auto eq = fw.find('=');
     double w;
@@ -154,7 +157,8 @@ Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
 int CmdInit(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"analyzer", "k1", "b", "field-weight", "embedder"}, {"json", "help", "int8"}, &err))
+  if (!a.Parse(argc, argv, 2, {"analyzer", "k1", "b", "field-weight", "embedder", "min-similarity"},
+               {"json", "help", "int8"}, &err))
     return Usage(err, kInitHelp);
   if (a.Has("help")) return std::printf("%s", kInitHelp), kOk;
   if (a.positional().size() != 1) return Usage("init needs exactly one DIR", kInitHelp);
@@ -323,7 +327,7 @@ Status SetOptionsFromFlags(const Args& a, SearchOptions* o, const std::vector<st
 }
 
 Status ParseHybridOptions(const Args& a, SearchOptions* o) {
-  GB_RETURN_IF_ERROR(SetOptionsFromFlags(a, o, {"mode", "fusion", "weights", "rrf_k", "candidates"}));
+  GB_RETURN_IF_ERROR(SetOptionsFromFlags(a, o, {"mode", "fusion", "weights", "rrf_k", "candidates", "min_similarity"}));
   o->rollup_documents = a.Has("documents");
   return Status::OK();
 }
@@ -524,7 +528,7 @@ const char* kEvalHelp =
     "runs every judged query (plain text, top 100) and prints nDCG@10, Recall@100, MRR@10.\n"
     "DIR may be a dataset name under $GLASSBOX_DATA/datasets (default ../shared).\n"
     "  --analyzer NAME --k1 X --b X --field-weight F=W --embedder SPEC --int8   collection options\n"
-    "  --mode M --fusion F --weights B,V --rrf-k N --candidates N   search options (see search)\n"
+    "  --mode M --fusion F --weights B,V --rrf-k N --candidates N --min-similarity X   search options (see search)\n"
     "  --algorithm A        top-k algorithm (default auto)\n"
     "  --collection DIR     keep the index here (reused if it exists)\n"
     "  --run-out FILE       write the run in TREC format\n"
@@ -543,7 +547,7 @@ int CmdEval(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"dataset", "analyzer", "k1", "b", "field-weight", "algorithm", "collection", "run-out", "run", "embedder",
-                "mode", "fusion", "weights", "rrf-k", "candidates"},
+                "mode", "fusion", "weights", "rrf-k", "candidates", "min-similarity"},
                {"json", "help", "per-query", "int8"}, &err))
     return Usage(err, kEvalHelp);
   if (a.Has("help")) return std::printf("%s", kEvalHelp), kOk;
@@ -609,12 +613,20 @@ int CmdEval(int argc, char** argv) {
   so.with_snippet = false;
   so.algorithm = algo;
   if (Status hs = ParseHybridOptions(a, &so); !hs.ok()) return Fail(hs, as_json);
+  so.with_explanation = true;  // to count the hits no query word found (retriever parts)
+  so.explain_words = false;
+  size_t semantic_only_top10 = 0, semantic_only_rest = 0, judged = 0;
   auto t0 = std::chrono::steady_clock::now();
   for (const auto& q : ds->queries) {
     auto r = c->Search(q.text, so);
     if (!r.ok()) return Fail(Status::InvalidArgument("query " + q.id + ": " + r.status().message()), as_json);
     auto& hits = run[q.id];
     for (const auto& h : r->hits) hits.push_back({h.id, h.score});
+    if (!ds->qrels.count(q.id)) continue;
+    ++judged;
+    for (size_t i = 0; i < r->hits.size(); ++i)
+      for (const auto& part : r->hits[i].retrievers)
+        if (part.retriever == "bm25" && part.raw == 0) ++(i < 10 ? semantic_only_top10 : semantic_only_rest);
   }
   double query_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (a.HasValue("run-out")) {
@@ -636,9 +648,14 @@ int CmdEval(int argc, char** argv) {
   }
   label += "]";
   print(m, label);
-  if (!as_json)
+  if (!as_json) {
     std::printf("  indexed %zu documents in %.2f s; %zu queries in %.2f s\n", ds->corpus.size(), index_seconds,
                 ds->queries.size(), query_seconds);
+    if (judged)
+      std::printf("  semantic-only hits (no query word) per judged query: %.2f in the top 10, %.2f in the top 100\n",
+                  static_cast<double>(semantic_only_top10) / static_cast<double>(judged),
+                  static_cast<double>(semantic_only_top10 + semantic_only_rest) / static_cast<double>(judged));
+  }
   return kOk;
 }
 

@@ -298,6 +298,9 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     m.int8_vectors = create->int8_vectors;
     if (create->max_buffered_docs == 0) return Status::InvalidArgument("max_buffered_docs must be positive");
     m.max_buffered_docs = create->max_buffered_docs;
+    if (!(create->min_similarity >= -1 && create->min_similarity <= 1))
+      return Status::InvalidArgument("min_similarity must be between -1 and 1");
+    m.min_similarity = create->min_similarity;
     m.write_ahead_log = create->write_ahead_log;
     m.next_file = 2;
     m.wal = FileName("wal-", 1, ".log");
@@ -388,6 +391,7 @@ void CollectionImpl::Publish() {
   snap->fusion = fm;
   snap->bm25_weight = manifest_.bm25_weight;
   snap->vector_weight = manifest_.vector_weight;
+  snap->min_similarity = manifest_.min_similarity;
   snap->ComputeStats();
   std::lock_guard<std::mutex> l(snap_mu_);
   prob_snap_ = snap;
@@ -1133,6 +1137,7 @@ CollectionStats CollectionImpl::Stats() const {
     st.b = manifest_.b;
     st.generation = manifest_.generation;
     st.embedder = manifest_.embedder;
+    st.min_similarity = manifest_.min_similarity;
     st.merges = merges_;
     st.merge_bytes = merge_bytes_;
     char buf[96];

@@ -31,6 +31,13 @@ std::string TempDir(const std::string& name) {
   return dir.string();
 }
 
+// Collection options without an embedder (BM25 only).
+CollectionOptions NoVectors() {
+  CollectionOptions o;
+  o.embedder = "none";
+  return o;
+}
+
 // A vocabulary with Zipf-like frequencies so that some terms are common.
 std::string RandomText(std::mt19937& rng, int len, int vocab) {
   std::string s;
@@ -561,7 +568,7 @@ TEST(Collection, FailedManifestSaveChangesNothing) {
     return out;
   };
   {
-    auto c = Collection::Create(dir, {.embedder = "none"});
+    auto c = Collection::Create(dir, NoVectors());
     ASSERT_TRUE(c.ok());
     for (int i = 0; i < 20; ++i) ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", "alpha old"}}, {}}).ok());
     ASSERT_TRUE((*c)->Commit().ok());
@@ -640,7 +647,7 @@ TEST(Collection, FailedFirstCommitWithVectorsIsRetriedWhole) {
 // committed or still buffered, even when their numbers have gaps.
 TEST(Collection, ReplaceChunksOfFindsChunksByProvenance) {
   std::string dir = TempDir("replace_chunks");
-  auto c = Collection::Create(dir, {.embedder = "none"});
+  auto c = Collection::Create(dir, NoVectors());
   ASSERT_TRUE(c.ok());
   auto chunk = [](const std::string& src, int n, const std::string& text) {
     return Document{src + "#" + std::to_string(n), {{"body", text}},
@@ -670,11 +677,80 @@ TEST(Collection, ReplaceChunksOfFindsChunksByProvenance) {
   fs::remove_all(dir);
 }
 
+// A similarity floor drops the hybrid hits that match no query word and are
+// only semantically close; the keyword hits stay, scores still explained.
+TEST(Collection, MinSimilarityDropsOnlySemanticOnlyHits) {
+  std::string dir = TempDir("min_similarity");
+  auto c = Collection::Create(dir, {});  // the static embedder
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const char* texts[] = {"Cement is delivered in bags of fifty kilograms.", "Portland cement and concrete for foundations.",
+                         "Annual leave is twenty days per year.", "Steel rebar prices rose this quarter.",
+                         "Gravel and sand come from the river quarry.", "Holiday entitlement for staff."};
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", texts[i % 6]}}, {}}).ok());
+  ASSERT_TRUE((*c)->Commit().ok());
+  SearchOptions o;
+  o.k = 30;
+  o.mode = SearchMode::kHybrid;
+  o.use_collection_fusion = false;
+  o.fusion = FusionMethod::kMinMax;
+  o.bm25_weight = 0.5;
+  o.vector_weight = 0.5;
+  o.with_explanation = true;
+  auto keyword_score = [](const Hit& h) {
+    for (const auto& r : h.retrievers)
+      if (r.retriever == "bm25") return r.raw;
+    return -1.0;
+  };
+  auto all = (*c)->Search("cement", o);
+  ASSERT_TRUE(all.ok());
+  size_t semantic_only = 0, keyword = 0;
+  for (const auto& h : all->hits) (keyword_score(h) > 0 ? keyword : semantic_only)++;
+  EXPECT_EQ(keyword, 10u);
+  EXPECT_GT(semantic_only, 0u);
+  o.min_similarity = 1;  // no other text is identical in meaning: every semantic-only hit goes
+  auto floor = (*c)->Search("cement", o);
+  ASSERT_TRUE(floor.ok());
+  EXPECT_EQ(floor->hits.size(), keyword);
+  for (const auto& h : floor->hits) {
+    EXPECT_GT(keyword_score(h), 0) << h.id;
+    double sum = 0;
+    for (const auto& r : h.retrievers) sum += r.contribution;
+    EXPECT_NEAR(sum, h.score, 1e-9);
+  }
+  o.min_similarity = 2;
+  EXPECT_EQ((*c)->Search("cement", o).status().code(), Status::Code::kInvalidArgument);
+  c->reset();
+  fs::remove_all(dir);
+
+  // The collection's own floor (kept in the manifest) applies when a request sets none.
+  CollectionOptions co;
+  co.min_similarity = 1;
+  auto d = Collection::Create(dir, co);
+  ASSERT_TRUE(d.ok());
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE((*d)->Add({"d" + std::to_string(i), {{"body", texts[i % 6]}}, {}}).ok());
+  ASSERT_TRUE((*d)->Commit().ok());
+  d->reset();
+  auto reopened = Collection::Open(dir);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->Stats().min_similarity, 1);
+  o.min_similarity.reset();
+  auto by_collection = (*reopened)->Search("cement", o);
+  ASSERT_TRUE(by_collection.ok());
+  EXPECT_EQ(by_collection->hits.size(), keyword);
+  o.min_similarity = -1;  // a request may lift it
+  EXPECT_EQ((*reopened)->Search("cement", o)->hits.size(), all->hits.size());
+  reopened->reset();
+  co.min_similarity = 3;
+  EXPECT_EQ(Collection::Create(dir + "-bad", co).status().code(), Status::Code::kInvalidArgument);
+  fs::remove_all(dir);
+  fs::remove_all(dir + "-bad");
+}
+
 // Deleting many documents in one batch copies each segment's live bitmap
 // once, not once per document; the deletions stay exact.
 TEST(Collection, BatchDeletesAreExact) {
   std::string dir = TempDir("batch_delete");
-  auto c = Collection::Create(dir, {.embedder = "none"});
+  auto c = Collection::Create(dir, NoVectors());
   ASSERT_TRUE(c.ok());
   for (int i = 0; i < 3000; ++i) {
     ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", "alpha w" + std::to_string(i % 7)}}, {}}).ok());
@@ -737,7 +813,7 @@ TEST(Collection, FiltersAndTypesAreChecked) {
 // surrogates are ill-formed, in ids, text and metadata alike.
 TEST(Collection, IllFormedUtf8IsRejectedLikeTheReadersDo) {
   std::string dir = TempDir("utf8");
-  auto c = Collection::Create(dir, {.embedder = "none"});
+  auto c = Collection::Create(dir, NoVectors());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   for (std::string bad : {std::string("over\xc0\xaflong"), std::string("surrogate\xed\xa0\x80"),
                           std::string("past\xf4\x90\x80\x80"), std::string("cut\xe2\x82")}) {
@@ -754,7 +830,7 @@ TEST(Collection, IllFormedUtf8IsRejectedLikeTheReadersDo) {
 
 TEST(Collection, IdsWithControlCharactersAreRejected) {
   std::string dir = TempDir("control_ids");
-  auto c = Collection::Create(dir, {.embedder = "none"});
+  auto c = Collection::Create(dir, NoVectors());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   for (std::string id : {std::string("a\nb"), std::string("tab\there"), std::string("nul\0x", 5),
                          std::string("del\x7f"), std::string("c1\xc2\x85")}) {
@@ -795,7 +871,7 @@ TEST(Collection, CreateRejectsBm25ParametersOutOfRange) {
 // gave nonsense rankings. Options are checked before anything is searched.
 TEST(Collection, SearchRejectsInvalidOptions) {
   std::string dir = TempDir("search_options");
-  auto c = Collection::Create(dir, {.embedder = "none"});
+  auto c = Collection::Create(dir, NoVectors());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_TRUE((*c)->Add(Document{"a", {{"body", "gravel path"}}, {}}).ok());
   ASSERT_TRUE((*c)->Commit().ok());

@@ -31,6 +31,7 @@ std::string Manifest::Serialize() const {
   j["common_component"] = common_component;
   j["int8_vectors"] = int8_vectors;
   j["max_buffered_docs"] = max_buffered_docs;
+  j["min_similarity"] = min_similarity;
   j["write_ahead_log"] = write_ahead_log;
   j["fusion"] = {{"method", fusion}, {"bm25_weight", bm25_weight}, {"vector_weight", vector_weight},
                  {"calibrated_docs", calibrated_docs}};
@@ -65,6 +66,7 @@ Result<Manifest> Manifest::Parse(const std::string& text, const std::string& pat
     m.int8_vectors = j.value("int8_vectors", false);
     m.max_buffered_docs = j.value("max_buffered_docs", uint64_t{100000});
     m.write_ahead_log = j.value("write_ahead_log", true);
+    m.min_similarity = j.value("min_similarity", -1.0);
     if (m.max_buffered_docs == 0) return Status::Corruption(path + ": max_buffered_docs must be positive");
     if (j.contains("fusion")) {
       const auto& f = j.at("fusion");

@@ -32,6 +32,7 @@ struct Manifest {
   std::string embedder_fingerprint;   // of the model that built the vectors
   std::string common_component;       // file with the static model's removed direction, "" if none
   bool int8_vectors = false;
+  double min_similarity = -1;  // hybrid: floor for semantic-only hits (CollectionOptions)
   // Writing (CollectionOptions, kept so that Open behaves as Create did).
   uint64_t max_buffered_docs = 100000;
   bool write_ahead_log = true;

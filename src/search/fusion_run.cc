@@ -27,6 +27,7 @@ hybrid::FusionMethod ToInternal(FusionMethod m) {
 FusionMethod FusionRun::AddRetrievers(const Snapshot& snap, const BoundQuery& bq, const SearchOptions& options,
                                        const std::vector<float>& q, size_t ef) {
   const bool own = !options.use_collection_fusion;
+  min_similarity = options.min_similarity.value_or(snap.min_similarity);
   Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm), own ? options.bm25_weight : snap.bm25_weight);
   Add(std::make_unique<VectorRetriever>(snap, bq, q, ef), own ? options.vector_weight : snap.vector_weight);
   for (const auto& wr : options.retrievers) {
@@ -70,6 +71,24 @@ void FusionRun::Run(FusionMethod method, double rrf_k, size_t n, const std::pair
     for (size_t c = 0; c < cands.size(); ++c)
       if (fin.rank[c][r] == 0) missing.push_back({cands[c].seg, cands[c].doc, &fin.raw[c][r]});
     retrievers[r]->Score(missing);
+  }
+  if (min_similarity > -1 && R >= 2) {
+    // Semantic-only candidates below the floor go before fusion (so they do
+    // not stretch the normalisation either); the why-not document stays.
+    size_t keep = 0;
+    for (size_t c = 0; c < cands.size(); ++c) {
+      const bool asked = also && cands[c].seg == also->first && cands[c].doc == also->second;
+      if (!asked && fin.raw[c][0] == 0 && fin.raw[c][1] < min_similarity) continue;
+      if (keep != c) {  // (a vector moved onto itself would be left empty)
+        cands[keep] = cands[c];
+        fin.raw[keep] = std::move(fin.raw[c]);
+        fin.rank[keep] = std::move(fin.rank[c]);
+      }
+      ++keep;
+    }
+    cands.resize(keep);
+    fin.raw.resize(keep);
+    fin.rank.resize(keep);
   }
   fin.retrievers = R;
   fin.weights = weights;

@@ -27,6 +27,7 @@ struct FusionRun {
   std::vector<hybrid::FusedRow> fused;
 
   std::vector<const ExternalRetrieverAdapter*> external;
+  double min_similarity = -1;  // SearchOptions::min_similarity (BM25 is retriever 0, vectors 1)
 
   void Add(std::unique_ptr<Retriever> r, double w) {
     retrievers.push_back(std::move(r));

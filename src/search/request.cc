@@ -81,6 +81,7 @@ const std::vector<SearchOptionSpec>& SearchOptionSpecs() {
       {"rrf_k", "X", "RRF constant, > 0 (default 60)"},
       {"candidates", "N", "hits taken from each retriever before fusion (default 100)"},
       {"ef_search", "N", "HNSW search breadth (default max(candidates, 64))"},
+      {"min_similarity", "X", "hybrid: drop hits with no query word whose vector similarity is below X (default: the collection's, -1 = keep)"},
       {"algorithm", "auto|exhaustive|wand|maxscore|bmw", "BM25 top-k algorithm (all return the same hits)"},
       {"explain", "true|false", "attach each hit's explanation"},
       {"explain_words", "true|false", "with explain: the built-in model's word pairs (default true)"},
@@ -205,6 +206,14 @@ Status SetSearchOption(SearchOptions* o, std::string_view name, std::string_view
     }
     return Status::OK();
   }
+  if (name == "min_similarity") {
+    std::string v(value);
+    char* end = nullptr;
+    double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || end != v.c_str() + v.size()) return Invalid(name, "needs a number, not '" + v + "'");
+    o->min_similarity = x;
+    return Status::OK();
+  }
   if (name == "time_budget") {
     size_t ms;
     GB_RETURN_IF_ERROR(whole(&ms));
@@ -235,6 +244,8 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     return Invalid("highlight_open", "and highlight_close must be at most " + std::to_string(kMaxHighlightBytes) +
                                          " bytes");
   if (o.time_budget.count() < 0) return Invalid("time_budget", "must not be negative");
+  if (o.min_similarity && !(*o.min_similarity >= -1 && *o.min_similarity <= 1))
+    return Invalid("min_similarity", "must be between -1 and 1");
   if (o.facets.size() > kMaxFacets) return Invalid("facets", "names at most " + std::to_string(kMaxFacets) + " fields");
   std::vector<std::string> names = {"bm25", "vector"};
   for (const auto& wr : o.retrievers) {

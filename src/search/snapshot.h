@@ -58,6 +58,7 @@ struct Snapshot {
   // The collection's calibrated fusion (SearchOptions::use_collection_fusion).
   FusionMethod fusion = FusionMethod::kMinMax;
   double bm25_weight = 1.0, vector_weight = 0.0;
+  double min_similarity = -1;  // the collection's floor for semantic-only hybrid hits
 
   // Fills the statistics from the segments.
   void ComputeStats();

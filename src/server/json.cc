@@ -105,7 +105,7 @@ json StatsToJson(const CollectionStats& s) {
   return {{"documents", s.documents}, {"deleted", s.deleted},       {"buffered", s.buffered},
           {"segments", s.segments},   {"index_bytes", s.index_bytes}, {"terms", s.terms},
           {"avg_doc_length", s.avg_doc_length}, {"analyzer", s.analyzer}, {"k1", s.k1}, {"b", s.b},
-          {"generation", s.generation}, {"embedder", s.embedder}, {"vectors", s.vectors}, {"fusion", s.fusion}};
+          {"generation", s.generation}, {"embedder", s.embedder}, {"vectors", s.vectors}, {"fusion", s.fusion}, {"min_similarity", s.min_similarity}};
 }
 
 json IngestReportToJson(const IngestReport& r) {

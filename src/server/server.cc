@@ -534,9 +534,10 @@ struct Server::Impl {
     o.embedder = AllowedEmbedder(GetString(j, "embedder", false, o.embedder));
     o.k1 = GetDouble(j, "k1", o.k1);
     o.b = GetDouble(j, "b", o.b);
+    o.min_similarity = GetDouble(j, "min_similarity", o.min_similarity);
     for (const auto& [key, v] : j.items())
-      if (key != "name" && key != "analyzer" && key != "embedder" && key != "k1" && key != "b")
-        BadRequest("unknown field \"" + key + "\" (expected name, analyzer, embedder, k1, b)");
+      if (key != "name" && key != "analyzer" && key != "embedder" && key != "k1" && key != "b" && key != "min_similarity")
+        BadRequest("unknown field \"" + key + "\" (expected name, analyzer, embedder, k1, b, min_similarity)");
     std::lock_guard<std::mutex> l(map_mu);
     if (open.count(name) || fs::exists(Dir(name)))
       Throw(409, "already_exists", "a collection named '" + name + "' exists");

@@ -61,6 +61,10 @@ struct IngestOptions {
   // <collection dir>/tables.sqlite, one transaction per file, replacing that
   // file's earlier tables (docs/tables.md); false: tables are not stored.
   bool store_tables = true;
+  // Threads that read and chunk files ahead of the writer (PDF, OCR and
+  // Office parsing run on all of them); 0: one per core. The writer applies
+  // files in order, so the result does not depend on it.
+  size_t threads = 0;
   // Called after each file with (files done, files total, documents so far).
   std::function<void(size_t, size_t, uint64_t)> progress;
 };

@@ -27,8 +27,12 @@
 // re-ingesting the file replaces both. "<file>.schema.json" sidecars are
 // read with their file, not ingested as documents.
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include "glassbox/ingest.h"
@@ -82,6 +86,79 @@ std::string WithoutPathPrefix(const std::string& message, const std::string& pat
 
 }  // namespace
 
+namespace {
+
+// Reads and chunks files on worker threads, ahead of the writer, which takes
+// them in order (Take blocks until file f is ready). At most `window` files
+// wait parsed, so memory stays bounded however fast the readers are.
+class ReadAhead {
+ public:
+  struct Parsed {
+    Result<std::vector<ingest::SourceDocument>> docs = Status::OK();
+    std::vector<std::vector<Document>> chunks;  // per document
+    std::vector<ingest::Table> tables;
+  };
+
+  ReadAhead(const std::vector<ingest::ListedFile>& files, const IngestOptions& options)
+      : files_(files), options_(options), slots_(files.size()) {
+    size_t threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min(threads, files.size());
+    window_ = 4 * std::max<size_t>(threads, 1);
+    for (size_t t = 0; t < threads; ++t) workers_.emplace_back([this] { Work(); });
+  }
+  ~ReadAhead() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+
+  Parsed Take(size_t f) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return slots_[f].has_value(); });
+    Parsed p = std::move(*slots_[f]);
+    slots_[f].reset();
+    taken_ = f + 1;
+    cv_.notify_all();
+    return p;
+  }
+
+ private:
+  void Work() {
+    for (;;) {
+      size_t f;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return stop_ || (next_ < files_.size() && next_ < taken_ + window_); });
+        if (stop_) return;
+        f = next_++;
+      }
+      Parsed p;
+      p.docs = ingest::ReadFile(files_[f].path, options_.reader, &p.tables);
+      if (p.docs.ok())
+        for (const auto& doc : *p.docs) p.chunks.push_back(ingest::Chunk(doc, options_.chunking));
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        slots_[f] = std::move(p);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const std::vector<ingest::ListedFile>& files_;
+  const IngestOptions& options_;
+  std::vector<std::optional<Parsed>> slots_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t next_ = 0, taken_ = 0, window_ = 4;
+  bool stop_ = false;
+};
+
+}  // namespace
+
 Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   IngestReport report;
@@ -108,10 +185,12 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   };
   WriteBatch all;  // all_or_nothing: every file's writes
   all.writer = options.writer ? &*options.writer : nullptr;
+  ReadAhead ahead(files, options);
   for (size_t f = 0; f < files.size(); ++f) {
     const std::string& path = files[f].path;
-    std::vector<ingest::Table> tables;
-    auto docs = ingest::ReadFile(path, options.reader, &tables);
+    ReadAhead::Parsed parsed = ahead.Take(f);
+    std::vector<ingest::Table>& tables = parsed.tables;
+    auto& docs = parsed.docs;
     if (!docs.ok() && docs.status().code() == Status::Code::kUnsupported && !files[f].named) {
       ++report.files_skipped;
     } else if (!docs.ok()) {
@@ -121,8 +200,9 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
       WriteBatch batch;
       batch.writer = all.writer;
       uint64_t chunks_in_file = 0;
-      for (const auto& doc : docs.value()) {
-        std::vector<Document> chunks = ingest::Chunk(doc, options.chunking);
+      for (size_t i = 0; i < docs->size(); ++i) {
+        const ingest::SourceDocument& doc = (*docs)[i];
+        std::vector<Document>& chunks = parsed.chunks[i];
         bool may_be_stale = !was_empty || !seen_ids.insert(doc.id).second;
         if (may_be_stale) batch.replace_chunks_of.push_back(doc.id);
         chunks_in_file += chunks.size();

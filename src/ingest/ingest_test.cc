@@ -188,6 +188,37 @@ TEST_F(IngestTest, GoodFilesAreAddedBadFilesReported) {
   EXPECT_EQ(progress.back(), std::make_tuple(size_t{7}, size_t{7}, uint64_t{4}));
 }
 
+// Files are read and chunked on several threads, written in order: the
+// result and the report do not depend on the number of threads.
+TEST_F(IngestTest, ReadingAheadOnThreadsChangesNothing) {
+  for (int i = 0; i < 40; ++i) {
+    std::string body = "# Part " + std::to_string(i) + "\n\n";
+    for (int p = 0; p < 1 + i % 5; ++p) body += "Paragraph " + std::to_string(p) + " of file " + std::to_string(i) + ".\n\n";
+    Write("docs/f" + std::to_string(100 + i) + ".md", body);
+  }
+  Write("docs/bad.jsonl", "{oops}\n");
+  Write("docs/rows.csv", "name,age\nAnn,34\nBob,41\n");
+  auto run = [&](size_t threads, std::vector<size_t>* order) {
+    FakeCollection c;
+    IngestOptions o = Options();
+    o.chunking.target_chars = 40;
+    o.threads = threads;
+    o.progress = [&](size_t done, size_t, uint64_t) { order->push_back(done); };
+    auto r = Ingest(c, o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> ids;
+    for (const auto& [id, d] : c.docs) ids.push_back(id + "|" + *d.Text("body"));
+    return std::make_pair(ids, r.ok() ? r->documents * 1000 + r->chunks * 10 + r->files_failed : 0);
+  };
+  std::vector<size_t> order1, order4;
+  auto one = run(1, &order1);
+  auto four = run(4, &order4);
+  EXPECT_EQ(one.first, four.first);
+  EXPECT_EQ(one.second, four.second);
+  EXPECT_GT(one.first.size(), 80u);
+  EXPECT_EQ(order1, order4);  // progress counts files in order
+}
+
 TEST_F(IngestTest, MissingPathIsReportedAndRunContinues) {
   Write("a.txt", "hello");
   FakeCollection c;

@@ -267,6 +267,28 @@ async function main() {
     await page.waitForFunction(() => !document.querySelector("#active-filters .chip"));
     check(!new URL(page.url()).searchParams.getAll("f").length, "removing the filter takes it out of the URL");
 
+    // --- a range filter over a date field of the hits ---
+    await page.locator("#range-field").waitFor();
+    const rangeFields = await page.locator("#range-field option").evaluateAll((os) => os.map((o) => o.value));
+    check(rangeFields.includes("date") && !rangeFields.includes("start"), `range fields from the hits (${rangeFields.join(", ")})`);
+    await page.locator("#range-field").selectOption("date");
+    await page.locator("#range-from").fill("2025-01-01");
+    await page.locator("#range-to").fill("2025-12-31");
+    await page.getByRole("button", { name: "Apply range" }).click();
+    await page.locator("#active-filters .chip").first().waitFor();
+    check(new URL(page.url()).searchParams.getAll("f").includes("date:[2025-01-01 TO 2025-12-31]"), "the range is a filter in the URL");
+    await page.locator(".hit").first().waitFor();
+    const shownDates = await page.locator(".hit").count();
+    check(shownDates > 0, `hits within the range are shown (${shownDates})`);
+    const apiDates = await page.evaluate(async () => {
+      const r = await fetch("/v1/collections/kb/search", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ query: "cement date:[2025-01-01 TO 2025-12-31]", k: 50, mode: "bm25" }) });
+      return ((await r.json()).hits || []).map((h) => String(h.metadata.date || ""));
+    });
+    check(apiDates.length > 0 && apiDates.every((d) => d >= "2025-01-01" && d <= "2025-12-31"), `every hit's date is in 2025 (${apiDates.length})`);
+    await page.getByRole("button", { name: /^Remove filter date:/ }).click();
+    await page.waitForFunction(() => !document.querySelector("#active-filters .chip"));
+
     // --- which retriever found each hit (hybrid with RRF lets semantic-only hits in) ---
     await page.goto(base + "/?q=overtime&collection=kb&fusion=rrf");
     await page.locator(".hit").first().waitFor();

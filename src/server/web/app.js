@@ -440,12 +440,56 @@
                      onclick: () => removeFilter(f) }))));
   }
 
+  // Number and date fields of the hits on screen (not provenance offsets): the
+  // fields a range filter can narrow.
+  const NOT_RANGES = new Set(["chunk", "start", "end"]);
+  function rangeFields() {
+    const out = new Set();
+    for (const h of state.hits || [])
+      for (const [k, v] of Object.entries(h.metadata || {})) {
+        const x = Array.isArray(v) ? v[0] : v;
+        if (NOT_RANGES.has(k)) continue;
+        if (typeof x === "number" || (typeof x === "string" && /^\d{4}-\d{2}-\d{2}/.test(x))) out.add(k);
+      }
+    return [...out].sort();
+  }
+
+  // field:[lo TO hi], or one side: field:>=lo / field:<=hi (docs/query-syntax.md).
+  function rangeFilter(field, lo, hi) {
+    if (lo && hi) return `${field}:[${lo} TO ${hi}]`;
+    if (lo) return `${field}:>=${lo}`;
+    if (hi) return `${field}:<=${hi}`;
+    return "";
+  }
+
+  function renderRangeForm() {
+    const fields = rangeFields();
+    if (!fields.length) return null;
+    const form = el("form", { class: "range-form", "aria-labelledby": "range-head" },
+      el("h2", { id: "range-head", text: "Range" }),
+      el("label", { for: "range-field", text: "Field" }),
+      el("select", { id: "range-field" }, fields.map((f) => el("option", { value: f, text: f }))),
+      el("label", { for: "range-from", text: "From" }),
+      el("input", { id: "range-from", type: "text", placeholder: "e.g. 2025-01-01 or 10" }),
+      el("label", { for: "range-to", text: "To" }),
+      el("input", { id: "range-to", type: "text", placeholder: "e.g. 2025-12-31 or 100" }),
+      el("button", { type: "submit", text: "Apply range" }));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const lo = $("#range-from").value.trim(), hi = $("#range-to").value.trim();
+      const f = rangeFilter($("#range-field").value, lo, hi);
+      if (f) addFilter(f);
+    });
+    return form;
+  }
+
   // data.facets: {field: [{value, count}...]} over every match the caller may see.
   function renderFacets(facets) {
     const box = $("#facets");
     const fields = Object.keys(facets || {}).filter((f) => (facets[f] || []).length);
-    box.hidden = !fields.length;
-    box.replaceChildren(...fields.map((field) => {
+    const range = renderRangeForm();
+    box.hidden = !fields.length && !range;
+    box.replaceChildren(...(range ? [range] : []), ...fields.map((field) => {
       const headId = "facet-" + field.replace(/[^A-Za-z0-9_-]/g, "_");
       return el("section", { class: "facet", "data-field": field, "aria-labelledby": headId },
         el("h2", { id: headId, text: field }),

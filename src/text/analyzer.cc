@@ -340,7 +340,30 @@ class AnalyzerImpl final : public Analyzer {
       sink.out->push_back(Token{utf8.substr(starts[x], starts[y] - starts[x]), sink.position++, units[x].begin,
                                 units[y - 1].end});
     };
+    // A token at the current position that does not advance it (kMulti's bigrams).
+    auto emit_here = [&](uint32_t x, uint32_t y) {
+      sink.out->push_back(Token{utf8.substr(starts[x], starts[y] - starts[x]), sink.position, units[x].begin,
+                                units[y - 1].end});
+    };
     switch (cfg_.han) {
+      case HanMode::kMulti: {
+        ends.clear();
+        if (const JiebaDict* d = Dict()) {
+          d->Cut(utf8, starts, &ends);
+        } else {
+          for (uint32_t k = 1; k <= n; ++k) ends.push_back(k);
+        }
+        uint32_t x = 0;
+        for (uint32_t y : ends) {
+          // Bigrams first, at the word's position; then the word, which advances it.
+          if (y - x > 2)
+            for (uint32_t k = x; k + 2 <= y; ++k) emit_here(k, k + 2);
+          if (y < n) emit_here(y - 1, y + 1);  // across the word's end
+          emit(x, y);
+          x = y;
+        }
+        break;
+      }
       case HanMode::kJieba: {
         ends.clear();
         if (const JiebaDict* d = Dict()) {
@@ -439,7 +462,7 @@ void IcuWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out) 
 }
 
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerConfig& config) {
-  if (config.han == HanMode::kJieba && !FileExists(config.jieba_dict_path)) {
+  if ((config.han == HanMode::kJieba || config.han == HanMode::kMulti) && !FileExists(config.jieba_dict_path)) {
     return Status::NotFound("jieba dictionary not found: " + config.jieba_dict_path +
                             " (install python3-jieba or set GLASSBOX_JIEBA_DICT to the path of dict.txt)");
   }
@@ -456,7 +479,8 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerCon
 }  // namespace internal
 
 std::vector<std::string> AnalyzerNames() {
-  return {"auto", "auto-stop", "standard", "english", "english-stop", "chinese-jieba", "chinese-icu", "chinese-bigram"};
+  return {"auto",          "auto-stop",   "standard",       "english",      "english-stop",
+          "chinese-jieba", "chinese-icu", "chinese-bigram", "chinese-multi"};
 }
 
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
@@ -482,6 +506,9 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
   } else if (name == "chinese-bigram") {
     c.stem = true;
     c.han = HanMode::kBigram;
+  } else if (name == "chinese-multi") {
+    c.stem = true;
+    c.han = HanMode::kMulti;
   } else if (name == "auto") {
     c.stem = true;
     c.han = segmenter(internal::kDefaultChineseSegmenter);

@@ -78,7 +78,7 @@ TEST(AnalyzerTest, AutoStopDropsEnglishStopWordsKeepsChineseAndPositions) {
 
 TEST(AnalyzerTest, Names) {
   auto names = AnalyzerNames();
-  EXPECT_EQ(names.size(), 8u);
+  EXPECT_EQ(names.size(), 9u);
   for (const auto& n : names) {
     auto a = Make(n);
     ASSERT_NE(a, nullptr) << n;
@@ -239,8 +239,26 @@ TEST(AnalyzerTest, ChineseBigrams) {
   EXPECT_EQ(toks[2].position, 2u);
 }
 
+// Multi-granularity: jieba's words, and at each word's position the bigrams
+// inside it and the one across its end, so that a query segmented
+// differently still meets the document's characters.
+TEST(AnalyzerTest, ChineseMultiGranularity) {
+  // 我们|在|北京大学|学习 -> bigrams inside 北京大学, and across every word end.
+  EXPECT_EQ(Terms("chinese-multi", "我们在北京大学学习"),
+            (V{"们在", "我们", "在北", "在", "北京", "京大", "大学", "学学", "北京大学", "学习"}));
+  auto toks = Analyze("chinese-multi", "我们在北京大学学习");
+  std::string text = "我们在北京大学学习";
+  std::vector<uint32_t> positions;
+  for (const auto& t : toks) {
+    positions.push_back(t.position);
+    EXPECT_EQ(text.substr(t.begin, t.end - t.begin), t.term) << t.term;  // offsets point at the characters
+  }
+  // Words advance the position; bigrams share the position of the word they start in.
+  EXPECT_EQ(positions, (std::vector<uint32_t>{0, 0, 1, 1, 2, 2, 2, 2, 2, 3}));
+}
+
 TEST(AnalyzerTest, TraditionalFoldsToSimplified) {
-  for (const char* name : {"auto", "chinese-jieba", "chinese-icu", "chinese-bigram"}) {
+  for (const char* name : {"auto", "chinese-jieba", "chinese-icu", "chinese-bigram", "chinese-multi"}) {
     EXPECT_EQ(Terms(name, "戰國時期的歷史"), Terms(name, "战国时期的历史")) << name;
     EXPECT_EQ(Terms(name, "戰國"), Terms(name, "战国")) << name;
     // Offsets still refer to the Traditional original.

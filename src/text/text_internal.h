@@ -23,6 +23,8 @@ enum class HanMode {
   kJieba,   // T2S, then max-probability segmentation over jieba's dictionary
   kIcu,     // T2S, then ICU's dictionary word breaks on the Han run alone
   kBigram,  // T2S, then overlapping character bigrams
+  kMulti,   // T2S, jieba words, and at each word's position the character
+            // bigrams inside it and across its end (multi-granularity)
 };
 
 struct AnalyzerConfig {

@@ -297,4 +297,24 @@ Reader CsvReader() {
   return r;
 }
 
+void AddDocumentTable(const std::vector<std::vector<std::string>>& rows, const std::string& stem, size_t min_rows,
+                      std::string* body, std::vector<Table>* tables) {
+  std::string lines;
+  for (const auto& r : rows) {
+    std::string line;
+    for (const auto& c : r)
+      if (!c.empty()) line += (line.empty() ? "" : " | ") + c;
+    if (!line.empty()) lines += (lines.empty() ? "" : "\n") + line;
+  }
+  if (!lines.empty()) {
+    if (!body->empty()) *body += "\n\n";
+    *body += lines;
+  }
+  if (rows.empty() || rows.size() < min_rows) return;
+  std::vector<std::string> columns = UniqueColumnNames(rows[0]);
+  std::vector<CellRow> data;
+  for (size_t r = 1; r < rows.size(); ++r) data.push_back({r + 1, 0, rows[r]});
+  tables->push_back(BuildTable(stem + " table " + std::to_string(tables->size() + 1), columns, data));
+}
+
 }  // namespace glassbox::ingest

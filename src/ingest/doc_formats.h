@@ -70,6 +70,11 @@ std::vector<std::string> UniqueColumnNames(const std::vector<std::string>& heade
 // A table named `name` from data rows (cells beyond the columns are dropped,
 // missing ones are null), typed by the CSV rules (csv_reader.cc).
 Table BuildTable(const std::string& name, const std::vector<std::string>& columns, std::span<const CellRow> rows);
+// A table inside a document (DOCX, HTML): its rows go into the body as
+// "a | b" lines after a blank line, and when it has at least `min_rows` rows
+// (the first is the header) it becomes Table "<stem> table <n>".
+void AddDocumentTable(const std::vector<std::vector<std::string>>& rows, const std::string& stem, size_t min_rows,
+                      std::string* body, std::vector<Table>* tables);
 // Appends one "column: value" line per non-empty cell of a row, as the CSV
 // reader's bodies are written.
 void AppendRowLines(const std::vector<std::string>& columns, const std::vector<std::string>& cells, std::string* body);

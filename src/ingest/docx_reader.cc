@@ -132,22 +132,7 @@ struct Builder {
       }
       rows.push_back(std::move(cells));
     }
-    if (rows.empty()) return;
-    std::string lines;
-    for (const auto& r : rows) {
-      std::string line;
-      for (const auto& c : r)
-        if (!c.empty()) line += (line.empty() ? "" : " | ") + c;
-      if (!line.empty()) lines += (lines.empty() ? "" : "\n") + line;
-    }
-    if (!lines.empty()) {
-      if (!doc.body.empty()) doc.body += "\n\n";
-      doc.body += lines;
-    }
-    std::vector<std::string> columns = UniqueColumnNames(rows[0]);
-    std::vector<CellRow> data;
-    for (size_t r = 1; r < rows.size(); ++r) data.push_back({r + 1, 0, rows[r]});
-    tables.push_back(BuildTable(stem + " table " + std::to_string(tables.size() + 1), columns, data));
+    AddDocumentTable(rows, stem, 1, &doc.body, &tables);
   }
 
   void Blocks(const pugi::xml_node& container) {

@@ -166,22 +166,7 @@ struct Builder {
     std::vector<std::vector<std::string>> rows;
     const GumboVector& kids = n->v.element.children;
     for (unsigned i = 0; i < kids.length; ++i) TableRows(static_cast<const GumboNode*>(kids.data[i]), &rows, 1);
-    std::string lines;
-    for (const auto& r : rows) {
-      std::string line;
-      for (const auto& c : r)
-        if (!c.empty()) line += (line.empty() ? "" : " | ") + c;
-      if (!line.empty()) lines += (lines.empty() ? "" : "\n") + line;
-    }
-    if (!lines.empty()) {
-      if (!doc.body.empty()) doc.body += "\n\n";
-      doc.body += lines;
-    }
-    if (rows.size() < 2) return;
-    std::vector<std::string> columns = UniqueColumnNames(rows[0]);
-    std::vector<CellRow> data;
-    for (size_t r = 1; r < rows.size(); ++r) data.push_back({r + 1, 0, rows[r]});
-    tables.push_back(BuildTable(stem + " table " + std::to_string(tables.size() + 1), columns, data));
+    AddDocumentTable(rows, stem, 2, &doc.body, &tables);
   }
 
   void Walk(const GumboNode* n, int depth) {

@@ -340,6 +340,16 @@ class AnalyzerImpl final : public Analyzer {
       sink.out->push_back(Token{utf8.substr(starts[x], starts[y] - starts[x]), sink.position++, units[x].begin,
                                 units[y - 1].end});
     };
+    // Word ends (character indices) of the run by jieba's dictionary; single
+    // characters when the dictionary could not be loaded.
+    auto cut = [&] {
+      ends.clear();
+      if (const JiebaDict* d = Dict()) {
+        d->Cut(utf8, starts, &ends);
+      } else {
+        for (uint32_t k = 1; k <= n; ++k) ends.push_back(k);
+      }
+    };
     // A token at the current position that does not advance it (kMulti's bigrams).
     auto emit_here = [&](uint32_t x, uint32_t y) {
       sink.out->push_back(Token{utf8.substr(starts[x], starts[y] - starts[x]), sink.position, units[x].begin,
@@ -347,12 +357,7 @@ class AnalyzerImpl final : public Analyzer {
     };
     switch (cfg_.han) {
       case HanMode::kMulti: {
-        ends.clear();
-        if (const JiebaDict* d = Dict()) {
-          d->Cut(utf8, starts, &ends);
-        } else {
-          for (uint32_t k = 1; k <= n; ++k) ends.push_back(k);
-        }
+        cut();
         uint32_t x = 0;
         for (uint32_t y : ends) {
           // Bigrams first, at the word's position; then the word, which advances it.
@@ -365,12 +370,7 @@ class AnalyzerImpl final : public Analyzer {
         break;
       }
       case HanMode::kJieba: {
-        ends.clear();
-        if (const JiebaDict* d = Dict()) {
-          d->Cut(utf8, starts, &ends);
-        } else {
-          for (uint32_t k = 1; k <= n; ++k) ends.push_back(k);
-        }
+        cut();
         uint32_t x = 0;
         for (uint32_t y : ends) {
           emit(x, y);

@@ -188,7 +188,13 @@
   async function loadDefaults(collection) {
     state.defaultFusion = "";
     if (collection) {
-      try { state.defaultFusion = ((await api("GET", coll(collection) + "/stats")) || {}).fusion || ""; } catch (_) {}
+      try {
+        const st = (await api("GET", coll(collection) + "/stats")) || {};
+        state.defaultFusion = st.fusion || "";
+        // The collection's floor for semantic-only hits, shown as the field's placeholder.
+        $("#min-sim").placeholder = typeof st.min_similarity === "number" && st.min_similarity > -1
+          ? "collection: " + st.min_similarity : "none";
+      } catch (_) {}
     }
     if (!state.customWeights) showDefaultWeights();
   }
@@ -211,6 +217,8 @@
     const fusion = $("#fusion").value;
     if (fusion) body.fusion = fusion;
     if (state.customWeights) { body.fusion = fusion || "minmax"; body.weights = weights(); }
+    const floor = $("#min-sim").value.trim();
+    if (floor !== "" && isFinite(Number(floor))) body.min_similarity = Number(floor);
     return body;
   }
 
@@ -224,6 +232,7 @@
     if ($("#fusion").value) p.set("fusion", $("#fusion").value);
     if (state.customWeights) { const [b, v] = weights(); p.set("weights", `bm25=${b},vector=${v}`); }
     if (pageSize() !== 10) p.set("k", String(pageSize()));
+    if ($("#min-sim").value.trim() !== "") p.set("ms", $("#min-sim").value.trim());
     for (const f of state.filters) p.append("f", f);
     if (state.page > 0) p.set("page", String(state.page + 1));
     const s = p.toString();
@@ -244,6 +253,7 @@
     state.customWeights = isFinite(w.bm25) && isFinite(w.vector) && w.bm25 + w.vector > 0;
     if (state.customWeights) $("#weight").value = String(w.bm25 / (w.bm25 + w.vector));
     $("#k").value = String(Math.max(1, Math.min(100, Number(p.get("k")) || 10)));
+    $("#min-sim").value = p.get("ms") || "";
     state.filters = p.getAll("f").filter(Boolean);
     state.page = Math.max(0, (Number(p.get("page")) || 1) - 1);
     return $("#q").value.trim();
@@ -862,7 +872,7 @@
       state.page = 0;
       loadDefaults($("#collection").value).then(() => search(null, "push"));
     });
-    for (const id of ["#mode", "#fusion", "#k"]) {
+    for (const id of ["#mode", "#fusion", "#k", "#min-sim"]) {
       $(id).addEventListener("change", () => { state.page = 0; if (state.hits.length || state.filters.length) search(null, "push"); });
     }
     $("#prev-page").addEventListener("click", () => goToPage(-1));

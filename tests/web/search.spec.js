@@ -59,7 +59,7 @@ async function waitForServer(base, child, ms = 30000) {
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
-      const r = await fetch(base + "/v1/collections");
+      const r = await fetch(base + "/health");  // open with or without API keys
       if (r.ok) return;
     } catch (_) {}
     await new Promise((r) => setTimeout(r, 150));
@@ -78,7 +78,7 @@ async function main() {
   const data = path.join(tmp, "data");
   const profile = path.join(tmp, "chromium-profile");
   fs.mkdirSync(data);
-  let server = null, context = null;
+  let server = null, server2 = null, context = null;
   try {
     // The example knowledge base, ingested before the server starts (relative
     // path, so the ids read examples/kb/…).
@@ -379,14 +379,48 @@ async function main() {
     await phone.screenshot({ path: path.join(SHOTS, "phone.png"), fullPage: false });
     await phone.close();
 
+    // --- facet counts leave out what the key may not see (a second server, with API keys) ---
+    const data2 = path.join(tmp, "data2");
+    fs.mkdirSync(data2);
+    const docs = path.join(tmp, "acl.jsonl");
+    const lines = [];
+    for (let i = 0; i < 6; i++) lines.push(JSON.stringify({ id: `open${i}`, text: "cement order", team: i < 4 ? "red" : "blue" }));
+    for (let i = 0; i < 5; i++)  // red, but only alice may see them
+      lines.push(JSON.stringify({ id: `hidden${i}`, text: "cement order", team: "red", acl_users: ["alice"] }));
+    fs.writeFileSync(docs, lines.join("\n") + "\n");
+    run(BIN, ["ingest", path.join(data2, "acl"), docs, "--embedder", "none", "--json", "--quiet"]);
+    const keysFile = path.join(tmp, "keys.json");
+    const bobKey = JSON.parse(run(BIN, ["keys", "create", "--keys", keysFile, "--name", "bob", "--role", "reader",
+                                       "--user", "bob", "--json"])).key;
+    const port2 = await freePort();
+    const base2 = `http://127.0.0.1:${port2}`;
+    server2 = spawn(BIN, ["serve", "--data", data2, "--port", String(port2), "--keys", keysFile],
+                    { stdio: ["ignore", "inherit", "inherit"] });
+    await waitForServer(base2, server2);
+    const bob = await context.newPage();
+    await bob.goto(base2 + "/");
+    await bob.locator("details.tools summary").click();
+    await bob.locator("#api-key").fill(bobKey);
+    await bob.locator("#api-key").dispatchEvent("change");
+    await bob.waitForFunction(() => [...document.querySelectorAll("#collection option")].some((o) => o.value === "acl"));
+    await bob.locator("#collection").selectOption("acl");
+    await bob.locator("#q").fill("cement");
+    await bob.locator("#q").press("Enter");
+    await bob.locator("#facets .facet[data-field=team] .facet-value").first().waitFor();
+    const teams = await bob.locator("#facets .facet[data-field=team] .facet-value").evaluateAll(
+      (vs) => Object.fromEntries(vs.map((v) => [v.dataset.value, Number(v.querySelector(".count").textContent)])));
+    check(teams.red === 4 && teams.blue === 2, `facet counts leave out the 5 documents bob may not see (${JSON.stringify(teams)})`);
+    await bob.close();
+
     check(pageErrors.length === 0, "no script errors on the page" + (pageErrors.length ? ": " + pageErrors.join("; ") : ""));
     check(foreign.length === 0, "no external requests" + (foreign.length ? ": " + foreign.join(", ") : ""));
     console.log(`# screenshots in ${SHOTS}`);
   } finally {
     if (context) await context.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      server.kill("SIGTERM");
-      await new Promise((r) => { const t = setTimeout(() => { server.kill("SIGKILL"); r(); }, 3000); server.on("exit", () => { clearTimeout(t); r(); }); });
+    for (const srv of [server, server2]) {
+      if (!srv || srv.exitCode !== null) continue;
+      srv.kill("SIGTERM");
+      await new Promise((r) => { const t = setTimeout(() => { srv.kill("SIGKILL"); r(); }, 3000); srv.on("exit", () => { clearTimeout(t); r(); }); });
     }
     fs.rmSync(tmp, { recursive: true, force: true });
   }

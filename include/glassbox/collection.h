@@ -207,6 +207,9 @@ class Collection {
   virtual Result<Document> Get(const std::string& id, const Principal* principal = nullptr) const = 0;
   virtual CollectionStats Stats() const = 0;
   virtual const std::string& dir() const = 0;
+  // The text analyzer's name (fixed at creation). Unlike Stats(), it never
+  // waits for a commit in progress.
+  virtual std::string AnalyzerName() const { return Stats().analyzer; }
 };
 
 }  // namespace glassbox

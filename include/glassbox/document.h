@@ -23,6 +23,9 @@ struct MetadataValue {
   static MetadataValue Number(double v, std::string spelling = {});
   // Parses "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS[Z]"; returns false if malformed.
   static bool ParseDate(const std::string& s, MetadataValue* out);
+  // The inverse: seconds since 1970-01-01 UTC as "YYYY-MM-DD", or
+  // "YYYY-MM-DDTHH:MM:SS" when not at midnight (proleptic Gregorian).
+  static std::string FormatDate(double seconds);
 };
 
 struct Document {

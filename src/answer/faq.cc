@@ -239,7 +239,7 @@ Result<Answer> AnswerFaq(const Collection& collection, const std::string& questi
   }
   const double s1 = r->hits[0].score, s2 = r->hits.size() > 1 ? r->hits[1].score : 0;
   double coverage = 1;
-  if (auto an = SharedAnalyzer(collection.Stats().analyzer); an.ok())
+  if (auto an = SharedAnalyzer(collection.AnalyzerName()); an.ok())
     coverage = FaqCoverage(question, ans.passages[0].title + "\n" + ans.passages[0].text, **an);
   ans.confidence = FaqConfidence(s1, s2, coverage);
   std::snprintf(buf, sizeof buf,

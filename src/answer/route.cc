@@ -35,6 +35,7 @@ std::string Lower(const std::string& s) {
 
 // Whole-word (ASCII) or substring (CJK) occurrence of `w` in lower-cased `q`.
 bool HasWord(const std::string& q, const std::string& w) {
+  if (w.empty()) return false;
   const bool ascii = static_cast<unsigned char>(w[0]) < 0x80;
   for (size_t at = q.find(w); at != std::string::npos; at = q.find(w, at + 1)) {
     if (!ascii) return true;
@@ -110,15 +111,15 @@ bool RefersBack(const std::string& part) {
 
 Result<Answer> RouteOne(const Collection& collection, const std::string& question, const AskOptions& options) {
   const bool principal = options.search.principal.has_value();
-  const bool has_tables = !principal && options.mode == AnswerMode::kExtractive &&
-                          table::HasTableStore(collection.dir());
+  const bool store = table::HasTableStore(collection.dir());
+  const bool has_tables = !principal && options.mode == AnswerMode::kExtractive && store;
   std::string cue;
   const bool cued = HasTableCue(question, &cue);
   bool tables_first = has_tables && (options.route == "tables" || (options.route == "auto" && cued));
   std::string why_not_tables = principal ? "tables are not used for a request on behalf of a principal (rows carry "
                                            "no access control)"
                                : options.mode != AnswerMode::kExtractive ? "tables answer extractive requests only"
-                               : !table::HasTableStore(collection.dir()) ? "the collection has no tables"
+                               : !store                                   ? "the collection has no tables"
                                : options.route == "documents"           ? "route documents was requested"
                                                                         : "no aggregate or time cue in the question";
   if (options.route == "tables" && !has_tables)
@@ -194,8 +195,10 @@ std::vector<std::string> SplitCompound(const std::string& question) {
     size_t b = p.find_first_not_of(" \t"), e = p.find_last_not_of(" \t");
     if (b == std::string::npos) continue;
     std::string t = p.substr(b, e - b + 1);
-    // A fragment without a word of its own is context, not a question.
-    if (t.size() < 4) continue;
+    // A fragment of fewer than two characters is context, not a question.
+    size_t chars = 0;
+    for (unsigned char c : t) chars += (c & 0xC0) != 0x80;
+    if (chars < 2) continue;
     clean.push_back(std::move(t));
   }
   if (clean.empty()) clean.push_back(question);

@@ -181,6 +181,7 @@ class CollectionImpl final : public Collection {
   }
   CollectionStats Stats() const override;
   const std::string& dir() const override { return dir_; }
+  std::string AnalyzerName() const override { return snapshot()->analyzer->name(); }
 
   size_t max_buffered_docs = 100000;  // from the manifest (CollectionOptions)
   size_t max_buffer_bytes = size_t{3} << 30;

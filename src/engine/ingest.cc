@@ -136,9 +136,14 @@ class ReadAhead {
         f = next_++;
       }
       Parsed p;
-      p.docs = ingest::ReadFile(files_[f].path, options_.reader, &p.tables);
-      if (p.docs.ok())
-        for (const auto& doc : *p.docs) p.chunks.push_back(ingest::Chunk(doc, options_.chunking));
+      try {  // a worker's exception would end the process; it fails the file instead
+        p.docs = ingest::ReadFile(files_[f].path, options_.reader, &p.tables);
+        if (p.docs.ok())
+          for (const auto& doc : *p.docs) p.chunks.push_back(ingest::Chunk(doc, options_.chunking));
+      } catch (const std::exception& e) {
+        p = Parsed();
+        p.docs = Status::IOError(files_[f].path + ": " + e.what());
+      }
       {
         std::lock_guard<std::mutex> l(mu_);
         slots_[f] = std::move(p);

@@ -65,23 +65,6 @@ bool IsDateFormatCode(std::string_view code) {
   return bare.find_first_of("dmyhs") != std::string::npos;
 }
 
-// Days since 1970-01-01 -> "YYYY-MM-DD" (proleptic Gregorian).
-std::string CivilDate(int64_t days) {
-  days += 719468;
-  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  int64_t doe = days - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp + (mp < 10 ? 3 : -9);
-  y += m <= 2;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
-                static_cast<long long>(d));
-  return buf;
-}
 
 std::string SerialToIso(double serial, bool date1904) {
   if (!(serial >= 0) || serial > 2958466) return "";  // past 9999-12-31
@@ -96,7 +79,7 @@ std::string SerialToIso(double serial, bool date1904) {
   else if (whole >= 61) unix_days = whole - 25569;
   else if (whole == 60) unix_days = 59 - 25568;  // Excel's 1900-02-29 does not exist: the day before
   else unix_days = whole - 25568;
-  std::string out = CivilDate(unix_days);
+  std::string out = MetadataValue::FormatDate(static_cast<double>(unix_days) * 86400);
   if (seconds > 0) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "T%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),

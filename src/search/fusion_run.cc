@@ -78,7 +78,9 @@ void FusionRun::Run(FusionMethod method, double rrf_k, size_t n, const std::pair
     size_t keep = 0;
     for (size_t c = 0; c < cands.size(); ++c) {
       const bool asked = also && cands[c].seg == also->first && cands[c].doc == also->second;
-      if (!asked && fin.raw[c][0] == 0 && fin.raw[c][1] < min_similarity) continue;
+      bool others = false;  // an application's retriever (index 2 and up) found it: keep
+      for (size_t r = 2; r < R; ++r) others |= fin.rank[c][r] > 0;
+      if (!asked && !others && fin.raw[c][0] == 0 && fin.raw[c][1] < min_similarity) continue;
       if (keep != c) {  // (a vector moved onto itself would be left empty)
         cands[keep] = cands[c];
         fin.raw[keep] = std::move(fin.raw[c]);

@@ -29,8 +29,9 @@ bool FindLiveDocument(const Snapshot& snap, const std::string& id, size_t* seg, 
 std::string PrincipalKey(const Principal& principal) {
   std::vector<std::string> groups = principal.groups;
   std::sort(groups.begin(), groups.end());
-  std::string key = "principal\x1f" + principal.user;
-  for (const auto& g : groups) key += "\x1f" + g;
+  // Each part length-prefixed, so that no user or group name can spell another principal's key.
+  std::string key = "principal:" + std::to_string(principal.user.size()) + ":" + principal.user;
+  for (const auto& g : groups) key += ";" + std::to_string(g.size()) + ":" + g;
   return key;
 }
 

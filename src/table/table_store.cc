@@ -169,28 +169,7 @@ bool ParseMoney(const std::string& text, double* out) {
   return end != nullptr && *end == '\0';
 }
 
-std::string IsoDate(double seconds) {
-  int64_t s = static_cast<int64_t>(std::floor(seconds));
-  int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-  int64_t rem = s - days * 86400;
-  // civil_from_days (Howard Hinnant's public-domain algorithm).
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  char buf[32];
-  if (rem == 0) std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d);
-  else
-    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", (long long)y, (long long)m, (long long)d,
-                  (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
-  return buf;
-}
+std::string IsoDate(double seconds) { return MetadataValue::FormatDate(seconds); }
 
 bool HasTableStore(const std::string& dir) {
   struct stat st;

@@ -1,5 +1,7 @@
 #include "glassbox/document.h"
 
+#include <cmath>
+
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -54,6 +56,29 @@ bool MetadataValue::ParseDate(const std::string& s, MetadataValue* out) {
   out->text = s;
   out->number = static_cast<double>(days * 86400LL + h * 3600 + mi * 60 + se);
   return true;
+}
+
+std::string MetadataValue::FormatDate(double seconds) {
+  long long s = static_cast<long long>(std::floor(seconds));
+  long long days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+  long long rem = s - days * 86400;
+  // Civil from days (proleptic Gregorian), the inverse of ParseDate's arithmetic.
+  long long z = days + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long y = yoe + era * 400;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  long long d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[32];
+  if (rem == 0) std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", y, m, d);
+  else
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", y, m, d, rem / 3600, rem / 60 % 60,
+                  rem % 60);
+  return buf;
 }
 
 const std::string* Document::Text(const std::string& field) const {

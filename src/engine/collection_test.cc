@@ -1086,6 +1086,18 @@ TEST(Collection, FusionOverThreeRetrieversSumsExactly) {
     }
     EXPECT_TRUE(even_found_something) << "the third retriever brought candidates of its own";
   }
+  // The similarity floor drops vector-only candidates, never one an application's retriever found.
+  o.min_similarity = 1;
+  auto floored = (*c)->Search("vacation days n:<7", o);
+  ASSERT_TRUE(floored.ok());
+  bool even_only = false;
+  for (const auto& h : floored->hits) {
+    ASSERT_EQ(h.retrievers.size(), 3u);
+    EXPECT_FALSE(h.retrievers[0].raw == 0 && h.retrievers[2].rank == 0) << h.id << ": vector-only, below the floor";
+    even_only |= h.retrievers[2].rank > 0 && h.retrievers[0].raw == 0;
+  }
+  EXPECT_TRUE(even_only) << "a document only the application's retriever found stays";
+  o.min_similarity.reset();
   // Bad registrations are refused.
   o.retrievers.push_back({std::make_shared<EvenRetriever>(), 1.0});
   EXPECT_EQ((*c)->Search("days", o).status().code(), Status::Code::kInvalidArgument);

@@ -107,5 +107,14 @@ TEST(Snippet, EveryTokenMatchingIsLinear) {
   EXPECT_LT(took, 1.0);  // was ~ 200,000 * 666 set insertions
 }
 
+// The cache key of a principal's visible documents: no user or group name can
+// spell another principal's key; group order does not matter.
+TEST(PrincipalKey, DistinctPrincipalsHaveDistinctKeys) {
+  EXPECT_NE(PrincipalKey({"a\x1f" "b", {}}), PrincipalKey({"a", {"b"}}));
+  EXPECT_NE(PrincipalKey({"a;1:b", {}}), PrincipalKey({"a", {"b"}}));
+  EXPECT_NE(PrincipalKey({"", {"a", "b"}}), PrincipalKey({"", {"a;1:b"}}));
+  EXPECT_EQ(PrincipalKey({"u", {"x", "y"}}), PrincipalKey({"u", {"y", "x"}}));
+}
+
 }  // namespace
 }  // namespace glassbox::search

@@ -1,4 +1,5 @@
 #include "answer/faq.h"
+#include "ingest/text_util.h"
 
 #include <algorithm>
 #include <chrono>
@@ -21,11 +22,6 @@ std::string Trim(std::string s) {
   if (b == std::string::npos) return "";
   size_t e = s.find_last_not_of(" \t\r\n");
   return s.substr(b, e - b + 1);
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // One CSV record (RFC 4180 quoting); false at end of input.
@@ -76,7 +72,7 @@ Result<std::vector<Document>> ReadFaqFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path + ": cannot open the FAQ file");
   const std::string stem = std::filesystem::path(path).stem().string();
-  std::string ext = Lower(std::filesystem::path(path).extension().string());
+  std::string ext = ingest::AsciiLower(std::filesystem::path(path).extension().string());
   std::vector<Document> out;
   auto add = [&](std::string id, const std::string& q, const std::string& a, size_t line) -> Status {
     if (Trim(q).empty() || Trim(a).empty())
@@ -108,7 +104,7 @@ Result<std::vector<Document>> ReadFaqFile(const std::string& path) {
     if (!ReadCsvRecord(in, &header, &line)) return Status::InvalidArgument(path + ": empty CSV file");
     int qi = -1, ai = -1, ii = -1;
     for (size_t i = 0; i < header.size(); ++i) {
-      std::string h = Lower(Trim(header[i]));
+      std::string h = ingest::AsciiLower(Trim(header[i]));
       if (h == "question" || h == "q") qi = static_cast<int>(i);
       if (h == "answer" || h == "a") ai = static_cast<int>(i);
       if (h == "id") ii = static_cast<int>(i);

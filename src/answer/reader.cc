@@ -2,6 +2,7 @@
 // coverage, spans by question type, proximity to the question's terms and
 // the recognisers (numbers, dates, names).
 #include "answer/reader.h"
+#include "ingest/text_util.h"
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +17,6 @@
 
 namespace glassbox::answer {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool Contains(std::string_view s, std::string_view w) { return s.find(w) != std::string_view::npos; }
 
@@ -111,7 +106,7 @@ const char* QuestionTypeName(QuestionType t) {
 }
 
 QuestionType ClassifyQuestion(std::string_view question) {
-  const std::string q = Lower(question);
+  const std::string q = ingest::AsciiLower(question);
   // Chinese (Simplified and Traditional).
   for (std::string_view w : {"什么时候", "什麼時候", "甚麼時候", "何时", "何時", "哪一年", "哪年", "几年", "幾年", "哪一天",
                              "什么时间", "什麼時間", "日期", "何年"})
@@ -236,7 +231,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   // The unit a count question names ("how many days" -> "day", "多少天" -> "天"): numbers with it come first.
   std::string unit;
   {
-    const std::string lq = Lower(in.question);
+    const std::string lq = ingest::AsciiLower(in.question);
     for (std::string_view lead : {"how many ", "how much "}) {
       size_t p = lq.find(lead);
       if (p == std::string::npos) continue;
@@ -423,7 +418,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       double prox = proximity(tb, te, &c.near, &c.distance);
       double type = wanted ? 0.6 : 0.15;
       if (wanted && qtype == QuestionType::kAmount && e.has_unit) type += 0.2;
-      const std::string surface = Lower(sentence_text.substr(e.begin, e.end - e.begin));
+      const std::string surface = ingest::AsciiLower(sentence_text.substr(e.begin, e.end - e.begin));
       if (wanted && !unit.empty() && e.kind == Entity::Kind::kNumber) {
         size_t u = surface.find(unit);
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;

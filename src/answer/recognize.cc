@@ -1,4 +1,5 @@
 #include "answer/recognize.h"
+#include "ingest/text_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -38,17 +39,12 @@ double HanUnit(char32_t c) {
 }
 bool IsHanNumChar(char32_t c) { return HanDigit(c) >= 0 || HanUnit(c) > 0; }
 
-std::string Lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 int MonthOf(const std::string& w) {
   if (w.empty() || !std::isupper(static_cast<unsigned char>(w[0]))) return 0;
   static const char* kFull[] = {"january", "february", "march", "april", "may", "june", "july",
                                 "august", "september", "october", "november", "december"};
   static const char* kShort[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
-  std::string l = Lower(w);
+  std::string l = ingest::AsciiLower(w);
   for (int i = 0; i < 12; ++i)
     if (l == kFull[i] || l == kShort[i] || (i == 8 && l == "sept")) return i + 1;
   return 0;
@@ -58,7 +54,7 @@ double NumberWord(const std::string& w) {
   static const char* kSmall[] = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                  "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
                                  "seventeen", "eighteen", "nineteen", "twenty"};
-  std::string l = Lower(w);
+  std::string l = ingest::AsciiLower(w);
   for (int i = 0; i <= 20; ++i)
     if (l == kSmall[i]) return i;
   static const char* kTens[] = {"thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"};
@@ -71,7 +67,7 @@ double NumberWord(const std::string& w) {
 }
 
 double Multiplier(const std::string& w) {
-  std::string l = Lower(w);
+  std::string l = ingest::AsciiLower(w);
   if (l == "thousand") return 1e3;
   if (l == "million") return 1e6;
   if (l == "billion") return 1e9;
@@ -86,7 +82,7 @@ bool IsUnitWord(const std::string& w) {
                                  "yuan", "cny", "usd", "eur", "gbp", "rmb", "hkd", "twd", "yen", "hours", "hour",
                                  "minutes", "days", "day", "weeks", "months", "years", "year", "acres", "hectares",
                                  "square", "mph", "kmh", "degrees", "°c", "points", "people", "students", "times"};
-  std::string l = Lower(w);
+  std::string l = ingest::AsciiLower(w);
   for (const char* u : kUnits)
     if (l == u) return true;
   return false;
@@ -110,7 +106,7 @@ bool IsFunctionWord(const std::string& w) {
                                  "with", "to", "of", "there", "what", "who", "which", "where", "how", "why", "is",
                                  "was", "were", "are", "be", "since", "although", "however", "also", "some", "many",
                                  "most", "all", "both", "each", "other", "such", "one", "not", "no"};
-  std::string l = Lower(w);
+  std::string l = ingest::AsciiLower(w);
   for (const char* f : kWords)
     if (l == f) return true;
   return false;
@@ -456,14 +452,14 @@ std::vector<Entity> FindEntities(std::string_view text) {
     }
     // Capitalised names: Kawann Short, University of Notre Dame.
     if (a.t == Atom::T::kWord && std::isupper(static_cast<unsigned char>(a.text[0])) && !IsFunctionWord(a.text)) {
-      Entity e{Entity::Kind::kName, a.b, a.e, Lower(a.text), false, false};
+      Entity e{Entity::Kind::kName, a.b, a.e, ingest::AsciiLower(a.text), false, false};
       size_t j = i + 1;
       while (true) {
         size_t k = next(j - 1);
         if (k >= n || at[k].t != Atom::T::kWord || k - (j - 1) > 2) break;
         if (std::isupper(static_cast<unsigned char>(at[k].text[0])) && !IsFunctionWord(at[k].text)) {
           e.end = at[k].e;
-          e.norm += " " + Lower(at[k].text);
+          e.norm += " " + ingest::AsciiLower(at[k].text);
           j = k + 1;
           continue;
         }
@@ -471,7 +467,7 @@ std::vector<Entity> FindEntities(std::string_view text) {
         if (IsNameConnector(at[k].text) && k2 < n && at[k2].t == Atom::T::kWord &&
             std::isupper(static_cast<unsigned char>(at[k2].text[0])) && !IsFunctionWord(at[k2].text)) {
           e.end = at[k2].e;
-          e.norm += " " + at[k].text + " " + Lower(at[k2].text);
+          e.norm += " " + at[k].text + " " + ingest::AsciiLower(at[k2].text);
           j = k2 + 1;
           continue;
         }

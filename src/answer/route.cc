@@ -16,6 +16,7 @@
 //      appended, so "which supplier delivered most of it" (and 哪个供应商供应
 //      的最多, which leaves "it" out) keeps the material and the time range.
 #include "answer/route.h"
+#include "ingest/text_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -26,12 +27,6 @@
 
 namespace glassbox::answer {
 namespace {
-
-std::string Lower(const std::string& s) {
-  std::string out = s;
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Whole-word (ASCII) or substring (CJK) occurrence of `w` in lower-cased `q`.
 bool HasWord(const std::string& q, const std::string& w) {
@@ -103,7 +98,7 @@ Result<Answer> AskTables(const Collection& collection, const std::string& questi
 const char* kRefersBack[] = {"it", "them", "that", "those", "these", "this", "其", "它", "这些", "那些"};
 
 bool RefersBack(const std::string& part) {
-  const std::string q = Lower(part);
+  const std::string q = ingest::AsciiLower(part);
   for (const char* w : kRefersBack)
     if (HasWord(q, w)) return true;
   return false;
@@ -155,7 +150,7 @@ bool HasTableCue(const std::string& question, std::string* cue) {
       "top", "highest", "lowest", "largest", "smallest", "per month", "per year", "by month", "by year",
       "last year", "this year", "last month", "last quarter", "since", "between", "in 19", "in 20", "years",
       "多少", "总", "合计", "平均", "最", "几", "去年", "今年", "前年", "近", "过去", "上个", "季度", "每月", "每年"};
-  const std::string q = Lower(question);
+  const std::string q = ingest::AsciiLower(question);
   for (const char* c : kCues) {
     std::string w = c;
     bool hit = (w == "in 19" || w == "in 20") ? q.find(w) != std::string::npos : HasWord(q, w);
@@ -176,7 +171,7 @@ std::vector<std::string> SplitCompound(const std::string& question) {
     std::vector<std::string> out;
     for (const auto& p : parts) {
       size_t from = 0;
-      const std::string low = Lower(p);
+      const std::string low = ingest::AsciiLower(p);
       for (size_t at = low.find(sep); at != std::string::npos; at = low.find(sep, from)) {
         out.push_back(p.substr(from, at + (keep_sep_end ? sep.size() : 0) - from));
         from = at + sep.size();

@@ -1,4 +1,5 @@
 #include "answer/verify.h"
+#include "ingest/text_util.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,12 +13,6 @@ namespace glassbox::answer {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Citation markers "[3]" or "[1, 2]" at s[i]; returns the end offset (i when none).
 size_t ParseMarker(std::string_view s, size_t i, std::vector<int>* numbers) {
@@ -45,7 +40,7 @@ size_t ParseMarker(std::string_view s, size_t i, std::vector<int>* numbers) {
 bool IsAbbreviation(std::string_view text, size_t dot) {
   size_t b = dot;
   while (b > 0 && std::isalpha(static_cast<unsigned char>(text[b - 1]))) --b;
-  std::string w = Lower(text.substr(b, dot - b));
+  std::string w = ingest::AsciiLower(text.substr(b, dot - b));
   if (w.size() == 1) return true;  // initials, U.S.
   static const char* kAbbr[] = {"mr", "mrs", "ms", "dr", "st", "vs", "etc", "inc", "ltd", "jr", "sr", "no", "co", "prof", "e.g", "i.e"};
   for (const char* a : kAbbr)
@@ -159,7 +154,7 @@ bool Supports(std::string_view claim_with_markers, std::string_view passage, con
       if (e.norm.size() >= 4 && e.norm[0] != '-') numbers.insert(e.norm.substr(0, 4));  // its year
     }
   }
-  const std::string lower_passage = Lower(passage);
+  const std::string lower_passage = ingest::AsciiLower(passage);
   for (const auto& e : ce) {
     const std::string surface(claim.substr(e.begin, e.end - e.begin));
     if (e.kind == Entity::Kind::kNumber && !numbers.count(e.norm)) {
@@ -208,7 +203,7 @@ bool Supports(std::string_view claim_with_markers, std::string_view passage, con
     cterms.insert(t.term);
     // A term the passage's own analysis does not yield (words cut differently in context) still
     // counts when its text appears in the passage.
-    if (!pterms.count(t.term) && lower_passage.find(Lower(claim.substr(t.begin, t.end - t.begin))) == std::string::npos)
+    if (!pterms.count(t.term) && lower_passage.find(ingest::AsciiLower(claim.substr(t.begin, t.end - t.begin))) == std::string::npos)
       missing.insert(t.term);
   }
   const double coverage = cterms.empty() ? 1.0 : 1.0 - static_cast<double>(missing.size()) / cterms.size();

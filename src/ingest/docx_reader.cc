@@ -29,14 +29,9 @@ struct Styles {
   std::map<std::string, std::string> name;   // style id -> lower-case name
 };
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // "heading 2" / "Heading2" -> 2; else 0.
 int HeadingFromName(const std::string& raw) {
-  std::string s = Lower(raw);
+  std::string s = AsciiLower(raw);
   if (s.rfind("heading", 0) != 0) return 0;
   std::string rest(TrimAscii(std::string_view(s).substr(7)));
   if (rest.size() != 1 || rest[0] < '1' || rest[0] > '9') return 0;
@@ -52,7 +47,7 @@ Styles ReadStyles(const ZipArchive& zip) {
     if (LocalName(s) != "style") continue;
     std::string id = Attr(s, "styleId").value();
     std::string name = Attr(Child(s, "name"), "val").value();
-    st.name[id] = Lower(name);
+    st.name[id] = AsciiLower(name);
     int level = HeadingFromName(name);
     if (level == 0) level = HeadingFromName(id);
     pugi::xml_node outline = Child(Child(s, "pPr"), "outlineLvl");
@@ -102,7 +97,7 @@ struct Builder {
     if (pugi::xml_node o = Child(ppr, "outlineLvl"); level == 0 && o && Attr(o, "val").as_int() < 9)
       level = Attr(o, "val").as_int() + 1;
     if (cleaned.empty()) return;
-    std::string lower_style = Lower(style);
+    std::string lower_style = AsciiLower(style);
     if (title_paragraph.empty() && (lower_style == "title" || (styles.name.count(style) && styles.name.at(style) == "title")))
       title_paragraph = CollapseSpace(cleaned);
     if (!doc.body.empty()) doc.body += "\n\n";

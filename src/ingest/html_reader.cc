@@ -29,15 +29,9 @@ namespace {
 
 constexpr int kMaxDepth = 512;
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The charset named in the first 1024 bytes ("<meta charset=latin1>"), or "".
 std::string SniffCharset(std::string_view bytes) {
-  std::string head = LowerAscii(bytes.substr(0, 1024));
+  std::string head = AsciiLower(bytes.substr(0, 1024));
   size_t at = 0;
   while ((at = head.find("charset", at)) != std::string::npos) {
     size_t i = at + 7;
@@ -216,7 +210,7 @@ void FindTitle(const GumboNode* n, std::string* title, int depth) {
 
 Status ReadHtml(std::string_view bytes, const std::string& id, const std::string& charset, ReadOutput* out) {
   std::string utf8;
-  std::string cs = LowerAscii(charset);
+  std::string cs = AsciiLower(charset);
   if (bytes.substr(0, 3) == "\xEF\xBB\xBF") {
     bytes.remove_prefix(3);
     cs = "utf-8";

@@ -34,12 +34,6 @@ namespace {
 constexpr int kMaxDepth = 16;
 constexpr size_t kMaxParts = 1000;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Bytes as UTF-8: kept when valid, else read as Latin-1.
 std::string AnyToUtf8(std::string_view s) {
   if (FindInvalidUtf8(s) == std::string_view::npos) return std::string(s);
@@ -48,7 +42,7 @@ std::string AnyToUtf8(std::string_view s) {
 }
 
 std::string ToUtf8From(std::string_view bytes, const std::string& charset) {
-  std::string cs = Lower(charset);
+  std::string cs = AsciiLower(charset);
   if (cs.empty() || cs == "us-ascii" || cs == "utf-8" || cs == "utf8") {
     if (FindInvalidUtf8(bytes) == std::string_view::npos) return std::string(bytes);
     auto r = ToUtf8(bytes, cs.empty() || cs == "us-ascii" ? "ISO-8859-1" : "UTF-8");
@@ -182,7 +176,7 @@ Entity ParseEntity(std::string_view s) {
       e.headers.back().value += " ";
       e.headers.back().value += TrimAscii(line);
     } else if (size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
-      e.headers.push_back({Lower(TrimAscii(line.substr(0, colon))), std::string(TrimAscii(line.substr(colon + 1)))});
+      e.headers.push_back({AsciiLower(TrimAscii(line.substr(0, colon))), std::string(TrimAscii(line.substr(colon + 1)))});
     } else if (e.headers.empty()) {
       break;  // no headers at all: the whole entity is body
     }
@@ -206,12 +200,12 @@ struct ContentType {
 ContentType ParseContentType(std::string_view v) {
   ContentType ct;
   size_t semi = v.find(';');
-  ct.type = Lower(TrimAscii(v.substr(0, semi)));
+  ct.type = AsciiLower(TrimAscii(v.substr(0, semi)));
   while (semi != std::string_view::npos) {
     size_t i = semi + 1;
     size_t eq = v.find('=', i);
     if (eq == std::string_view::npos) break;
-    std::string key = Lower(TrimAscii(v.substr(i, eq - i)));
+    std::string key = AsciiLower(TrimAscii(v.substr(i, eq - i)));
     size_t j = eq + 1;
     while (j < v.size() && IsAsciiSpace(v[j])) ++j;
     std::string value;
@@ -250,7 +244,7 @@ ContentType ParseContentType(std::string_view v) {
 
 std::string DecodeBody(const Entity& e) {
   const std::string* cte = e.Get("content-transfer-encoding");
-  std::string enc = cte == nullptr ? "" : Lower(TrimAscii(*cte));
+  std::string enc = cte == nullptr ? "" : AsciiLower(TrimAscii(*cte));
   if (enc == "base64") return DecodeBase64(e.body);
   if (enc == "quoted-printable") return DecodeQuotedPrintable(e.body, false);
   return std::string(e.body);
@@ -303,7 +297,7 @@ std::string ParseMailDate(std::string_view v) {
   static const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
   int month = 0;
   for (int m = 0; m < 12; ++m)
-    if (Lower(month_name) == kMonths[m]) month = m + 1;
+    if (AsciiLower(month_name) == kMonths[m]) month = m + 1;
   if (month == 0) return "";
   if (year < 100) year += year < 50 ? 2000 : 1900;
   int offset = 0;  // minutes east of UTC
@@ -312,7 +306,7 @@ std::string ParseMailDate(std::string_view v) {
     int hh = std::atoi(z.substr(1, 2).c_str()), mm = std::atoi(z.substr(3, 2).c_str());
     offset = (hh * 60 + mm) * (z[0] == '-' ? -1 : 1);
   } else {
-    std::string zl = Lower(z);
+    std::string zl = AsciiLower(z);
     const std::pair<const char*, int> kZones[] = {{"est", -300}, {"edt", -240}, {"cst", -360}, {"cdt", -300},
                                                    {"mst", -420}, {"mdt", -360}, {"pst", -480}, {"pdt", -420}};
     for (auto [name, off] : kZones)

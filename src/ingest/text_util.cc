@@ -149,4 +149,11 @@ std::string FileStem(const std::string& name) {
   return std::filesystem::path(name).stem().string();
 }
 
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 }  // namespace glassbox::ingest

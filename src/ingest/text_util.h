@@ -44,6 +44,8 @@ inline bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || 
 bool IsWideScript(char32_t c);
 
 std::string_view TrimAscii(std::string_view s);
+// ASCII letters lower-cased; every other byte (UTF-8 included) unchanged.
+std::string AsciiLower(std::string_view s);
 
 // 1-based line and column (in bytes) of byte offset `pos` in `s`.
 struct LineCol {

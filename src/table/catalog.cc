@@ -1,4 +1,5 @@
 #include "table/catalog.h"
+#include "ingest/text_util.h"
 
 #include "table/table_store.h"
 
@@ -56,7 +57,7 @@ const std::vector<std::pair<std::string, std::string>>& Glossary() {
 
 int CatalogTable::Find(const std::string& column) const {
   for (size_t i = 0; i < columns.size(); ++i)
-    if (Lower(columns[i].name) == Lower(column)) return static_cast<int>(i);
+    if (ingest::AsciiLower(columns[i].name) == ingest::AsciiLower(column)) return static_cast<int>(i);
   return -1;
 }
 
@@ -133,7 +134,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Load(const ReadOnlyDatabase& db) {
       for (auto& cr : cols->rows) {
         CatalogColumn cc;
         cc.name = cc.header = cr[0].text;
-        std::string ty = Lower(cr[1].text);
+        std::string ty = ingest::AsciiLower(cr[1].text);
         cc.type = ty.find("int") != std::string::npos ? "integer"
                   : (ty.find("real") != std::string::npos || ty.find("double") != std::string::npos ||
                      ty.find("float") != std::string::npos || ty.find("dec") != std::string::npos ||
@@ -172,7 +173,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Load(const ReadOnlyDatabase& db) {
     if (!fk.ok()) continue;
     for (auto& r : fk->rows) {
       for (size_t j = 0; j < c->tables_.size(); ++j) {
-        if (Lower(c->tables_[j].name) != Lower(r[0].text)) continue;
+        if (ingest::AsciiLower(c->tables_[j].name) != ingest::AsciiLower(r[0].text)) continue;
         int from = c->tables_[i].Find(r[1].text), to = c->tables_[j].Find(r[2].text.empty() ? r[1].text : r[2].text);
         if (from >= 0 && to >= 0)
           c->keys_.push_back({static_cast<int>(i), from, static_cast<int>(j), to, true});

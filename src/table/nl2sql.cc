@@ -1,4 +1,5 @@
 #include "table/nl2sql.h"
+#include "ingest/text_util.h"
 
 #include <sys/stat.h>
 
@@ -207,7 +208,7 @@ Date Date::Today() {
 
 TimeRange FindTimeRange(const std::string& question, const Date& today) {
   TimeRange r;
-  std::string q = Lower(question);
+  std::string q = ingest::AsciiLower(question);
   std::smatch m;
   auto set = [&](Date from, Date to, size_t pos, size_t len) {
     r.found = true;
@@ -352,7 +353,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     ans.answer = "the data has no tables";
     return ans;
   }
-  const std::string lower = Lower(question);
+  const std::string lower = ingest::AsciiLower(question);
   // 1. Time range and comparisons: found first, their words removed before linking.
   TimeRange when = FindTimeRange(question, today);
   std::vector<Comparison> comps = FindComparisons(lower);
@@ -366,7 +367,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     for (size_t i = c.begin; i < c.begin + c.words.size() && i < rest.size(); ++i)
       if (std::isdigit(static_cast<unsigned char>(rest[i]))) rest[i] = ' ';
   // 2. Intent.
-  std::string lr = Lower(rest);
+  std::string lr = ingest::AsciiLower(rest);
   Agg agg = Agg::kNone;
   bool superlative_desc = true, superlative = false, how_much = false, wants_count = false;
   if (HasAny(lr, {"average", "mean", "avg", "平均"})) agg = Agg::kAvg;
@@ -561,10 +562,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     size_t b = 0;
     std::string before;
     for (size_t i = 0; i < terms.words.size() && i < l->begin; ++i)
-      if (terms.words[i][0] != '\x01') before = Lower(terms.words[i]);
+      if (terms.words[i][0] != '\x01') before = ingest::AsciiLower(terms.words[i]);
     (void)b;
     bool by = before == "by" || before == "per" || before == "each" || before == "every";
-    std::string lw = Lower(l->words);
+    std::string lw = ingest::AsciiLower(l->words);
     size_t wpos = lr.find(lw);
     if (wpos != std::string::npos && wpos >= 3 &&
         (lr.compare(wpos - 3, 3, "按") == 0 || (wpos >= 6 && (lr.compare(wpos - 6, 6, "每个") == 0 || lr.compare(wpos - 6, 6, "各个") == 0)) ||
@@ -588,7 +589,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     size_t best_dist = std::string::npos;
     for (auto* l : named)
       if (T.columns[l->column].numeric()) {
-        size_t wp = lr.find(Lower(l->words));
+        size_t wp = lr.find(ingest::AsciiLower(l->words));
         size_t d = wp == std::string::npos ? 1000 : (wp > c.begin ? wp - c.begin : c.begin - wp);
         if (d < best_dist) best_dist = d, col = l->column;
       }
@@ -678,7 +679,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       Agg a = agg;
       if (superlative && agg == Agg::kSum && !how_much) a = superlative_desc ? Agg::kMax : Agg::kMin;
       parts.push_back(std::string(AggSql(a)) + "(" + Quote(T.columns[mcol].name) + ") AS " +
-                      Quote(Lower(AggWord(a)) + "_" + T.columns[mcol].name));
+                      Quote(ingest::AsciiLower(AggWord(a)) + "_" + T.columns[mcol].name));
       if (a == Agg::kSum && !T.columns[mcol].unit_column.empty() && group.empty()) group = Quote(T.columns[mcol].unit_column);
     }
     for (auto& p : parts) select += (select.empty() ? "" : ", ") + p;

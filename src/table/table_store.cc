@@ -1,4 +1,5 @@
 #include "table/table_store.h"
+#include "ingest/text_util.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -116,7 +117,7 @@ std::string SanitizeName(const std::string& header, size_t position) {
 
 UnitInfo UnitFromHeader(const std::string& header) {
   UnitInfo u;
-  std::string h = Lower(header);
+  std::string h = ingest::AsciiLower(header);
   static const std::vector<std::pair<std::string, std::string>> kCurrencies = {
       {"cny", "CNY"}, {"rmb", "CNY"}, {"yuan", "CNY"}, {"usd", "USD"}, {"eur", "EUR"}, {"gbp", "GBP"},
       {"jpy", "JPY"}, {"hkd", "HKD"}, {"¥", "CNY"}, {"￥", "CNY"}, {"元", "CNY"}, {"$", "USD"}, {"€", "EUR"}, {"£", "GBP"}};
@@ -254,8 +255,8 @@ Status TableStore::ReplaceFile(const std::string& source, const std::vector<inge
       for (size_t c = 0; c < nc; ++c) {
         std::string n = SanitizeName(t.columns[c].name, c);
         std::string u = n;
-        for (int k = 2; used.count(Lower(u)); ++k) u = n + "_" + std::to_string(k);
-        used.insert(Lower(u));
+        for (int k = 2; used.count(ingest::AsciiLower(u)); ++k) u = n + "_" + std::to_string(k);
+        used.insert(ingest::AsciiLower(u));
         names[c] = u;
         types[c] = t.columns[c].type;
         units[c] = UnitFromHeader(t.columns[c].name);
@@ -389,11 +390,6 @@ std::string Lit(const std::string& s) {
     q.push_back(c);
   }
   return q + "'";
-}
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-  return s;
 }
 
 }  // namespace glassbox::table

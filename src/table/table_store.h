@@ -70,9 +70,8 @@ bool HasTableStore(const std::string& dir);
 
 // SQL spelling, shared by the store, the catalog and the parser:
 // Quote("a\"b") = "\"a\"\"b\"" (an identifier), Lit("it's") = "'it''s'" (a string
-// literal), Lower: ASCII letters lower-cased (UTF-8 left as is).
+// literal).
 std::string Quote(const std::string& id);
 std::string Lit(const std::string& s);
-std::string Lower(std::string s);
 
 }  // namespace glassbox::table

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 
 namespace glassbox::search::internal {
@@ -37,10 +38,27 @@ std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_
   return top;
 }
 
+std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
+  // The key spells the filter exactly: the field length-prefixed, the bounds
+  // as hexadecimal floats, the inclusive and negated flags.
+  char bounds[96];
+  std::snprintf(bounds, sizeof bounds, "%a%c%a%c%c", f.lo, f.lo_inc ? '[' : '(', f.hi, f.hi_inc ? ']' : ')',
+                f.negate ? '!' : '=');
+  const std::string key = "filter:" + std::to_string(f.field.size()) + ":" + f.field + ":" + bounds;
+  return seg.CachedDocSet(key, [&] {
+    const int mi = seg.schema().MetadataIndex(f.field);
+    const uint32_t n = seg.num_docs();
+    std::vector<uint64_t> bits((n + 63) / 64, 0);
+    for (DocId d = 0; d < n; ++d)
+      if (f.Passes(mi >= 0 ? seg.ColumnValue(mi, d) : NAN)) bits[d >> 6] |= 1ull << (d & 63);
+    return bits;
+  });
+}
+
 RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const SegmentView& view) : view_(view) {
   if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
   const auto& seg = *view.reader;
-  for (const auto& f : bq.filters) filters_.emplace_back(&f, seg.schema().MetadataIndex(f.field));
+  for (const auto& f : bq.filters) filters_.push_back(FilterDocSet(seg, f));
   const size_t words = (seg.num_docs() + 63) / 64;
   for (const BoundClause& c : bq.clauses) {
     if (c.occur == Occur::kShould) continue;
@@ -58,9 +76,11 @@ RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const Seg
   }
 }
 
-bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out) const {
+const std::vector<uint64_t>& RandomAccessConstraints::PassBits() const {
+  if (!pass_.empty() || view_.reader->num_docs() == 0) return pass_;
   const uint32_t n = view_.reader->num_docs();
-  std::vector<uint64_t> bits((n + 63) / 64, ~0ull);
+  std::vector<uint64_t>& bits = pass_;
+  bits.assign((n + 63) / 64, ~0ull);
   if (n % 64) bits.back() = (1ull << (n % 64)) - 1;
   if (view_.live)
     for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*view_.live)[w];
@@ -69,15 +89,20 @@ bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out
     for (size_t w = 0; w < bits.size(); ++w) bits[w] &= r[w];
   for (const auto& e : excluded_)
     for (size_t w = 0; w < bits.size(); ++w) bits[w] &= ~e[w];
+  for (const auto& f : filters_)
+    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*f)[w];
+  return pass_;
+}
+
+bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out) const {
+  const std::vector<uint64_t>& bits = PassBits();
   size_t count = 0;
   for (uint64_t w : bits) count += static_cast<size_t>(__builtin_popcountll(w));
   if (count > limit) return false;
   out->clear();
   for (size_t w = 0; w < bits.size(); ++w)
-    for (uint64_t b = bits[w]; b; b &= b - 1) {
-      DocId d = static_cast<DocId>(w * 64 + static_cast<size_t>(__builtin_ctzll(b)));
-      if (Accept(d)) out->push_back(d);
-    }
+    for (uint64_t b = bits[w]; b; b &= b - 1)
+      out->push_back(static_cast<DocId>(w * 64 + static_cast<size_t>(__builtin_ctzll(b))));
   return true;
 }
 
@@ -87,8 +112,8 @@ bool RandomAccessConstraints::Accept(DocId d) const {
     if (!((bits[d >> 6] >> (d & 63)) & 1)) return false;
   for (const auto& bits : excluded_)
     if ((bits[d >> 6] >> (d & 63)) & 1) return false;
-  for (const auto& [f, mi] : filters_)
-    if (!f->Passes(mi >= 0 ? view_.reader->ColumnValue(mi, d) : NAN)) return false;
+  for (const auto& bits : filters_)
+    if (!(((*bits)[d >> 6] >> (d & 63)) & 1)) return false;
   return true;
 }
 
@@ -103,11 +128,11 @@ std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, con
     RandomAccessConstraints constraints(bq, view);
     if (constraints.none_pass()) continue;
     // Selective constraints: score the few documents that pass exactly.
-    std::vector<DocId> pass;
+    std::vector<DocId> few;
     const size_t exact_limit = std::max<size_t>(4096, view.reader->num_docs() / 20);
-    if (constraints.constrained() && constraints.SmallPassSet(exact_limit, &pass)) {
+    if (constraints.constrained() && constraints.SmallPassSet(exact_limit, &few)) {
       std::vector<Ranked> seg_top;
-      for (DocId d : pass) {
+      for (DocId d : few) {
         const float score = view.vectors->index->Score(q.data(), d);
         if (std::isfinite(score)) seg_top.push_back({s, d, score});  // (a document without a vector is not)
       }
@@ -116,8 +141,10 @@ std::vector<Ranked> VectorRanked(const Snapshot& snap, const BoundQuery& bq, con
       top.insert(top.end(), seg_top.begin(), seg_top.end());
       continue;
     }
-    auto accept = [&](uint32_t d) { return constraints.Accept(d); };
-    view.vectors->index->Search(q.data(), want, std::max(ef, want), accept, &found);
+    // Without constraints or deletions the graph search runs unfiltered; else
+    // it tests one bit of the constraints' bitset per candidate.
+    const uint64_t* pass = constraints.constrained() || view.live ? constraints.PassBits().data() : nullptr;
+    view.vectors->index->SearchIn(q.data(), want, std::max(ef, want), pass, &found);
     for (const auto& nb : found) top.push_back({s, nb.id, nb.score});
   }
   std::stable_sort(top.begin(), top.end(), RankedBefore);

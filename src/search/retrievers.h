@@ -33,12 +33,16 @@ bool RankedBefore(const Ranked& a, const Ranked& b);
 std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_t want, TopKAlgorithm algo,
                                uint64_t* total);
 
+// The documents of a segment that pass a metadata filter: computed once per
+// (segment, filter) and cached in the immutable segment, like a principal's.
+std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f);
+
 // The query's hard constraints on one segment (live, visible to the
 // principal, required and excluded clauses, metadata filters) in random-access
 // form, for a retriever that visits documents in no particular order (the
 // HNSW graph search). Building it reads only the postings of the required and
-// excluded clauses (one bitset each); every check is then O(1) per document,
-// with no pass over all of the segment's documents.
+// excluded clauses (one bitset each) and the cached access-control and filter
+// bitsets; every check is then O(1) per document.
 class RandomAccessConstraints {
  public:
   RandomAccessConstraints(const BoundQuery& bq, const SegmentView& view);
@@ -46,20 +50,24 @@ class RandomAccessConstraints {
   bool constrained() const {
     return acl_.active() || !filters_.empty() || !required_.empty() || !excluded_.empty();
   }
-  // When at most `limit` documents pass the bitset-expressible constraints
-  // (live, access control, required and excluded clauses), the ones that pass
-  // all of them, in id order; else false. A filter this selective makes a
+  // When at most `limit` documents pass the constraints (live, access
+  // control, required and excluded clauses, filters), those, in id order;
+  // else false. A filter this selective makes a
   // graph search wander (most neighbours rejected), so they are scored
   // exactly instead.
   bool SmallPassSet(size_t limit, std::vector<DocId>* out) const;
+  // Every constraint as one bitset over the segment's documents (bit set =
+  // passes), computed on first use: O(documents / 64) word operations.
+  const std::vector<uint64_t>& PassBits() const;
   bool Accept(DocId d) const;
 
  private:
   const SegmentView& view_;
   AclFilter acl_;
-  std::vector<std::pair<const NumericFilter*, int>> filters_;
+  std::vector<std::shared_ptr<const std::vector<uint64_t>>> filters_;  // FilterDocSet per filter
   std::vector<std::vector<uint64_t>> required_, excluded_;
   bool none_pass_ = false;
+  mutable std::vector<uint64_t> pass_;  // PassBits, once computed
 };
 
 // Vector top `want` over all segments, honouring the query's constraints.

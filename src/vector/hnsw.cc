@@ -41,14 +41,19 @@
 // range and every count within its capacity (one pass, no copies), so a
 // damaged blob is Corruption, never a crash in Search.
 //
-// Filtered search (accept callback): rejected nodes are traversed like any
-// other but never enter the result set. The layer-0 search keeps expanding
-// while it holds fewer than ef accepted nodes, so a selective filter makes it
-// walk further. To bound the cost, once it has computed n/4 distances with
-// fewer than k accepted results it abandons the graph and scans all nodes
-// (exact, filtered). The same scan runs when the walk ends with fewer than k
-// accepted and did not visit every node. So Search returns min(k, #accepted)
-// results whenever the filter accepts that many.
+// Filtered search (accept callback): the layer-0 walk moves over accepted
+// nodes only, and reaches past a rejected neighbour to that neighbour's own
+// neighbours (two hops, as in ACORN), so no distance is computed for a node
+// that can never be returned. Each expansion takes its direct accepted
+// neighbours, then fills up to m (= m0 / 2) through rejected ones, so a search
+// under a filter that passes a share p of the nodes costs about what the
+// unfiltered search costs instead of ~1/p times as much (the rejected nodes'
+// link lists are read, not their vectors). When the walk runs out of accepted
+// nodes to expand before it holds ef of them (a selective filter: the part of
+// the graph it reaches is exhausted), or once it has computed n/4 distances
+// with fewer than k accepted results, it scans all nodes instead (exact,
+// filtered: the filter first, a distance only for accepted nodes). So Search
+// returns min(k, #accepted) results whenever the filter accepts that many.
 #include "vector/hnsw.h"
 
 #include <algorithm>
@@ -295,7 +300,10 @@ struct Visited {
     tags[i] = epoch;
     return false;
   }
+  bool Test(uint32_t i) const { return tags[i] == epoch; }
 };
+
+thread_local uint64_t t_distances = 0;
 
 Visited& ThreadVisited() {
   thread_local Visited v;
@@ -556,16 +564,28 @@ class HnswView final : public HnswIndex {
   }
 
   void Search(const float* q, size_t k, size_t ef, const std::function<bool(uint32_t)>& accept,
-              std::vector<Neighbor>* out) const override;
+              std::vector<Neighbor>* out) const override {
+    if (accept)
+      SearchWith(q, k, ef, true, accept, out);
+    else
+      SearchWith(q, k, ef, false, [](uint32_t) { return true; }, out);
+  }
+  void SearchIn(const float* q, size_t k, size_t ef, const uint64_t* pass, std::vector<Neighbor>* out) const override {
+    SearchWith(q, k, ef, pass != nullptr, [pass](uint32_t id) { return ((pass[id >> 6] >> (id & 63)) & 1) != 0; },
+               out);
+  }
   float Score(const float* q, uint32_t id) const override;
   void Vector(uint32_t id, std::vector<float>* out) const override;
 
   static Result<std::unique_ptr<HnswIndex>> OpenImpl(std::string_view bytes);
 
  private:
-  template <class Q, class R>
-  void SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t k, size_t ef,
-                  const std::function<bool(uint32_t)>& accept, std::vector<DistId>* res) const;
+  template <class A>
+  void SearchWith(const float* q, size_t k, size_t ef, bool filtered, const A& accept,
+                  std::vector<Neighbor>* out) const;
+  template <class Q, class R, class A>
+  void SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t k, size_t ef, bool filtered,
+                  const A& accept, std::vector<DistId>* res) const;
   float FloatDist(const float* q, uint32_t id) const {
     const float* x = floats_ + size_t(id) * dim_;
     return metric_ == Metric::kL2 ? K().l2(q, x, dim_) : -K().dot(q, x, dim_);
@@ -583,11 +603,11 @@ class HnswView final : public HnswIndex {
   const uint8_t* int8_ = nullptr;
 };
 
-// Layer-0 search with the accept filter (see the file comment). `res` gets
-// the accepted results (at most ef), unsorted.
-template <class Q, class R>
-void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t k, size_t ef,
-                          const std::function<bool(uint32_t)>& accept, std::vector<DistId>* res) const {
+// Layer-0 search with the accept filter when `filtered` (see the file
+// comment). `res` gets the accepted results (at most ef), unsorted.
+template <class Q, class R, class A>
+void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t k, size_t ef, bool filtered,
+                          const A& accept, std::vector<DistId>* res) const {
   // Upper layers: greedy descent.
   uint32_t cur = entry_;
   float cur_d = dist(cur);
@@ -597,13 +617,19 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
   vis.Reset(n_);
   MinHeap cand;
   MaxHeap top;
-  const bool filtered = static_cast<bool>(accept);
   cand.emplace(cur_d, cur);
   vis.TestAndSet(cur);
   if (!filtered || accept(cur)) top.emplace(cur_d, cur);
   size_t computed = 1;
   const size_t budget = std::max<size_t>(n_ / 4, 64);
   bool fallback = false;
+  // Filtered: the accepted nodes whose distances one expansion computes, and
+  // the rejected neighbours to reach through.
+  std::vector<uint32_t> batch, rejected;
+  if (filtered) {
+    batch.reserve(m0_);
+    rejected.reserve(m0_);
+  }
   while (!cand.empty()) {
     DistId c = cand.top();
     float bound = top.size() >= ef ? top.top().first : std::numeric_limits<float>::infinity();
@@ -615,30 +641,81 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
     cand.pop();
     const uint32_t* ls = level0_ + size_t(c.second) * (1 + m0_);
     uint32_t cnt = ls[0];
-    if (cnt) PrefetchRow(row(ls[1]), row_bytes);
-    for (uint32_t j = 1; j <= cnt; ++j) {
-      uint32_t e = ls[j];
-      if (j < cnt) PrefetchRow(row(ls[j + 1]), row_bytes);
-      if (vis.TestAndSet(e)) continue;
-      float d = dist(e);
-      ++computed;
-      if (top.size() < ef || d < top.top().first) {
-        cand.emplace(d, e);
-        if (!filtered || accept(e)) {
+    if (!filtered) {
+      if (cnt) PrefetchRow(row(ls[1]), row_bytes);
+      for (uint32_t j = 1; j <= cnt; ++j) {
+        uint32_t e = ls[j];
+        if (j < cnt) PrefetchRow(row(ls[j + 1]), row_bytes);
+        if (vis.TestAndSet(e)) continue;
+        float d = dist(e);
+        ++computed;
+        if (top.size() < ef || d < top.top().first) {
+          cand.emplace(d, e);
           top.emplace(d, e);
           if (top.size() > ef) top.pop();
         }
       }
+      continue;
+    }
+    batch.clear();
+    rejected.clear();
+    for (uint32_t j = 1; j <= cnt; ++j) {
+      uint32_t e = ls[j];
+      if (vis.Test(e)) continue;
+      if (accept(e)) {
+        vis.TestAndSet(e);
+        batch.push_back(e);
+      } else {
+        rejected.push_back(e);
+      }
+    }
+    // Two hops fill the expansion up to m (= m0 / 2) nodes: more only adds
+    // distances the walk seldom needs.
+    const size_t fill = m0_ / 2;
+    for (size_t r = 0; r < rejected.size() && batch.size() < fill; ++r) {
+      const uint32_t* ls2 = level0_ + size_t(rejected[r]) * (1 + m0_);
+      bool all = true;
+      for (uint32_t j = 1; j <= ls2[0]; ++j) {
+        if (batch.size() >= fill) {
+          all = false;
+          break;
+        }
+        uint32_t e = ls2[j];
+        if (vis.Test(e) || !accept(e)) continue;
+        vis.TestAndSet(e);
+        batch.push_back(e);
+      }
+      if (all) vis.TestAndSet(rejected[r]);  // its accepted neighbours are all taken: never read it again
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (i + 1 < batch.size()) PrefetchRow(row(batch[i + 1]), row_bytes);
+      uint32_t e = batch[i];
+      float d = dist(e);
+      ++computed;
+      if (top.size() < ef || d < top.top().first) {
+        cand.emplace(d, e);
+        top.emplace(d, e);
+        if (top.size() > ef) top.pop();
+      }
     }
   }
-  if (filtered && !fallback && top.size() < k && computed < n_) fallback = true;
+  t_distances += computed;
+  // The walk ran out of accepted nodes to expand before it held ef of them:
+  // the accepted part of the graph it could reach is exhausted (a selective
+  // filter); the scan tests every node and computes distances only for the
+  // accepted ones.
+  if (filtered && !fallback && top.size() < ef && cand.empty()) fallback = true;
+  // Fewer than k found and some nodes never reached (a graph is not always
+  // connected from its entry point): the scan returns them.
+  if (!fallback && top.size() < k && computed < n_) fallback = true;
   res->clear();
   if (fallback) {
-    // Exact filtered scan: keep the best ef accepted.
+    // Exact scan: keep the best ef accepted.
     MaxHeap best;
     for (uint32_t i = 0; i < n_; ++i) {
-      if (!accept(i)) continue;
+      if (filtered && !accept(i)) continue;
       float d = dist(i);
+      ++t_distances;
       if (best.size() < ef || d < best.top().first) {
         best.emplace(d, i);
         if (best.size() > ef) best.pop();
@@ -653,8 +730,15 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
   }
 }
 
-void HnswView::Search(const float* q, size_t k, size_t ef, const std::function<bool(uint32_t)>& accept,
-                      std::vector<Neighbor>* out) const {
+}  // namespace
+
+uint64_t HnswDistanceComputations() { return t_distances; }
+
+namespace {
+
+template <class A>
+void HnswView::SearchWith(const float* q, size_t k, size_t ef, bool filtered, const A& accept,
+                          std::vector<Neighbor>* out) const {
   out->clear();
   if (n_ == 0 || k == 0) return;
   ef = std::max(ef, k);
@@ -662,14 +746,14 @@ void HnswView::Search(const float* q, size_t k, size_t ef, const std::function<b
   if (floats_ && !int8_) {
     FloatSpace sp{floats_, dim_, metric_};
     FloatSpace::Query dq{&sp, q};
-    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, size_t(dim_) * 4, k, ef, accept, &res);
+    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, size_t(dim_) * 4, k, ef, filtered, accept, &res);
   } else {
     Int8Space sp{int8_, dim_, stride_, metric_};
     thread_local std::vector<int8_t> qc;
     qc.resize(dim_);
     Int8Space::Query dq{&sp, reinterpret_cast<const uint8_t*>(qc.data()), 0, 0};
     Quantize(q, dim_, qc.data(), &dq.scale, &dq.norm2);
-    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, stride_, k, ef, accept, &res);
+    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, stride_, k, ef, filtered, accept, &res);
     if (floats_) {
       // Exact re-rank of the ef int8 candidates.
       for (auto& r : res) r.first = FloatDist(q, r.second);

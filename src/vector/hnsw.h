@@ -39,6 +39,10 @@ struct Neighbor {
 // Deterministic for a given seed and input.
 Result<std::string> BuildHnsw(const float* vectors, uint32_t n, uint32_t dim, const HnswParams& params);
 
+// Distances computed by searches on the calling thread so far (graph walk and
+// exact fallback scans); for tests and benchmarks of the search's cost.
+uint64_t HnswDistanceComputations();
+
 class HnswIndex {
  public:
   // Views a serialized index (the bytes must outlive the index). Corruption on bad bytes.
@@ -50,6 +54,11 @@ class HnswIndex {
   // accept (may be empty) is called on candidate ids; false hides the id.
   virtual void Search(const float* q, size_t k, size_t ef, const std::function<bool(uint32_t)>& accept,
                       std::vector<Neighbor>* out) const = 0;
+  // The same with the accepted ids as a bitset (bit id set = may be
+  // returned; at least size() bits); null accepts every id. The engine's
+  // form: a bit test per candidate instead of a call.
+  virtual void SearchIn(const float* q, size_t k, size_t ef, const uint64_t* pass,
+                        std::vector<Neighbor>* out) const = 0;
   // Exact score of stored vector `id` against q (float32 when kept, else int8).
   virtual float Score(const float* q, uint32_t id) const = 0;
   // The stored vector (float32 when kept, else decoded int8).

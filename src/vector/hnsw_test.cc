@@ -160,6 +160,47 @@ TEST(Hnsw, FilterReturnsOnlyAcceptedAndMatchesBruteForce) {
   EXPECT_TRUE(out.empty());
 }
 
+// A filter passing a share p of the nodes: the walk reaches through rejected
+// neighbours, so recall stays that of the unfiltered search and the distances
+// computed stay about as many (not ~1/p times as many).
+TEST(Hnsw, FilteredSearchKeepsRecallAtUnfilteredCost) {
+  const uint32_t n = 20000, dim = 32;
+  auto base = Clustered(n, dim, 50, true, 7);  // (20k: below ~5k nodes the walk is near-exhaustive)
+  auto queries = Clustered(100, dim, 50, true, 8);
+  HnswParams p;
+  p.metric = Metric::kInnerProduct;
+  auto blob = BuildHnsw(base.data(), n, dim, p);
+  ASSERT_TRUE(blob.ok());
+  auto ix = OpenOk(*blob);
+  ASSERT_TRUE(ix);
+  auto hash = [](uint32_t id) { return (id * 2654435761u) >> 8; };
+  std::vector<Neighbor> out;
+  uint64_t before = HnswDistanceComputations();
+  for (size_t qi = 0; qi < 100; ++qi) ix->Search(&queries[qi * dim], 10, 100, {}, &out);
+  const double unfiltered = double(HnswDistanceComputations() - before);
+  const double unfiltered_recall = Recall(*ix, base, queries, dim, Metric::kInnerProduct, 100);
+  for (uint32_t percent : {50u, 20u, 10u}) {
+    auto accept = [&](uint32_t id) { return hash(id) % 100 < percent; };
+    size_t hit = 0, want = 0;
+    before = HnswDistanceComputations();
+    for (size_t qi = 0; qi < 100; ++qi) {
+      const float* q = &queries[qi * dim];
+      ix->Search(q, 10, 100, accept, &out);
+      auto truth = BruteForce(base, dim, q, 10, Metric::kInnerProduct, accept);
+      std::set<uint32_t> t(truth.begin(), truth.end());
+      for (auto& nb : out) {
+        EXPECT_TRUE(accept(nb.id));
+        hit += t.count(nb.id);
+      }
+      want += truth.size();
+    }
+    const double filtered = double(HnswDistanceComputations() - before);
+    // (Measured: unfiltered 0.887; filtered 0.94 / 0.98 / 0.99 at 1.24 / 0.95 / 0.67 the distances.)
+    EXPECT_GE(double(hit) / double(want), unfiltered_recall) << percent << "% pass";
+    EXPECT_LE(filtered, 1.5 * unfiltered) << percent << "% pass: " << filtered << " vs " << unfiltered;
+  }
+}
+
 TEST(Hnsw, EmptyIndex) {
   HnswParams p;
   auto blob = BuildHnsw(nullptr, 0, 8, p);

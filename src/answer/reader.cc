@@ -88,6 +88,170 @@ bool WantsEntity(QuestionType t, const Entity& e) {
 
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
 
+// The reader's weights. Defaults chosen on xquad-en, cmrc2018-dev and drcd-test together and checked
+// leave-one-out (EVALUATION.md); GLASSBOX_READER_TUNE="name=value,..." overrides them for that experiment.
+struct Tuning {
+  double zh_anchor = 0.5;      // bonus of a Chinese span next to the question's own context
+  double zh_max_chars = 40;    // longest such span, in characters
+  double zh_min_anchor = 2;    // characters of question context that must match
+  double zh_type = 0.6;        // bonus of a name that ends with the noun the question asks for
+  double zh_type_chars = 6;    // at most this many characters before that noun
+};
+const Tuning& Tune() {
+  static const Tuning t = [] {
+    Tuning t;
+    const char* env = std::getenv("GLASSBOX_READER_TUNE");
+    if (env == nullptr) return t;
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view kv = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      size_t eq = kv.find('=');
+      if (eq == std::string_view::npos) continue;
+      std::string k(kv.substr(0, eq));
+      double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
+#define GB_TUNE(name) if (k == #name) t.name = v;
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars)
+#undef GB_TUNE
+    }
+    return t;
+  }();
+  return t;
+}
+
+// Code points of `s` with their byte offsets.
+struct Char { size_t at = 0, len = 0; char32_t c = 0; };
+std::vector<Char> Chars(std::string_view s) {
+  std::vector<Char> out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 1;
+    char32_t c = DecodeAt(s, i, &len);
+    out.push_back({i, len, c});
+    i += len;
+  }
+  return out;
+}
+
+bool IsOneOf(char32_t c, std::u32string_view set) { return set.find(c) != std::u32string_view::npos; }
+// Characters that end a Chinese clause (an answer does not run past them).
+constexpr std::u32string_view kClauseEnd = U"，。；！？,;!?";
+// Characters an answer next to the question's context does not begin or end with.
+constexpr std::u32string_view kZhEdge = U"是为為了在有被叫于於即乃的：:　 ";
+
+// The question around its question word: the context before it (`left`) and after it (`right`),
+// without the function characters next to the question word ("定都在什么地方" -> left "定都").
+struct ZhQuestionContext {
+  std::u32string left, right;
+  std::u32string type_noun;  // the noun after 哪一个 / 什么 ("哪一个海峡" -> "海峡"), which answers often end with
+  std::u32string all;        // every character of the question
+};
+ZhQuestionContext SplitAroundQuestionWord(std::string_view q) {
+  ZhQuestionContext out;
+  size_t wh = std::string_view::npos, wh_len = 0;
+  for (std::string_view w : {"什么时候", "什麼時候", "什么", "什麼", "甚麼", "甚么", "哪里", "哪裡", "哪儿", "哪个", "哪個",
+                             "哪些", "哪一", "哪", "谁", "誰", "多少", "几", "幾", "何时", "何時", "何"}) {
+    size_t p = q.find(w);
+    if (p != std::string_view::npos && (p < wh || (p == wh && w.size() > wh_len))) wh = p, wh_len = w.size();
+  }
+  for (const auto& ch : Chars(q)) out.all.push_back(ch.c);
+  if (wh == std::string_view::npos) return out;
+  for (const auto& ch : Chars(q.substr(0, wh))) out.left.push_back(ch.c);
+  for (const auto& ch : Chars(q.substr(wh + wh_len))) out.right.push_back(ch.c);
+  // 哪 + 一 + a classifier: the classifier belongs to the question word.
+  if (q.substr(wh, wh_len).starts_with("哪")) {
+    if (!out.right.empty() && out.right.front() == U'一') out.right.erase(out.right.begin());
+    if (!out.right.empty() && IsOneOf(out.right.front(), U"个個种種条條位家份部本座所支项項类類首间間只隻名块塊门門张張"))
+      out.right.erase(out.right.begin());
+  }
+  if (out.right.size() >= 2 && IsHan(out.right[0]) && IsHan(out.right[1]) && !IsOneOf(out.right[0], kZhEdge) &&
+      !IsOneOf(out.right[1], kZhEdge))
+    out.type_noun = out.right.substr(0, 2);
+  while (!out.left.empty() && IsOneOf(out.left.back(), kZhEdge)) out.left.pop_back();
+  while (!out.right.empty() && IsOneOf(out.right.back(), U"？?。！!呢吗嗎啊呀 ")) out.right.pop_back();
+  while (!out.right.empty() && IsOneOf(out.right.front(), kZhEdge)) out.right.erase(out.right.begin());
+  return out;
+}
+
+// Where `needle` occurs in `hay` (code points), searching from `from`; npos when it does not.
+size_t FindChars(const std::vector<Char>& hay, std::u32string_view needle, size_t from) {
+  if (needle.empty() || hay.size() < needle.size()) return std::string::npos;
+  for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && hay[i + k].c == needle[k]) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string::npos;
+}
+
+// A Chinese answer span next to the question's context: the characters after the longest end of the
+// question's left context found in the sentence (up to the clause's end or the right context), or
+// before the longest start of its right context. Character indexes into `sc`; false when none.
+struct ZhAnchorSpan {
+  size_t begin = 0, end = 0;  // code points of the sentence
+  size_t left_match = 0, right_match = 0;
+  std::u32string left_text, right_text;
+};
+bool FindZhAnchorSpan(const std::vector<Char>& sc, const ZhQuestionContext& q, size_t min_match, size_t max_chars,
+                      ZhAnchorSpan* out) {
+  size_t lpos = std::string::npos, lk = 0;
+  for (size_t k = q.left.size(); k >= std::max<size_t>(min_match, 1) && k > 0; --k) {
+    size_t p = FindChars(sc, std::u32string_view(q.left).substr(q.left.size() - k), 0);
+    if (p != std::string::npos) {
+      lpos = p, lk = k;
+      break;
+    }
+  }
+  size_t rpos = std::string::npos, rk = 0;
+  const size_t rfrom = lpos == std::string::npos ? 0 : lpos + lk;
+  for (size_t k = q.right.size(); k >= std::max<size_t>(min_match, 1) && k > 0; --k) {
+    size_t p = FindChars(sc, std::u32string_view(q.right).substr(0, k), rfrom);
+    if (p != std::string::npos) {
+      rpos = p, rk = k;
+      break;
+    }
+  }
+  size_t b, e;
+  if (lpos != std::string::npos) {
+    b = lpos + lk;
+    while (b < sc.size() && IsOneOf(sc[b].c, kZhEdge)) ++b;
+    e = b;
+    while (e < sc.size() && !IsOneOf(sc[e].c, kClauseEnd) && e - b < max_chars && (rpos == std::string::npos || e < rpos))
+      ++e;
+  } else if (rpos != std::string::npos) {
+    e = rpos;
+    b = e;
+    while (b > 0 && !IsOneOf(sc[b - 1].c, kClauseEnd) && e - b < max_chars) --b;
+    while (b < e && IsOneOf(sc[b].c, kZhEdge)) ++b;
+  } else {
+    return false;
+  }
+  while (e > b && IsOneOf(sc[e - 1].c, kZhEdge)) --e;
+  if (e <= b) return false;
+  out->begin = b;
+  out->end = e;
+  out->left_match = lpos == std::string::npos ? 0 : lk;
+  out->right_match = rpos == std::string::npos ? 0 : rk;
+  if (out->left_match) out->left_text = q.left.substr(q.left.size() - lk);
+  if (out->right_match) out->right_text = q.right.substr(0, rk);
+  return true;
+}
+
+std::string ToUtf8(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) {
+    if (c < 0x80) out += static_cast<char>(c);
+    else if (c < 0x800) out += static_cast<char>(0xC0 | (c >> 6)), out += static_cast<char>(0x80 | (c & 0x3F));
+    else if (c < 0x10000)
+      out += static_cast<char>(0xE0 | (c >> 12)), out += static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+          out += static_cast<char>(0x80 | (c & 0x3F));
+    else
+      out += static_cast<char>(0xF0 | (c >> 18)), out += static_cast<char>(0x80 | ((c >> 12) & 0x3F)),
+          out += static_cast<char>(0x80 | ((c >> 6) & 0x3F)), out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* QuestionTypeName(QuestionType t) {
@@ -280,6 +444,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       if (!wh) qbigrams.insert(bg);
     }
   }
+  const ZhQuestionContext zh_context = zh_question ? SplitAroundQuestionWord(in.question) : ZhQuestionContext{};
   std::set<std::string> question_entities;
   for (const auto& e : FindEntities(in.question)) question_entities.insert(e.norm);
 
@@ -347,6 +512,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     std::string kind;           // "number", "date", "name", "phrase", "sentence"
     std::string near;           // nearest question term
     size_t distance = 0;
+    std::string side;           // "context" spans: "after" / "before" the question's context
   };
   std::vector<Cand> cands;
   const size_t top = std::min<size_t>(static_cast<size_t>(3), order.size());
@@ -427,6 +593,47 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       c.kind = EntityKindName(e.kind);
       cands.push_back(c);
     }
+    // Chinese: the run of characters next to the question's own context ("追封为什么" -> after "追封").
+    if (zh_question && (!zh_context.left.empty() || !zh_context.right.empty())) {
+      const std::vector<Char> sc = Chars(sentence_text);
+      ZhAnchorSpan a;
+      if (FindZhAnchorSpan(sc, zh_context, static_cast<size_t>(Tune().zh_min_anchor),
+                           static_cast<size_t>(Tune().zh_max_chars), &a)) {
+        Cand c;
+        c.sentence = order[oi];
+        c.start = s.begin + sc[a.begin].at;
+        c.end = s.begin + (a.end < sc.size() ? sc[a.end].at : sentence_text.size());
+        const double strength = std::min(1.0, (a.left_match + a.right_match) / 4.0);
+        c.score = sscore + Tune().zh_anchor * strength;
+        c.kind = "context";
+        c.near = a.left_match ? ToUtf8(a.left_text) : ToUtf8(a.right_text);
+        c.distance = 0;
+        c.side = a.left_match ? "after" : "before";
+        cands.push_back(c);
+      }
+    }
+    // Chinese: a name ending with the noun the question asks for ("哪一个海峡" -> "琼州海峡"): the characters
+    // before that noun that the question does not use.
+    if (zh_question && !zh_context.type_noun.empty() && Tune().zh_type > 0) {
+      const std::vector<Char> sc = Chars(sentence_text);
+      for (size_t p = FindChars(sc, zh_context.type_noun, 1); p != std::string::npos;
+           p = FindChars(sc, zh_context.type_noun, p + 1)) {
+        size_t b = p;
+        while (b > 0 && p - b < static_cast<size_t>(Tune().zh_type_chars) && IsHan(sc[b - 1].c) &&
+               !IsOneOf(sc[b - 1].c, kZhEdge) && zh_context.all.find(sc[b - 1].c) == std::u32string::npos)
+          --b;
+        if (b == p) continue;
+        const size_t e = p + zh_context.type_noun.size();
+        Cand c;
+        c.sentence = order[oi];
+        c.start = s.begin + sc[b].at;
+        c.end = s.begin + (e < sc.size() ? sc[e].at : sentence_text.size());
+        c.score = sscore + Tune().zh_type;
+        c.kind = "typed";
+        c.near = ToUtf8(zh_context.type_noun);
+        cands.push_back(c);
+      }
+    }
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
     size_t cp_len = 1;
     const bool han = n > 0 && IsHan(DecodeAt(text, s.tokens[0].begin, &cp_len));
@@ -482,7 +689,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   if (!IsFactoid(qtype) || cands.empty()) {
     const SentenceInfo& s = sentences[order[0]];
     cands.clear();
-    cands.push_back({order[0], s.begin, s.end, sentence_score(s), "sentence", "", 0});
+    cands.push_back({order[0], s.begin, s.end, sentence_score(s), "sentence", "", 0, ""});
   }
   const Cand* best = &cands[0];
   for (const auto& c : cands)
@@ -501,6 +708,12 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   {
     std::string why = best->kind == "sentence"
                           ? std::string("the question asks ") + QuestionTypeName(qtype) + ": the whole sentence answers"
+                      : best->kind == "typed"
+                          ? "a name ending with \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
+                                " question asks for, without the question's own words"
+                      : best->kind == "context"
+                          ? "the words " + best->side + " the question's own context \"" + best->near +
+                                "\" (where the question word stands), for a " + QuestionTypeName(qtype) + " question"
                           : best->kind + " span" +
                                 (best->near.empty() ? std::string()
                                                     : ", " + std::to_string(best->distance) +

@@ -86,6 +86,35 @@ bool WantsEntity(QuestionType t, const Entity& e) {
   }
 }
 
+}  // namespace
+
+std::string HeadNoun(std::string_view question) {
+  const std::string q = ingest::AsciiLower(question);
+  std::vector<std::string> words;
+  std::string w;
+  for (char ch : q) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'') w += ch;
+    else if (!w.empty()) words.push_back(w), w.clear();
+  }
+  if (!w.empty()) words.push_back(w);
+  static const std::set<std::string> kNot = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had",
+                                             "can", "could", "would", "will", "should", "may", "might", "the", "a",
+                                             "an", "of", "in", "on", "to", "for", "by", "with", "at", "from", "it",
+                                             "he", "she", "they", "happened", "happens", "caused", "causes", "made"};
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] != "what" && words[i] != "which") continue;
+    size_t k = i + 1;
+    if ((words[k] == "kind" || words[k] == "type" || words[k] == "sort" || words[k] == "form") && k + 2 < words.size() &&
+        words[k + 1] == "of")
+      k += 2;
+    if (kNot.count(words[k]) || words[k].find('\'') != std::string::npos) return "";
+    return words[k];
+  }
+  return "";
+}
+
+namespace {
+
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
 
 // The reader's weights. Defaults chosen on xquad-en, cmrc2018-dev and drcd-test together and checked
@@ -96,6 +125,15 @@ struct Tuning {
   double zh_min_anchor = 2;    // characters of question context that must match
   double zh_type = 0.6;        // bonus of a name that ends with the noun the question asks for
   double zh_type_chars = 6;    // at most this many characters before that noun
+  double prox = 0.6;           // weight of the proximity to the question's terms
+  double what_name = 0.15;     // bonus of a capitalised name for a what/which question
+  double max_len = 5;          // longest phrase, in tokens (English)
+  double between = 0.0;        // bonus of a phrase with question terms right before and right after it
+  double adjacent = 0.0;       // bonus of a phrase next to a question term on one side
+  double head = 0.3;           // bonus of a phrase right before the noun a what/which question asks for
+  double len_bonus = 0.0;      // bonus per token of an English phrase (answers run to a few words)
+  double top = 3;              // sentences whose spans are candidates
+  double head_len = 3;         // at most this many tokens before that noun
 };
 const Tuning& Tune() {
   static const Tuning t = [] {
@@ -112,7 +150,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus)
 #undef GB_TUNE
     }
     return t;
@@ -282,8 +320,17 @@ QuestionType ClassifyQuestion(std::string_view question) {
     if (Contains(q, w)) return QuestionType::kAmount;
   for (std::string_view w : {"多少", "几", "幾", "多大", "多长", "多長", "多高", "多重", "多远", "多遠", "多久"})
     if (Contains(q, w)) return QuestionType::kCount;
-  for (std::string_view w : {"为什么", "為什麼", "为何", "為何", "怎么", "怎麼", "如何"})
-    if (Contains(q, w)) return QuestionType::kReason;
+  for (std::string_view w : {"为什么", "為什麼", "為甚麼", "为何", "為何", "怎么", "怎麼", "如何"}) {
+    size_t p = q.find(w);
+    if (p == std::string::npos) continue;
+    // "被追封为什么？" ends with 为 + 什么: what it was made, not why.
+    std::string_view rest = std::string_view(q).substr(p + w.size());
+    bool at_end = w.starts_with("为") || w.starts_with("為");
+    for (std::string_view tail : {"？", "?", "。", "呢", " "})
+      while (rest.starts_with(tail)) rest.remove_prefix(tail.size());
+    if (at_end && rest.empty()) break;
+    return QuestionType::kReason;
+  }
   for (std::string_view w : {"谁", "誰", "哪位"})
     if (Contains(q, w)) return QuestionType::kPerson;
   for (std::string_view w : {"哪个", "哪個", "哪些", "哪一", "哪"})
@@ -444,6 +491,15 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       if (!wh) qbigrams.insert(bg);
     }
   }
+  // English what/which questions: the noun they ask for ("What satellite was used" -> satellite), which
+  // the answer often stands right before ("the Astra 2A satellite").
+  std::string head_term, head_word;
+  if (!zh_question && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
+    head_word = HeadNoun(in.question);
+    std::vector<text::Token> ht;
+    if (!head_word.empty()) analyzer.Analyze(head_word, &ht);
+    if (ht.size() == 1) head_term = ht[0].term;
+  }
   const ZhQuestionContext zh_context = zh_question ? SplitAroundQuestionWord(in.question) : ZhQuestionContext{};
   std::set<std::string> question_entities;
   for (const auto& e : FindEntities(in.question)) question_entities.insert(e.norm);
@@ -515,7 +571,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     std::string side;           // "context" spans: "after" / "before" the question's context
   };
   std::vector<Cand> cands;
-  const size_t top = std::min<size_t>(static_cast<size_t>(3), order.size());
+  const size_t top = std::min<size_t>(static_cast<size_t>(std::max(1.0, Tune().top)), order.size());
   for (size_t oi = 0; oi < top; ++oi) {
     const SentenceInfo& s = sentences[order[oi]];
     const std::string& text = in.passages[s.passage].text;
@@ -576,20 +632,23 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       c.sentence = order[oi];
       c.start = s.begin + e.begin;
       c.end = s.begin + e.end;
+      // A recognised part of a word is the whole word ("1940" of "1940s").
+      while (c.end < s.end && std::isalnum(static_cast<unsigned char>(text[c.end]))) ++c.end;
+      while (c.start > s.begin && std::isalnum(static_cast<unsigned char>(text[c.start - 1]))) --c.start;
       size_t tb, te;
       token_range(c.start, c.end, &tb, &te);
       bool overlaps_q = false;  // a number's unit may be a question word ("how many days": "10 days")
       for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) overlaps_q |= is_q[i];
       if (overlaps_q) continue;
       double prox = proximity(tb, te, &c.near, &c.distance);
-      double type = wanted ? 0.6 : 0.15;
+      double type = wanted ? 0.6 : Tune().what_name;
       if (wanted && qtype == QuestionType::kAmount && e.has_unit) type += 0.2;
       const std::string surface = ingest::AsciiLower(sentence_text.substr(e.begin, e.end - e.begin));
       if (wanted && !unit.empty() && e.kind == Entity::Kind::kNumber) {
         size_t u = surface.find(unit);
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
       }
-      c.score = sscore + 0.6 * prox + type;
+      c.score = sscore + Tune().prox * prox + type;
       c.kind = EntityKindName(e.kind);
       cands.push_back(c);
     }
@@ -637,7 +696,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
     size_t cp_len = 1;
     const bool han = n > 0 && IsHan(DecodeAt(text, s.tokens[0].begin, &cp_len));
-    const size_t max_len = han ? 8 : 5;  // tokens (Chinese: words)
+    const size_t max_len = han ? 8 : static_cast<size_t>(Tune().max_len);  // tokens (Chinese: words)
     size_t i = 0;
     while (i < n) {
       if (is_q[i]) {
@@ -679,7 +738,28 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         for (const auto& e : FindEntities(std::string_view(text).substr(c.start, c.end - c.start)))
           has_wanted |= WantsEntity(qtype, e) && !question_entities.count(e.norm);
         // Weights chosen on xquad-en and cmrc2018-dev (EVALUATION.md); a length penalty measured worse.
-        c.score = sscore + 0.6 * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
+        c.score = sscore + Tune().prox * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
+        // Between question terms ("proclaimed itself [a caliphate] in 2014"), or next to one.
+        if (!han) c.score += Tune().len_bonus * static_cast<double>(se - sb - 1);
+        if (!head_term.empty() && se < n && s.tokens[se].term == head_term) {
+          // Right before the noun the question asks for: the words just before it.
+          Cand h = c;
+          const size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
+          size_t b2 = hb;
+          while (b2 < se && IsEdgeWord(s.tokens[b2].term)) ++b2;
+          if (b2 < se) {
+            h.start = s.tokens[b2].begin;
+            h.score = c.score + Tune().head;
+            h.kind = "phrase";
+            h.near = head_term;
+            h.distance = 1;
+            h.side = "head";
+            cands.push_back(h);
+          }
+        }
+        const bool q_before = sb > 0 && is_q[sb - 1], q_after = se < n && is_q[se];
+        if (!han && q_before && q_after) c.score += Tune().between;
+        else if (!han && (q_before || q_after)) c.score += Tune().adjacent;
         c.kind = "phrase";
         cands.push_back(c);
       }
@@ -714,6 +794,9 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                       : best->kind == "context"
                           ? "the words " + best->side + " the question's own context \"" + best->near +
                                 "\" (where the question word stands), for a " + QuestionTypeName(qtype) + " question"
+                      : best->side == "head"
+                          ? "the words right before \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
+                                " question asks for"
                           : best->kind + " span" +
                                 (best->near.empty() ? std::string()
                                                     : ", " + std::to_string(best->distance) +

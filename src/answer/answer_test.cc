@@ -161,6 +161,8 @@ TEST(Reader, QuestionTypes) {
   EXPECT_EQ(ClassifyQuestion("价格什么时候调整？"), QuestionType::kDate);
   EXPECT_EQ(ClassifyQuestion("谁是供应商？"), QuestionType::kPerson);
   EXPECT_EQ(ClassifyQuestion("他为什么离开公司？"), QuestionType::kReason);
+  EXPECT_EQ(ClassifyQuestion("What satellite was used when Sky Digital was launched?"), QuestionType::kWhat);
+  EXPECT_EQ(ClassifyQuestion("When was the satellite launched, and what replaced it?"), QuestionType::kDate);
   EXPECT_EQ(ClassifyQuestion("索靖去世后被追封为什么？"), QuestionType::kWhat);  // 为 + 什么, not why
 }
 

@@ -21,6 +21,17 @@ namespace {
 bool Contains(std::string_view s, std::string_view w) { return s.find(w) != std::string_view::npos; }
 
 // Whole-word match in lower-cased English text.
+size_t WordPos(const std::string& lower, std::string_view w) {
+  size_t pos = 0;
+  while ((pos = lower.find(w, pos)) != std::string::npos) {
+    bool left = pos == 0 || !std::isalpha(static_cast<unsigned char>(lower[pos - 1]));
+    bool right = pos + w.size() >= lower.size() || !std::isalpha(static_cast<unsigned char>(lower[pos + w.size()]));
+    if (left && right) return pos;
+    pos += w.size();
+  }
+  return std::string::npos;
+}
+
 bool HasWord(const std::string& lower, const std::string& w) {
   size_t pos = 0;
   while ((pos = lower.find(w, pos)) != std::string::npos) {
@@ -337,21 +348,24 @@ QuestionType ClassifyQuestion(std::string_view question) {
     if (Contains(q, w)) return QuestionType::kWhich;
   for (std::string_view w : {"什么", "什麼", "甚麼", "甚么"})
     if (Contains(q, w)) return QuestionType::kWhat;
-  // English.
+  // English. A what/which question with a "when"/"who"/"where" clause later asks for what it names
+  // ("What satellite was used when Sky Digital launched?").
+  size_t first_what = std::min(WordPos(q, "what"), WordPos(q, "which"));
+  auto leads = [&](std::string_view w) { return WordPos(q, w) < first_what; };
   if (HasWord(q, "how many") || HasWord(q, "how long") || HasWord(q, "how old") || HasWord(q, "how far") ||
       HasWord(q, "how big") || HasWord(q, "how large") || HasWord(q, "what percentage") || HasWord(q, "what number"))
     return QuestionType::kCount;
   if (HasWord(q, "how much") || HasWord(q, "what price") || HasWord(q, "what amount") || HasWord(q, "what cost"))
     return QuestionType::kAmount;
-  if (HasWord(q, "when") || HasWord(q, "what year") || HasWord(q, "which year") || HasWord(q, "what date") ||
+  if (leads("when") || HasWord(q, "what year") || HasWord(q, "which year") || HasWord(q, "what date") ||
       HasWord(q, "what day") || HasWord(q, "what century") || HasWord(q, "what decade") || HasWord(q, "in what year"))
     return QuestionType::kDate;
   if (HasWord(q, "price") || HasWord(q, "cost") || HasWord(q, "fee")) return QuestionType::kAmount;
-  if (HasWord(q, "who") || HasWord(q, "whom") || HasWord(q, "whose")) return QuestionType::kPerson;
-  if (HasWord(q, "where") || HasWord(q, "what city") || HasWord(q, "what country") || HasWord(q, "which city") ||
+  if (leads("who") || leads("whom") || leads("whose")) return QuestionType::kPerson;
+  if (leads("where") || HasWord(q, "what city") || HasWord(q, "what country") || HasWord(q, "which city") ||
       HasWord(q, "which country") || HasWord(q, "what state"))
     return QuestionType::kPlace;
-  if (HasWord(q, "why") || HasWord(q, "how do") || HasWord(q, "how does") || HasWord(q, "how did") ||
+  if (leads("why") || HasWord(q, "how do") || HasWord(q, "how does") || HasWord(q, "how did") ||
       HasWord(q, "how can") || HasWord(q, "how is") || HasWord(q, "how are") || HasWord(q, "how was"))
     return QuestionType::kReason;
   if (HasWord(q, "which")) return QuestionType::kWhich;

@@ -133,7 +133,7 @@ bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != Quest
 struct Tuning {
   double zh_anchor = 0.5;      // bonus of a Chinese span next to the question's own context
   double zh_max_chars = 40;    // longest such span, in characters
-  double zh_min_anchor = 2;    // characters of question context that must match
+  double zh_min_anchor = 1;    // characters of question context that must match
   double zh_type = 0.6;        // bonus of a name that ends with the noun the question asks for
   double zh_type_chars = 6;    // at most this many characters before that noun
   double prox = 0.6;           // weight of the proximity to the question's terms

@@ -160,6 +160,10 @@ TEST(Reader, QuestionTypes) {
   EXPECT_EQ(ClassifyQuestion("有多少人？"), QuestionType::kCount);
   EXPECT_EQ(ClassifyQuestion("价格什么时候调整？"), QuestionType::kDate);
   EXPECT_EQ(ClassifyQuestion("谁是供应商？"), QuestionType::kPerson);
+  EXPECT_EQ(ClassifyQuestion("他为什么离开公司？"), QuestionType::kReason);
+  EXPECT_EQ(ClassifyQuestion("What satellite was used when Sky Digital was launched?"), QuestionType::kWhat);
+  EXPECT_EQ(ClassifyQuestion("When was the satellite launched, and what replaced it?"), QuestionType::kDate);
+  EXPECT_EQ(ClassifyQuestion("索靖去世后被追封为什么？"), QuestionType::kWhat);  // 为 + 什么, not why
 }
 
 TEST(Reader, PicksTypedSpanNearQuestionTerms) {
@@ -192,6 +196,74 @@ TEST(Reader, ChineseDateQuestion) {
   ASSERT_TRUE(a.ok());
   ASSERT_EQ(a->citations.size(), 1u);
   EXPECT_EQ(a->citations[0].quote, "2026年1月1日");
+}
+
+// Chinese keeps the question word where the answer goes: the answer is the run of characters right
+// after the question's own context ("追封为什么" -> after "追封"), not a phrase near other terms.
+TEST(Reader, ChineseSpanAfterTheQuestionsContext) {
+  ReaderInput in;
+  in.question = "索靖去世后被追封为什么？";
+  in.passages = {{1, "c1", "c1", 1, "", "索靖去世后，朝廷又改赠他为司空，追封安乐亭侯，并获赐谥号为庄。", {}, ""}};
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->citations.size(), 1u);
+  EXPECT_EQ(a->citations[0].quote, "安乐亭侯");
+  bool why = false;
+  for (const auto& t : a->trace) why |= t.step == "span" && t.detail.find("question's own context \"追封\"") != std::string::npos;
+  EXPECT_TRUE(why) << "the trace says why this span";
+}
+
+// 哪一个海峡: the answer ends with the noun asked for and uses none of the question's characters.
+TEST(Reader, ChineseNameEndingWithTheNounAskedFor) {
+  ReaderInput in;
+  in.question = "广东省与海南岛之间相隔着哪一个海峡？";
+  in.passages = {{1, "c1", "c1", 1, "", "广东省与海南岛两地之间是琼州海峡，宽约三十公里。", {}, ""}};
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->citations.size(), 1u);
+  EXPECT_EQ(a->citations[0].quote, "琼州海峡");
+}
+
+// "What satellite ...": the words right before the noun the question asks for, not the year near the
+// question's other terms.
+TEST(Reader, EnglishWordsBeforeTheHeadNoun) {
+  ReaderInput in;
+  in.question = "What satellite did the new Sky Digital service use?";
+  in.passages = {{1, "p0", "p0", 1, "", "In 1998 the new Sky Digital service of British Sky Broadcasting used the "
+                  "Astra 2A satellite, located at the 28.5E orbital position.", {}, ""}};
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->citations.size(), 1u);
+  EXPECT_EQ(a->citations[0].quote, "Astra 2A");
+  bool why = false;
+  for (const auto& t : a->trace) why |= t.step == "span" && t.detail.find("right before \"satellit") != std::string::npos;
+  EXPECT_TRUE(why);
+}
+
+// A recognised number inside a word is the whole word ("1940s", not "1940").
+TEST(Reader, EntitySpanIsWholeWords) {
+  ReaderInput in;
+  in.question = "During what decade did the campus start to look more modern?";
+  in.passages = {{1, "p0", "p0", 1, "", "The campus started to look more modern in the 1940s, after the war.", {}, ""}};
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_EQ(a->citations.size(), 1u);
+  EXPECT_EQ(a->citations[0].quote, "1940s");
+}
+
+TEST(Reader, HeadNoun) {
+  EXPECT_EQ(HeadNoun("What satellite was used?"), "satellite");
+  EXPECT_EQ(HeadNoun("In what kind of rock are fossils found?"), "rock");
+  EXPECT_EQ(HeadNoun("What did Luther call the mass?"), "");
+  EXPECT_EQ(HeadNoun("Who won?"), "");
 }
 
 TEST(Reader, WeakEvidenceIsNotFound) {

@@ -21,6 +21,17 @@ namespace {
 bool Contains(std::string_view s, std::string_view w) { return s.find(w) != std::string_view::npos; }
 
 // Whole-word match in lower-cased English text.
+size_t WordPos(const std::string& lower, std::string_view w) {
+  size_t pos = 0;
+  while ((pos = lower.find(w, pos)) != std::string::npos) {
+    bool left = pos == 0 || !std::isalpha(static_cast<unsigned char>(lower[pos - 1]));
+    bool right = pos + w.size() >= lower.size() || !std::isalpha(static_cast<unsigned char>(lower[pos + w.size()]));
+    if (left && right) return pos;
+    pos += w.size();
+  }
+  return std::string::npos;
+}
+
 bool HasWord(const std::string& lower, const std::string& w) {
   size_t pos = 0;
   while ((pos = lower.find(w, pos)) != std::string::npos) {
@@ -86,7 +97,209 @@ bool WantsEntity(QuestionType t, const Entity& e) {
   }
 }
 
+}  // namespace
+
+std::string HeadNoun(std::string_view question) {
+  const std::string q = ingest::AsciiLower(question);
+  std::vector<std::string> words;
+  std::string w;
+  for (char ch : q) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'') w += ch;
+    else if (!w.empty()) words.push_back(w), w.clear();
+  }
+  if (!w.empty()) words.push_back(w);
+  static const std::set<std::string> kNot = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had",
+                                             "can", "could", "would", "will", "should", "may", "might", "the", "a",
+                                             "an", "of", "in", "on", "to", "for", "by", "with", "at", "from", "it",
+                                             "he", "she", "they", "happened", "happens", "caused", "causes", "made"};
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] != "what" && words[i] != "which") continue;
+    size_t k = i + 1;
+    if ((words[k] == "kind" || words[k] == "type" || words[k] == "sort" || words[k] == "form") && k + 2 < words.size() &&
+        words[k + 1] == "of")
+      k += 2;
+    if (kNot.count(words[k]) || words[k].find('\'') != std::string::npos) return "";
+    return words[k];
+  }
+  return "";
+}
+
+namespace {
+
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
+
+// The reader's weights. Defaults chosen on xquad-en, cmrc2018-dev and drcd-test together and checked
+// leave-one-out (EVALUATION.md); GLASSBOX_READER_TUNE="name=value,..." overrides them for that experiment.
+struct Tuning {
+  double zh_anchor = 0.5;      // bonus of a Chinese span next to the question's own context
+  double zh_max_chars = 40;    // longest such span, in characters
+  double zh_min_anchor = 1;    // characters of question context that must match
+  double zh_type = 0.6;        // bonus of a name that ends with the noun the question asks for
+  double zh_type_chars = 6;    // at most this many characters before that noun
+  double prox = 0.6;           // weight of the proximity to the question's terms
+  double what_name = 0.15;     // bonus of a capitalised name for a what/which question
+  double max_len = 5;          // longest phrase, in tokens (English)
+  double between = 0.0;        // bonus of a phrase with question terms right before and right after it
+  double adjacent = 0.0;       // bonus of a phrase next to a question term on one side
+  double head = 0.3;           // bonus of a phrase right before the noun a what/which question asks for
+  double len_bonus = 0.0;      // bonus per token of an English phrase (answers run to a few words)
+  double top = 3;              // sentences whose spans are candidates
+  double head_len = 3;         // at most this many tokens before that noun
+};
+const Tuning& Tune() {
+  static const Tuning t = [] {
+    Tuning t;
+    const char* env = std::getenv("GLASSBOX_READER_TUNE");
+    if (env == nullptr) return t;
+    std::string_view rest(env);
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view kv = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      size_t eq = kv.find('=');
+      if (eq == std::string_view::npos) continue;
+      std::string k(kv.substr(0, eq));
+      double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
+#define GB_TUNE(name) if (k == #name) t.name = v;
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus)
+#undef GB_TUNE
+    }
+    return t;
+  }();
+  return t;
+}
+
+// Code points of `s` with their byte offsets.
+struct Char { size_t at = 0, len = 0; char32_t c = 0; };
+std::vector<Char> Chars(std::string_view s) {
+  std::vector<Char> out;
+  for (size_t i = 0; i < s.size();) {
+    size_t len = 1;
+    char32_t c = DecodeAt(s, i, &len);
+    out.push_back({i, len, c});
+    i += len;
+  }
+  return out;
+}
+
+bool IsOneOf(char32_t c, std::u32string_view set) { return set.find(c) != std::u32string_view::npos; }
+// Characters that end a Chinese clause (an answer does not run past them).
+constexpr std::u32string_view kClauseEnd = U"，。；！？,;!?";
+// Characters an answer next to the question's context does not begin or end with.
+constexpr std::u32string_view kZhEdge = U"是为為了在有被叫于於即乃的：:　 ";
+
+// The question around its question word: the context before it (`left`) and after it (`right`),
+// without the function characters next to the question word ("定都在什么地方" -> left "定都").
+struct ZhQuestionContext {
+  std::u32string left, right;
+  std::u32string type_noun;  // the noun after 哪一个 / 什么 ("哪一个海峡" -> "海峡"), which answers often end with
+  std::u32string all;        // every character of the question
+};
+ZhQuestionContext SplitAroundQuestionWord(std::string_view q) {
+  ZhQuestionContext out;
+  size_t wh = std::string_view::npos, wh_len = 0;
+  for (std::string_view w : {"什么时候", "什麼時候", "什么", "什麼", "甚麼", "甚么", "哪里", "哪裡", "哪儿", "哪个", "哪個",
+                             "哪些", "哪一", "哪", "谁", "誰", "多少", "几", "幾", "何时", "何時", "何"}) {
+    size_t p = q.find(w);
+    if (p != std::string_view::npos && (p < wh || (p == wh && w.size() > wh_len))) wh = p, wh_len = w.size();
+  }
+  for (const auto& ch : Chars(q)) out.all.push_back(ch.c);
+  if (wh == std::string_view::npos) return out;
+  for (const auto& ch : Chars(q.substr(0, wh))) out.left.push_back(ch.c);
+  for (const auto& ch : Chars(q.substr(wh + wh_len))) out.right.push_back(ch.c);
+  // 哪 + 一 + a classifier: the classifier belongs to the question word.
+  if (q.substr(wh, wh_len).starts_with("哪")) {
+    if (!out.right.empty() && out.right.front() == U'一') out.right.erase(out.right.begin());
+    if (!out.right.empty() && IsOneOf(out.right.front(), U"个個种種条條位家份部本座所支项項类類首间間只隻名块塊门門张張"))
+      out.right.erase(out.right.begin());
+  }
+  if (out.right.size() >= 2 && IsHan(out.right[0]) && IsHan(out.right[1]) && !IsOneOf(out.right[0], kZhEdge) &&
+      !IsOneOf(out.right[1], kZhEdge))
+    out.type_noun = out.right.substr(0, 2);
+  while (!out.left.empty() && IsOneOf(out.left.back(), kZhEdge)) out.left.pop_back();
+  while (!out.right.empty() && IsOneOf(out.right.back(), U"？?。！!呢吗嗎啊呀 ")) out.right.pop_back();
+  while (!out.right.empty() && IsOneOf(out.right.front(), kZhEdge)) out.right.erase(out.right.begin());
+  return out;
+}
+
+// Where `needle` occurs in `hay` (code points), searching from `from`; npos when it does not.
+size_t FindChars(const std::vector<Char>& hay, std::u32string_view needle, size_t from) {
+  if (needle.empty() || hay.size() < needle.size()) return std::string::npos;
+  for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && hay[i + k].c == needle[k]) ++k;
+    if (k == needle.size()) return i;
+  }
+  return std::string::npos;
+}
+
+// A Chinese answer span next to the question's context: the characters after the longest end of the
+// question's left context found in the sentence (up to the clause's end or the right context), or
+// before the longest start of its right context. Character indexes into `sc`; false when none.
+struct ZhAnchorSpan {
+  size_t begin = 0, end = 0;  // code points of the sentence
+  size_t left_match = 0, right_match = 0;
+  std::u32string left_text, right_text;
+};
+bool FindZhAnchorSpan(const std::vector<Char>& sc, const ZhQuestionContext& q, size_t min_match, size_t max_chars,
+                      ZhAnchorSpan* out) {
+  size_t lpos = std::string::npos, lk = 0;
+  for (size_t k = q.left.size(); k >= std::max<size_t>(min_match, 1) && k > 0; --k) {
+    size_t p = FindChars(sc, std::u32string_view(q.left).substr(q.left.size() - k), 0);
+    if (p != std::string::npos) {
+      lpos = p, lk = k;
+      break;
+    }
+  }
+  size_t rpos = std::string::npos, rk = 0;
+  const size_t rfrom = lpos == std::string::npos ? 0 : lpos + lk;
+  for (size_t k = q.right.size(); k >= std::max<size_t>(min_match, 1) && k > 0; --k) {
+    size_t p = FindChars(sc, std::u32string_view(q.right).substr(0, k), rfrom);
+    if (p != std::string::npos) {
+      rpos = p, rk = k;
+      break;
+    }
+  }
+  size_t b, e;
+  if (lpos != std::string::npos) {
+    b = lpos + lk;
+    while (b < sc.size() && IsOneOf(sc[b].c, kZhEdge)) ++b;
+    e = b;
+    while (e < sc.size() && !IsOneOf(sc[e].c, kClauseEnd) && e - b < max_chars && (rpos == std::string::npos || e < rpos))
+      ++e;
+  } else if (rpos != std::string::npos) {
+    e = rpos;
+    b = e;
+    while (b > 0 && !IsOneOf(sc[b - 1].c, kClauseEnd) && e - b < max_chars) --b;
+    while (b < e && IsOneOf(sc[b].c, kZhEdge)) ++b;
+  } else {
+    return false;
+  }
+  while (e > b && IsOneOf(sc[e - 1].c, kZhEdge)) --e;
+  if (e <= b) return false;
+  out->begin = b;
+  out->end = e;
+  out->left_match = lpos == std::string::npos ? 0 : lk;
+  out->right_match = rpos == std::string::npos ? 0 : rk;
+  if (out->left_match) out->left_text = q.left.substr(q.left.size() - lk);
+  if (out->right_match) out->right_text = q.right.substr(0, rk);
+  return true;
+}
+
+std::string ToUtf8(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) {
+    if (c < 0x80) out += static_cast<char>(c);
+    else if (c < 0x800) out += static_cast<char>(0xC0 | (c >> 6)), out += static_cast<char>(0x80 | (c & 0x3F));
+    else if (c < 0x10000)
+      out += static_cast<char>(0xE0 | (c >> 12)), out += static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+          out += static_cast<char>(0x80 | (c & 0x3F));
+    else
+      out += static_cast<char>(0xF0 | (c >> 18)), out += static_cast<char>(0x80 | ((c >> 12) & 0x3F)),
+          out += static_cast<char>(0x80 | ((c >> 6) & 0x3F)), out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -118,29 +331,41 @@ QuestionType ClassifyQuestion(std::string_view question) {
     if (Contains(q, w)) return QuestionType::kAmount;
   for (std::string_view w : {"多少", "几", "幾", "多大", "多长", "多長", "多高", "多重", "多远", "多遠", "多久"})
     if (Contains(q, w)) return QuestionType::kCount;
-  for (std::string_view w : {"为什么", "為什麼", "为何", "為何", "怎么", "怎麼", "如何"})
-    if (Contains(q, w)) return QuestionType::kReason;
+  for (std::string_view w : {"为什么", "為什麼", "為甚麼", "为何", "為何", "怎么", "怎麼", "如何"}) {
+    size_t p = q.find(w);
+    if (p == std::string::npos) continue;
+    // "被追封为什么？" ends with 为 + 什么: what it was made, not why.
+    std::string_view rest = std::string_view(q).substr(p + w.size());
+    bool at_end = w.starts_with("为") || w.starts_with("為");
+    for (std::string_view tail : {"？", "?", "。", "呢", " "})
+      while (rest.starts_with(tail)) rest.remove_prefix(tail.size());
+    if (at_end && rest.empty()) break;
+    return QuestionType::kReason;
+  }
   for (std::string_view w : {"谁", "誰", "哪位"})
     if (Contains(q, w)) return QuestionType::kPerson;
   for (std::string_view w : {"哪个", "哪個", "哪些", "哪一", "哪"})
     if (Contains(q, w)) return QuestionType::kWhich;
   for (std::string_view w : {"什么", "什麼", "甚麼", "甚么"})
     if (Contains(q, w)) return QuestionType::kWhat;
-  // English.
+  // English. A what/which question with a "when"/"who"/"where" clause later asks for what it names
+  // ("What satellite was used when Sky Digital launched?").
+  size_t first_what = std::min(WordPos(q, "what"), WordPos(q, "which"));
+  auto leads = [&](std::string_view w) { return WordPos(q, w) < first_what; };
   if (HasWord(q, "how many") || HasWord(q, "how long") || HasWord(q, "how old") || HasWord(q, "how far") ||
       HasWord(q, "how big") || HasWord(q, "how large") || HasWord(q, "what percentage") || HasWord(q, "what number"))
     return QuestionType::kCount;
   if (HasWord(q, "how much") || HasWord(q, "what price") || HasWord(q, "what amount") || HasWord(q, "what cost"))
     return QuestionType::kAmount;
-  if (HasWord(q, "when") || HasWord(q, "what year") || HasWord(q, "which year") || HasWord(q, "what date") ||
+  if (leads("when") || HasWord(q, "what year") || HasWord(q, "which year") || HasWord(q, "what date") ||
       HasWord(q, "what day") || HasWord(q, "what century") || HasWord(q, "what decade") || HasWord(q, "in what year"))
     return QuestionType::kDate;
   if (HasWord(q, "price") || HasWord(q, "cost") || HasWord(q, "fee")) return QuestionType::kAmount;
-  if (HasWord(q, "who") || HasWord(q, "whom") || HasWord(q, "whose")) return QuestionType::kPerson;
-  if (HasWord(q, "where") || HasWord(q, "what city") || HasWord(q, "what country") || HasWord(q, "which city") ||
+  if (leads("who") || leads("whom") || leads("whose")) return QuestionType::kPerson;
+  if (leads("where") || HasWord(q, "what city") || HasWord(q, "what country") || HasWord(q, "which city") ||
       HasWord(q, "which country") || HasWord(q, "what state"))
     return QuestionType::kPlace;
-  if (HasWord(q, "why") || HasWord(q, "how do") || HasWord(q, "how does") || HasWord(q, "how did") ||
+  if (leads("why") || HasWord(q, "how do") || HasWord(q, "how does") || HasWord(q, "how did") ||
       HasWord(q, "how can") || HasWord(q, "how is") || HasWord(q, "how are") || HasWord(q, "how was"))
     return QuestionType::kReason;
   if (HasWord(q, "which")) return QuestionType::kWhich;
@@ -280,6 +505,16 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       if (!wh) qbigrams.insert(bg);
     }
   }
+  // English what/which questions: the noun they ask for ("What satellite was used" -> satellite), which
+  // the answer often stands right before ("the Astra 2A satellite").
+  std::string head_term, head_word;
+  if (!zh_question && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
+    head_word = HeadNoun(in.question);
+    std::vector<text::Token> ht;
+    if (!head_word.empty()) analyzer.Analyze(head_word, &ht);
+    if (ht.size() == 1) head_term = ht[0].term;
+  }
+  const ZhQuestionContext zh_context = zh_question ? SplitAroundQuestionWord(in.question) : ZhQuestionContext{};
   std::set<std::string> question_entities;
   for (const auto& e : FindEntities(in.question)) question_entities.insert(e.norm);
 
@@ -347,9 +582,10 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     std::string kind;           // "number", "date", "name", "phrase", "sentence"
     std::string near;           // nearest question term
     size_t distance = 0;
+    std::string side;           // "context" spans: "after" / "before" the question's context
   };
   std::vector<Cand> cands;
-  const size_t top = std::min<size_t>(static_cast<size_t>(3), order.size());
+  const size_t top = std::min<size_t>(static_cast<size_t>(std::max(1.0, Tune().top)), order.size());
   for (size_t oi = 0; oi < top; ++oi) {
     const SentenceInfo& s = sentences[order[oi]];
     const std::string& text = in.passages[s.passage].text;
@@ -410,27 +646,71 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       c.sentence = order[oi];
       c.start = s.begin + e.begin;
       c.end = s.begin + e.end;
+      // A recognised part of a word is the whole word ("1940" of "1940s").
+      while (c.end < s.end && std::isalnum(static_cast<unsigned char>(text[c.end]))) ++c.end;
+      while (c.start > s.begin && std::isalnum(static_cast<unsigned char>(text[c.start - 1]))) --c.start;
       size_t tb, te;
       token_range(c.start, c.end, &tb, &te);
       bool overlaps_q = false;  // a number's unit may be a question word ("how many days": "10 days")
       for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) overlaps_q |= is_q[i];
       if (overlaps_q) continue;
       double prox = proximity(tb, te, &c.near, &c.distance);
-      double type = wanted ? 0.6 : 0.15;
+      double type = wanted ? 0.6 : Tune().what_name;
       if (wanted && qtype == QuestionType::kAmount && e.has_unit) type += 0.2;
       const std::string surface = ingest::AsciiLower(sentence_text.substr(e.begin, e.end - e.begin));
       if (wanted && !unit.empty() && e.kind == Entity::Kind::kNumber) {
         size_t u = surface.find(unit);
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
       }
-      c.score = sscore + 0.6 * prox + type;
+      c.score = sscore + Tune().prox * prox + type;
       c.kind = EntityKindName(e.kind);
       cands.push_back(c);
+    }
+    // Chinese: the run of characters next to the question's own context ("追封为什么" -> after "追封").
+    if (zh_question && (!zh_context.left.empty() || !zh_context.right.empty())) {
+      const std::vector<Char> sc = Chars(sentence_text);
+      ZhAnchorSpan a;
+      if (FindZhAnchorSpan(sc, zh_context, static_cast<size_t>(Tune().zh_min_anchor),
+                           static_cast<size_t>(Tune().zh_max_chars), &a)) {
+        Cand c;
+        c.sentence = order[oi];
+        c.start = s.begin + sc[a.begin].at;
+        c.end = s.begin + (a.end < sc.size() ? sc[a.end].at : sentence_text.size());
+        const double strength = std::min(1.0, (a.left_match + a.right_match) / 4.0);
+        c.score = sscore + Tune().zh_anchor * strength;
+        c.kind = "context";
+        c.near = a.left_match ? ToUtf8(a.left_text) : ToUtf8(a.right_text);
+        c.distance = 0;
+        c.side = a.left_match ? "after" : "before";
+        cands.push_back(c);
+      }
+    }
+    // Chinese: a name ending with the noun the question asks for ("哪一个海峡" -> "琼州海峡"): the characters
+    // before that noun that the question does not use.
+    if (zh_question && !zh_context.type_noun.empty() && Tune().zh_type > 0) {
+      const std::vector<Char> sc = Chars(sentence_text);
+      for (size_t p = FindChars(sc, zh_context.type_noun, 1); p != std::string::npos;
+           p = FindChars(sc, zh_context.type_noun, p + 1)) {
+        size_t b = p;
+        while (b > 0 && p - b < static_cast<size_t>(Tune().zh_type_chars) && IsHan(sc[b - 1].c) &&
+               !IsOneOf(sc[b - 1].c, kZhEdge) && zh_context.all.find(sc[b - 1].c) == std::u32string::npos)
+          --b;
+        if (b == p) continue;
+        const size_t e = p + zh_context.type_noun.size();
+        Cand c;
+        c.sentence = order[oi];
+        c.start = s.begin + sc[b].at;
+        c.end = s.begin + (e < sc.size() ? sc[e].at : sentence_text.size());
+        c.score = sscore + Tune().zh_type;
+        c.kind = "typed";
+        c.near = ToUtf8(zh_context.type_noun);
+        cands.push_back(c);
+      }
     }
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
     size_t cp_len = 1;
     const bool han = n > 0 && IsHan(DecodeAt(text, s.tokens[0].begin, &cp_len));
-    const size_t max_len = han ? 8 : 5;  // tokens (Chinese: words)
+    const size_t max_len = han ? 8 : static_cast<size_t>(Tune().max_len);  // tokens (Chinese: words)
     size_t i = 0;
     while (i < n) {
       if (is_q[i]) {
@@ -472,7 +752,28 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         for (const auto& e : FindEntities(std::string_view(text).substr(c.start, c.end - c.start)))
           has_wanted |= WantsEntity(qtype, e) && !question_entities.count(e.norm);
         // Weights chosen on xquad-en and cmrc2018-dev (EVALUATION.md); a length penalty measured worse.
-        c.score = sscore + 0.6 * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
+        c.score = sscore + Tune().prox * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
+        // Between question terms ("proclaimed itself [a caliphate] in 2014"), or next to one.
+        if (!han) c.score += Tune().len_bonus * static_cast<double>(se - sb - 1);
+        if (!head_term.empty() && se < n && s.tokens[se].term == head_term) {
+          // Right before the noun the question asks for: the words just before it.
+          Cand h = c;
+          const size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
+          size_t b2 = hb;
+          while (b2 < se && IsEdgeWord(s.tokens[b2].term)) ++b2;
+          if (b2 < se) {
+            h.start = s.tokens[b2].begin;
+            h.score = c.score + Tune().head;
+            h.kind = "phrase";
+            h.near = head_term;
+            h.distance = 1;
+            h.side = "head";
+            cands.push_back(h);
+          }
+        }
+        const bool q_before = sb > 0 && is_q[sb - 1], q_after = se < n && is_q[se];
+        if (!han && q_before && q_after) c.score += Tune().between;
+        else if (!han && (q_before || q_after)) c.score += Tune().adjacent;
         c.kind = "phrase";
         cands.push_back(c);
       }
@@ -482,7 +783,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   if (!IsFactoid(qtype) || cands.empty()) {
     const SentenceInfo& s = sentences[order[0]];
     cands.clear();
-    cands.push_back({order[0], s.begin, s.end, sentence_score(s), "sentence", "", 0});
+    cands.push_back({order[0], s.begin, s.end, sentence_score(s), "sentence", "", 0, ""});
   }
   const Cand* best = &cands[0];
   for (const auto& c : cands)
@@ -501,6 +802,15 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   {
     std::string why = best->kind == "sentence"
                           ? std::string("the question asks ") + QuestionTypeName(qtype) + ": the whole sentence answers"
+                      : best->kind == "typed"
+                          ? "a name ending with \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
+                                " question asks for, without the question's own words"
+                      : best->kind == "context"
+                          ? "the words " + best->side + " the question's own context \"" + best->near +
+                                "\" (where the question word stands), for a " + QuestionTypeName(qtype) + " question"
+                      : best->side == "head"
+                          ? "the words right before \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
+                                " question asks for"
                           : best->kind + " span" +
                                 (best->near.empty() ? std::string()
                                                     : ", " + std::to_string(best->distance) +

@@ -29,6 +29,10 @@ Pick FirstSentence(const std::vector<AnswerPassage>& passages);
 Pick BestBm25Sentence(const std::string& question, const std::vector<AnswerPassage>& passages,
                       const text::Analyzer& analyzer, const std::function<double(const std::string&)>& idf);
 
+// The noun right after "what"/"which" ("What satellite was used" -> "satellite", "what kind of rock"
+// -> "rock"); empty when a verb or nothing follows.
+std::string HeadNoun(std::string_view question);
+
 // A search hit as a numbered passage (text: the body field; doc_id, page from metadata).
 AnswerPassage PassageFromHit(const Hit& hit, int n);
 

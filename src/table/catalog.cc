@@ -199,6 +199,33 @@ Result<std::unique_ptr<Catalog>> Catalog::Load(const ReadOnlyDatabase& db) {
         }
         if (overlap) c->keys_.push_back({static_cast<int>(i), static_cast<int>(a), static_cast<int>(j), b, false});
       }
+  // Value overlap between differently named text columns (a column whose values are mostly another's: river.traverse
+  // -> state.state_name): counted through an inverted index of the dictionaries, so it stays linear in their size.
+  {
+    std::unordered_map<std::string, std::vector<std::pair<int, int>>> holders;
+    for (size_t i = 0; i < c->tables_.size(); ++i)
+      for (size_t a = 0; a < c->tables_[i].columns.size(); ++a) {
+        const auto& col = c->tables_[i].columns[a];
+        if (col.name.empty() || col.name[0] == '_') continue;
+        for (auto& v : col.values) holders[v].push_back({static_cast<int>(i), static_cast<int>(a)});
+      }
+    std::map<std::pair<std::pair<int, int>, std::pair<int, int>>, size_t> shared;
+    for (auto& [v, hs] : holders) {
+      if (hs.size() < 2 || hs.size() > 16) continue;  // a value in many columns says nothing about keys
+      for (size_t x = 0; x < hs.size(); ++x)
+        for (size_t y = x + 1; y < hs.size(); ++y)
+          if (hs[x].first != hs[y].first) ++shared[{hs[x], hs[y]}];
+    }
+    for (auto& [pair, n] : shared) {
+      auto [a, b] = pair;
+      const auto& ca = c->tables_[a.first].columns[a.second];
+      const auto& cb = c->tables_[b.first].columns[b.second];
+      if (ingest::AsciiLower(ca.name) == ingest::AsciiLower(cb.name)) continue;  // already inferred above
+      size_t smaller = std::min(ca.values.size(), cb.values.size());
+      if (n < 2 || n * 2 < smaller) continue;
+      c->keys_.push_back({a.first, a.second, b.first, b.second, false});
+    }
+  }
   // The index.
   for (size_t ti = 0; ti < c->tables_.size(); ++ti) {
     const auto& t = c->tables_[ti];

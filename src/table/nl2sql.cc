@@ -195,8 +195,12 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
     else continue;
     if (to_col >= 0 && tc != to_col) continue;
     if (T[from].columns[fc].numeric() || T[to].columns[tc].numeric()) continue;  // measures do not join
+    if (T[from].columns[fc].distinct == 1 || T[to].columns[tc].distinct == 1) continue;  // one value: no key
     bool same = ingest::AsciiLower(T[from].columns[fc].name) == ingest::AsciiLower(T[to].columns[tc].name);
-    int rank = k.declared ? 0 : same ? 1 : 2;
+    // A side whose values are unique is an entity key: prefer joins onto one.
+    bool unique = static_cast<int64_t>(T[to].columns[tc].distinct) == T[to].rows ||
+                  static_cast<int64_t>(T[from].columns[fc].distinct) == T[from].rows;
+    int rank = k.declared ? 0 : same ? (unique ? 1 : 3) : (unique ? 2 : 4);
     if (rank < best_rank) {
       best_rank = rank, best = {fc, tc};
       if (how)
@@ -527,6 +531,19 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   else if (HasAny(lr, {"minimum", "min", "lowest", "smallest", "cheapest", "least", "fewest", "shortest", "最低", "最小",
                        "最便宜", "最少", "最短"}))
     superlative = true, superlative_desc = false;
+  // A superlative inside a column's name ("highest elevation", "lowest point") names the column, not a ranking.
+  if (superlative && sup_pos != std::string::npos) {
+    Catalog::Terms st = catalog.Analyze(rest);
+    for (const Link& l : catalog.LinkTerms(st)) {
+      if (l.kind != Link::Kind::kColumn || l.via != "name" || l.words.find(' ') == std::string::npos) continue;
+      size_t p = lr.find(ingest::AsciiLower(l.words));
+      if (p != std::string::npos && p <= sup_pos && sup_pos < p + l.words.size()) {
+        superlative = false;
+        ans.explanation.push_back("'" + l.words + "' names a column, not a ranking");
+        break;
+      }
+    }
+  }
   int top_n = 0;
   {
     std::smatch m;
@@ -646,8 +663,18 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   };
   std::vector<Filter> filters;
   std::set<size_t> filtered_positions;
-  std::stable_sort(value_links.begin(), value_links.end(), [](const Link* a, const Link* b) {
+  // A column that is the only home of some span's value is reserved for it: another span whose value also sits in
+  // a second column goes there (two equalities on one column would match nothing).
+  std::map<std::pair<size_t, size_t>, std::set<int>> span_columns;
+  for (const Link* l : value_links) span_columns[{l->begin, l->end}].insert(l->column);
+  std::set<int> reserved;
+  for (auto& [span, cols] : span_columns)
+    if (cols.size() == 1) reserved.insert(*cols.begin());
+  std::stable_sort(value_links.begin(), value_links.end(), [&](const Link* a, const Link* b) {
     if (a->end - a->begin != b->end - b->begin) return a->end - a->begin > b->end - b->begin;
+    bool ra = reserved.count(a->column) && span_columns[{a->begin, a->end}].size() > 1;
+    bool rb = reserved.count(b->column) && span_columns[{b->begin, b->end}].size() > 1;
+    if (ra != rb) return rb;
     return a->column < b->column;
   });
   for (const Link* l : value_links) {

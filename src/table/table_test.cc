@@ -342,5 +342,47 @@ TEST_F(JoinTest, Negation) {
   EXPECT_EQ(Texts(a), (std::multiset<std::string>{"legal"})) << Trace(a);
 }
 
+TEST_F(JoinTest, RetrieveRanksAWholeSynonymPhraseAboveScatteredWords) {
+  std::string path = (dir_ / "shards.sqlite").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // Catalog tables as the table store writes them: two shards with a synonym each, one with a 'east' value.
+  sqlite3_exec(db,
+               "CREATE TABLE _gb_tables(name TEXT PRIMARY KEY, source TEXT NOT NULL, sheet TEXT, description TEXT, "
+               "synonyms TEXT, row_count INTEGER);"
+               "CREATE TABLE _gb_columns(table_name TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL, "
+               "header TEXT, type TEXT NOT NULL, unit TEXT, currency TEXT, unit_column TEXT, description TEXT, "
+               "synonyms TEXT, PRIMARY KEY(table_name, position));"
+               "CREATE TABLE _gb_values(table_name TEXT NOT NULL, column_name TEXT NOT NULL, value TEXT NOT NULL, synonym TEXT NOT NULL);"
+               "CREATE TABLE sales_orders_east(region text, route text, amount real);"
+               "INSERT INTO sales_orders_east VALUES('east', 'r1', 1);"
+               "CREATE TABLE support_assets_east(region text, route text, amount real);"
+               "INSERT INTO support_assets_east VALUES('east', 'r2', 2);"
+               "INSERT INTO _gb_tables VALUES('sales_orders_east', 's.csv', '', '', '[\"selling bookings east\"]', 1),"
+               "('support_assets_east', 'a.csv', '', '', '[\"helpdesk equipment east\"]', 1);"
+               "INSERT INTO _gb_columns VALUES('sales_orders_east', 0, 'region', 'region', 'text', '', '', '', '', '[]'),"
+               "('sales_orders_east', 1, 'route', 'route', 'text', '', '', '', '', '[\"lane\"]'),"
+               "('sales_orders_east', 2, 'amount', 'amount', 'real', '', '', '', '', '[]'),"
+               "('support_assets_east', 0, 'region', 'region', 'text', '', '', '', '', '[]'),"
+               "('support_assets_east', 1, 'route', 'route', 'text', '', '', '', '', '[\"lane\"]'),"
+               "('support_assets_east', 2, 'amount', 'amount', 'real', '', '', '', '', '[]');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto ro = ReadOnlyDatabase::Open(path);
+  ASSERT_TRUE(ro.ok());
+  auto cat = Catalog::Load(**ro);
+  ASSERT_TRUE(cat.ok()) << cat.status().message();
+  auto r = (*cat)->Retrieve("show the lane of helpdesk equipment in the east", 2);
+  ASSERT_FALSE(r.tables.empty());
+  EXPECT_EQ((*cat)->tables()[r.tables[0].table].name, "support_assets_east") << r.tables[0].why;
+  ASSERT_FALSE(r.columns.empty());
+  EXPECT_EQ((*cat)->tables()[r.columns[0].table].name, "support_assets_east");
+  EXPECT_EQ((*cat)->tables()[r.columns[0].table].columns[r.columns[0].column].name, "route") << r.columns[0].why;
+  // One word of a synonym alone still points at its table.
+  r = (*cat)->Retrieve("helpdesk amount", 1);
+  ASSERT_FALSE(r.tables.empty());
+  EXPECT_EQ((*cat)->tables()[r.tables[0].table].name, "support_assets_east") << r.tables[0].why;
+}
+
 }  // namespace
 }  // namespace glassbox::table

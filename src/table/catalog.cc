@@ -334,6 +334,7 @@ std::vector<Link> Catalog::LinkTerms(const Terms& q) const {
     if (w.empty() || w[0] != '\x01') return w;
     return w.substr(w.find('\x01', 1) + 1);
   };
+  std::map<std::pair<size_t, size_t>, std::string> span_words;
   for (size_t i = 0; i < q.terms.size(); ++i) {
     auto it = index_.find(q.terms[i]);
     if (it == index_.end()) continue;
@@ -351,21 +352,29 @@ std::vector<Link> Catalog::LinkTerms(const Terms& q) const {
       l.kind = e.kind, l.table = e.table, l.column = e.column, l.value = e.value;
       size_t b = origin(i), en = origin(i + e.terms.size() - 1) + 1;
       l.begin = b, l.end = en;
-      std::string w;
-      for (size_t k = i; k < i + e.terms.size(); ++k) {
-        std::string wk = word(k);
-        if (k > i && (w == wk)) continue;
-        if (!w.empty()) w += " ";
-        w += wk;
-      }
+      // The question words of the span: the same for every entry of this length at i, built once.
+      std::string& w = span_words[{i, e.terms.size()}];
+      if (w.empty())
+        for (size_t k = i; k < i + e.terms.size(); ++k) {
+          std::string wk = word(k);
+          if (k > i && (w == wk)) continue;
+          if (!w.empty()) w += " ";
+          w += wk;
+        }
       l.words = w;
       l.via = from_glossary ? e.via + " (glossary)" : e.via;
       l.score = e.weight * (1.0 + 0.25 * (e.terms.size() - 1)) * (from_glossary ? 0.9 : 1.0);
       links.push_back(std::move(l));
     }
   }
-  std::stable_sort(links.begin(), links.end(), [](const Link& a, const Link& b) { return a.score > b.score; });
-  return links;
+  // Best first (stable): an index sort, then one move per link.
+  std::vector<uint32_t> order(links.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return links[a].score > links[b].score; });
+  std::vector<Link> sorted;
+  sorted.reserve(links.size());
+  for (uint32_t i : order) sorted.push_back(std::move(links[i]));
+  return sorted;
 }
 
 Catalog::Retrieval Catalog::Retrieve(const std::string& question, size_t k) const {

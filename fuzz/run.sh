@@ -25,7 +25,7 @@ cmake --build "$OUT" -j "${FUZZ_JOBS:-2}" >/dev/null
 
 mkdir -p "$OUT/artifacts"
 failed=()
-for target in fuzz_csv fuzz_json fuzz_markdown fuzz_query fuzz_html fuzz_mail fuzz_ooxml; do
+for target in fuzz_csv fuzz_json fuzz_markdown fuzz_query fuzz_html fuzz_mail fuzz_ooxml fuzz_tables fuzz_nl2sql; do
   bin="$OUT/$target"
   if [ ! -x "$bin" ]; then
     echo "fuzz: $target not built (its sources are missing); skipped"

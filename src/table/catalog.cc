@@ -77,10 +77,20 @@ void Catalog::AddEntry(const std::string& text, Link::Kind kind, int table, int 
   std::vector<std::string> terms = TermsOf(text);
   if (terms.empty()) return;
   if (each_term) {
+    // A one-word text is already indexed whole (at a higher weight) wherever each_term is used.
+    if (terms.size() == 1 && (via == "name" || via == "synonym")) return;
     std::set<std::string> seen;
     for (auto& t : terms) {
       if (StopTerms().count(t) || !seen.insert(t).second) continue;
-      index_[t].push_back({{t}, kind, table, column, value, via, weight});
+      auto& list = index_[t];
+      // The same word already indexed for the same table or column (another synonym, or its name): indexed once.
+      bool dup = false;
+      for (size_t i = list.size(); i > 0 && i + 8 > list.size() && !dup; --i) {
+        const Entry& e = list[i - 1];
+        dup = e.terms.size() == 1 && e.kind == kind && e.table == table && e.column == column && e.weight >= weight &&
+              e.value == value;
+      }
+      if (!dup) list.push_back({{t}, kind, table, column, value, via, weight});
     }
     return;
   }
@@ -180,32 +190,75 @@ Result<std::unique_ptr<Catalog>> Catalog::Load(const ReadOnlyDatabase& db) {
       }
     }
   }
-  for (size_t i = 0; i < c->tables_.size(); ++i)
-    for (size_t j = i + 1; j < c->tables_.size(); ++j)
+  // Equal names (text and date columns; measures do not join) with overlapping values, between tables without a
+  // declared key. Grouped by name, so thousands of tables cost only the pairs that share a name; a name held by
+  // more than kMaxKeyHolders tables ("status", "note") is too generic to be a key.
+  {
+    constexpr size_t kMaxKeyHolders = 64;
+    std::set<std::pair<int, int>> declared;
+    for (auto& k : c->keys_) declared.insert({std::min(k.from_table, k.to_table), std::max(k.from_table, k.to_table)});
+    std::map<std::string, std::vector<std::pair<int, int>>> by_name;
+    for (size_t i = 0; i < c->tables_.size(); ++i)
       for (size_t a = 0; a < c->tables_[i].columns.size(); ++a) {
-        const auto& ca = c->tables_[i].columns[a];
-        if (ca.name.empty() || ca.name[0] == '_') continue;
-        int b = c->tables_[j].Find(ca.name);
-        if (b < 0) continue;
-        bool dup = false;
-        for (auto& k : c->keys_)
-          dup |= (k.from_table == (int)i && k.to_table == (int)j) || (k.from_table == (int)j && k.to_table == (int)i);
-        if (dup) continue;
-        const auto& cb = c->tables_[j].columns[b];
-        bool overlap = ca.values.empty() || cb.values.empty();
-        if (!overlap) {
-          std::set<std::string> va(ca.values.begin(), ca.values.end());
-          for (auto& v : cb.values) overlap |= va.count(v) > 0;
-        }
-        if (overlap) c->keys_.push_back({static_cast<int>(i), static_cast<int>(a), static_cast<int>(j), b, false});
+        const auto& col = c->tables_[i].columns[a];
+        if (col.name.empty() || col.name[0] == '_' || col.numeric()) continue;
+        by_name[ingest::AsciiLower(col.name)].push_back({static_cast<int>(i), static_cast<int>(a)});
       }
+    for (auto& [name, hs] : by_name) {
+      if (hs.size() < 2 || hs.size() > kMaxKeyHolders) continue;
+      for (size_t x = 0; x < hs.size(); ++x)
+        for (size_t y = x + 1; y < hs.size(); ++y) {
+          auto [i, a] = hs[x];
+          auto [j, b] = hs[y];
+          if (i == j || declared.count({std::min(i, j), std::max(i, j)})) continue;
+          const auto& ca = c->tables_[i].columns[a];
+          const auto& cb = c->tables_[j].columns[b];
+          bool overlap = ca.values.empty() || cb.values.empty();
+          if (!overlap) {
+            std::set<std::string> va(ca.values.begin(), ca.values.end());
+            for (auto& v : cb.values) overlap |= va.count(v) > 0;
+          }
+          if (overlap) c->keys_.push_back({i, a, j, b, false});
+        }
+    }
+  }
+  // Value overlap between differently named text columns (a column whose values are mostly another's: river.traverse
+  // -> state.state_name): counted through an inverted index of the dictionaries, so it stays linear in their size.
+  {
+    std::unordered_map<std::string, std::vector<std::pair<int, int>>> holders;
+    for (size_t i = 0; i < c->tables_.size(); ++i)
+      for (size_t a = 0; a < c->tables_[i].columns.size(); ++a) {
+        const auto& col = c->tables_[i].columns[a];
+        if (col.name.empty() || col.name[0] == '_') continue;
+        for (auto& v : col.values) holders[v].push_back({static_cast<int>(i), static_cast<int>(a)});
+      }
+    std::map<std::pair<std::pair<int, int>, std::pair<int, int>>, size_t> shared;
+    for (auto& [v, hs] : holders) {
+      if (hs.size() < 2 || hs.size() > 16) continue;  // a value in many columns says nothing about keys
+      for (size_t x = 0; x < hs.size(); ++x)
+        for (size_t y = x + 1; y < hs.size(); ++y)
+          if (hs[x].first != hs[y].first) ++shared[{hs[x], hs[y]}];
+    }
+    for (auto& [pair, n] : shared) {
+      auto [a, b] = pair;
+      const auto& ca = c->tables_[a.first].columns[a.second];
+      const auto& cb = c->tables_[b.first].columns[b.second];
+      if (ingest::AsciiLower(ca.name) == ingest::AsciiLower(cb.name)) continue;  // already inferred above
+      size_t smaller = std::min(ca.values.size(), cb.values.size());
+      if (n < 2 || n * 2 < smaller) continue;
+      c->keys_.push_back({a.first, a.second, b.first, b.second, false});
+    }
+  }
   // The index.
   for (size_t ti = 0; ti < c->tables_.size(); ++ti) {
     const auto& t = c->tables_[ti];
     int tix = static_cast<int>(ti);
     c->AddEntry(t.name, Link::Kind::kTable, tix, -1, "", "name", 1.0, false);
     c->AddEntry(t.name, Link::Kind::kTable, tix, -1, "", "name", 0.6, true);
-    for (auto& s : t.synonyms) c->AddEntry(s, Link::Kind::kTable, tix, -1, "", "synonym", 0.9, false);
+    for (auto& s : t.synonyms) {
+      c->AddEntry(s, Link::Kind::kTable, tix, -1, "", "synonym", 0.9, false);
+      c->AddEntry(s, Link::Kind::kTable, tix, -1, "", "synonym", 0.5, true);
+    }
     c->AddEntry(t.description, Link::Kind::kTable, tix, -1, "", "description", 0.3, true);
     for (size_t ci = 0; ci < t.columns.size(); ++ci) {
       const auto& col = t.columns[ci];
@@ -281,6 +334,7 @@ std::vector<Link> Catalog::LinkTerms(const Terms& q) const {
     if (w.empty() || w[0] != '\x01') return w;
     return w.substr(w.find('\x01', 1) + 1);
   };
+  std::map<std::pair<size_t, size_t>, std::string> span_words;
   for (size_t i = 0; i < q.terms.size(); ++i) {
     auto it = index_.find(q.terms[i]);
     if (it == index_.end()) continue;
@@ -298,21 +352,92 @@ std::vector<Link> Catalog::LinkTerms(const Terms& q) const {
       l.kind = e.kind, l.table = e.table, l.column = e.column, l.value = e.value;
       size_t b = origin(i), en = origin(i + e.terms.size() - 1) + 1;
       l.begin = b, l.end = en;
-      std::string w;
-      for (size_t k = i; k < i + e.terms.size(); ++k) {
-        std::string wk = word(k);
-        if (k > i && (w == wk)) continue;
-        if (!w.empty()) w += " ";
-        w += wk;
-      }
+      // The question words of the span: the same for every entry of this length at i, built once.
+      std::string& w = span_words[{i, e.terms.size()}];
+      if (w.empty())
+        for (size_t k = i; k < i + e.terms.size(); ++k) {
+          std::string wk = word(k);
+          if (k > i && (w == wk)) continue;
+          if (!w.empty()) w += " ";
+          w += wk;
+        }
       l.words = w;
       l.via = from_glossary ? e.via + " (glossary)" : e.via;
       l.score = e.weight * (1.0 + 0.25 * (e.terms.size() - 1)) * (from_glossary ? 0.9 : 1.0);
       links.push_back(std::move(l));
     }
   }
-  std::stable_sort(links.begin(), links.end(), [](const Link& a, const Link& b) { return a.score > b.score; });
-  return links;
+  // Best first (stable): an index sort, then one move per link.
+  std::vector<uint32_t> order(links.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return links[a].score > links[b].score; });
+  std::vector<Link> sorted;
+  sorted.reserve(links.size());
+  for (uint32_t i : order) sorted.push_back(std::move(links[i]));
+  return sorted;
+}
+
+Catalog::Retrieval Catalog::Retrieve(const std::string& question, size_t k) const {
+  Retrieval out;
+  std::vector<Link> links = LinkTerms(Analyze(question));
+  // A table scores, at every question position, its best link covering it (a phrase matched whole counts at each
+  // of its words, so "helpdesk assets americas" matched as one synonym outweighs three words matched apart).
+  // Links come best first, so the first link seen at a position is its best.
+  std::vector<const Link*> order;
+  order.reserve(links.size());
+  for (const Link& l : links) order.push_back(&l);
+  std::stable_sort(order.begin(), order.end(), [](const Link* a, const Link* b) { return a->table < b->table; });
+  std::unordered_map<int, double> table_score;
+  std::unordered_map<int, std::pair<size_t, size_t>> table_range;  // the table's links in `order`
+  std::vector<const Link*> at;
+  for (size_t i = 0; i < order.size();) {
+    int t = order[i]->table;
+    size_t j = i;
+    double score = 0;
+    at.clear();
+    for (; j < order.size() && order[j]->table == t; ++j)
+      for (size_t p = order[j]->begin; p < order[j]->end; ++p) {
+        if (p >= at.size()) at.resize(p + 1, nullptr);
+        if (at[p] == nullptr) at[p] = order[j], score += order[j]->score;
+      }
+    table_score[t] = score;
+    table_range[t] = {i, j};
+    out.tables.push_back({t, -1, score, ""});
+    i = j;
+  }
+  auto by_score = [&](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (tables_[a.table].rows != tables_[b.table].rows) return tables_[a.table].rows < tables_[b.table].rows;
+    return a.table != b.table ? a.table < b.table : a.column < b.column;
+  };
+  size_t kt = std::min(k, out.tables.size());
+  std::partial_sort(out.tables.begin(), out.tables.begin() + kt, out.tables.end(), by_score);
+  out.tables.resize(kt);
+  for (auto& c : out.tables) {
+    std::vector<const Link*> used;
+    auto [from, to] = table_range[c.table];
+    for (size_t i = from; i < to; ++i) {
+      const Link* l = order[i];
+      bool covers_new = true;
+      for (const Link* u : used) covers_new &= l->end <= u->begin || l->begin >= u->end;
+      if (covers_new) used.push_back(l), c.why += (c.why.empty() ? "" : "; ") + Describe(*l);
+    }
+  }
+  // Columns: the best link into each column (a value only half: it names a filter more than the column asked
+  // for), plus its table's score.
+  std::map<std::pair<int, int>, std::pair<double, const Link*>> col_best;
+  for (const Link& l : links) {
+    if (l.column < 0) continue;
+    double sc = l.kind == Link::Kind::kValue ? 0.5 * l.score : l.score;
+    auto& b = col_best[{l.table, l.column}];
+    if (b.second == nullptr || b.first < sc) b = {sc, &l};
+  }
+  for (auto& [tc, b] : col_best) out.columns.push_back({tc.first, tc.second, b.first + table_score[tc.first], ""});
+  size_t kc = std::min(k, out.columns.size());
+  std::partial_sort(out.columns.begin(), out.columns.begin() + kc, out.columns.end(), by_score);
+  out.columns.resize(kc);
+  for (auto& c : out.columns) c.why = Describe(*col_best[{c.table, c.column}].second);
+  return out;
 }
 
 std::string Catalog::Describe(const Link& l) const {

@@ -75,6 +75,19 @@ class Catalog {
 
   std::string Describe(const Link& l) const;  // "'cement' = purchases.material value 'cement'"
 
+  // Schema retrieval alone (no SQL): the k best tables (per question position the best link into the table,
+  // summed) and the k best columns (the column's best name/synonym/description/value link plus its table's
+  // score), each with why. Used by the catalog-at-scale benchmark (bench/sql_catalog).
+  struct Candidate {
+    int table = -1, column = -1;
+    double score = 0;
+    std::string why;
+  };
+  struct Retrieval {
+    std::vector<Candidate> tables, columns;
+  };
+  Retrieval Retrieve(const std::string& question, size_t k) const;
+
  private:
   struct Entry {
     std::vector<std::string> terms;

@@ -119,7 +119,17 @@ Result<SqlEvalReport> EvaluateSql(const std::string& dir, const SqlEvalOptions& 
     if (q.is_discarded() || !q.is_object() || !q.contains("question"))
       return Status::InvalidArgument(dir + "/questions.jsonl: line " + std::to_string(line_no) + ": not a question object");
     std::string split = q.value("split", "");
-    if (!options.split.empty() && split != options.split) continue;
+    if (!options.split.empty()) {  // one split, or several separated by commas ("0,1,2")
+      bool in = false;
+      size_t b = 0;
+      while (b <= options.split.size()) {
+        size_t e = options.split.find(',', b);
+        if (e == std::string::npos) e = options.split.size();
+        in |= options.split.compare(b, e - b, split) == 0 && e - b == split.size();
+        b = e + 1;
+      }
+      if (!in) continue;
+    }
     ++rep.questions;
     bool unanswerable = split == "unanswerable";
     rep.unanswerable += unanswerable;

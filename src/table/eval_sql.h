@@ -23,7 +23,7 @@ nlohmann::json AnswerToJson(const TableAnswer& a);
 bool SameRows(const std::vector<std::vector<Value>>& a, const std::vector<std::vector<Value>>& b);
 
 struct SqlEvalOptions {
-  std::string split;               // empty: every question
+  std::string split;               // empty: every question; "a,b": either split
   std::string predictions_out;     // JSON lines file, or empty
   std::string today;
   std::string database;            // a collection directory or SQLite file instead of DIR/database.sqlite

@@ -182,6 +182,72 @@ struct Ranked {
   std::vector<const Link*> links;
 };
 
+// The column of table `from` that joins table `to` (at column `to_col`, or any column when -1): declared keys first,
+// then equal names, then value overlap. Returns the pair of columns; {-1, -1} when the tables do not join.
+std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col, std::string* how) {
+  const auto& T = cat.tables();
+  std::pair<int, int> best{-1, -1};
+  int best_rank = 99;
+  for (const ForeignKey& k : cat.keys()) {
+    int fc = -1, tc = -1;
+    if (k.from_table == from && k.to_table == to) fc = k.from_column, tc = k.to_column;
+    else if (k.to_table == from && k.from_table == to) fc = k.to_column, tc = k.from_column;
+    else continue;
+    if (to_col >= 0 && tc != to_col) continue;
+    if (T[from].columns[fc].numeric() || T[to].columns[tc].numeric()) continue;  // measures do not join
+    if (T[from].columns[fc].distinct == 1 || T[to].columns[tc].distinct == 1) continue;  // one value: no key
+    bool same = ingest::AsciiLower(T[from].columns[fc].name) == ingest::AsciiLower(T[to].columns[tc].name);
+    // A side whose values are unique is an entity key: prefer joins onto one.
+    bool unique = static_cast<int64_t>(T[to].columns[tc].distinct) == T[to].rows ||
+                  static_cast<int64_t>(T[from].columns[fc].distinct) == T[from].rows;
+    int rank = k.declared ? 0 : same ? (unique ? 1 : 3) : (unique ? 2 : 4);
+    if (rank < best_rank) {
+      best_rank = rank, best = {fc, tc};
+      if (how)
+        *how = T[from].name + "." + T[from].columns[fc].name + " = " + T[to].name + "." + T[to].columns[tc].name +
+               (k.declared ? " (declared key)" : same ? " (inferred: equal names, overlapping values)" : " (inferred: overlapping values)");
+    }
+  }
+  return best;
+}
+
+const char* kSuperlatives =
+    "(largest|biggest|smallest|highest|lowest|longest|shortest|greatest|most|least|fewest|tallest|maximum|minimum)";
+
+// Does `word` name a table (its name or a synonym)? Returns the table, or -1.
+int TableNamed(const Catalog& cat, const std::string& word) {
+  Catalog::Terms t = cat.Analyze(word);
+  double best = 0;
+  int table = -1;
+  for (const Link& l : cat.LinkTerms(t))
+    if (l.kind == Link::Kind::kTable && (l.via == "name" || l.via == "synonym") && l.score > best) best = l.score, table = l.table;
+  return table;
+}
+
+// A nested superlative clause: "... the state with the largest area", "... in the largest state". Byte span in the
+// (lower-case) question; the clause runs to the end of the question.
+bool FindNestedClause(const Catalog& cat, const std::string& lq, size_t* begin) {
+  std::smatch m;
+  static const std::regex kWith(std::string(R"(\b(?:the |a )?([a-z]+) (?:with|having|that has|that have|which has|which have|whose) (?:the )?)") +
+                                kSuperlatives + R"(\b)");
+  if (std::regex_search(lq, m, kWith) && TableNamed(cat, m[1]) >= 0) {
+    *begin = m.position(0);
+    return true;
+  }
+  static const std::regex kOf(std::string(R"(\b(?:in|of|through|on|from|at|across|into|within|to|border|borders|bordering) (the )") +
+                              kSuperlatives + R"( ([a-z]+)))");
+  if (std::regex_search(lq, m, kOf) && TableNamed(cat, m[3]) >= 0) {
+    // Only when something before the clause names a table or column (the clause is not the subject).
+    Catalog::Terms t = cat.Analyze(lq.substr(0, m.position(1)));
+    for (const Link& l : cat.LinkTerms(t))
+      if (l.kind != Link::Kind::kValue) {
+        *begin = m.position(1);
+        return true;
+      }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string Date::Iso() const {
@@ -341,19 +407,96 @@ Result<TableAnswer> AnswerQuestion(const std::string& dir_or_db, const std::stri
   return AnswerWithCatalog(**db, **catalog, question, options);
 }
 
-Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
+Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question_arg,
                                       const AnswerOptions& options) {
   TableAnswer ans;
+  const std::string& question0 = question_arg;
   Date today = Date::Today();
   if (!options.today.empty() && !Date::Parse(options.today, &today))
     return Status::InvalidArgument("today: expected YYYY-MM-DD, got '" + options.today + "'");
-  if (question.find_first_not_of(" \t\r\n?？") == std::string::npos) return Status::InvalidArgument("empty question");
+  if (question0.find_first_not_of(" \t\r\n?？") == std::string::npos) return Status::InvalidArgument("empty question");
   if (catalog.tables().empty()) {
     ans.status = "unanswerable";
     ans.answer = "the data has no tables";
     return ans;
   }
-  const std::string lower = ingest::AsciiLower(question);
+  std::string lower = ingest::AsciiLower(question0);
+  const auto& tables = catalog.tables();
+  // 0. A nested superlative clause is answered first (its entity column), then joined into the rest of the question.
+  struct Nested { int table = -1, column = -1; std::string sql, words; } nested;
+  std::string question_in = question0;
+  size_t clause_begin = 0;
+  if (options.depth < 2 && FindNestedClause(catalog, lower, &clause_begin)) {
+    AnswerOptions io = options;
+    io.entity = true, io.depth = options.depth + 1, io.allow_ask_back = false;
+    std::string clause = question0.substr(clause_begin);
+    auto inner = AnswerWithCatalog(db, catalog, clause, io);
+    if (inner.ok() && inner->status == "answered" && inner->columns.size() == 1) {
+      std::string outer = question0.substr(0, clause_begin);
+      Catalog::Terms ot = catalog.Analyze(outer);
+      bool content = false;
+      for (const Link& l : catalog.LinkTerms(ot)) content |= l.kind != Link::Kind::kValue || l.score >= 1.0;
+      if (!content) {
+        TableAnswer a = *inner;
+        a.explanation.insert(a.explanation.begin(), "the question is the clause '" + clause + "'");
+        return a;
+      }
+      for (size_t t = 0; t < tables.size(); ++t)
+        if (tables[t].name == inner->table) nested.table = static_cast<int>(t);
+      if (nested.table >= 0) nested.column = tables[nested.table].Find(inner->columns[0]);
+      if (nested.column >= 0) {
+        nested.sql = inner->sql, nested.words = clause;
+        ans.explanation.push_back("nested: '" + clause + "' → " + inner->sql);
+        for (auto& e : inner->explanation) ans.explanation.push_back("  " + e);
+        question_in = outer;
+        lower = ingest::AsciiLower(outer);
+      }
+    }
+  }
+  const std::string& question = question_in;
+  // 0b. "which X has the most Y": Y's rows counted per X across the join.
+  {
+    std::smatch m;
+    static const std::regex kMostY(
+        R"(\b(?:which|what) ([a-z]+) (?:has|have|contains|contain|with|holds|hold) (?:the )?(most|fewest|least|largest number of|greatest number of|highest number of|smallest number of) ([a-z]+))");
+    if (std::regex_search(lower, m, kMostY)) {
+      int tx = TableNamed(catalog, m[1]), ty = TableNamed(catalog, m[3]);
+      std::string how;
+      auto jc = tx >= 0 && ty >= 0 && tx != ty ? JoinColumns(catalog, ty, tx, -1, &how) : std::pair<int, int>{-1, -1};
+      if (jc.first >= 0) {
+        const CatalogTable& Y = tables[ty];
+        std::string k = Quote(Y.columns[jc.first].name);
+        std::string word = m[2];
+        bool desc = word.find("fewest") == std::string::npos && word.find("least") == std::string::npos &&
+                    word.find("smallest") == std::string::npos;
+        std::string inner = "SELECT COUNT(*) AS n FROM " + Quote(Y.name) + " WHERE " + k + " IS NOT NULL GROUP BY " + k;
+        ans.sql = "SELECT " + k + " FROM " + Quote(Y.name) + " WHERE " + k + " IS NOT NULL GROUP BY " + k +
+                  " HAVING COUNT(*) = (SELECT " + (desc ? "MAX" : "MIN") + "(n) FROM (" + inner + "))";
+        ans.table = Y.name;
+        ans.explanation.push_back("'" + m.str(1) + "' → table " + tables[tx].name + ", '" + m.str(3) + "' → table " + Y.name +
+                                  ": rows of " + Y.name + " counted per " + tables[tx].name + ", joined on " + how);
+        ans.explanation.push_back(std::string("'") + word + "': the group(s) with the " + (desc ? "largest" : "smallest") + " count");
+        auto res = db.Run(ans.sql, options.limits);
+        if (!res.ok()) return res.status();
+        ans.columns = res->columns, ans.rows = std::move(res->rows), ans.truncated = res->truncated;
+        ans.status = "answered";
+        ans.answer = ans.rows.empty() ? "no rows match" : ans.rows[0][0].ToString() + (ans.rows.size() > 1 ? " (tied with others)" : "");
+        ans.answer += " — from " + Y.name;
+        return ans;
+      }
+    }
+  }
+  // 0c. "with no Y" / "without Y": anti-join, its words kept out of table choice.
+  std::string anti_words;
+  {
+    std::smatch m;
+    static const std::regex kNo(R"(\b(?:have no|has no|with no|without) ((?:[a-z]+ )?[a-z]+)\s*\??$)");
+    if (std::regex_search(lower, m, kNo)) {
+      anti_words = m[1];
+      question_in = question_in.substr(0, m.position(0));
+      lower = ingest::AsciiLower(question_in);
+    }
+  }
   // 1. Time range and comparisons: found first, their words removed before linking.
   TimeRange when = FindTimeRange(question, today);
   std::vector<Comparison> comps = FindComparisons(lower);
@@ -376,12 +519,31 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   else if (HasAny(lr, {"how many"})) agg = Agg::kCount, wants_count = true;
   else if (HasAny(lr, {"how much", "total", "sum", "altogether", "in total", "总共", "总计", "合计", "一共", "总额", "总量", "多少"}))
     agg = Agg::kSum, how_much = true;
+  size_t sup_pos = std::string::npos;
+  {
+    std::smatch m;
+    static const std::regex kSup(std::string(R"(\b)") + kSuperlatives + R"(\b)");
+    if (std::regex_search(lr, m, kSup)) sup_pos = m.position(0);
+  }
   if (HasAny(lr, {"maximum", "max", "highest", "largest", "biggest", "most expensive", "greatest", "most", "longest",
                   "tallest", "最高", "最大", "最贵", "最多", "最长"}))
     superlative = true, superlative_desc = true;
   else if (HasAny(lr, {"minimum", "min", "lowest", "smallest", "cheapest", "least", "fewest", "shortest", "最低", "最小",
                        "最便宜", "最少", "最短"}))
     superlative = true, superlative_desc = false;
+  // A superlative inside a column's name ("highest elevation", "lowest point") names the column, not a ranking.
+  if (superlative && sup_pos != std::string::npos) {
+    Catalog::Terms st = catalog.Analyze(rest);
+    for (const Link& l : catalog.LinkTerms(st)) {
+      if (l.kind != Link::Kind::kColumn || l.via != "name" || l.words.find(' ') == std::string::npos) continue;
+      size_t p = lr.find(ingest::AsciiLower(l.words));
+      if (p != std::string::npos && p <= sup_pos && sup_pos < p + l.words.size()) {
+        superlative = false;
+        ans.explanation.push_back("'" + l.words + "' names a column, not a ranking");
+        break;
+      }
+    }
+  }
   int top_n = 0;
   {
     std::smatch m;
@@ -392,7 +554,6 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   // 3. Linking.
   Catalog::Terms terms = catalog.Analyze(rest);
   std::vector<Link> links = catalog.LinkTerms(terms);
-  const auto& tables = catalog.tables();
   std::vector<Ranked> ranked;
   for (size_t t = 0; t < tables.size(); ++t) {
     std::map<size_t, const Link*> best;  // per question position: the best link into this table
@@ -409,6 +570,22 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       if (used.insert(l).second) r.links.push_back(l);
     }
     for (auto* l : r.links) r.score += l->score;
+    // A nested clause joins this table (or is about it).
+    if (nested.table >= 0) {
+      if (static_cast<int>(t) == nested.table) r.score += 0.6;
+      else if (JoinColumns(catalog, static_cast<int>(t), nested.table, nested.column, nullptr).first >= 0) r.score += 0.5;
+    }
+    // Values of joined tables count for this one (a little less than its own).
+    std::map<std::pair<size_t, size_t>, double> joined;
+    for (const Link& l : links) {
+      if (l.kind != Link::Kind::kValue || l.table == static_cast<int>(t)) continue;
+      bool covered = false;
+      for (size_t p = l.begin; p < l.end; ++p) covered |= best.count(p) > 0;
+      if (covered || JoinColumns(catalog, static_cast<int>(t), l.table, -1, nullptr).first < 0) continue;
+      double& j = joined[{l.begin, l.end}];
+      j = std::max(j, 0.8 * l.score);
+    }
+    for (auto& [span, sc] : joined) r.score += sc;
     if (r.score > 0) ranked.push_back(std::move(r));
   }
   std::stable_sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
@@ -475,11 +652,29 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     if (l.kind == Link::Kind::kColumn) column_links.push_back(&l);
   }
   // 4. Filters: one per question span (longest value first), the leftmost column holding it.
-  struct Filter { int column; std::vector<std::string> values; const Link* link; };
+  struct Filter { int column; std::vector<std::string> values; const Link* link; bool negate = false; std::string sub, why; };
+  // "not X", "except X", "other than X", "不是X", "除了X": the value is excluded.
+  auto negated = [&](const Link* l) {
+    size_t p = lr.find(ingest::AsciiLower(l->words));
+    if (p == std::string::npos) return false;
+    std::string before = lr.substr(p >= 16 ? p - 16 : 0, p >= 16 ? 16 : p);
+    static const std::regex kNot(R"((\bnot|\bexcept|\bother than|\bexcluding|\bbesides|n't|不是|除了|不在|非)\s*(?:the |in |from |of |on )?\s*$)");
+    return std::regex_search(before, kNot);
+  };
   std::vector<Filter> filters;
   std::set<size_t> filtered_positions;
-  std::stable_sort(value_links.begin(), value_links.end(), [](const Link* a, const Link* b) {
+  // A column that is the only home of some span's value is reserved for it: another span whose value also sits in
+  // a second column goes there (two equalities on one column would match nothing).
+  std::map<std::pair<size_t, size_t>, std::set<int>> span_columns;
+  for (const Link* l : value_links) span_columns[{l->begin, l->end}].insert(l->column);
+  std::set<int> reserved;
+  for (auto& [span, cols] : span_columns)
+    if (cols.size() == 1) reserved.insert(*cols.begin());
+  std::stable_sort(value_links.begin(), value_links.end(), [&](const Link* a, const Link* b) {
     if (a->end - a->begin != b->end - b->begin) return a->end - a->begin > b->end - b->begin;
+    bool ra = reserved.count(a->column) && span_columns[{a->begin, a->end}].size() > 1;
+    bool rb = reserved.count(b->column) && span_columns[{b->begin, b->end}].size() > 1;
+    if (ra != rb) return rb;
     return a->column < b->column;
   });
   for (const Link* l : value_links) {
@@ -494,7 +689,65 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       continue;
     }
     for (size_t p = l->begin; p < l->end; ++p) filtered_positions.insert(p);
-    filters.push_back({l->column, {l->value}, l});
+    filters.push_back({l->column, {l->value}, l, negated(l), "", ""});
+  }
+  // Values found only in a joined table: a semi-join (T.c IN (SELECT k FROM U WHERE U.col = v)).
+  {
+    std::set<size_t> own;
+    for (auto* l : best.links)
+      for (size_t p = l->begin; p < l->end; ++p) own.insert(p);
+    for (const Link& l : links) {
+      if (l.kind != Link::Kind::kValue || l.table == best.table) continue;
+      bool covered = false;
+      for (size_t p = l.begin; p < l.end; ++p) covered |= filtered_positions.count(p) > 0 || own.count(p) > 0;
+      if (covered) continue;
+      std::string how;
+      auto jc = JoinColumns(catalog, best.table, l.table, -1, &how);
+      if (jc.first < 0) continue;
+      for (size_t p = l.begin; p < l.end; ++p) filtered_positions.insert(p);
+      const CatalogTable& U = tables[l.table];
+      Filter f{jc.first, {l.value}, &l, negated(&l), "", ""};
+      f.sub = "SELECT " + Quote(U.columns[jc.second].name) + " FROM " + Quote(U.name) + " WHERE " +
+              Quote(U.columns[l.column].name) + " = " + Lit(l.value);
+      f.why = "join " + how + ": " + catalog.Describe(l);
+      filters.push_back(std::move(f));
+    }
+  }
+  // The nested clause, joined.
+  if (nested.table >= 0) {
+    std::string how, sub = nested.sql;
+    int col = nested.column;
+    if (best.table != nested.table) {
+      // Any key between the tables; the clause's query then selects its side of the key.
+      auto jc = JoinColumns(catalog, best.table, nested.table, -1, &how);
+      col = jc.first;
+      std::string prefix = "SELECT " + Quote(tables[nested.table].columns[nested.column].name) + " FROM ";
+      if (col >= 0 && sub.compare(0, prefix.size(), prefix) == 0)
+        sub = "SELECT " + Quote(tables[nested.table].columns[jc.second].name) + " FROM " + sub.substr(prefix.size());
+      else if (col >= 0 && jc.second != nested.column)
+        col = JoinColumns(catalog, best.table, nested.table, nested.column, &how).first;
+    }
+    if (col >= 0) {
+      Filter f{col, {}, nullptr, false, sub, ""};
+      f.why = "nested clause '" + nested.words + "'" + (how.empty() ? " (same table)" : ", joined on " + how);
+      filters.push_back(std::move(f));
+    }
+  }
+  // "with no Y": T's key NOT IN Y's joining column.
+  if (!anti_words.empty()) {
+    Catalog::Terms at = catalog.Analyze(anti_words);
+    for (const Link& l : catalog.LinkTerms(at)) {
+      if (l.kind == Link::Kind::kValue) continue;
+      std::string how;
+      auto jc = JoinColumns(catalog, l.table, best.table, -1, &how);
+      if (l.table == best.table || jc.first < 0) continue;
+      const CatalogTable& U = tables[l.table];
+      Filter f{jc.second, {}, nullptr, true, "SELECT " + Quote(U.columns[jc.first].name) + " FROM " + Quote(U.name) +
+                                                 " WHERE " + Quote(U.columns[jc.first].name) + " IS NOT NULL", ""};
+      f.why = "'no " + anti_words + "' → " + catalog.Describe(l) + ": anti-join on " + how;
+      filters.push_back(std::move(f));
+      break;
+    }
   }
   // 5. Columns named in the question (not inside a value).
   std::vector<const Link*> named;
@@ -508,7 +761,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   }
   std::stable_sort(named.begin(), named.end(), [](const Link* a, const Link* b) { return a->score > b->score; });
   auto filter_column = [&](int c) {
-    for (auto& f : filters) if (f.column == c) return true;
+    for (auto& f : filters) if (f.column == c && f.sub.empty()) return true;
     return false;
   };
   // Measure: a numeric column named in the question, else a default.
@@ -549,6 +802,18 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
           break;
         }
     }
+  }
+  // "how many people ..." where the words after "how many" name a numeric column: its value, not a count of rows.
+  {
+    std::smatch m;
+    static const std::regex kHowMany(R"(\bhow many ([a-z]+))");
+    if (wants_count && std::regex_search(lr, m, kHowMany))
+      for (auto* l : named)
+        if (T.columns[l->column].numeric() && ingest::AsciiLower(l->words) == m.str(1)) {
+          agg = Agg::kNone, wants_count = false;
+          ans.explanation.push_back("'how many " + m.str(1) + "' names the column " + T.columns[l->column].name + ": its value");
+          break;
+        }
   }
   if (how_much && measures.empty() && !wants_count) {
     ans.status = "unanswerable";
@@ -620,13 +885,19 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   std::vector<std::string> where;
   for (auto& f : filters) {
     std::string col = Quote(T.columns[f.column].name);
-    if (f.values.size() == 1) where.push_back(col + " = " + Lit(f.values[0]));
+    if (!f.sub.empty()) {
+      where.push_back(col + (f.negate ? " NOT IN (" : " IN (") + f.sub + ")");
+      ans.explanation.push_back("filter " + T.columns[f.column].name + (f.negate ? " NOT IN " : " IN ") + "(" + f.sub + "): " + f.why);
+      continue;
+    }
+    if (f.values.size() == 1) where.push_back(col + (f.negate ? " <> " : " = ") + Lit(f.values[0]));
     else {
       std::string in;
       for (auto& v : f.values) in += (in.empty() ? "" : ", ") + Lit(v);
-      where.push_back(col + " IN (" + in + ")");
+      where.push_back(col + (f.negate ? " NOT IN (" : " IN (") + in + ")");
     }
-    ans.explanation.push_back("filter " + T.columns[f.column].name + " = '" + f.values[0] + "': " + catalog.Describe(*f.link));
+    ans.explanation.push_back("filter " + T.columns[f.column].name + (f.negate ? " <> '" : " = '") + f.values[0] + "': " +
+                              catalog.Describe(*f.link) + (f.negate ? " (negated)" : ""));
   }
   if (when.found) {
     std::string col = Quote(T.columns[date_col].name);
@@ -655,7 +926,15 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   for (auto* l : named)
     if (!measures.empty() && l->column == measures[0] && l->via.find("glossary") == std::string::npos) explicit_measure = true;
   const bool asks_which = HasAny(lr, {"which", "who", "哪", "哪个", "哪家", "谁"}) || top_n > 0;
-  if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which) {
+  // "what state has the largest population": the table is named before the superlative, so the entity is asked for.
+  bool entity_first = options.entity;
+  if (superlative && sup_pos != std::string::npos)
+    for (auto* l : best.links)
+      if (l->kind == Link::Kind::kTable && (l->via == "name" || l->via == "synonym")) {
+        size_t p = lr.find(ingest::AsciiLower(l->words));
+        if (p != std::string::npos && p < sup_pos) entity_first = true;
+      }
+  if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which && !entity_first) {
     agg = superlative_desc ? Agg::kMax : Agg::kMin;
     superlative = false;
     ans.explanation.push_back(std::string("aggregate ") + AggSql(agg) + ": a superlative of a named column, no 'which'");
@@ -693,9 +972,18 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     }
     select = entity >= 0 ? Quote(T.columns[entity].name) : Quote(T.columns[m].name);
     if (entity >= 0) ans.explanation.push_back("answer column " + T.columns[entity].name + ", ranked by " + T.columns[m].name);
-    tail = " ORDER BY " + Quote(T.columns[m].name) + (superlative_desc || !superlative ? " DESC" : " ASC") +
-           " LIMIT " + std::to_string(top_n > 0 ? top_n : 1);
-    where_sql += (where_sql.empty() ? " WHERE " : " AND ") + Quote(T.columns[m].name) + " IS NOT NULL";
+    if (top_n > 0) {
+      tail = " ORDER BY " + Quote(T.columns[m].name) + (superlative_desc || !superlative ? " DESC" : " ASC") +
+             " LIMIT " + std::to_string(top_n);
+      where_sql += (where_sql.empty() ? " WHERE " : " AND ") + Quote(T.columns[m].name) + " IS NOT NULL";
+    } else {
+      // The superlative as a nested query: every row that ties for the extreme value.
+      std::string extreme = std::string("(SELECT ") + (superlative_desc ? "MAX(" : "MIN(") + Quote(T.columns[m].name) +
+                            ") FROM " + Quote(T.name) + where_sql + ")";
+      where_sql += (where_sql.empty() ? " WHERE " : " AND ") + Quote(T.columns[m].name) + " = " + extreme;
+      ans.explanation.push_back(std::string("superlative: rows whose ") + T.columns[m].name + " is the " +
+                                (superlative_desc ? "largest" : "smallest") + " (nested query)");
+    }
   } else {
     // A lookup: the columns named in the question that are not filters.
     std::vector<int> cols;
@@ -708,7 +996,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       return ans;
     }
     // One column: the best named one.
-    select = Quote(T.columns[cols[0]].name);
+    select = (nested.table == best.table ? "DISTINCT " : "") + Quote(T.columns[cols[0]].name);
     ans.explanation.push_back("answer column " + T.columns[cols[0]].name);
   }
   ans.sql = "SELECT " + select + " FROM " + Quote(T.name) + where_sql + tail;

@@ -36,6 +36,9 @@ struct AnswerOptions {
   QueryLimits limits;
   bool allow_ask_back = true;   // false: always take the best table (evaluation)
   double ask_back_margin = 0.15;  // relative score gap under which two tables are "close"
+  // Internal, for nested clauses ("the state with the largest area"): answer the entity column, and how deep.
+  bool entity = false;
+  int depth = 0;
 };
 
 struct Alternative {

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "ingest/reader.h"
 #include "table/catalog.h"
@@ -257,6 +258,130 @@ TEST_F(TableTest, AnySqliteDatabaseWithForeignKeys) {
   ASSERT_TRUE(a.ok());
   ASSERT_FALSE(a->rows.empty()) << a->sql;
   EXPECT_EQ(a->rows[0][0].text, "alaska") << a->sql;
+}
+
+
+// Joins and nested queries over a small generic schema: employee.dept joins department.dept_name only by value
+// overlap (different names), project.owner joins employee.emp_name the same way.
+class JoinTest : public TableTest {
+ protected:
+  std::string Make() {
+    std::string path = (dir_ / "company.sqlite").string();
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db,
+                 "CREATE TABLE department(dept_name text, budget int, city text);"
+                 "INSERT INTO department VALUES('sales', 500, 'boston'), ('research', 900, 'denver'),"
+                 "('support', 900, 'boston'), ('legal', 100, 'austin');"
+                 "CREATE TABLE employee(emp_name text, salary int, dept text);"
+                 "INSERT INTO employee VALUES('ann', 70, 'sales'), ('bob', 50, 'sales'), ('cyd', 90, 'research'),"
+                 "('dee', 60, 'support'), ('eve', 80, 'research'), ('fay', 40, 'sales');",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return path;
+  }
+  TableAnswer Run(const std::string& path, const std::string& q) {
+    AnswerOptions o;
+    o.allow_ask_back = false;
+    auto a = AnswerQuestion(path, q, o);
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    return a.ok() ? *a : TableAnswer{};
+  }
+  static std::multiset<std::string> Texts(const TableAnswer& a) {
+    std::multiset<std::string> out;
+    for (auto& r : a.rows) out.insert(r.empty() ? "" : r[0].ToString());
+    return out;
+  }
+  static std::string Trace(const TableAnswer& a) {
+    std::string s = a.sql;
+    for (auto& e : a.explanation) s += "\n" + e;
+    return s;
+  }
+};
+
+TEST_F(JoinTest, SuperlativeReturnsEveryTiedEntityThroughANestedQuery) {
+  std::string path = Make();
+  TableAnswer a = Run(path, "which department has the largest budget");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"research", "support"})) << Trace(a);
+  EXPECT_NE(a.sql.find("(SELECT MAX("), std::string::npos) << a.sql;
+  a = Run(path, "what department has the smallest budget");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"legal"})) << Trace(a);
+}
+
+TEST_F(JoinTest, NestedClauseIsJoinedByInferredKey) {
+  std::string path = Make();
+  // employee.dept IN (the departments with the largest budget), joined by value overlap.
+  TableAnswer a = Run(path, "which employees work in the department with the largest budget");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"cyd", "dee", "eve"})) << Trace(a);
+  std::string trace = Trace(a);
+  EXPECT_NE(trace.find("nested"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("employee.dept = department.dept_name"), std::string::npos) << trace;
+  // The same table: a column of the entity the clause picks.
+  a = Run(path, "what is the city of the department with the smallest budget");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"austin"})) << Trace(a);
+}
+
+TEST_F(JoinTest, CountAcrossAJoinAndWhichHasMost) {
+  std::string path = Make();
+  // 'boston' is a value of department.city only: employees are counted through the join.
+  TableAnswer a = Run(path, "how many employees are in boston");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 4) << Trace(a);
+  EXPECT_NE(Trace(a).find("join employee.dept = department.dept_name"), std::string::npos) << Trace(a);
+  a = Run(path, "which department has the most employees");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"sales"})) << Trace(a);
+  a = Run(path, "which department has the fewest employees");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"support"})) << Trace(a);
+}
+
+TEST_F(JoinTest, Negation) {
+  std::string path = Make();
+  TableAnswer a = Run(path, "which employees are not in sales");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"cyd", "dee", "eve"})) << Trace(a);
+  a = Run(path, "which departments have no employees");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"legal"})) << Trace(a);
+}
+
+TEST_F(JoinTest, RetrieveRanksAWholeSynonymPhraseAboveScatteredWords) {
+  std::string path = (dir_ / "shards.sqlite").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // Catalog tables as the table store writes them: two shards with a synonym each, one with a 'east' value.
+  sqlite3_exec(db,
+               "CREATE TABLE _gb_tables(name TEXT PRIMARY KEY, source TEXT NOT NULL, sheet TEXT, description TEXT, "
+               "synonyms TEXT, row_count INTEGER);"
+               "CREATE TABLE _gb_columns(table_name TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL, "
+               "header TEXT, type TEXT NOT NULL, unit TEXT, currency TEXT, unit_column TEXT, description TEXT, "
+               "synonyms TEXT, PRIMARY KEY(table_name, position));"
+               "CREATE TABLE _gb_values(table_name TEXT NOT NULL, column_name TEXT NOT NULL, value TEXT NOT NULL, synonym TEXT NOT NULL);"
+               "CREATE TABLE sales_orders_east(region text, route text, amount real);"
+               "INSERT INTO sales_orders_east VALUES('east', 'r1', 1);"
+               "CREATE TABLE support_assets_east(region text, route text, amount real);"
+               "INSERT INTO support_assets_east VALUES('east', 'r2', 2);"
+               "INSERT INTO _gb_tables VALUES('sales_orders_east', 's.csv', '', '', '[\"selling bookings east\"]', 1),"
+               "('support_assets_east', 'a.csv', '', '', '[\"helpdesk equipment east\"]', 1);"
+               "INSERT INTO _gb_columns VALUES('sales_orders_east', 0, 'region', 'region', 'text', '', '', '', '', '[]'),"
+               "('sales_orders_east', 1, 'route', 'route', 'text', '', '', '', '', '[\"lane\"]'),"
+               "('sales_orders_east', 2, 'amount', 'amount', 'real', '', '', '', '', '[]'),"
+               "('support_assets_east', 0, 'region', 'region', 'text', '', '', '', '', '[]'),"
+               "('support_assets_east', 1, 'route', 'route', 'text', '', '', '', '', '[\"lane\"]'),"
+               "('support_assets_east', 2, 'amount', 'amount', 'real', '', '', '', '', '[]');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto ro = ReadOnlyDatabase::Open(path);
+  ASSERT_TRUE(ro.ok());
+  auto cat = Catalog::Load(**ro);
+  ASSERT_TRUE(cat.ok()) << cat.status().message();
+  auto r = (*cat)->Retrieve("show the lane of helpdesk equipment in the east", 2);
+  ASSERT_FALSE(r.tables.empty());
+  EXPECT_EQ((*cat)->tables()[r.tables[0].table].name, "support_assets_east") << r.tables[0].why;
+  ASSERT_FALSE(r.columns.empty());
+  EXPECT_EQ((*cat)->tables()[r.columns[0].table].name, "support_assets_east");
+  EXPECT_EQ((*cat)->tables()[r.columns[0].table].columns[r.columns[0].column].name, "route") << r.columns[0].why;
+  // One word of a synonym alone still points at its table.
+  r = (*cat)->Retrieve("helpdesk amount", 1);
+  ASSERT_FALSE(r.tables.empty());
+  EXPECT_EQ((*cat)->tables()[r.tables[0].table].name, "support_assets_east") << r.tables[0].why;
 }
 
 }  // namespace

@@ -564,19 +564,20 @@ int CmdEvalAnswers(int argc, char** argv) {
 namespace {
 const char* kEvalFaqHelp =
     "usage: glassbox eval-faq --dataset DIR [--predictions-out FILE] [--weights bm25=W,faq=W]\n"
-    "                         [--target-precision P] [--json]\n"
+    "                         [--min-answered S] [--json]\n"
     "Scores FAQ matching on a BEIR-format FAQ set (corpus: title = stored question, text =\n"
     "its answer): top-1 accuracy and MRR@10 of `ask --faq` (the FAQ retriever fused with BM25;\n"
     "--weights overrides the fusion) next to plain BM25 over question + answer and the FAQ\n"
     "retriever alone, the precision of answered questions against the share answered as the\n"
-    "hand-off threshold moves, and the lowest threshold whose answered precision reaches\n"
-    "--target-precision (default 0.5): the hand-off threshold chosen from this labelled set.\n";
+    "hand-off threshold moves, and the threshold with the highest answered precision among\n"
+    "those that still answer a share >= S of the questions (default 0.2): the hand-off\n"
+    "threshold chosen from this labelled set.\n";
 }
 
 int CmdEvalFaq(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"dataset", "predictions-out", "weights", "target-precision"}, {"json", "help"}, &err))
+  if (!a.Parse(argc, argv, 2, {"dataset", "predictions-out", "weights", "min-answered"}, {"json", "help"}, &err))
     return Usage(err, kEvalFaqHelp);
   if (a.Has("help")) return std::printf("%s", kEvalFaqHelp), kOk;
   if (!a.HasValue("dataset")) return Usage("eval-faq needs --dataset DIR", kEvalFaqHelp);
@@ -619,8 +620,8 @@ int CmdEvalFaq(int argc, char** argv) {
   ao.handoff_threshold = 0;
   if (a.HasValue("weights"))
     if (Status s = SetSearchOption(&ao.search, "weights", a.Get("weights")); !s.ok()) return Fail(s, as_json);
-  double target = 0.5;
-  if (a.HasValue("target-precision")) target = std::atof(a.Get("target-precision").c_str());
+  double min_answered = 0.2;
+  if (a.HasValue("min-answered")) min_answered = std::atof(a.Get("min-answered").c_str());
   // What ask ranks with (answer/faq.cc AnswerFaq): the fused search, top 10.
   SearchOptions fo = so;
   fo.use_collection_fusion = false;
@@ -657,14 +658,16 @@ int CmdEvalFaq(int argc, char** argv) {
   fs::remove_all(tmp);
   const double n = ds->queries.size();
   json table = json::array();
-  double chosen = -1;
+  double chosen = -1, chosen_precision = -1;
   for (double t = 0; t < 0.96; t += 0.05) {
     size_t answered = 0, right = 0;
     for (auto [cf, ok] : conf_correct)
       if (cf >= t) ++answered, right += ok;
     table.push_back({{"threshold", std::round(t * 100) / 100}, {"answered", 100.0 * answered / n},
                      {"precision", answered ? 100.0 * right / answered : 0}});
-    if (chosen < 0 && answered > 0 && static_cast<double>(right) / answered >= target) chosen = std::round(t * 100) / 100;
+    const double precision = answered ? static_cast<double>(right) / answered : 0;
+    if (answered > 0 && answered >= min_answered * n && precision > chosen_precision)
+      chosen = std::round(t * 100) / 100, chosen_precision = precision;
   }
   std::sort(latencies.begin(), latencies.end());
   json out = {{"dataset", dataset}, {"queries", ds->queries.size()},
@@ -672,7 +675,7 @@ int CmdEvalFaq(int argc, char** argv) {
               {"faq", {{"top1", 100 * faq.top1 / n}, {"mrr10", faq.mrr / n}}},
               {"ask", {{"top1", 100 * fused.top1 / n}, {"mrr10", fused.mrr / n}, {"bm25_weight", fo.bm25_weight},
                        {"faq_weight", fo.faq_weight}}},
-              {"target_precision", target}, {"chosen_threshold", chosen},
+              {"min_answered", min_answered}, {"chosen_threshold", chosen},
               {"ask_p50_ms", latencies.empty() ? 0 : latencies[latencies.size() / 2]},
               {"threshold_table", table}};
   if (as_json) {
@@ -691,9 +694,10 @@ int CmdEvalFaq(int argc, char** argv) {
     std::printf("    %5.2f  %5.1f%%  %5.1f%%\n", t["threshold"].get<double>(), t["answered"].get<double>(),
                 t["precision"].get<double>());
   if (chosen >= 0)
-    std::printf("  chosen hand-off threshold (lowest with answered precision >= %.0f%%): %.2f\n", target * 100, chosen);
+    std::printf("  chosen hand-off threshold (highest answered precision, answering >= %.0f%%): %.2f\n",
+                min_answered * 100, chosen);
   else
-    std::printf("  no threshold reaches answered precision %.0f%%\n", target * 100);
+    std::printf("  no threshold answers %.0f%% of the questions\n", min_answered * 100);
   return kOk;
 }
 

@@ -75,6 +75,10 @@ struct SearchOptions {
   FusionMethod fusion = FusionMethod::kMinMax;
   double bm25_weight = 0.5;
   double vector_weight = 0.5;
+  // Above 0: the built-in FAQ retriever (stored questions, kind=faq, matched
+  // with the question's words counted twice on the title) is fused too, also
+  // without an embedder ("weights" option: faq=W). See docs/cli.md (ask --faq).
+  double faq_weight = 0;
   double rrf_k = 60;
   size_t candidates = 100;      // hits taken from each retriever before fusion
   size_t ef_search = 0;         // HNSW breadth; 0 = max(candidates, 64)

@@ -422,6 +422,69 @@ TEST_F(AskTest, FaqAnswersVerbatimOrHandsOff) {
   EXPECT_EQ(b->passages[0].id, "pw");
 }
 
+// The FAQ retriever in the request pipeline: fused with BM25 by name and
+// weight (also without an embedder), each retriever's part explained, and
+// the parts summing to the fused score exactly as for BM25 and vectors.
+TEST_F(AskTest, FaqRetrieverIsFusedAndExplained) {
+  Document hidden{"bonus-faq", {{"title", "What is the password bonus?"}, {"body", "900 CNY."}},
+                  {{"kind", MetadataValue::Keyword("faq")}, {"acl_users", MetadataValue::Keyword("boss")}}};
+  ASSERT_TRUE(c_->Add(hidden).ok());
+  ASSERT_TRUE(c_->Commit().ok());
+  SearchOptions so;
+  ASSERT_TRUE(SetSearchOption(&so, "weights", "bm25=0.3,faq=0.7").ok());
+  so.with_explanation = true;
+  so.principal = Principal{"ann", {}};
+  auto r = c_->Search(FaqWordsQuery("how can I reset the password"), so);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->mode, "hybrid");
+  EXPECT_NE(r->fusion.find("faq=0.7"), std::string::npos) << r->fusion;
+  ASSERT_FALSE(r->hits.empty());
+  EXPECT_EQ(r->hits[0].id, "pw");
+  for (const auto& h : r->hits) {
+    EXPECT_NE(h.id, "bonus-faq");  // access control holds for the FAQ retriever's candidates
+    ASSERT_EQ(h.retrievers.size(), 2u) << h.id;
+    EXPECT_EQ(h.retrievers[0].retriever, "bm25");
+    EXPECT_EQ(h.retrievers[1].retriever, "faq");
+    EXPECT_DOUBLE_EQ(h.retrievers[1].weight, 0.7);
+    double sum = 0, shares = 0;
+    for (const auto& p : h.retrievers) {
+      EXPECT_NEAR(p.contribution, p.weight * p.normalized, 1e-12);
+      sum += p.contribution;
+      shares += p.share;
+    }
+    EXPECT_NEAR(sum, h.score, 1e-12) << h.id;
+    if (h.score > 0) EXPECT_NEAR(shares, 1.0, 1e-9) << h.id;
+  }
+  EXPECT_EQ(r->hits[0].retrievers[1].rank, 1u);
+  EXPECT_GT(r->hits[0].retrievers[1].raw, 0);
+  // The name is taken while the FAQ retriever runs; an unknown name is refused.
+  EXPECT_FALSE(SetSearchOption(&so, "weights", "bm25=0.3,faqs=0.7").ok());
+
+  // ask routes through the same fusion: the stored answer verbatim, the FAQ part in its explanation.
+  AskOptions o;
+  o.mode = AnswerMode::kFaq;
+  auto a = Ask(*c_, "how can I reset the password", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_EQ(a->text, "Open Settings, then Reset password.");
+  ASSERT_FALSE(a->passages.empty());
+  EXPECT_NE(a->passages[0].why.find("faq rank 1"), std::string::npos) << a->passages[0].why;
+  EXPECT_NE(a->trace[0].detail.find("faq=0.9"), std::string::npos) << a->trace[0].detail;
+}
+
+TEST_F(AskTest, FaqWeakMatchHandsOffWithThreeCandidates) {
+  AskOptions o;
+  o.mode = AnswerMode::kFaq;
+  // One word of each entry: no entry stands out.
+  auto a = Ask(*c_, "password hours dog", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kHandoff) << a->confidence;
+  EXPECT_LT(a->confidence, o.handoff_threshold);
+  ASSERT_EQ(a->passages.size(), 3u);
+  EXPECT_TRUE(a->faq_id.empty());
+  EXPECT_NE(a->text.find("[3]"), std::string::npos) << a->text;
+}
+
 // A stand-in for an OpenAI-compatible chat endpoint: replies with `reply_` (or sleeps, or garbage).
 class GenerateTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 
 #include "answer/reader.h"
 #include "answer/verify.h"
+#include "search/retrievers.h"
 
 namespace glassbox::answer {
 namespace {
@@ -160,21 +161,19 @@ Result<std::vector<Document>> ReadFaqFile(const std::string& path) {
   return out;
 }
 
-std::string FaqQuery(const std::string& question) {
+std::string FaqQuery(const std::string& question) { return search::internal::FaqQueryText(question); }
+
+std::string FaqWordsQuery(const std::string& question) {
   std::string q = "kind:faq";
   std::string word;
-  auto flush = [&]() {
-    if (word.empty()) return;
-    bool ascii = std::all_of(word.begin(), word.end(), [](unsigned char c) { return c < 0x80; });
-    q += " " + word;
-    if (ascii) q += " title:" + word;
-    word.clear();
-  };
-  for (unsigned char c : question) {
-    if (std::isalnum(c) || c >= 0x80) word += static_cast<char>(c);
-    else flush();
+  for (unsigned char c : question + " ") {
+    if (std::isalnum(c) || c >= 0x80) {
+      word += static_cast<char>(c < 0x80 ? std::tolower(c) : c);
+    } else if (!word.empty()) {
+      q += " " + word;
+      word.clear();
+    }
   }
-  flush();
   return q;
 }
 
@@ -213,14 +212,24 @@ Result<Answer> AnswerFaq(const Collection& collection, const std::string& questi
   so.with_snippet = false;
   so.with_explanation = true;
   so.explain_words = false;
-  auto r = collection.Search(FaqQuery(question), so);
+  // The FAQ retriever fused with BM25 over question + answer (the options'
+  // weights when they name faq=W, else kFaqFusion*): the request pipeline,
+  // so filters, access control and the per-retriever explanation apply.
+  if (so.use_collection_fusion || !(so.faq_weight > 0)) {
+    so.use_collection_fusion = false;
+    so.fusion = FusionMethod::kMinMax;
+    so.bm25_weight = kFaqFusionBm25;
+    so.vector_weight = 0;
+    so.faq_weight = kFaqFusionFaq;
+  }
+  auto r = collection.Search(FaqWordsQuery(question), so);
   if (!r.ok()) return r.status();
   const auto t1 = std::chrono::steady_clock::now();
   Answer ans;
   ans.timings.retrieve_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   char buf[200];
-  std::snprintf(buf, sizeof buf, "%zu FAQ entr%s matched (stored questions weigh double)", r->hits.size(),
-                r->hits.size() == 1 ? "y" : "ies");
+  std::snprintf(buf, sizeof buf, "%zu FAQ entr%s matched (%s: FAQ retriever, stored questions weigh double)",
+                r->hits.size(), r->hits.size() == 1 ? "y" : "ies", r->fusion.c_str());
   ans.trace.push_back({"retrieve", buf});
   for (size_t i = 0; i < r->hits.size() && i < 3; ++i) {
     AnswerPassage p = PassageFromHit(r->hits[i], static_cast<int>(i) + 1);

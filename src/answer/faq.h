@@ -23,7 +23,16 @@ Result<std::vector<Document>> ReadFaqFile(const std::string& path);
 
 // The query a user's question becomes: every word, and every English word
 // again on the stored question (title), so the stored question weighs double.
+// What the FAQ retriever (search/retrievers.h FaqRetriever) ranks with.
 std::string FaqQuery(const std::string& question);
+
+// FAQ entries only, the question's words (BM25 over question + answer).
+std::string FaqWordsQuery(const std::string& question);
+
+// The fusion `ask` in FAQ mode runs (min-max): BM25 over question + answer
+// and the FAQ retriever, unless the options name faq=W themselves.
+inline constexpr double kFaqFusionBm25 = 0.1;
+inline constexpr double kFaqFusionFaq = 0.9;
 
 // Share of the question's analyzed terms found in an entry (question + answer).
 double FaqCoverage(const std::string& question, const std::string& entry, const text::Analyzer& analyzer);

@@ -230,7 +230,8 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
     auto plan = PlanSegment(bq, snap.segments[seg]);
     bm25 = ExplainInPlan(snap, bq, *plan, d);
   }
-  if (mode == SearchMode::kBm25 || !Admissible(snap, bq, seg, d)) {
+  const bool fused_bm25 = mode == SearchMode::kBm25 && options.faq_weight > 0;  // BM25 + FAQ retriever
+  if ((mode == SearchMode::kBm25 && !fused_bm25) || !Admissible(snap, bq, seg, d)) {
     // BM25 ranks exactly; in the other modes a rejected document fails the
     // same clause or filter whatever the retriever.
     auto w = WhyNotBm25(snap, bq, deadline, seg, d, k);
@@ -241,11 +242,11 @@ Result<WhyNot> Searcher::WhyNotInResults(const std::string& query, const SearchO
     return w;
   }
   std::vector<float> q;
-  GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
+  if (!fused_bm25) GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
   const size_t ef = options.ef_search ? options.ef_search : std::max<size_t>(options.candidates, 64);
   const size_t n = std::max(k, options.candidates);
   WhyNot w;
-  w.mode = SearchModeName(mode);
+  w.mode = fused_bm25 ? "hybrid" : SearchModeName(mode);
   w.bm25 = std::move(bm25);
   char buf[512];
   if (mode == SearchMode::kVector) {

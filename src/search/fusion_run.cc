@@ -29,7 +29,15 @@ FusionMethod FusionRun::AddRetrievers(const Snapshot& snap, const BoundQuery& bq
   const bool own = !options.use_collection_fusion;
   min_similarity = options.min_similarity.value_or(snap.min_similarity);
   Add(std::make_unique<Bm25Retriever>(snap, bq, options.algorithm), own ? options.bm25_weight : snap.bm25_weight);
-  Add(std::make_unique<VectorRetriever>(snap, bq, q, ef), own ? options.vector_weight : snap.vector_weight);
+  if (!q.empty()) {
+    vector_index = retrievers.size();
+    Add(std::make_unique<VectorRetriever>(snap, bq, q, ef), own ? options.vector_weight : snap.vector_weight);
+  }
+  if (options.faq_weight > 0) {
+    auto f = std::make_unique<FaqRetriever>(snap, bq, options);
+    faq = f.get();
+    Add(std::move(f), options.faq_weight);
+  }
   for (const auto& wr : options.retrievers) {
     auto adapter = std::make_unique<ExternalRetrieverAdapter>(snap, bq, *wr.retriever, bq.semantic_text);
     external.push_back(adapter.get());
@@ -39,6 +47,7 @@ FusionMethod FusionRun::AddRetrievers(const Snapshot& snap, const BoundQuery& bq
 }
 
 Status FusionRun::ExternalError() const {
+  if (faq != nullptr && !faq->error().ok()) return faq->error();
   for (const auto* e : external)
     if (!e->error().ok()) return e->error();
   return Status::OK();
@@ -72,15 +81,15 @@ void FusionRun::Run(FusionMethod method, double rrf_k, size_t n, const std::pair
       if (fin.rank[c][r] == 0) missing.push_back({cands[c].seg, cands[c].doc, &fin.raw[c][r]});
     retrievers[r]->Score(missing);
   }
-  if (min_similarity > -1 && R >= 2) {
+  if (min_similarity > -1 && vector_index != SIZE_MAX) {
     // Semantic-only candidates below the floor go before fusion (so they do
     // not stretch the normalisation either); the why-not document stays.
     size_t keep = 0;
     for (size_t c = 0; c < cands.size(); ++c) {
       const bool asked = also && cands[c].seg == also->first && cands[c].doc == also->second;
-      bool others = false;  // an application's retriever (index 2 and up) found it: keep
-      for (size_t r = 2; r < R; ++r) others |= fin.rank[c][r] > 0;
-      if (!asked && !others && fin.raw[c][0] == 0 && fin.raw[c][1] < min_similarity) continue;
+      bool others = false;  // the FAQ or an application's retriever found it: keep
+      for (size_t r = 0; r < R; ++r) others |= r != 0 && r != vector_index && fin.rank[c][r] > 0;
+      if (!asked && !others && fin.raw[c][0] == 0 && fin.raw[c][vector_index] < min_similarity) continue;
       if (keep != c) {  // (a vector moved onto itself would be left empty)
         cands[keep] = cands[c];
         fin.raw[keep] = std::move(fin.raw[c]);

@@ -27,7 +27,9 @@ struct FusionRun {
   std::vector<hybrid::FusedRow> fused;
 
   std::vector<const ExternalRetrieverAdapter*> external;
-  double min_similarity = -1;  // SearchOptions::min_similarity (BM25 is retriever 0, vectors 1)
+  const FaqRetriever* faq = nullptr;
+  size_t vector_index = SIZE_MAX;  // BM25 is retriever 0; vectors 1 when the search embeds (else none)
+  double min_similarity = -1;  // SearchOptions::min_similarity
 
   void Add(std::unique_ptr<Retriever> r, double w) {
     retrievers.push_back(std::move(r));
@@ -36,10 +38,12 @@ struct FusionRun {
 
   // The retrievers of a hybrid search and their weights (the collection's
   // calibrated ones unless the options override them); returns the fusion.
+  // No vector retriever when `q` is empty (a BM25 search fused with the FAQ
+  // retriever, SearchOptions::faq_weight).
   FusionMethod AddRetrievers(const Snapshot& snap, const BoundQuery& bq, const SearchOptions& options,
                              const std::vector<float>& q, size_t ef);
 
-  // The first error an application's retriever reported (its candidates are then missing).
+  // The first error the FAQ retriever or an application's retriever reported (its candidates are then missing).
   Status ExternalError() const;
 
   // Phase 1 (n candidates from each retriever that weighs something), then

@@ -38,7 +38,7 @@ bool ParseFlag(std::string_view s, bool* out) {
 
 // "bm25=0.8,vector=0.2" or "0.8,0.2" (BM25 first).
 Status ParseWeights(std::string_view s, SearchOptions* o) {
-  double w[2] = {NAN, NAN};  // NaN: not given
+  double w[3] = {NAN, NAN, NAN};  // NaN: not given
   size_t positional = 0;
   size_t start = 0;
   while (start <= s.size()) {
@@ -56,15 +56,17 @@ Status ParseWeights(std::string_view s, SearchOptions* o) {
         return Invalid("weights", "needs a number after '" + std::string(name) + "='");
       if (name == "bm25") w[0] = v;
       else if (name == "vector") w[1] = v;
-      else return Invalid("weights", "names an unknown retriever '" + std::string(name) + "' (bm25, vector)");
+      else if (name == "faq") w[2] = v;
+      else return Invalid("weights", "names an unknown retriever '" + std::string(name) + "' (bm25, vector, faq)");
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  if (std::isnan(w[0]) && std::isnan(w[1])) return Invalid("weights", "is empty");
-  if (w[0] < 0 || w[1] < 0) return Invalid("weights", "must not be negative");
+  if (std::isnan(w[0]) && std::isnan(w[1]) && std::isnan(w[2])) return Invalid("weights", "is empty");
+  if (w[0] < 0 || w[1] < 0 || w[2] < 0) return Invalid("weights", "must not be negative");
   o->bm25_weight = std::isnan(w[0]) ? 0 : w[0];
   o->vector_weight = std::isnan(w[1]) ? 0 : w[1];
+  o->faq_weight = std::isnan(w[2]) ? 0 : w[2];
   o->use_collection_fusion = false;
   return Status::OK();
 }
@@ -77,7 +79,7 @@ const std::vector<SearchOptionSpec>& SearchOptionSpecs() {
       {"offset", "N", "hits to skip, for paging (default 0)"},
       {"mode", "auto|bm25|vector|hybrid", "retrievers to run (auto: hybrid when the collection has vectors)"},
       {"fusion", "rrf|minmax|zscore", "how hybrid fuses the rankings (default: the collection's calibrated fusion)"},
-      {"weights", "bm25=W,vector=W | W,W", "retriever weights for fusion (default: the collection's)"},
+      {"weights", "bm25=W,vector=W,faq=W | W,W", "retriever weights for fusion (default: the collection's; faq: 0)"},
       {"rrf_k", "X", "RRF constant, > 0 (default 60)"},
       {"candidates", "N", "hits taken from each retriever before fusion (default 100)"},
       {"ef_search", "N", "HNSW search breadth (default max(candidates, 64))"},
@@ -238,7 +240,10 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     if (!std::isfinite(o.bm25_weight) || !std::isfinite(o.vector_weight) || o.bm25_weight < 0 ||
         o.vector_weight < 0)
       return Invalid("weights", "must be finite and not negative");
-    if (o.bm25_weight == 0 && o.vector_weight == 0) return Invalid("weights", "must not all be 0");
+    if (o.bm25_weight == 0 && o.vector_weight == 0 && !(o.faq_weight > 0)) return Invalid("weights", "must not all be 0");
+  }
+  if (!std::isfinite(o.faq_weight) || o.faq_weight < 0) {
+    return Invalid("weights", "faq=W must be finite and not negative");
   }
   if (o.highlight_open.size() > kMaxHighlightBytes || o.highlight_close.size() > kMaxHighlightBytes)
     return Invalid("highlight_open", "and highlight_close must be at most " + std::to_string(kMaxHighlightBytes) +
@@ -248,6 +253,7 @@ Status ValidateSearchOptions(const SearchOptions& o) {
     return Invalid("min_similarity", "must be between -1 and 1");
   if (o.facets.size() > kMaxFacets) return Invalid("facets", "names at most " + std::to_string(kMaxFacets) + " fields");
   std::vector<std::string> names = {"bm25", "vector"};
+  if (o.faq_weight > 0) names.push_back("faq");  // the built-in FAQ retriever runs
   for (const auto& wr : o.retrievers) {
     if (!wr.retriever) return Status::InvalidArgument("a retriever in SearchOptions::retrievers is null");
     std::string name = wr.retriever->name();

@@ -191,6 +191,57 @@ bool Admissible(const Snapshot& snap, const BoundQuery& bq, size_t s, DocId d) {
   return !constraints.none_pass() && constraints.Accept(d);
 }
 
+std::string FaqQueryText(const std::string& words) {
+  std::string q = "kind:faq";
+  std::string word;
+  auto flush = [&]() {
+    if (word.empty()) return;
+    bool ascii = std::all_of(word.begin(), word.end(), [](unsigned char c) { return c < 0x80; });
+    q += " " + word;
+    if (ascii) q += " title:" + word;
+    word.clear();
+  };
+  for (unsigned char c : words) {
+    if (std::isalnum(c) || c >= 0x80) word += static_cast<char>(c < 0x80 ? std::tolower(c) : c);
+    else flush();
+  }
+  flush();
+  return q;
+}
+
+FaqRetriever::FaqRetriever(const Snapshot& snap, const BoundQuery& bq, const SearchOptions& options)
+    : snap_(snap), bq_(bq), algo_(options.algorithm), options_(options) {
+  // Bound as the request is (principal, injected or principal statistics); its deadline when it has one.
+  Deadline& deadline = bq.deadline != nullptr ? *bq.deadline : own_deadline_;
+  options_.plain = false;  // kind:faq and title:word are syntax
+  auto b = BindRequest(snap, FaqQueryText(bq.semantic_text), options_, deadline, &stats_);
+  if (b.ok()) faq_.emplace(std::move(b.value()));
+  else if (b.status().code() == Status::Code::kDeadlineExceeded) error_ = b.status();
+  else error_ = Status::InvalidArgument("the FAQ retriever (weights faq=W) cannot search this collection: " +
+                                        b.status().message());
+}
+
+std::vector<Ranked> FaqRetriever::Retrieve(size_t want) {
+  std::vector<Ranked> out;
+  if (!faq_) return out;
+  uint64_t total = 0;
+  std::vector<std::unique_ptr<RandomAccessConstraints>> constraints(snap_.segments.size());
+  for (const Ranked& r : Bm25Ranked(snap_, *faq_, want, algo_, &total)) {
+    if (!constraints[r.seg]) constraints[r.seg] = std::make_unique<RandomAccessConstraints>(bq_, snap_.segments[r.seg]);
+    if (constraints[r.seg]->none_pass() || !constraints[r.seg]->Accept(r.doc)) continue;
+    out.push_back(r);
+  }
+  return out;
+}
+
+void FaqRetriever::Score(std::vector<Pending>& docs) {
+  if (!faq_) {
+    for (const Pending& p : docs) *p.raw = 0;
+    return;
+  }
+  Bm25Retriever(snap_, *faq_, algo_).Score(docs);
+}
+
 std::vector<Ranked> ExternalRetrieverAdapter::Retrieve(size_t want) {
   std::vector<Ranked> out;
   auto got = r_.Retrieve(query_, want);

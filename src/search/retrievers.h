@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -129,6 +130,35 @@ class VectorRetriever final : public Retriever {
 // visible to the principal, required clauses, exclusions, filters): the same
 // rule the vector retriever applies inside the graph search.
 bool Admissible(const Snapshot& snap, const BoundQuery& bq, size_t s, DocId d);
+
+// The FAQ query a question's words become: FAQ entries only (kind:faq), every
+// word, and every English word again on the stored question (title:word), so
+// the stored question weighs double. Words are lower-cased (never operators).
+std::string FaqQueryText(const std::string& words);
+
+// The built-in FAQ retriever (SearchOptions::faq_weight): FAQ entries (title =
+// stored question, body = stored answer, metadata kind=faq) ranked by BM25 of
+// FaqQueryText(the query's words), bound for the same principal, statistics
+// and deadline; its candidates must also pass the request's own constraints.
+class FaqRetriever final : public Retriever {
+ public:
+  FaqRetriever(const Snapshot& snap, const BoundQuery& bq, const SearchOptions& options);
+  std::string name() const override { return "faq"; }
+  std::vector<Ranked> Retrieve(size_t want) override;
+  void Score(std::vector<Pending>& docs) override;
+  // Why the FAQ query could not be bound (its candidates are then missing).
+  const Status& error() const { return error_; }
+
+ private:
+  const Snapshot& snap_;
+  const BoundQuery& bq_;
+  TopKAlgorithm algo_;
+  SearchOptions options_;   // the bound FAQ query points into it (principal)
+  Deadline own_deadline_;
+  CorpusStatistics stats_;  // principal statistics, when the options ask for them
+  std::optional<BoundQuery> faq_;
+  Status error_;
+};
 
 // An application's retriever (glassbox/retriever.h), on document ids.
 class ExternalRetrieverAdapter final : public Retriever {

@@ -73,6 +73,8 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   auto resolved = ResolveMode(snap, bq, options.mode);
   if (!resolved.ok()) return resolved.status();
   const SearchMode mode = *resolved;
+  // The FAQ retriever fuses with BM25 alone when the search does not embed.
+  const bool fused_bm25 = mode == SearchMode::kBm25 && options.faq_weight > 0;
   const size_t want = options.k + options.offset;
   SearchResponse resp;
   resp.total_exact = options.algorithm == TopKAlgorithm::kExhaustive && mode == SearchMode::kBm25;
@@ -82,11 +84,12 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   std::vector<Ranked> ranked;
   std::vector<float> q;
   FusionRun run;
-  if (mode == SearchMode::kBm25) {
+  if (fused_bm25) resp.mode = "hybrid", resp.total_exact = false;
+  if (mode == SearchMode::kBm25 && !fused_bm25) {
     ranked = Bm25Ranked(snap, bq, pool, options.algorithm, &resp.total_hits);
     GB_RETURN_IF_ERROR(CheckDeadline(deadline, "ranking documents"));
   } else {
-    GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
+    if (!fused_bm25) GB_RETURN_IF_ERROR(EmbedQuery(snap, bq.semantic_text, &q));
     const size_t ef = options.ef_search ? options.ef_search : std::max<size_t>(options.candidates, 64);
     if (mode == SearchMode::kVector) {
       ranked = VectorRanked(snap, bq, q, pool, ef);

@@ -895,9 +895,10 @@ PYBIND11_MODULE(glassbox, m) {
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
       .def("ask", &PyCollection::Ask, "question"_a,
            "Answers a question with verified citations; returns a dict (status answered|not_found|handoff, "
-           "answer, citations, confidence, passages, trace, timings_ms). Options: max_passages, answer_mode "
-           "(extractive|faq), unsupported (flag|drop), not_found_threshold, handoff_threshold, every search "
-           "option, user= and groups=.")
+           "answer, citations, confidence, passages, trace, timings_ms; generation for a generated answer). Options: "
+           "max_passages, answer_mode (extractive|faq|generative), unsupported (flag|drop), not_found_threshold, "
+           "handoff_threshold, llm_gguf (a GGUF chat model run in process) or llm_url (an OpenAI-compatible "
+           "endpoint), llm_max_tokens, llm_timeout, llm_threads, every search option, user= and groups=.")
       .def("query_statistics", &PyCollection::QueryStatistics, "query"_a, py::kw_only(), "plain"_a = false,
            "user"_a = py::none(), "groups"_a = py::none(),
            "This collection's statistics for the query's terms: {doc_count, field_tokens, doc_freq}; sum the "

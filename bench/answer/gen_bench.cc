@@ -4,6 +4,7 @@
 // (streamed /v1/chat/completions, timed at the client). See BENCHMARKS.md.
 //
 //   gen_bench [--model PATH] [--runs N] [--max-tokens N] [--threads N] [--server PATH|none]
+//   gen_bench --write-model PATH   (only writes the tiny test model)
 //
 // Without --model it writes the tiny generated test model (src/answer/gguf_chat_testing.h).
 #include <arpa/inet.h>
@@ -70,6 +71,11 @@ int main(int argc, char** argv) {
     else if (a == "--max-tokens") max_tokens = std::max(1, std::atoi(v.c_str()));
     else if (a == "--threads") threads = std::max(1, std::atoi(v.c_str()));
     else if (a == "--server") server = v == "none" ? "" : v;
+    else if (a == "--write-model") {  // writes the tiny test model to v and exits (for trying `glassbox ask`)
+      std::string e = glassbox::answer::testing::WriteTinyChatGguf(v);
+      if (!e.empty()) return std::fprintf(stderr, "%s\n", e.c_str()), 1;
+      return 0;
+    }
     else return std::fprintf(stderr, "unknown option %s\n", a.c_str()), 2;
   }
   const fs::path dir = fs::temp_directory_path() / ("gb_gen_bench_" + std::to_string(getpid()));

@@ -26,6 +26,9 @@
 #include "server/keys.h"
 #include "server/server.h"
 #include "server_fixture.h"
+#ifdef GLASSBOX_HAVE_LLAMA
+#include "answer/gguf_chat_testing.h"
+#endif
 
 namespace glassbox::server {
 namespace {
@@ -862,3 +865,41 @@ TEST_F(ServerTest, AskStreamSendsEventsAsStagesComplete) {
 
 }  // namespace
 }  // namespace glassbox::server
+
+#ifdef GLASSBOX_HAVE_LLAMA
+// The in-process generator streams its tokens as `token` events (tiny
+// generated model: garbage text, never verified).
+namespace glassbox::server {
+namespace {
+
+TEST_F(ServerTest, AskStreamsTokensOfAnInProcessGgufModel) {
+  const std::string model = (root_ / "tiny-chat.gguf").string();
+  ASSERT_EQ(answer::testing::WriteTinyChatGguf(model), "");
+  ServerOptions o = Options();
+  o.llm_gguf = model;
+  o.llm_threads = 1;
+  Start(o);
+  CreateCollection("kb", "none");
+  ASSERT_EQ(Post("/v1/collections/kb/documents",
+                 {{"documents", {{{"id", "price"}, {"text", "Bagged cement costs 468 CNY per tonne."}}}}}).status, 200);
+  auto s = Post("/v1/collections/kb/ask", {{"question", "How much does bagged cement cost?"}, {"answer_mode", "generative"},
+                                           {"llm_max_tokens", 12}, {"stream", true}});
+  ASSERT_EQ(s.status, 200) << s.text;
+  size_t tokens = 0, pos = 0;
+  while ((pos = s.text.find("event: token\n", pos)) != std::string::npos) ++tokens, ++pos;
+  EXPECT_EQ(tokens, 12u) << s.text;
+  EXPECT_LT(s.text.find("event: retrieval"), s.text.find("event: token"));
+  EXPECT_LT(s.text.rfind("event: token"), s.text.find("event: answer"));
+  EXPECT_NE(s.text.find("\"tokens\":12"), std::string::npos) << s.text;   // done: generation
+  EXPECT_EQ(s.text.find("\"verified\":true"), std::string::npos) << s.text;  // garbage is never verified
+  auto j = Post("/v1/collections/kb/ask", {{"question", "How much does bagged cement cost?"}, {"answer_mode", "generative"},
+                                           {"llm_max_tokens", 5}});
+  ASSERT_EQ(j.status, 200) << j.text;
+  EXPECT_EQ(j.body["generation"]["tokens"], 5);
+  EXPECT_FALSE(j.body["verified"].get<bool>());
+  EXPECT_TRUE(j.body["timings_ms"].contains("first_token"));
+}
+
+}  // namespace
+}  // namespace glassbox::server
+#endif

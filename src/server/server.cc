@@ -816,6 +816,7 @@ struct Server::Impl {
       o.llm_gguf = opts.llm_gguf;
       o.llm_url = opts.llm_url;
       if (!opts.llm_model.empty()) o.llm_model = opts.llm_model;
+      o.llm_threads = opts.llm_threads;
     }
     o.search = SearchOptionsFromBody(j, caller, skip);
     if (Status st = ValidateAskOptions(o); !st.ok()) BadRequest(st.message());

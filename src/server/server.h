@@ -60,6 +60,7 @@ struct ServerOptions {
   // chat model run in process, or an OpenAI-compatible chat endpoint (and the
   // model name it expects). Only the operator sets these; empty: refused.
   std::string llm_gguf, llm_url, llm_model;
+  int llm_threads = 0;  // llm_gguf: CPU threads of one generation (0: all cores)
 };
 
 class Server {

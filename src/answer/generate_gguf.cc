@@ -99,10 +99,17 @@ Result<std::shared_ptr<LoadedModel>> LoadModel(const std::string& path, double* 
 // The prompt laid out by the model's chat template (tokenizer.chat_template,
 // one of the templates llama.cpp knows); without one, or with one llama.cpp
 // cannot apply, a plain "System:/User:/Assistant:" layout, said in the trace.
+// The messages' contents are left out: the layout holds Sentinel(i) where
+// message i goes, so that the contents (documents: untrusted text) are
+// tokenized as plain text, never as control tokens (see TokenizePrompt).
+std::string Sentinel(size_t i) { return "\x01GB" + std::to_string(i) + "\x01"; }
+
 std::string ApplyTemplate(const llama_model* model, const std::vector<std::pair<std::string, std::string>>& msgs,
                           std::string* how) {
+  std::vector<std::string> sentinels;
+  for (size_t i = 0; i < msgs.size(); ++i) sentinels.push_back(Sentinel(i));
   std::vector<llama_chat_message> chat;
-  for (const auto& [role, content] : msgs) chat.push_back({role.c_str(), content.c_str()});
+  for (size_t i = 0; i < msgs.size(); ++i) chat.push_back({msgs[i].first.c_str(), sentinels[i].c_str()});
   const char* tmpl = llama_model_chat_template(model, nullptr);
   if (tmpl != nullptr) {
     size_t total = 0;
@@ -123,28 +130,52 @@ std::string ApplyTemplate(const llama_model* model, const std::vector<std::pair<
     *how = "a plain System/User/Assistant layout (the model has no tokenizer.chat_template)";
   }
   std::string p;
-  for (const auto& [role, content] : msgs) {
-    std::string r = role;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    std::string r = msgs[i].first;
     if (!r.empty()) r[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(r[0])));
-    p += r + ": " + content + "\n\n";
+    p += r + ": " + sentinels[i] + "\n\n";
   }
   return p + "Assistant:";
 }
 
-Result<std::vector<llama_token>> Tokenize(const llama_vocab* vocab, const std::string& text) {
+Status Tokenize(const llama_vocab* vocab, const std::string& text, bool add_special, bool parse_special,
+                std::vector<llama_token>* out) {
+  if (text.empty()) return Status::OK();
   std::vector<llama_token> t(text.size() + 16);
-  // add_special: BOS as the model wants it; parse_special: the template's
-  // control tokens (<|im_start|>, ...) are tokens, not text.
   int32_t n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), t.data(),
-                             static_cast<int32_t>(t.size()), true, true);
+                             static_cast<int32_t>(t.size()), add_special, parse_special);
   if (n < 0 && n != INT32_MIN) {
     t.resize(static_cast<size_t>(-n));
     n = llama_tokenize(vocab, text.data(), static_cast<int32_t>(text.size()), t.data(), static_cast<int32_t>(t.size()),
-                       true, true);
+                       add_special, parse_special);
   }
   if (n < 0) return Status::InvalidArgument("llm_gguf: the prompt could not be tokenized");
-  t.resize(static_cast<size_t>(n));
-  return t;
+  out->insert(out->end(), t.begin(), t.begin() + n);
+  return Status::OK();
+}
+
+// The layout's own text (the template's markers: <|im_start|>, [INST], ...)
+// is tokenized with control tokens recognised; each message's content as
+// plain text, so a passage that contains "<|im_end|>" cannot end its message.
+// BOS as the model wants it, once, at the start.
+Result<std::vector<llama_token>> TokenizePrompt(const llama_vocab* vocab, const std::string& layout,
+                                                const std::vector<std::pair<std::string, std::string>>& msgs) {
+  std::vector<llama_token> out;
+  if (llama_vocab_get_add_bos(vocab) && llama_vocab_bos(vocab) != LLAMA_TOKEN_NULL) out.push_back(llama_vocab_bos(vocab));
+  size_t pos = 0;
+  while (pos <= layout.size()) {
+    size_t next = std::string::npos, which = 0;
+    for (size_t i = 0; i < msgs.size(); ++i) {
+      const size_t at = layout.find(Sentinel(i), pos);
+      if (at < next) next = at, which = i;
+    }
+    const std::string markup = layout.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    GB_RETURN_IF_ERROR(Tokenize(vocab, markup, false, true, &out));
+    if (next == std::string::npos) break;
+    GB_RETURN_IF_ERROR(Tokenize(vocab, msgs[which].second, false, false, &out));
+    pos = next + Sentinel(which).size();
+  }
+  return out;
 }
 
 // Length of the longest prefix of s made of whole, valid UTF-8 characters
@@ -216,8 +247,9 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
   const llama_vocab* vocab = llama_model_get_vocab(model);
 
   std::string layout;
-  const std::string prompt = ApplyTemplate(model, BuildMessages(in.question, in.passages), &layout);
-  auto tokens = Tokenize(vocab, prompt);
+  const auto messages = BuildMessages(in.question, in.passages);
+  const std::string prompt = ApplyTemplate(model, messages, &layout);
+  auto tokens = TokenizePrompt(vocab, prompt, messages);
   if (!tokens.ok()) return tokens.status();
   const int n_ctx_train = llama_model_n_ctx_train(model);
   const size_t need = tokens->size() + o.llm_max_tokens;

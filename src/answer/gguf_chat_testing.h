@@ -31,11 +31,12 @@ struct TinyChatOptions {
 
 // Writes the model to path; returns "" or an error message.
 inline std::string WriteTinyChatGguf(const std::string& path, const TinyChatOptions& o = {}) {
-  // Vocabulary (SentencePiece, "llama"): <unk> <s> </s>, the 256 byte tokens,
+  // Vocabulary (SentencePiece, "llama"): <unk> <s> </s> <|im_start|> <|im_end|>, the 256 byte tokens,
   // then U+2581 (the space) and the printable ASCII characters.
-  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
-  std::vector<float> scores = {0, 0, 0};
-  std::vector<int32_t> types = {2, 3, 3};  // unknown, control, control
+  // <|im_start|> and <|im_end|>: the ChatML markers, control tokens.
+  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"};
+  std::vector<float> scores = {0, 0, 0, 0, 0};
+  std::vector<int32_t> types = {2, 3, 3, 3, 3};  // unknown, control x4
   for (int b = 0; b < 256; ++b) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "<0x%02X>", b);

@@ -269,6 +269,9 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
   cp.n_threads = threads;
   cp.n_threads_batch = threads;
   cp.no_perf = true;
+  // Flash attention off: on the CPU its kernel made decoding 2-5x slower in
+  // gen_bench (BENCHMARKS.md), and off is what llama-server's speed matched.
+  cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
   cp.abort_callback = AbortCallback;
   cp.abort_callback_data = &abort_state;
   vector::TakeLlamaError();

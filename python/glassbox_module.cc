@@ -591,6 +591,8 @@ class PyCollection {
   // as the CLI and the HTTP API take them; user= and groups= name the principal.
   py::object Ask(const std::string& question, const py::kwargs& kwargs) {
     glassbox::AskOptions o;
+    py::function on_token;
+    std::optional<py::error_already_set> callback_error;
     std::optional<std::string> user;
     std::optional<std::vector<std::string>> groups;
     for (const auto& [k, v] : kwargs) {
@@ -603,6 +605,12 @@ class PyCollection {
         if (!v.is_none()) groups = v.cast<std::vector<std::string>>();
         continue;
       }
+      if (name == "on_token") {  // on_token(piece): each piece of generated text; returning False stops
+        if (v.is_none()) continue;
+        if (!PyCallable_Check(v.ptr())) RaiseInvalid("on_token must be callable");
+        on_token = py::reinterpret_borrow<py::function>(v);
+        continue;
+      }
       std::string text;
       if (py::isinstance<py::bool_>(v)) text = v.cast<bool>() ? "true" : "false";
       else if (py::isinstance<py::tuple>(v) || py::isinstance<py::list>(v)) {
@@ -612,12 +620,25 @@ class PyCollection {
       if (!st.ok()) RaiseInvalid(st.message());
     }
     SetPrincipal(o.search, user, groups);
+    if (on_token) {
+      o.on_token = [&](std::string_view piece) {
+        py::gil_scoped_acquire gil;
+        try {
+          py::object keep = on_token(py::str(piece.data(), piece.size()));
+          return !(py::isinstance<py::bool_>(keep) && !keep.cast<bool>());
+        } catch (py::error_already_set& e) {
+          callback_error.emplace(std::move(e));  // stops generation; raised below
+          return false;
+        }
+      };
+    }
     auto c = Get();
     glassbox::Result<glassbox::Answer> r = glassbox::Status::OK();
     {
       py::gil_scoped_release nogil;
       r = glassbox::Ask(*c, question, o);
     }
+    if (callback_error) throw std::move(*callback_error);
     glassbox::Answer a = Take(std::move(r));
     return py::module_::import("json").attr("loads")(glassbox::answer::AnswerToJson(a).dump());
   }
@@ -895,9 +916,11 @@ PYBIND11_MODULE(glassbox, m) {
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")
       .def("ask", &PyCollection::Ask, "question"_a,
            "Answers a question with verified citations; returns a dict (status answered|not_found|handoff, "
-           "answer, citations, confidence, passages, trace, timings_ms). Options: max_passages, answer_mode "
-           "(extractive|faq), unsupported (flag|drop), not_found_threshold, handoff_threshold, every search "
-           "option, user= and groups=.")
+           "answer, citations, confidence, passages, trace, timings_ms; generation for a generated answer). Options: "
+           "max_passages, answer_mode (extractive|faq|generative), unsupported (flag|drop), not_found_threshold, "
+           "handoff_threshold, llm_gguf (a GGUF chat model run in process) or llm_url (an OpenAI-compatible "
+           "endpoint), llm_max_tokens, llm_timeout, llm_threads, every search option, user= and groups=; on_token=callable(piece) "
+           "sees the generated text as it comes (return False to stop).")
       .def("query_statistics", &PyCollection::QueryStatistics, "query"_a, py::kw_only(), "plain"_a = false,
            "user"_a = py::none(), "groups"_a = py::none(),
            "This collection's statistics for the query's terms: {doc_count, field_tokens, doc_freq}; sum the "

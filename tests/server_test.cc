@@ -17,6 +17,8 @@
 #include <set>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -24,6 +26,9 @@
 #include "server/keys.h"
 #include "server/server.h"
 #include "server_fixture.h"
+#ifdef GLASSBOX_HAVE_LLAMA
+#include "answer/gguf_chat_testing.h"
+#endif
 
 namespace glassbox::server {
 namespace {
@@ -776,3 +781,125 @@ TEST_F(ServerTest, AskAnswersWithCitationsAndStreams) {
 
 }  // namespace
 }  // namespace glassbox::server
+
+// "stream": true writes each event as its stage completes. The generator is a
+// stand-in chat endpoint (set by the operator, ServerOptions::llm_url) that
+// does not answer until the test's client has read the `retrieval` event: if
+// the server sent the events only at the end, the endpoint would wait in vain.
+namespace glassbox::server {
+namespace {
+
+TEST_F(ServerTest, AskStreamSendsEventsAsStagesComplete) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool client_saw_retrieval = false, endpoint_released = false;
+  httplib::Server llm;
+  llm.Post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& r) {
+    std::unique_lock<std::mutex> l(mu);
+    endpoint_released = cv.wait_for(l, std::chrono::seconds(10), [&] { return client_saw_retrieval; });
+    nlohmann::json j = {{"choices", {{{"message", {{"role", "assistant"},
+                                                  {"content", "Bagged cement costs 468 CNY per tonne [1]."}}}}}}};
+    r.set_content(j.dump(), "application/json");
+  });
+  const int llm_port = llm.bind_to_any_port("127.0.0.1");
+  std::thread llm_thread([&] { llm.listen_after_bind(); });
+  ServerOptions o = Options();
+  o.llm_url = "http://127.0.0.1:" + std::to_string(llm_port) + "/v1/chat/completions";
+  Start(o);
+  CreateCollection("kb", "none");
+  auto docs = Post("/v1/collections/kb/documents",
+                   {{"documents", {{{"id", "price"}, {"text", "Bagged cement costs 468 CNY per tonne from 1 January 2026."}}}}});
+  ASSERT_EQ(docs.status, 200) << docs.text;
+
+  httplib::Client c("127.0.0.1", server_->port());
+  c.set_read_timeout(20, 0);
+  std::string text;
+  std::vector<std::string> events;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v1/collections/kb/ask";
+  req.set_header("Content-Type", "application/json");
+  req.body = json({{"question", "How much does bagged cement cost per tonne?"}, {"answer_mode", "generative"},
+                   {"stream", true}}).dump();
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    text.append(data, n);
+    size_t e;
+    while ((e = text.find("\n\n")) != std::string::npos) {
+      std::string ev = text.substr(0, e);
+      text.erase(0, e + 2);
+      if (ev.rfind("event: ", 0) == 0) events.push_back(ev.substr(7, ev.find('\n') - 7));
+      if (events.empty()) continue;
+      if (events.back() == "retrieval") {
+        std::lock_guard<std::mutex> l(mu);
+        client_saw_retrieval = true;
+        cv.notify_all();
+      }
+      if (events.back() == "citations") EXPECT_NE(ev.find("\"verified\":true"), std::string::npos) << ev;
+    }
+    return true;
+  };
+  auto r = c.send(req);
+  llm.stop();
+  llm_thread.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Transfer-Encoding"), "chunked");
+  EXPECT_TRUE(endpoint_released) << "the retrieval event did not reach the client before the generator finished";
+  EXPECT_EQ(events, (std::vector<std::string>{"retrieval", "token", "answer", "citations", "done"}));
+  // The connection is still usable (keep-alive after the last chunk).
+  EXPECT_EQ(c.Get("/health")->status, 200);
+
+  // A generator failure after the first event is an `error` event.
+  text.clear();
+  events.clear();
+  auto e = c.send(req);  // the endpoint is stopped now
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, 200);
+  EXPECT_EQ(events, (std::vector<std::string>{"retrieval", "error"}));
+  // The model is the operator's: a body cannot name one.
+  auto named = Post("/v1/collections/kb/ask", {{"question", "x"}, {"answer_mode", "generative"}, {"llm_url", "http://10.0.0.1/"}});
+  EXPECT_EQ(named.status, 400);
+  EXPECT_NE(named.text.find("operator"), std::string::npos) << named.text;
+  EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "x"}, {"llm_gguf", "/etc/passwd"}}).status, 400);
+}
+
+}  // namespace
+}  // namespace glassbox::server
+
+#ifdef GLASSBOX_HAVE_LLAMA
+// The in-process generator streams its tokens as `token` events (tiny
+// generated model: garbage text, never verified).
+namespace glassbox::server {
+namespace {
+
+TEST_F(ServerTest, AskStreamsTokensOfAnInProcessGgufModel) {
+  const std::string model = (root_ / "tiny-chat.gguf").string();
+  ASSERT_EQ(answer::testing::WriteTinyChatGguf(model), "");
+  ServerOptions o = Options();
+  o.llm_gguf = model;
+  o.llm_threads = 1;
+  Start(o);
+  CreateCollection("kb", "none");
+  ASSERT_EQ(Post("/v1/collections/kb/documents",
+                 {{"documents", {{{"id", "price"}, {"text", "Bagged cement costs 468 CNY per tonne."}}}}}).status, 200);
+  auto s = Post("/v1/collections/kb/ask", {{"question", "How much does bagged cement cost?"}, {"answer_mode", "generative"},
+                                           {"llm_max_tokens", 12}, {"stream", true}});
+  ASSERT_EQ(s.status, 200) << s.text;
+  size_t tokens = 0, pos = 0;
+  while ((pos = s.text.find("event: token\n", pos)) != std::string::npos) ++tokens, ++pos;
+  EXPECT_EQ(tokens, 12u) << s.text;
+  EXPECT_LT(s.text.find("event: retrieval"), s.text.find("event: token"));
+  EXPECT_LT(s.text.rfind("event: token"), s.text.find("event: answer"));
+  EXPECT_NE(s.text.find("\"tokens\":12"), std::string::npos) << s.text;   // done: generation
+  EXPECT_EQ(s.text.find("\"verified\":true"), std::string::npos) << s.text;  // garbage is never verified
+  auto j = Post("/v1/collections/kb/ask", {{"question", "How much does bagged cement cost?"}, {"answer_mode", "generative"},
+                                           {"llm_max_tokens", 5}});
+  ASSERT_EQ(j.status, 200) << j.text;
+  EXPECT_EQ(j.body["generation"]["tokens"], 5);
+  EXPECT_FALSE(j.body["verified"].get<bool>());
+  EXPECT_TRUE(j.body["timings_ms"].contains("first_token"));
+}
+
+}  // namespace
+}  // namespace glassbox::server
+#endif

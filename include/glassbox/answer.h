@@ -18,7 +18,8 @@
 // Modes:
 //   extractive (default)  a span or sentence of a retrieved passage; "not found"
 //                         below not_found_threshold (confidence 0..1)
-//   generative            an OpenAI-compatible /v1/chat/completions endpoint (llm_url)
+//   generative            a GGUF chat model run in process by llama.cpp (llm_gguf), or
+//                         an OpenAI-compatible /v1/chat/completions endpoint (llm_url),
 //                         answers from the numbered passages; its [n] citations are
 //                         parsed and every sentence verified like an extractive one
 //   faq                   documents with metadata kind=faq (title = the stored
@@ -27,6 +28,7 @@
 //                         three candidates below handoff_threshold
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -45,6 +47,8 @@ enum class AnswerMode { kExtractive, kFaq, kGenerative };
 enum class UnsupportedPolicy { kFlag, kDrop };  // what happens to an answer sentence the verifier rejects
 enum class AnswerStatus { kAnswered, kNotFound, kHandoff };
 
+struct AnswerPassage;
+
 struct AskOptions {
   SearchOptions search;          // retrieval (k is ignored: max_passages hits are read)
   size_t max_passages = 5;       // passages read, and numbered [1]..[n]
@@ -61,6 +65,20 @@ struct AskOptions {
   std::string llm_model = "default";
   size_t llm_max_tokens = 256;
   int llm_timeout_ms = 30000;
+  // Generative, in process: a GGUF chat model file run by llama.cpp (instead
+  // of llm_url); its chat template comes from the model's metadata. Loaded
+  // once per process and kept. llm_threads: CPU threads (0: all cores).
+  std::string llm_gguf;
+  int llm_threads = 0;
+  // Progress, called on the thread that runs Ask (optional): the numbered
+  // passages once retrieved (document route only); each piece of generated
+  // text (whole UTF-8 characters; the endpoint path gives the reply in one
+  // piece) -- returning false stops generation, which then ends as if
+  // `cancel` were set; `cancel` set by another thread stops generation at
+  // the next token: the answer is made of what was generated so far.
+  std::function<void(const std::vector<AnswerPassage>&)> on_retrieved;
+  std::function<bool(std::string_view piece)> on_token;
+  const std::atomic<bool>* cancel = nullptr;
   // Routing (extractive mode): "auto" sends a question with an aggregate or
   // time cue ("how much", "total", "last three years", 多少, 去年, ...) to the
   // collection's tables first (falling back to the documents) and everything
@@ -104,6 +122,12 @@ struct TableResult {
 
 struct AnswerTimings {
   double retrieve_ms = 0, read_ms = 0, verify_ms = 0;
+  // Generative: model load (0 when already loaded), prompt evaluation, time
+  // to the first generated token (from the start of generation, load
+  // included), the whole generation; tokens of the prompt and of the answer.
+  double load_ms = 0, prompt_ms = 0, first_token_ms = 0, generate_ms = 0;
+  size_t prompt_tokens = 0, generated_tokens = 0;
+  double tokens_per_s = 0;  // generated tokens / (generate_ms - first_token_ms), after the first
 };
 
 // A passage that was read (numbered in order), or an FAQ candidate.

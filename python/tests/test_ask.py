@@ -40,3 +40,16 @@ def test_ask_access_control_and_errors(tmp_path):
         c.ask("   ")
     nf = c.ask("Who painted the Mona Lisa?")
     assert nf["status"] == "not_found"
+
+
+def test_ask_generative_in_process_errors(tmp_path):
+    c = make(tmp_path)
+    # A missing GGUF model is a clear error naming the file, not a crash.
+    with pytest.raises(glassbox.NotFound, match="none.gguf"):
+        c.ask("How much does bagged cement cost?", answer_mode="generative", llm_gguf=str(tmp_path / "none.gguf"))
+    bad = tmp_path / "bad.gguf"
+    bad.write_text("not a model")
+    with pytest.raises(ValueError, match="not a GGUF model file"):
+        c.ask("How much does bagged cement cost?", answer_mode="generative", llm_gguf=str(bad))
+    with pytest.raises(ValueError, match="on_token"):
+        c.ask("How much does bagged cement cost?", answer_mode="generative", llm_gguf=str(bad), on_token=3)

@@ -77,6 +77,8 @@ const std::vector<SearchOptionSpec>& AskOptionSpecs() {
       {"llm_model", "NAME", "generative: the model name sent to the endpoint (default \"default\")"},
       {"llm_max_tokens", "N", "generative: token budget of the answer (default 256, at most 4096)"},
       {"llm_timeout", "MS", "generative: time limit of the model call in ms (default 30000)"},
+      {"llm_gguf", "PATH", "generative: a GGUF chat model run in process by llama.cpp (instead of llm_url)"},
+      {"llm_threads", "N", "generative, llm_gguf: CPU threads (default 0: all cores)"},
       {"route", "auto|documents|tables", "where the question goes (default auto: by its words, with fallback)"},
       {"today", "YYYY-MM-DD", "tables: the reference date of \"last three years\", 去年 ... (default today)"},
   };
@@ -114,6 +116,18 @@ Status SetAskOption(AskOptions* o, std::string_view name, std::string_view value
     o->llm_url = std::string(value);
     return Status::OK();
   }
+  if (name == "llm_gguf") {
+    o->llm_gguf = std::string(value);
+    return Status::OK();
+  }
+  if (name == "llm_threads") {
+    size_t v = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || p != value.data() + value.size() || v > 1024)
+      return Invalid(name, "needs a whole number of threads (0: all cores)");
+    o->llm_threads = static_cast<int>(v);
+    return Status::OK();
+  }
   if (name == "llm_model") {
     o->llm_model = std::string(value);
     return Status::OK();
@@ -143,9 +157,11 @@ Status ValidateAskOptions(const AskOptions& o) {
   if (!(o.handoff_threshold >= 0 && o.handoff_threshold <= 1))
     return Invalid("handoff_threshold", "must be between 0 and 1");
   if (o.mode == AnswerMode::kGenerative) {
-    if (o.llm_url.rfind("http://", 0) != 0 && o.llm_url.rfind("https://", 0) != 0)
+    if (!o.llm_gguf.empty() && !o.llm_url.empty())
+      return Invalid("llm_gguf", "and llm_url are two ways to generate; give one");
+    if (o.llm_gguf.empty() && o.llm_url.rfind("http://", 0) != 0 && o.llm_url.rfind("https://", 0) != 0)
       return Invalid("llm_url", "must be an http(s) URL of an OpenAI-compatible /v1/chat/completions endpoint "
-                                "for answer_mode generative");
+                                "for answer_mode generative (or llm_gguf a GGUF chat model file)");
     if (o.llm_max_tokens < 1 || o.llm_max_tokens > 4096) return Invalid("llm_max_tokens", "must be between 1 and 4096");
     if (o.llm_timeout_ms < 1) return Invalid("llm_timeout", "must be at least 1 ms");
   }
@@ -258,7 +274,10 @@ Result<Answer> AskDocuments(const Collection& collection, const std::string& que
   retrieval.push_back({"retrieve", buf});
   for (const auto& p : in.passages)
     retrieval.push_back({"passage", "[" + std::to_string(p.n) + "] " + p.id + ": " + p.why});
-  auto a = options.mode == AnswerMode::kGenerative ? answer::Generate(in, options) : answer::ReadExtractive(in, options);
+  if (options.on_retrieved) options.on_retrieved(in.passages);
+  auto a = options.mode != AnswerMode::kGenerative ? answer::ReadExtractive(in, options)
+           : options.llm_gguf.empty()              ? answer::Generate(in, options)
+                                                   : answer::GenerateGguf(in, options);
   if (!a.ok()) return a.status();
   Answer ans = std::move(a.value());
   ans.trace.insert(ans.trace.begin(), retrieval.begin(), retrieval.end());

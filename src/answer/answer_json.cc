@@ -29,6 +29,13 @@ json AnswerToJson(const Answer& a, bool with_passage_text) {
             {"passages", passages},
             {"trace", trace},
             {"timings_ms", {{"retrieve", a.timings.retrieve_ms}, {"read", a.timings.read_ms}, {"verify", a.timings.verify_ms}}}};
+  const AnswerTimings& t = a.timings;
+  if (t.generate_ms > 0) {  // a generated answer: its stages and speed
+    j["timings_ms"].update({{"load", t.load_ms}, {"prompt", t.prompt_ms}, {"first_token", t.first_token_ms},
+                            {"generate", t.generate_ms}});
+    j["generation"] = {{"prompt_tokens", t.prompt_tokens}, {"tokens", t.generated_tokens},
+                       {"tokens_per_s", t.tokens_per_s}};
+  }
   if (!a.faq_id.empty()) j["faq_id"] = a.faq_id;
   j["route"] = a.route;
   j["route_reason"] = a.route_reason;

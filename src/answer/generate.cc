@@ -45,11 +45,19 @@ std::pair<size_t, size_t> BestSentence(const std::string& claim, const std::stri
 
 }  // namespace
 
-std::string BuildPrompt(const std::string& question, const std::vector<AnswerPassage>& passages) {
+std::vector<std::pair<std::string, std::string>> BuildMessages(const std::string& question,
+                                                               const std::vector<AnswerPassage>& passages) {
   std::string user = "Passages:\n";
   for (const auto& p : passages) user += "[" + std::to_string(p.n) + "] " + p.text + "\n";
   user += "\nQuestion: " + question;
-  return json::array({{{"role", "system"}, {"content", kSystem}}, {{"role", "user"}, {"content", user}}}).dump();
+  return {{"system", kSystem}, {"user", user}};
+}
+
+std::string BuildPrompt(const std::string& question, const std::vector<AnswerPassage>& passages) {
+  json messages = json::array();
+  for (const auto& [role, content] : BuildMessages(question, passages))
+    messages.push_back({{"role", role}, {"content", content}});
+  return messages.dump();
 }
 
 Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
@@ -108,6 +116,23 @@ Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
                 in.passages.size(), o.llm_url.c_str(), o.llm_model.c_str(), text.size(), gen_ms);
   ans.trace.push_back({"generate", buf});
   ans.timings.read_ms = gen_ms;
+  ans.timings.generate_ms = ans.timings.first_token_ms = gen_ms;  // one reply, not streamed
+  if (reply.contains("usage") && reply["usage"].is_object()) {
+    const json& u = reply["usage"];
+    if (u.contains("prompt_tokens") && u["prompt_tokens"].is_number_unsigned())
+      ans.timings.prompt_tokens = u["prompt_tokens"].get<size_t>();
+    if (u.contains("completion_tokens") && u["completion_tokens"].is_number_unsigned())
+      ans.timings.generated_tokens = u["completion_tokens"].get<size_t>();
+  }
+  if (o.on_token && !text.empty()) o.on_token(text);
+  return FinishGenerated(in, o, text, std::move(ans));
+}
+
+Result<Answer> FinishGenerated(const ReaderInput& in, const AskOptions& o, const std::string& text, Answer ans) {
+  const auto t1 = std::chrono::steady_clock::now();
+  auto an = SharedAnalyzer(in.analyzer);
+  if (!an.ok()) return an.status();
+  char buf[160];
   if (text.find("NOT FOUND") != std::string::npos || text.find_first_not_of(" \t\r\n") == std::string::npos) {
     ans.status = AnswerStatus::kNotFound;
     ans.text = "Not found in the knowledge base.";

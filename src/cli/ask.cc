@@ -88,7 +88,10 @@ const char* kAskHelp =
     "picks the sentence or span that answers it, verifies that the cited passage supports\n"
     "it, and prints the answer, numbered citations (id, byte offsets, page, quote), the\n"
     "confidence and a trace of why. \"Not found\" below --not-found-threshold.\n"
-    "  --answer-mode M          extractive (default) or faq (stored answers, hand-off); --faq = --answer-mode faq\n"
+    "  --answer-mode M          extractive (default), faq (stored answers, hand-off; --faq) or generative\n"
+    "  --llm-gguf PATH          generative: a GGUF chat model run in process (llama.cpp; its chat template)\n"
+    "  --llm-url URL            generative: an OpenAI-compatible /v1/chat/completions endpoint instead\n"
+    "  --llm-max-tokens N --llm-timeout MS --llm-threads N   generative: token budget, time limit, CPU threads\n"
     "  --max-passages N         passages read (default 5)\n"
     "  --unsupported flag|drop  unsupported answer sentences: flagged (default) or dropped\n"
     "  --not-found-threshold X  extractive: minimum confidence (default 0.30)\n"
@@ -187,6 +190,10 @@ void PrintAnswer(const Answer& answer, const std::string& indent) {
   for (const auto& t : r->trace) std::printf("%s  %-10s %s\n", indent.c_str(), t.step.c_str(), t.detail.c_str());
   std::printf("\n%stimings: retrieve %.2f ms, read %.2f ms, verify %.2f ms\n", indent.c_str(), r->timings.retrieve_ms,
               r->timings.read_ms, r->timings.verify_ms);
+  if (r->timings.generate_ms > 0)
+    std::printf("%sgeneration: load %.1f ms, prompt %.1f ms (%zu tokens), first token %.1f ms, %zu tokens, %.1f tokens/s\n",
+                indent.c_str(), r->timings.load_ms, r->timings.prompt_ms, r->timings.prompt_tokens,
+                r->timings.first_token_ms, r->timings.generated_tokens, r->timings.tokens_per_s);
 }
 
 // ---------------------------------------------------------------------------

@@ -864,7 +864,11 @@ const char* kServeHelp =
     "  --principal-statistics  score each key's searches with statistics over only the\n"
     "                       documents it may see (nothing leaks about hidden ones)\n"
     "  --query-timeout MS   time budget of one search or explain in milliseconds; past it the\n"
-    "                       request gets 503 deadline_exceeded (default 5000; 0 = no limit)\n";
+    "                       request gets 503 deadline_exceeded (default 5000; 0 = no limit)\n"
+    "  --llm-gguf PATH      enable \"answer_mode\": \"generative\" on /ask with this GGUF chat model,\n"
+    "                       run in process (or --llm-url URL [--llm-model NAME]: an OpenAI-compatible\n"
+    "                       /v1/chat/completions endpoint); requests cannot name a model\n"
+    "  --llm-threads N      CPU threads of one in-process generation (default 0: all cores)\n";
 
 int CmdServe(int argc, char** argv) {
   Args a;
@@ -872,7 +876,7 @@ int CmdServe(int argc, char** argv) {
   if (!a.Parse(argc, argv, 2,
                {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
                 "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin", "query-timeout",
-                "allow-embedder"},
+                "allow-embedder", "llm-gguf", "llm-url", "llm-model", "llm-threads"},
                {"help", "principal-statistics"}, &err))
     return Usage(err, kServeHelp);
   if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
@@ -883,6 +887,15 @@ int CmdServe(int argc, char** argv) {
   o.keys_file = a.Get("keys");
   o.principal_statistics = a.Has("principal-statistics");
   o.allowed_embedders = a.GetAll("allow-embedder");
+  o.llm_gguf = a.Get("llm-gguf");
+  o.llm_url = a.Get("llm-url");
+  o.llm_model = a.Get("llm-model");
+  if (a.HasValue("llm-threads")) {
+    size_t t = 0;
+    if (!ParseSize(a.Get("llm-threads"), &t) || t > 1024) return Usage("--llm-threads needs a whole number", kServeHelp);
+    o.llm_threads = static_cast<int>(t);
+  }
+  if (!o.llm_gguf.empty() && !o.llm_url.empty()) return Usage("give --llm-gguf or --llm-url, not both", kServeHelp);
   if (Status s = server::CheckAllowedEmbedders(o.allowed_embedders); !s.ok())
     return Usage("--allow-embedder: " + s.message(), kServeHelp);
   size_t port = o.port, timeout = o.read_timeout_s, keep_alive = o.keep_alive_timeout_s,

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -15,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -808,15 +810,48 @@ struct Server::Impl {
         job = std::move(jobs.front());
         jobs.pop_front();
       }
-      Response res = Handle(job.req);
       const std::string connection = Lower(job.req.get_header_value("Connection"));
       bool keep = job.req.version == "HTTP/1.1" ? connection != "close" : connection == "keep-alive";
       if (job.served + 1 >= limits.keep_alive_max_requests) keep = false;
+      // A streamed body: chunked on HTTP/1.1, else ended by closing.
+      const bool chunked = job.req.version == "HTTP/1.1";
+      bool stream_failed = false;
+      Response res;
+      res.writer = [&](Response& r, std::string_view data) {
+        if (stream_failed) return false;
+        std::string out;
+        if (!r.streamed) {
+          r.streamed = true;
+          if (!chunked || stopping.load()) keep = false;
+          out = StreamHead(r, keep, chunked);
+        }
+        if (!data.empty()) {
+          if (chunked) {
+            char size[24];
+            std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+            out += size;
+            out.append(data);
+            out += "\r\n";
+          } else {
+            out.append(data);
+          }
+        }
+        if (!SendAll(job.fd, out)) stream_failed = true;
+        return !stream_failed;
+      };
+      const bool ok = Handle(job.req, res);
       if (stopping.load()) keep = false;
       Done d;
       d.conn = job.conn;
-      d.close = !keep;
-      d.bytes = Serialize(&job.req, res, !keep);
+      if (res.streamed) {
+        // The head and chunks are out; the last chunk (or nothing) is left.
+        d.close = !keep || !ok || stream_failed;
+        d.failed = stream_failed;
+        if (chunked && ok && !stream_failed) d.bytes = "0\r\n\r\n";
+      } else {
+        d.close = !keep;
+        d.bytes = Serialize(&job.req, res, !keep);
+      }
       // Write what the socket takes now; the I/O thread sends the rest.
       while (d.written < d.bytes.size()) {
         ssize_t n = ::send(job.fd, d.bytes.data() + d.written, d.bytes.size() - d.written, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -838,11 +873,18 @@ struct Server::Impl {
     }
   }
 
-  Response Handle(Request& req) {
+  // Runs the route into `res`. False when a handler failed after it began
+  // streaming (the response cannot be replaced; the connection closes).
+  bool Handle(Request& req, Response& res) {
+    auto fail = [&](int status, const std::string& message) {
+      if (res.streamed) return false;
+      res = ErrorResponse(status, message);
+      return true;
+    };
     try {
       if (req.is_multipart_form_data()) {
         std::string error;
-        if (!ParseMultipart(&req, &error)) return ErrorResponse(400, error);
+        if (!ParseMultipart(&req, &error)) return fail(400, error);
       }
       const std::string method = req.method == "HEAD" ? "GET" : req.method;
       bool path_matched = false;
@@ -853,17 +895,57 @@ struct Server::Impl {
         if (r.method != method) continue;
         req.matches.clear();
         for (const auto& g : m) req.matches.push_back(g.str());
-        Response res;
         r.handler(req, res);
-        return res;
+        return true;
       }
-      if (path_matched) return ErrorResponse(405, "method " + req.method + " is not allowed on " + req.path);
-      return ErrorResponse(404, "no endpoint " + req.method + " " + req.path);
+      if (path_matched) return fail(405, "method " + req.method + " is not allowed on " + req.path);
+      return fail(404, "no endpoint " + req.method + " " + req.path);
     } catch (const std::exception& e) {
-      return ErrorResponse(500, std::string("internal error: ") + e.what());
+      return fail(500, std::string("internal error: ") + e.what());
     } catch (...) {
-      return ErrorResponse(500, "internal error");
+      return fail(500, "internal error");
     }
+  }
+
+  // The head of a streamed response.
+  std::string StreamHead(Response& res, bool keep, bool chunked) {
+    std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + Reason(res.status) + "\r\n";
+    res.headers.erase("Content-Length");
+    res.headers.erase("Connection");
+    res.headers.erase("Transfer-Encoding");
+    for (const auto& [k, v] : res.headers) out += k + ": " + v + "\r\n";
+    if (chunked) out += "Transfer-Encoding: chunked\r\n";
+    out += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    return out;
+  }
+
+  // Writes on a worker's socket (non-blocking; waits for room with poll),
+  // within the write timeout plus 1 s per min_body_rate bytes. False when the
+  // peer is gone or too slow.
+  bool SendAll(int fd, std::string_view data) {
+    const int64_t deadline = NowMs() + limits.write_timeout_ms +
+                             static_cast<int64_t>(1000.0 * static_cast<double>(data.size()) /
+                                                  std::max<size_t>(1, limits.min_body_rate));
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        off += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        const int64_t left = deadline - NowMs();
+        if (left <= 0) return false;
+        pollfd p{fd, POLLOUT, 0};
+        const int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
+        if (rc < 0 && errno != EINTR) return false;
+        if (rc > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) return false;
+        continue;
+      }
+      return false;
+    }
+    return true;
   }
 };
 

@@ -31,6 +31,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,17 @@ struct Response {
   void set_content(std::string content, const std::string& content_type);
   void set_content(const char* data, size_t size, const std::string& content_type);
   void set_header(const std::string& name, const std::string& value);
+
+  // A body written progressively from inside the handler (chunked transfer
+  // encoding; close-delimited for HTTP/1.0): set status and headers, then
+  // each Write() sends its bytes at once, the first one with the head. False
+  // when the client is gone or did not take the bytes within the write
+  // timeout (plus 1 s per min_body_rate bytes): stop writing then. The body
+  // ends when the handler returns; `body` is not sent. An exception after the
+  // first Write() closes the connection without the last chunk.
+  bool Write(std::string_view data) { return writer && writer(*this, data); }
+  bool streamed = false;                                     // set by the first Write()
+  std::function<bool(Response&, std::string_view)> writer;  // the transport's
 };
 
 struct Limits {

@@ -805,41 +805,87 @@ struct Server::Impl {
       Status st = SetAskOption(&o, spec.name, v.is_string() ? v.get<std::string>() : v.dump());
       if (!st.ok()) BadRequest(st.message());
     }
-    // A body naming the model endpoint would let any key make the server call any URL.
-    if (o.mode == AnswerMode::kGenerative || !o.llm_url.empty())
+    // The model (a file or an endpoint) comes from the operator (serve --llm-gguf / --llm-url), never from a
+    // body: a body naming it would let any key make the server open any file or call any URL.
+    const bool generation = !opts.llm_gguf.empty() || !opts.llm_url.empty();
+    if (!generation && (o.mode == AnswerMode::kGenerative || !o.llm_url.empty() || !o.llm_gguf.empty()))
       BadRequest("answer_mode generative is not enabled on this server (use extractive or faq)");
+    for (const char* f : {"llm_url", "llm_gguf", "llm_model", "llm_threads"})
+      if (j.contains(f)) BadRequest(std::string("\"") + f + "\" is set by the server's operator, not by a request");
+    if (o.mode == AnswerMode::kGenerative) {
+      o.llm_gguf = opts.llm_gguf;
+      o.llm_url = opts.llm_url;
+      if (!opts.llm_model.empty()) o.llm_model = opts.llm_model;
+      o.llm_threads = opts.llm_threads;
+    }
     o.search = SearchOptionsFromBody(j, caller, skip);
     if (Status st = ValidateAskOptions(o); !st.ok()) BadRequest(st.message());
+    const bool redact = !SeesStatistics(caller) && !o.search.principal_statistics;
+    // Scores' breakdowns and term weights reveal statistics of documents the key may not see.
+    auto redacted = [redact](json out) {
+      if (!redact) return out;
+      for (auto& p : out["passages"]) p["why"] = "";
+      for (auto& t : out["trace"])
+        if (t["step"] == "question" || t["step"] == "passage") {
+          std::string d = t["detail"].get<std::string>();
+          t["detail"] = d.substr(0, d.find(t["step"] == "question" ? "; weighted" : ":"));
+        }
+      return out;
+    };
+    if (!stream) {
+      With(name, [&](Collection& c, Entry&) {
+        auto r = Ask(c, question, o);
+        if (!r.ok()) ThrowStatus(r.status());
+        SendJson(res, 200, redacted(answer::AnswerToJson(*r)));
+      });
+      return;
+    }
+    // Server-Sent Events, each written as its stage completes (chunked): retrieval (the numbered passages),
+    // token (generated text, as it comes), answer, citations, done; or error. Errors before the first event
+    // are ordinary JSON errors.
+    const auto t0 = std::chrono::steady_clock::now();
+    bool gone = false, sent_retrieval = false;
+    auto event = [&](const std::string& type, const json& data) {
+      if (gone) return false;
+      if (!res.streamed) {
+        res.status = 200;
+        res.set_header("Content-Type", "text/event-stream; charset=utf-8");
+        res.set_header("Cache-Control", "no-cache");
+        res.set_header("X-Accel-Buffering", "no");
+      }
+      gone = !res.Write("event: " + type + "\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n");
+      return !gone;
+    };
+    o.on_retrieved = [&](const std::vector<AnswerPassage>& passages) {
+      Answer a;
+      a.passages = passages;
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      event("retrieval", {{"passages", redacted(answer::AnswerToJson(a))["passages"]}, {"retrieve_ms", ms}});
+      sent_retrieval = true;
+    };
+    o.on_token = [&](std::string_view piece) { return event("token", {{"text", piece}}); };  // false: client gone
     With(name, [&](Collection& c, Entry&) {
       auto r = Ask(c, question, o);
-      if (!r.ok()) ThrowStatus(r.status());
-      json out = answer::AnswerToJson(*r);
-      if (!SeesStatistics(caller) && !o.search.principal_statistics) {
-        // Scores' breakdowns and term weights reveal statistics of documents the key may not see.
-        for (auto& p : out["passages"]) p["why"] = "";
-        for (auto& t : out["trace"])
-          if (t["step"] == "question" || t["step"] == "passage") {
-            std::string d = t["detail"].get<std::string>();
-            t["detail"] = d.substr(0, d.find(t["step"] == "question" ? "; weighted" : ":"));
-          }
-      }
-      if (!stream) {
-        SendJson(res, 200, out);
+      if (!r.ok()) {
+        if (!res.streamed) ThrowStatus(r.status());
+        try {
+          ThrowStatus(r.status());
+        } catch (const ApiError& e) {
+          event("error", {{"error", {{"code", e.code}, {"message", e.message}, {"status", e.status}}}});
+        }
         return;
       }
-      // Server-Sent Events; the transport sends the response whole, so the
-      // events arrive together, in order.
-      auto event = [](const std::string& type, const json& data) {
-        return "event: " + type + "\ndata: " + data.dump() + "\n\n";
-      };
-      std::string body = event("retrieval", {{"passages", out["passages"]}, {"retrieve_ms", r->timings.retrieve_ms}});
-      body += event("answer", {{"status", out["status"]}, {"answer", out["answer"]}, {"confidence", out["confidence"]},
-                               {"verified", out["verified"]}, {"trace", out["trace"]}});
-      body += event("citations", {{"citations", out["citations"]}});
-      body += event("done", {{"timings_ms", out["timings_ms"]}});
-      res.status = 200;
-      res.set_header("Cache-Control", "no-cache");
-      res.set_content(body, "text/event-stream; charset=utf-8");
+      json out = redacted(answer::AnswerToJson(*r));
+      if (!sent_retrieval) event("retrieval", {{"passages", out["passages"]}, {"retrieve_ms", r->timings.retrieve_ms}});
+      json answer = {{"status", out["status"]}, {"answer", out["answer"]}, {"confidence", out["confidence"]},
+                     {"verified", out["verified"]}, {"trace", out["trace"]}, {"route", out["route"]}};
+      for (const char* k : {"table", "steps", "faq_id"})
+        if (out.contains(k)) answer[k] = out[k];
+      event("answer", answer);
+      event("citations", {{"citations", out["citations"]}, {"verified", out["verified"]}});
+      json done = {{"timings_ms", out["timings_ms"]}};
+      if (out.contains("generation")) done["generation"] = out["generation"];
+      event("done", done);
     });
   }
 

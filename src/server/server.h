@@ -56,6 +56,11 @@ struct ServerOptions {
   // explanations then reveal nothing about hidden documents, and non-admin
   // keys see their own df and N in explanations.
   bool principal_statistics = false;
+  // Generated answers (POST .../ask with "answer_mode": "generative"): a GGUF
+  // chat model run in process, or an OpenAI-compatible chat endpoint (and the
+  // model name it expects). Only the operator sets these; empty: refused.
+  std::string llm_gguf, llm_url, llm_model;
+  int llm_threads = 0;  // llm_gguf: CPU threads of one generation (0: all cores)
 };
 
 class Server {

@@ -52,6 +52,8 @@ Result<std::unique_ptr<GgufVocab>> GgufVocab::Open(const std::string&) { return 
 GgufVocab::~GgufVocab() = default;
 Result<std::vector<int32_t>> GgufVocab::Tokenize(const std::string&, bool) const { return NoLlama(); }
 std::string GgufVocab::Piece(int32_t) const { return ""; }
+Status InitLlama() { return NoLlama(); }
+std::string TakeLlamaError() { return ""; }
 
 #else  // GLASSBOX_HAVE_LLAMA
 
@@ -385,6 +387,9 @@ std::string GgufVocab::Piece(int32_t token) const {
   int32_t n = llama_token_to_piece(llama_model_get_vocab(model_), token, buf, sizeof(buf), 0, true);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
+
+Status InitLlama() { return InitBackend(); }
+std::string TakeLlamaError() { return TakeLastError(); }
 
 #endif  // GLASSBOX_HAVE_LLAMA
 

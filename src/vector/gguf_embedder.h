@@ -84,4 +84,10 @@ class GgufVocab {
 // The llama.cpp release the binary was built against ("" without llama.cpp).
 std::string LlamaRelease();
 
+// Loads llama.cpp's CPU backend once per process (every GGUF user shares it);
+// Unsupported without llama.cpp. TakeLlamaError: the last error llama.cpp
+// logged since the previous call ("" if none).
+Status InitLlama();
+std::string TakeLlamaError();
+
 }  // namespace glassbox::vector

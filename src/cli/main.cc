@@ -380,12 +380,19 @@ int CmdSearch(int argc, char** argv) {
     std::string title;
     for (const auto& [k, v] : h.text)
       if (k == "title") title = v;
-    std::string source;
-    for (const auto& [k, v] : h.metadata)
+    std::string source, page, box, page_size;
+    for (const auto& [k, v] : h.metadata) {
       if (k == "source") source = v.text;
+      if (k == provenance::kPage) page = v.text.empty() ? std::to_string(static_cast<long long>(v.number)) : v.text;
+      if (k == provenance::kBox) box = v.text;
+      if (k == provenance::kPageSize) page_size = v.text;
+    }
     std::printf("\n%zu. %s  score %.4f%s%s\n", ++rank, h.id.c_str(), h.score, title.empty() ? "" : "  ",
                 title.c_str());
     if (!source.empty()) std::printf("   source: %s\n", source.c_str());
+    if (!page.empty())
+      std::printf("   page: %s%s%s%s%s\n", page.c_str(), box.empty() ? "" : ", box ", box.c_str(),
+                  page_size.empty() ? "" : " of ", page_size.c_str());
     if (!h.passage_id.empty()) std::printf("   passage: %s\n", h.passage_id.c_str());
     if (!h.snippet.empty()) std::printf("   %s\n", h.snippet.c_str());
     if (!h.retrievers.empty()) PrintRetrievers(h.retrievers, h.similar_words, "   ");

@@ -206,6 +206,19 @@ class CliTest(unittest.TestCase):
         self.assertIn("ledger.xlsx", h["id"])
         self.assertEqual(h["metadata"]["sheet"], "Purchases", h)
 
+        # Default passages: chunks never span pages, and a PDF hit carries its box on its page
+        # (report.pdf page 2: lines drawn at x 72, baselines 760 and 740 points from the bottom of A4).
+        coll2 = os.path.join(self.tmp, "docs_coll2")
+        js("ingest", coll2, os.path.join(src, "report.pdf"))
+        h = js("search", coll2, "marmalade", "--mode", "bm25")["hits"][0]
+        self.assertEqual(h["metadata"]["page"], 2, h)
+        self.assertNotIn("aardvark", h["fields"]["body"], h)
+        self.assertEqual(h["metadata"]["page_size"], "595.3x841.9", h)
+        x0, y0, x1, y1 = map(float, h["metadata"]["bbox"].split(","))
+        self.assertTrue(70 <= x0 <= 74 and 65 <= y0 <= 82 and 100 <= y1 <= 110 and x1 > 300, h)
+        g = js("get", coll2, h["id"])
+        self.assertEqual(g["metadata"]["bbox"], h["metadata"]["bbox"], g)
+
     def test_an_explicitly_named_unsupported_file_fails(self):
         png = os.path.join(self.tmp, "picture.gif")
         with open(png, "wb") as f:

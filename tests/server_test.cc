@@ -30,6 +30,8 @@
 #include "answer/gguf_chat_testing.h"
 #endif
 
+#include <leptonica/allheaders.h>
+
 namespace glassbox::server {
 namespace {
 
@@ -903,3 +905,113 @@ TEST_F(ServerTest, AskStreamsTokensOfAnInProcessGgufModel) {
 }  // namespace
 }  // namespace glassbox::server
 #endif
+namespace glassbox::server {
+
+// The page view (GET /v1/collections/{name}/page): a PDF page rendered from
+// the collection's copy of the file, the same 404 as GET of the document for
+// a caller who may not see it, clear 4xx for bad page numbers, 410 when the
+// copy is gone.
+TEST_F(ServerTest, PageViewRendersPdfPagesWithTheDocumentsAcl) {
+  const std::string fixtures = (root_ / "fixtures").string();
+  const std::string cmd =
+      std::string("/usr/bin/python3 ") + GLASSBOX_SOURCE_DIR + "/tests/fixtures/make_documents.py " + fixtures;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(fixtures + "/pages3.pdf", std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(pdf.size(), 100u);
+
+  const std::string admin = NewKey("admin", Role::kAdmin, {}, "root");
+  const std::string bob = NewKey("bob", Role::kReader, {}, "bob");
+  const std::string alice = NewKey("alice", Role::kReader, {}, "alice");
+  Start(true);
+  CreateCollection("docs", "none", admin);
+  httplib::MultipartFormDataItems items = {{"file", pdf, "pages3.pdf", "application/pdf"}};
+  auto up = client_->Post("/v1/collections/docs/documents", Auth(admin), items);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+
+  // The hit carries its page, its box, the page size and the copy's hash.
+  auto s = Post("/v1/collections/docs/search", {{"query", "narwhal"}, {"mode", "bm25"}}, bob);
+  ASSERT_EQ(s.status, 200) << s.text;
+  ASSERT_EQ(s.body["hits"].size(), 1u) << s.text;
+  const json md = s.body["hits"][0]["metadata"];
+  EXPECT_EQ(md["page"], 2);
+  EXPECT_EQ(md["page_size"], "595.3x841.9");
+  EXPECT_TRUE(md["bbox"].is_string()) << md.dump();
+  ASSERT_TRUE(md["original"].is_string()) << md.dump();
+  const std::string hash = md["original"];
+  const std::string hit_id = s.body["hits"][0]["id"];
+
+  auto get = [&](const std::string& query, const std::string& key) {
+    auto r = client_->Get(("/v1/collections/docs/page?" + query).c_str(), Auth(key));
+    EXPECT_TRUE(r);
+    return r ? *r : httplib::Response();
+  };
+  // By chunk id and by document id; a PNG of an A4 page at 110 dpi.
+  for (const std::string& id : {hit_id, std::string("pages3.pdf")}) {
+    auto r = get("id=" + httplib::detail::encode_query_param(id) + "&page=2", bob);
+    ASSERT_EQ(r.status, 200) << id << ": " << r.body;
+    EXPECT_EQ(r.get_header_value("Content-Type"), "image/png");
+    ASSERT_GT(r.body.size(), 24u);
+    EXPECT_EQ(r.body.substr(0, 4), "\x89PNG");
+    auto be32 = [&](size_t at) {
+      const auto* p = reinterpret_cast<const unsigned char*>(r.body.data() + at);
+      return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    };
+    EXPECT_NEAR(be32(16), 595.28 / 72 * 110, 2);  // IHDR width, height
+    EXPECT_NEAR(be32(20), 841.89 / 72 * 110, 2);
+    // The ink where reportlab drew page 2's sentence: from x = 300 points, baseline 400 points from the bottom.
+    Pix* pix = pixReadMem(reinterpret_cast<const l_uint8*>(r.body.data()), r.body.size());
+    ASSERT_NE(pix, nullptr);
+    Pix* grey = pixConvertTo8(pix, 0);
+    int left = INT32_MAX, right = -1, bottom = -1;
+    for (int y = 0; y < pixGetHeight(grey); ++y)
+      for (int x = 0; x < pixGetWidth(grey); ++x) {
+        l_uint32 v = 255;
+        pixGetPixel(grey, x, y, &v);
+        if (v >= 128) continue;
+        left = std::min(left, x), right = std::max(right, x), bottom = std::max(bottom, y);
+      }
+    pixDestroy(&grey);
+    pixDestroy(&pix);
+    EXPECT_NEAR(left, 300.0 / 72 * 110, 4);
+    EXPECT_NEAR(bottom, (841.89 - 400) / 72 * 110, 6);  // the baseline (and a descender's pixels)
+    EXPECT_GT(right - left, 150.0 / 72 * 110);           // the sentence is over 150 points wide
+  }
+  // Bad page numbers: clear client errors.
+  auto far = get("id=pages3.pdf&page=4", bob);
+  EXPECT_EQ(far.status, 400);
+  EXPECT_NE(far.body.find("page 4 out of range: the document has 3 pages"), std::string::npos) << far.body;
+  for (const char* bad : {"0", "-1", "two", "2x"}) {
+    auto r = get(std::string("id=pages3.pdf&page=") + bad, bob);
+    EXPECT_EQ(r.status, 400) << bad << ": " << r.body;
+    EXPECT_NE(r.body.find("page must be a page number"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(get("page=1", bob).status, 400);
+  EXPECT_EQ(get("id=nothing.pdf&page=1", bob).status, 404);
+
+  // A document only alice may see, naming the same copy: bob gets GET's 404, never bytes.
+  auto add = Post("/v1/collections/docs/documents",
+                  {{"documents",
+                    {{{"id", "alice-scan"},
+                      {"text", "private scan"},
+                      {"metadata", {{"acl_users", {"alice"}}, {"original", hash}, {"page", 1}}}},
+                     {{"id", "plain"}, {"text", "no file behind this one"}}}}},
+                  admin);
+  ASSERT_EQ(add.status, 200) << add.text;
+  auto hidden = get("id=alice-scan&page=1", bob);
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(hidden.body.find("PNG"), std::string::npos);
+  EXPECT_EQ(hidden.status, Do("GET", "/v1/collections/docs/documents/alice-scan", "", bob).status);
+  EXPECT_EQ(get("id=alice-scan&page=1", alice).status, 200);
+  // A document without a file behind it has no page view.
+  EXPECT_EQ(get("id=plain&page=1", bob).status, 404);
+
+  // The collection's copy removed: 410, saying what to do.
+  fs::remove(root_ / "data" / "docs" / "originals" / hash);
+  auto gone = get("id=pages3.pdf&page=1", bob);
+  EXPECT_EQ(gone.status, 410) << gone.body;
+  EXPECT_NE(gone.body.find("ingest the file again"), std::string::npos) << gone.body;
+}
+
+}  // namespace glassbox::server

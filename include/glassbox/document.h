@@ -53,7 +53,12 @@ inline constexpr const char* kChunk = "chunk";     // number: 0-based index of t
 inline constexpr const char* kStart = "start";     // number: byte offset of the chunk in the document body
 inline constexpr const char* kEnd = "end";         // number: byte offset one past the chunk's end
 inline constexpr const char* kSection = "section"; // keyword: heading path ("Leave > Sick leave")
-inline constexpr const char* kPage = "page";       // number: page the chunk starts on (paged formats: PDF)
+inline constexpr const char* kPage = "page";       // number: the chunk's page (paged formats: PDF, slides, images)
+// Where the chunk's text lies on its page (PDF, OCR): keyword "x0,y0,x1,y1",
+// the union of its words' boxes, and keyword "WxH", the page size; in PDF
+// points (1/72 inch) or image pixels, origin at the top left, y downwards.
+inline constexpr const char* kBox = "bbox";
+inline constexpr const char* kPageSize = "page_size";
 }  // namespace provenance
 
 }  // namespace glassbox

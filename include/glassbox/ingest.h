@@ -35,6 +35,9 @@ struct ReaderOptions {
   // Images and PDF pages without a text layer: Tesseract languages ("eng+chi_sim";
   // those without installed data are left out). Empty: no OCR (such pages stay empty).
   std::string ocr_languages = "eng+chi_sim";
+  // Encrypted PDFs: the password to open them (tried as the owner and the
+  // user password). Empty: an encrypted PDF that needs one is an error.
+  std::string pdf_password;
 };
 
 struct ChunkOptions {

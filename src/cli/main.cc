@@ -191,6 +191,7 @@ const char* kIngestHelp =
     "  --csv-id COL          CSV column holding the row id\n"
     "  --ocr-languages L     Tesseract languages for images and scanned PDF pages (default eng+chi_sim;\n"
     "                        \"\" = no OCR)\n"
+    "  --pdf-password P      password of encrypted PDFs (one for the whole run)\n"
     "  --threads N           threads reading and chunking files ahead of the writer (default 0: one per core)\n"
     "  --analyzer NAME, --k1, --b, --field-weight, --embedder, --int8   options for a new collection (see init)\n"
     "  --quiet               no progress bar\n"
@@ -201,7 +202,7 @@ int CmdIngest(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"include", "exclude", "chunk-chars", "overlap", "chunk-by", "id-key", "title-key", "text-key",
-                "csv-text", "csv-id", "ocr-languages", "threads", "analyzer", "k1", "b", "field-weight", "embedder",
+                "csv-text", "csv-id", "ocr-languages", "pdf-password", "threads", "analyzer", "k1", "b", "field-weight", "embedder",
                 "min-similarity"},
                {"json", "help", "quiet", "int8"}, &err))
     return Usage(err, kIngestHelp);
@@ -226,6 +227,7 @@ int CmdIngest(int argc, char** argv) {
   o.reader.csv_text_columns = a.GetAll("csv-text");
   o.reader.csv_id_column = a.Get("csv-id");
   o.reader.ocr_languages = a.Get("ocr-languages", o.reader.ocr_languages);
+  o.reader.pdf_password = a.Get("pdf-password");
   if (a.HasValue("threads")) {
     double t;
     if (!ParseDouble(a.Get("threads"), &t) || t < 0 || t > 256 || t != static_cast<double>(static_cast<size_t>(t)))
@@ -378,12 +380,19 @@ int CmdSearch(int argc, char** argv) {
     std::string title;
     for (const auto& [k, v] : h.text)
       if (k == "title") title = v;
-    std::string source;
-    for (const auto& [k, v] : h.metadata)
+    std::string source, page, box, page_size;
+    for (const auto& [k, v] : h.metadata) {
       if (k == "source") source = v.text;
+      if (k == provenance::kPage) page = v.text.empty() ? std::to_string(static_cast<long long>(v.number)) : v.text;
+      if (k == provenance::kBox) box = v.text;
+      if (k == provenance::kPageSize) page_size = v.text;
+    }
     std::printf("\n%zu. %s  score %.4f%s%s\n", ++rank, h.id.c_str(), h.score, title.empty() ? "" : "  ",
                 title.c_str());
     if (!source.empty()) std::printf("   source: %s\n", source.c_str());
+    if (!page.empty())
+      std::printf("   page: %s%s%s%s%s\n", page.c_str(), box.empty() ? "" : ", box ", box.c_str(),
+                  page_size.empty() ? "" : " of ", page_size.c_str());
     if (!h.passage_id.empty()) std::printf("   passage: %s\n", h.passage_id.c_str());
     if (!h.snippet.empty()) std::printf("   %s\n", h.snippet.c_str());
     if (!h.retrievers.empty()) PrintRetrievers(h.retrievers, h.similar_words, "   ");

@@ -26,16 +26,23 @@
 // tables of a file whose documents were not committed (or the reverse);
 // re-ingesting the file replaces both. "<file>.schema.json" sidecars are
 // read with their file, not ingested as documents.
+//
+// A PDF or image whose pages have a layout is also copied into the
+// collection directory (ingest/originals.h) for the page view, before its
+// chunks (which name the copy in `original`) are applied.
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_set>
 
 #include "glassbox/ingest.h"
+#include "ingest/originals.h"
 #include "ingest/reader.h"
 #include "table/table_store.h"
 
@@ -97,6 +104,7 @@ class ReadAhead {
     Result<std::vector<ingest::SourceDocument>> docs = Status::OK();
     std::vector<std::vector<Document>> chunks;  // per document
     std::vector<ingest::Table> tables;
+    std::string original, original_hash;  // a PDF or image with page layout: its bytes (ingest/originals.h)
   };
 
   ReadAhead(const std::vector<ingest::ListedFile>& files, const IngestOptions& options)
@@ -140,6 +148,7 @@ class ReadAhead {
         p.docs = ingest::ReadFile(files_[f].path, options_.reader, &p.tables);
         if (p.docs.ok())
           for (const auto& doc : *p.docs) p.chunks.push_back(ingest::Chunk(doc, options_.chunking));
+        if (p.docs.ok()) KeepOriginal(files_[f].path, &p);
       } catch (const std::exception& e) {
         p = Parsed();
         p.docs = Status::IOError(files_[f].path + ": " + e.what());
@@ -149,6 +158,28 @@ class ReadAhead {
         slots_[f] = std::move(p);
       }
       cv_.notify_all();
+    }
+  }
+
+  // A PDF or image whose pages have a layout: its bytes and hash, named by
+  // its documents' chunks, for the page view.
+  static void KeepOriginal(const std::string& path, Parsed* p) {
+    bool laid_out = false;
+    for (const auto& doc : *p->docs)
+      for (const auto& page : doc.pages) laid_out = laid_out || page.width > 0;
+    if (!laid_out) return;
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in || !ingest::IsPageViewable(ss.view())) return;
+    p->original = std::move(ss).str();
+    p->original_hash = ingest::Sha256Hex(p->original);
+    for (size_t i = 0; i < p->docs->size(); ++i) {
+      bool paged = false;
+      for (const auto& page : (*p->docs)[i].pages) paged = paged || page.width > 0;
+      if (!paged) continue;
+      for (auto& chunk : p->chunks[i])
+        chunk.metadata.emplace_back(ingest::kOriginalField, MetadataValue::Keyword(p->original_hash));
     }
   }
 
@@ -202,6 +233,9 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
       ++report.files_failed;
       report.errors.push_back({path, WithoutPathPrefix(docs.status().message(), path)});
     } else {
+      // The copy of a PDF or image goes first: a committed chunk never names a missing copy.
+      if (!parsed.original_hash.empty() && !collection.dir().empty() && std::filesystem::is_directory(collection.dir()))
+        GB_RETURN_IF_ERROR(ingest::StoreOriginal(collection.dir(), parsed.original_hash, parsed.original));
       WriteBatch batch;
       batch.writer = all.writer;
       uint64_t chunks_in_file = 0;

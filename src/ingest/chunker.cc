@@ -17,11 +17,19 @@
 // starts a section. So the chunks cover the whole body, in
 // order, and every cut is at a UTF-8 character boundary.
 //
-// Provenance: a chunk carries the section where its own text begins and the
-// page where its text (overlap included) begins. Page breaks are not cut
-// points: a paragraph that runs over a page break stays whole.
+// Pages: chunks never span pages. Every page start is a cut that always
+// closes the chunk (even under target_chars == 0 or a short body, when the
+// document has several pages), and there is no overlap into a chunk that
+// starts a page; so a paragraph that runs over a page break is cut there.
+//
+// Provenance: a chunk carries the section where its own text begins and its
+// page; when the page has word boxes, the union of the boxes of the words that
+// begin inside the chunk (kBox) and the page size (kPageSize).
 #include <algorithm>
+#include <cstdio>
+#include <limits>
 
+#include "ingest/originals.h"
 #include "ingest/reader.h"
 #include "ingest/text_util.h"
 
@@ -121,18 +129,52 @@ const Range* RangeAt(const std::vector<Range>& ranges, size_t pos) {
 bool IsReservedName(const std::string& name) {
   return name == provenance::kDocId || name == provenance::kSource || name == provenance::kChunk ||
          name == provenance::kStart || name == provenance::kEnd || name == provenance::kSection ||
-         name == provenance::kPage;
+         name == provenance::kPage || name == provenance::kBox || name == provenance::kPageSize ||
+         name == kOriginalField;
+}
+
+std::string FormatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  std::string s = buf;
+  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+  return s == "-0" ? "0" : s;
+}
+
+// The union of the boxes of the page's words that begin in [start, end); false if none.
+bool ChunkBox(const Page& page, size_t start, size_t end, WordBox* box) {
+  bool any = false;
+  for (const auto& w : page.words) {
+    if (w.begin < start || w.begin >= end) continue;
+    if (!any) {
+      *box = w;
+      any = true;
+    } else {
+      box->x0 = std::min(box->x0, w.x0);
+      box->y0 = std::min(box->y0, w.y0);
+      box->x1 = std::max(box->x1, w.x1);
+      box->y1 = std::max(box->y1, w.y1);
+    }
+  }
+  return any;
 }
 
 }  // namespace
 
 std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& options) {
   std::string_view b = doc.body;
-  const size_t target = options.target_chars;
+  // Page starts always close a chunk; 0 = no target (one chunk per page).
+  std::vector<size_t> page_starts;
+  for (const auto& p : doc.pages)
+    if (p.begin > 0 && p.begin < b.size()) page_starts.push_back(p.begin);
+  std::sort(page_starts.begin(), page_starts.end());
+  auto is_page_start = [&](size_t pos) { return std::binary_search(page_starts.begin(), page_starts.end(), pos); };
+  const size_t target =
+      options.target_chars > 0 ? options.target_chars : std::numeric_limits<size_t>::max() / 4;
 
   // Own starts of chunks (content) and their overlap starts.
   std::vector<size_t> content{0};
-  if (target > 0 && CountChars(b) > target) {
+  if ((options.target_chars > 0 && CountChars(b) > target) || !page_starts.empty()) {
     std::vector<size_t> cuts;
     AddParagraphStarts(b, &cuts);
     if (options.unit == ChunkOptions::Unit::kSentence) AddSentenceStarts(b, &cuts);
@@ -140,6 +182,7 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     for (const auto& s : doc.sections)
       if (s.begin > 0 && s.begin < b.size()) hard.push_back(s.begin);
     cuts.insert(cuts.end(), hard.begin(), hard.end());
+    cuts.insert(cuts.end(), page_starts.begin(), page_starts.end());
     cuts.push_back(0);
     cuts.push_back(b.size());
     std::sort(cuts.begin(), cuts.end());
@@ -153,7 +196,7 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
         size_t prev = kept.back();
         std::string_view unit = TrimAscii(b.substr(prev, cuts[k] - prev));
         bool heading_only = is_hard(prev) && unit.find('\n') == std::string_view::npos;
-        if (!heading_only || is_hard(cuts[k])) kept.push_back(cuts[k]);
+        if (!heading_only || is_hard(cuts[k]) || is_page_start(cuts[k])) kept.push_back(cuts[k]);
       }
       kept.push_back(cuts.back());
       cuts.swap(kept);
@@ -183,7 +226,8 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     size_t chars = 0;
     for (size_t k = 0; k < units.size(); ++k) {
       const Unit& u = units[k];
-      bool close = chars > 0 && (chars + u.chars > target || (u.hard && chars >= target / 4));
+      bool close =
+          chars > 0 && (chars + u.chars > target || (u.hard && chars >= target / 4) || is_page_start(u.begin));
       if (close) {
         content.push_back(u.begin);
         chars = 0;
@@ -193,7 +237,8 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
   }
 
   // No overlap into a chunk that starts a section: the text before it is about something else.
-  std::vector<size_t> section_starts;
+  // Nor into one that starts a page: chunks never span pages.
+  std::vector<size_t> section_starts(page_starts);
   for (const auto& s : doc.sections) section_starts.push_back(s.begin);
   std::sort(section_starts.begin(), section_starts.end());
   std::vector<bool> starts_section(content.size(), false);
@@ -235,8 +280,18 @@ std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& optio
     d.metadata.emplace_back(provenance::kStart, MetadataValue::Number(static_cast<double>(start)));
     d.metadata.emplace_back(provenance::kEnd, MetadataValue::Number(static_cast<double>(end)));
     if (section != nullptr) d.metadata.emplace_back(provenance::kSection, MetadataValue::Keyword(section->heading_path));
-    if (page != nullptr)
+    if (page != nullptr) {
       d.metadata.emplace_back(provenance::kPage, MetadataValue::Number(static_cast<double>(page->number)));
+      WordBox box;
+      if (page->width > 0 && page->height > 0 && ChunkBox(*page, start, end, &box)) {
+        d.metadata.emplace_back(provenance::kBox, MetadataValue::Keyword(FormatNumber(box.x0) + "," +
+                                                                          FormatNumber(box.y0) + "," +
+                                                                          FormatNumber(box.x1) + "," +
+                                                                          FormatNumber(box.y1)));
+        d.metadata.emplace_back(provenance::kPageSize,
+                                MetadataValue::Keyword(FormatNumber(page->width) + "x" + FormatNumber(page->height)));
+      }
+    }
     // Fields of the document with a provenance name are dropped: a filter on
     // "source" must mean the file, whatever the data calls "source".
     for (const auto& m : doc.metadata)

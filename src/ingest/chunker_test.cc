@@ -214,31 +214,64 @@ TEST(ChunkScaleTest, LargeInputsStayLinear) {
   EXPECT_LT(seconds, 10.0);
 }
 
-TEST(ChunkTest, ChunksCarryThePageTheyStartOn) {
-  // Pages 7, 8, 9 of 100 characters each; page breaks are not cut points, so
-  // a chunk may run over one: it carries the page where its text starts.
+TEST(ChunkTest, ChunksNeverSpanPages) {
+  // Pages 7, 8, 9 of 100 characters each: every page start closes a chunk.
   std::string p7, p8, p9;
   for (int i = 0; i < 20; ++i) p7 += "aaaa ", p8 += "bbbb ", p9 += "cccc ";
   SourceDocument d = Doc(p7 + "\n\n" + p8 + "\n\n" + p9);
   d.pages = {{7, 0, 100}, {8, 102, 202}, {9, 204, 304}};
   d.metadata.emplace_back("page", MetadataValue::Keyword("from the data"));  // a provenance name: dropped
-  auto chunks = Chunk(d, Options(110, 0));
-  ASSERT_EQ(chunks.size(), 3u);
-  EXPECT_EQ(CheckChunks(d, chunks), "");
-  for (size_t k = 0; k < 3; ++k) {
-    const MetadataValue* page = chunks[k].Meta(provenance::kPage);
-    ASSERT_NE(page, nullptr) << k;
-    EXPECT_EQ(page->type, MetadataValue::Type::kNumber);
-    EXPECT_EQ(page->number, 7.0 + k) << k;
+  // A target that would take a page and a half, overlap, and no target at all: one chunk a page.
+  for (auto [target, overlap] : {std::pair<size_t, size_t>{110, 0}, {160, 0}, {160, 20}, {1200, 150}, {0, 0}}) {
+    auto chunks = Chunk(d, Options(target, overlap));
+    ASSERT_EQ(chunks.size(), 3u) << target << "/" << overlap;
+    EXPECT_EQ(CheckChunks(d, chunks), "");
+    for (size_t k = 0; k < 3; ++k) {
+      const MetadataValue* page = chunks[k].Meta(provenance::kPage);
+      ASSERT_NE(page, nullptr) << k;
+      EXPECT_EQ(page->type, MetadataValue::Type::kNumber);
+      EXPECT_EQ(page->number, 7.0 + k) << k;
+      const std::string own(4, static_cast<char>('a' + k));
+      std::string body = *chunks[k].Text("body");
+      EXPECT_EQ(body.substr(0, 4), own) << target << "/" << overlap << " chunk " << k << ": " << body;
+      for (char other : {'a', 'b', 'c'})  // no text of another page
+        if (other != own[0]) EXPECT_EQ(body.find(other), std::string::npos) << body;
+    }
   }
-  // With overlap, a chunk's text starts on the previous page.
-  chunks = Chunk(d, Options(110, 20));
-  ASSERT_EQ(chunks.size(), 3u);
-  EXPECT_EQ(chunks[1].Text("body")->front(), 'a');
-  EXPECT_EQ(chunks[1].Meta(provenance::kPage)->number, 7.0);
-  // One chunk: page 7; a document without pages: no page field.
-  EXPECT_EQ(Chunk(d, Options(0, 0))[0].Meta(provenance::kPage)->number, 7.0);
+  // A long page is still cut into several chunks, all on that page.
+  auto small = Chunk(d, Options(40, 0));
+  EXPECT_GT(small.size(), 3u);
+  EXPECT_EQ(CheckChunks(d, small), "");
+  for (const auto& c : small) {
+    const std::string& body = *c.Text("body");
+    const int page = static_cast<int>(c.Meta(provenance::kPage)->number);
+    EXPECT_EQ(body.find_first_not_of(std::string(1, static_cast<char>('a' + page - 7)) + " \n"), std::string::npos)
+        << body;
+  }
+  // A document without pages: no page field; one page: one chunk.
   EXPECT_EQ(Chunk(Doc("no pages"), Options(0, 0))[0].Meta(provenance::kPage), nullptr);
+  SourceDocument one = Doc(p7);
+  one.pages = {{1, 0, 100}};
+  EXPECT_EQ(Chunk(one, Options(0, 0)).size(), 1u);
+}
+
+TEST(ChunkTest, ChunkBoxIsTheUnionOfItsWordsBoxes) {
+  SourceDocument d = Doc("alpha beta\n\ngamma");
+  Page p{1, 0, d.body.size(), 600, 800, {}};
+  p.words = {{0, 5, 10, 20, 40, 30}, {6, 10, 45, 20, 70, 31.3}, {12, 17, 10, 50, 50, 60}};
+  d.pages = {p};
+  auto chunks = Chunk(d, Options(0, 0));
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].Meta(provenance::kBox)->text, "10,20,70,60");
+  EXPECT_EQ(chunks[0].Meta(provenance::kPageSize)->text, "600x800");
+  // Two chunks: each gets the box of its own words.
+  chunks = Chunk(d, Options(12, 0));
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].Meta(provenance::kBox)->text, "10,20,70,31.3");
+  EXPECT_EQ(chunks[1].Meta(provenance::kBox)->text, "10,50,50,60");
+  // No page size: no box.
+  d.pages[0].width = 0;
+  EXPECT_EQ(Chunk(d, Options(0, 0))[0].Meta(provenance::kBox), nullptr);
 }
 
 }  // namespace

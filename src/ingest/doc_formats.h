@@ -84,6 +84,19 @@ void AppendRowLines(const std::vector<std::string>& columns, const std::vector<s
 // else UTF-8) as one document with id `id`.
 Status ReadHtml(std::string_view bytes, const std::string& id, const std::string& charset, ReadOutput* out);
 
+// ---- Word boxes (doc_util.cc) ----
+// A word as a layout engine reports it (poppler's text_list, Tesseract's
+// word iterator), with its box.
+struct PlacedWord {
+  std::string text;
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+// Finds the words, in order, in `text` (the page text the same engine wrote,
+// in the same reading order): each is looked for from where the previous one
+// ended, at most 256 bytes further on; a word not found there is left out.
+// Offsets are into `text`.
+std::vector<WordBox> AlignWords(std::string_view text, const std::vector<PlacedWord>& words);
+
 // ---- OCR (ocr.cc) ----
 // Tesseract, one engine per thread and language set (initialised once).
 // Documents whose mean word confidence is below kLowOcrConfidence get
@@ -93,6 +106,8 @@ struct OcrText {
   std::string text;
   double confidence = 0;  // mean word confidence, 0-100
   size_t words = 0;
+  std::vector<WordBox> boxes;  // word boxes in pixels, offsets into `text`
+  int width = 0, height = 0;   // the image's size in pixels
 };
 // Whether Tesseract and at least one of the languages' data are installed.
 bool OcrAvailable(const std::string& languages);

@@ -3,6 +3,7 @@
 // zipfile): nothing binary is committed.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -91,10 +92,120 @@ TEST_F(DocReadersTest, PdfChunksCarryTheirPage) {
   EXPECT_TRUE(saw_zebra_on_2);
 }
 
+// tests/fixtures/make_documents.py PAGES3: (x, baseline y from the bottom, text) on A4.
+struct DrawnText {
+  double x, y;
+  const char* text;
+};
+constexpr DrawnText kPages3[] = {{72, 700, "ocelot"}, {300, 400, "narwhal"}, {100, 150, "quetzal"}};
+constexpr double kA4Height = 841.89;
+
+std::string MetaText(const Document& d, const char* key) {
+  const MetadataValue* v = d.Meta(key);
+  return v == nullptr ? "" : v->text;
+}
+
+TEST_F(DocReadersTest, ShortPdfGetsOneChunkPerPage) {
+  auto docs = ReadFile(Path("pages3.pdf"), ReaderOptions{});
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  ASSERT_EQ(docs.value()[0].pages.size(), 3u);
+  for (size_t target : {size_t{1200}, size_t{0}}) {
+    ChunkOptions opts;
+    opts.target_chars = target;  // the whole document is far shorter than 1200 characters
+    auto chunks = Chunk(docs.value()[0], opts);
+    ASSERT_EQ(chunks.size(), 3u) << "target " << target;
+    for (size_t i = 0; i < 3; ++i) {
+      const Document& c = chunks[i];
+      ASSERT_NE(c.Meta(provenance::kPage), nullptr);
+      EXPECT_EQ(c.Meta(provenance::kPage)->number, static_cast<double>(i + 1));
+      const std::string* body = c.Text("body");
+      ASSERT_NE(body, nullptr);
+      for (size_t j = 0; j < 3; ++j)
+        EXPECT_EQ(body->find(kPages3[j].text) != std::string::npos, i == j) << "chunk " << i << ": " << *body;
+    }
+  }
+}
+
+TEST_F(DocReadersTest, PdfChunkBoxContainsWhereTheTextWasDrawn) {
+  auto docs = ReadFile(Path("pages3.pdf"), ReaderOptions{});
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  auto chunks = Chunk(docs.value()[0], ChunkOptions{});
+  ASSERT_EQ(chunks.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(MetaText(chunks[i], provenance::kPageSize), "595.3x841.9");
+    double x0, y0, x1, y1;
+    std::string box = MetaText(chunks[i], provenance::kBox);
+    ASSERT_EQ(std::sscanf(box.c_str(), "%lf,%lf,%lf,%lf", &x0, &y0, &x1, &y1), 4) << "chunk " << i << ": " << box;
+    // The baseline's start, from the top: inside the box (within 2 points), and the box is one line of text.
+    double x = kPages3[i].x, y = kA4Height - kPages3[i].y;
+    EXPECT_NEAR(x0, x, 2) << box;
+    EXPECT_GT(y, y0) << box;
+    EXPECT_LT(y, y1 + 2) << box;
+    EXPECT_LT(y1 - y0, 20) << box;
+    EXPECT_GT(x1, x + 100) << box;  // a sentence of 12-point text is wider than 100 points
+  }
+}
+
+// OCR word boxes: words.png (1600x400 pixels) has its words drawn from (60, 60)
+// to about (1000, 290); scan.pdf shows that image at x 40-560, y 500-630 points
+// from the bottom of an A4 page.
+TEST_F(DocReadersTest, OcrChunksHaveTheBoxOfTheirWords) {
+  struct Case {
+    const char* file;
+    const char* size;
+    double x0, y0, x1, y1;  // where the text is, with some margin
+  };
+  for (const Case& c : {Case{"words.png", "1600x400", 40, 40, 1200, 320},
+                        Case{"scan.pdf", "595.3x841.9", 40, kA4Height - 630, 560, kA4Height - 500}}) {
+    auto docs = ReadFile(Path(c.file), ReaderOptions{});
+    ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+    auto chunks = Chunk(docs.value()[0], ChunkOptions{});
+    ASSERT_EQ(chunks.size(), 1u);
+    EXPECT_EQ(MetaText(chunks[0], provenance::kPageSize), c.size);
+    double x0, y0, x1, y1;
+    std::string box = MetaText(chunks[0], provenance::kBox);
+    ASSERT_EQ(std::sscanf(box.c_str(), "%lf,%lf,%lf,%lf", &x0, &y0, &x1, &y1), 4) << c.file << ": " << box;
+    EXPECT_GE(x0, c.x0) << c.file << ": " << box;
+    EXPECT_GE(y0, c.y0) << c.file << ": " << box;
+    EXPECT_LE(x1, c.x1) << c.file << ": " << box;
+    EXPECT_LE(y1, c.y1) << c.file << ": " << box;
+    // Two lines of words: the box is more than a third of the text area each way.
+    EXPECT_GT(x1 - x0, (c.x1 - c.x0) / 3) << c.file << ": " << box;
+    EXPECT_GT(y1 - y0, (c.y1 - c.y0) / 3) << c.file << ": " << box;
+  }
+}
+
 TEST_F(DocReadersTest, EncryptedPdfIsAClearError) {
   auto docs = ReadFile(Path("locked.pdf"), ReaderOptions{});
   ASSERT_FALSE(docs.ok());
   EXPECT_EQ(docs.status().message(), Path("locked.pdf") + ": encrypted PDF (password required)");
+}
+
+TEST_F(DocReadersTest, EncryptedPdfOpensWithItsPassword) {
+  ReaderOptions right;
+  right.pdf_password = "secret";  // locked.pdf: user password "secret"
+  auto docs = ReadFile(Path("locked.pdf"), right);
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  EXPECT_NE(docs.value()[0].body.find("Classified walrus text."), std::string::npos) << docs.value()[0].body;
+  // locked_owner.pdf: user password "reader", owner password "owner": either opens it.
+  for (const char* pw : {"reader", "owner"}) {
+    ReaderOptions o;
+    o.pdf_password = pw;
+    auto d = ReadFile(Path("locked_owner.pdf"), o);
+    ASSERT_TRUE(d.ok()) << pw << ": " << d.status().ToString();
+    EXPECT_NE(d.value()[0].body.find("Owner walrus text."), std::string::npos) << pw;
+  }
+  ReaderOptions wrong;
+  wrong.pdf_password = "guess";
+  for (const char* name : {"locked.pdf", "locked_owner.pdf"}) {
+    auto d = ReadFile(Path(name), wrong);
+    ASSERT_FALSE(d.ok()) << name;
+    EXPECT_EQ(d.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_EQ(d.status().message(), Path(name) + ": encrypted PDF: the password (--pdf-password) is wrong");
+  }
+  // A password for a PDF that has none is ignored.
+  auto plain = ReadFile(Path("pages3.pdf"), wrong);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
 }
 
 TEST_F(DocReadersTest, TruncatedPdfIsAClearError) {
@@ -314,6 +425,26 @@ TEST(HtmlReaderTest, Latin1MetaCharsetIsConverted) {
   r = ReadBuffer("<p>bad \xFF byte</p>", "html", "x.html", ReaderOptions{});
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r.value()[0].body.find("bad"), std::string::npos);
+}
+
+// gumbo's time grows with the square of the nesting depth (5,000 divs: about a
+// second; 100,000: minutes): tags past depth 512 are flattened before parsing.
+TEST(HtmlReaderTest, VeryDeepNestingIsFlattenedFast) {
+  for (const char* tag : {"div", "span", "b"}) {
+    std::string html = "<html><body><h1>Deep page</h1>";
+    for (int i = 0; i < 100000; ++i) html += std::string("<") + tag + " class=\"x>y\">";
+    html += "abyssal plankton";
+    for (int i = 0; i < 100000; ++i) html += std::string("</") + tag + ">";
+    html += "<p>shallow tail</p></body></html>";
+    const auto started = std::chrono::steady_clock::now();
+    auto r = ReadBuffer(html, "html", "deep.html", ReaderOptions{});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const std::string& body = r.value()[0].body;
+    EXPECT_NE(body.find("abyssal plankton"), std::string::npos) << tag;  // the deep text is kept
+    EXPECT_NE(body.find("shallow tail"), std::string::npos) << tag;
+    EXPECT_LT(seconds, 3.0) << tag;
+  }
 }
 
 TEST(HtmlReaderTest, DeepNestingDoesNotCrash) {

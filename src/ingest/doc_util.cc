@@ -187,4 +187,18 @@ void AppendRowLines(const std::vector<std::string>& columns, const std::vector<s
   }
 }
 
+std::vector<WordBox> AlignWords(std::string_view text, const std::vector<PlacedWord>& words) {
+  std::vector<WordBox> out;
+  out.reserve(words.size());
+  size_t cursor = 0;
+  for (const auto& w : words) {
+    if (w.text.empty()) continue;
+    size_t at = text.find(w.text, cursor);
+    if (at == std::string_view::npos || at - cursor > 256) continue;
+    out.push_back({at, at + w.text.size(), w.x0, w.y0, w.x1, w.y1});
+    cursor = at + w.text.size();
+  }
+  return out;
+}
+
 }  // namespace glassbox::ingest

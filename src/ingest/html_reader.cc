@@ -14,11 +14,20 @@
 //    (with at least two rows) is also a Table named "<file stem> table <n>",
 //    header = first row.
 //  - Title: <title>, else the first h1, else the file name.
-//  - Nesting deeper than kMaxDepth elements is not read (its text is dropped).
+//  - Nesting deeper than kMaxParseDepth (480) elements: before parsing (gumbo's time grows
+//    with the square of the depth: 5,000 nested divs take a second, 100,000
+//    minutes), start tags past that depth are dropped with their end tags
+//    (FlattenDeepNesting), so their text is read as part of the element at
+//    that depth. Deeper than kMaxDepth (512) in the parsed tree (nesting the
+//    count does not see) is not read. The depth is counted from the tags as written, leaving
+//    out void elements, self-closed tags and elements whose end tag is
+//    optional (p, li, td, ...), which do not nest in themselves.
 #include <gumbo.h>
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <optional>
 
 #include "ingest/doc_formats.h"
 #include "ingest/formats.h"
@@ -28,6 +37,118 @@ namespace glassbox::ingest {
 namespace {
 
 constexpr int kMaxDepth = 512;
+// Flattening starts a little below kMaxDepth, so the flattened text stays readable.
+constexpr int kMaxParseDepth = kMaxDepth - 32;
+
+bool IsTagNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':'; }
+
+// Elements that never hold content or close themselves when repeated: they do not deepen the count.
+bool IsFlatElement(std::string_view n) {
+  static constexpr std::string_view kFlat[] = {
+      "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+      "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody", "tfoot", "colgroup", "rb", "rt",
+      "rp", "caption", "html", "head", "body"};
+  return std::find(std::begin(kFlat), std::end(kFlat), n) != std::end(kFlat);
+}
+
+// The HTML with start tags deeper than kMaxParseDepth (and as many end tags after
+// them) replaced by a space; nullopt when nothing is that deep. Comments,
+// declarations and the content of script, style, textarea and title are copied.
+std::optional<std::string> FlattenDeepNesting(std::string_view h) {
+  std::string out;
+  int depth = 0;
+  size_t dropped = 0;
+  bool changed = false, copying = false;
+  size_t copied = 0;  // h[copied, i) not yet appended (only while copying)
+  auto drop = [&](size_t begin, size_t end) {
+    if (!copying) {
+      out.reserve(h.size());
+      copying = true;
+    }
+    out.append(h.substr(copied, begin - copied));
+    out += ' ';
+    copied = end;
+    changed = true;
+  };
+  size_t i = 0;
+  while ((i = h.find('<', i)) != std::string_view::npos) {
+    if (h.substr(i, 4) == "<!--") {
+      size_t e = h.find("-->", i + 4);
+      i = e == std::string_view::npos ? h.size() : e + 3;
+      continue;
+    }
+    if (i + 1 < h.size() && (h[i + 1] == '!' || h[i + 1] == '?')) {
+      size_t e = h.find('>', i);
+      i = e == std::string_view::npos ? h.size() : e + 1;
+      continue;
+    }
+    const bool end_tag = i + 1 < h.size() && h[i + 1] == '/';
+    size_t n = i + (end_tag ? 2 : 1);
+    size_t name_end = n;
+    while (name_end < h.size() && IsTagNameChar(h[name_end])) ++name_end;
+    if (name_end == n || !std::isalpha(static_cast<unsigned char>(h[n]))) {  // "a < b": text
+      ++i;
+      continue;
+    }
+    // The tag's end, skipping quoted attribute values.
+    size_t e = name_end;
+    char quote = 0;
+    for (; e < h.size(); ++e) {
+      if (quote) {
+        if (h[e] == quote) quote = 0;
+      } else if (h[e] == '"' || h[e] == '\'') {
+        quote = h[e];
+      } else if (h[e] == '>') {
+        break;
+      }
+    }
+    if (e >= h.size()) break;
+    const std::string name = AsciiLower(h.substr(n, name_end - n));
+    const size_t tag_end = e + 1;
+    if (end_tag) {
+      if (!IsFlatElement(name)) {
+        if (dropped > 0) {
+          --dropped;
+          drop(i, tag_end);
+        } else if (depth > 0) {
+          --depth;
+        }
+      }
+      i = tag_end;
+      continue;
+    }
+    if (name == "script" || name == "style" || name == "textarea" || name == "title" || name == "xmp") {
+      // Raw text up to its end tag.
+      const std::string lower_close = "</" + name;
+      size_t j = tag_end;
+      while (j < h.size()) {
+        j = h.find("</", j);
+        if (j == std::string_view::npos) break;
+        if (AsciiLower(h.substr(j, lower_close.size())) == lower_close) break;
+        j += 2;
+      }
+      i = j == std::string_view::npos ? h.size() : j;
+      if (i < h.size()) {  // the end tag itself: no depth change (the start tag made none)
+        size_t close = h.find('>', i);
+        i = close == std::string_view::npos ? h.size() : close + 1;
+      }
+      continue;
+    }
+    const bool self_closed = h[e - 1] == '/';
+    if (!self_closed && !IsFlatElement(name)) {
+      if (depth >= kMaxParseDepth) {
+        ++dropped;
+        drop(i, tag_end);
+      } else {
+        ++depth;
+      }
+    }
+    i = tag_end;
+  }
+  if (!changed) return std::nullopt;
+  out.append(h.substr(copied));
+  return out;
+}
 
 // The charset named in the first 1024 bytes ("<meta charset=latin1>"), or "".
 std::string SniffCharset(std::string_view bytes) {
@@ -232,6 +353,7 @@ Status ReadHtml(std::string_view bytes, const std::string& id, const std::string
     if (!converted.ok()) return converted.status();
     utf8 = std::move(converted.value());
   }
+  if (auto flat = FlattenDeepNesting(utf8)) utf8 = std::move(*flat);
   GumboOutput* parsed = gumbo_parse_with_options(&kGumboDefaultOptions, utf8.data(), utf8.size());
   if (parsed == nullptr) return Status::InvalidArgument("HTML could not be parsed");
   Builder b;

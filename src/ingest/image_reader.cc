@@ -1,5 +1,6 @@
 // Images (PNG, JPEG, TIFF) by OCR (ocr.cc): one document per file, one Page
-// per image page (a multi-page TIFF has several). Metadata: ocr_confidence
+// per image page (a multi-page TIFF has several), with Tesseract's word boxes
+// in pixels (chunks get the union of theirs as provenance, see chunker.cc). Metadata: ocr_confidence
 // (mean word confidence, 0-100) and ocr_low_confidence=true below
 // kLowOcrConfidence (60). Languages: ReaderOptions::ocr_languages. An image
 // without recognisable text yields no document; OCR unavailable (no language
@@ -29,7 +30,13 @@ Status ReadImage(const ReadInput& in, ReadOutput* out) {
     if (!doc.body.empty()) doc.body += "\n\n";
     size_t begin = doc.body.size();
     doc.body += page.text;
-    doc.pages.push_back({static_cast<int64_t>(i + 1), begin, doc.body.size()});
+    Page p{static_cast<int64_t>(i + 1), begin, doc.body.size(), static_cast<double>(page.width),
+           static_cast<double>(page.height), page.boxes};
+    for (auto& w : p.words) {
+      w.begin += begin;
+      w.end += begin;
+    }
+    doc.pages.push_back(std::move(p));
   }
   if (TrimAscii(doc.body).empty()) return Status::OK();
   AddOcrMetadata(words > 0 ? conf_sum / static_cast<double>(words) : 0, &doc);

@@ -13,6 +13,7 @@
 
 #include <leptonica/allheaders.h>
 #include <tesseract/baseapi.h>
+#include <tesseract/resultiterator.h>
 
 #include "ingest/doc_formats.h"
 #include "ingest/text_util.h"
@@ -121,6 +122,20 @@ Result<OcrText> Recognize(tesseract::TessBaseAPI* api) {
     delete[] confs;
     out.confidence = out.words > 0 ? sum / static_cast<double>(out.words) : 0;
   }
+  // Word boxes, in the order of the text.
+  std::vector<PlacedWord> placed;
+  std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
+  if (it != nullptr && !out.text.empty()) {
+    do {
+      if (it->Empty(tesseract::RIL_WORD)) continue;
+      std::unique_ptr<char[]> word(it->GetUTF8Text(tesseract::RIL_WORD));
+      int left = 0, top = 0, right = 0, bottom = 0;
+      if (word == nullptr || !it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom)) continue;
+      placed.push_back({std::string(TrimAscii(word.get())), static_cast<double>(left), static_cast<double>(top),
+                        static_cast<double>(right), static_cast<double>(bottom)});
+    } while (it->Next(tesseract::RIL_WORD));
+  }
+  out.boxes = AlignWords(out.text, placed);
   api->Clear();
   return out;
 }
@@ -138,7 +153,12 @@ Result<OcrText> OcrPixels(const unsigned char* pixels, int width, int height, in
   if (e.api == nullptr) return Status::Unsupported("OCR unavailable: " + e.error);
   e.api->SetImage(pixels, width, height, bytes_per_pixel, bytes_per_line);
   e.api->SetSourceResolution(dpi);
-  return Recognize(e.api.get());
+  auto out = Recognize(e.api.get());
+  if (out.ok()) {
+    out.value().width = width;
+    out.value().height = height;
+  }
+  return out;
 }
 
 Result<std::vector<OcrText>> OcrEncodedImage(std::string_view data, const std::string& languages) {
@@ -169,6 +189,10 @@ Result<std::vector<OcrText>> OcrEncodedImage(std::string_view data, const std::s
     e.api->SetImage(pix);
     if (pixGetXRes(pix) < 70) e.api->SetSourceResolution(300);
     auto text = Recognize(e.api.get());
+    if (text.ok()) {
+      text.value().width = pixGetWidth(pix);
+      text.value().height = pixGetHeight(pix);
+    }
     pixDestroy(&pix);
     if (!text.ok()) return Status::InvalidArgument("page " + std::to_string(n + 1) + ": " + text.status().message());
     pages.push_back(std::move(text.value()));

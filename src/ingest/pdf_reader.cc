@@ -3,7 +3,10 @@
 //  - Text of each page in reading order (poppler's non-raw, non-physical
 //    layout, as `pdftotext` without -layout); pages are separated by a blank
 //    line in the body and recorded as Pages (1-based numbers as a viewer
-//    counts them), so every passage carries the page it starts on.
+//    counts them), so every passage carries its page (chunks never span
+//    pages). Word boxes from poppler's text_list (points, origin top left, as
+//    the page is displayed with its /Rotate), found in the page text in order
+//    (AlignWords); OCR'd pages get Tesseract's boxes scaled to points.
 //  - A page without a text layer (a scan) is rendered at 300 dpi and read by
 //    OCR (ocr.cc) when ReaderOptions::ocr_languages is set and Tesseract data
 //    is installed; such a document gets ocr_pages and ocr_confidence (mean
@@ -11,7 +14,9 @@
 //    kLowOcrConfidence. Without OCR the page stays empty.
 //  - Metadata from the info dictionary: title (falls back to the file name),
 //    author, subject, keywords, created / modified dates; pages (count).
-//  - Errors: an encrypted PDF needing a password, a file poppler cannot open
+//  - Encrypted PDFs open with ReaderOptions::pdf_password (as the owner or
+//    the user password).
+//  - Errors: an encrypted PDF needing a password or given a wrong one, a file poppler cannot open
 //    (corrupt or truncated), a page that cannot be read ("page 3: ...").
 #include <cmath>
 #include <ctime>
@@ -86,7 +91,7 @@ std::string IsoTime(time_t t) {
   return buf;
 }
 
-Result<OcrText> OcrPage(const poppler::page& page, const std::string& languages) {
+Result<OcrText> OcrPage(const poppler::page& page, const std::string& languages, double* dpi_used) {
   poppler::page_renderer renderer;
   renderer.set_image_format(poppler::image::format_gray8);
   renderer.set_render_hints(poppler::page_renderer::antialiasing | poppler::page_renderer::text_antialiasing);
@@ -94,6 +99,7 @@ Result<OcrText> OcrPage(const poppler::page& page, const std::string& languages)
   poppler::rectf box = page.page_rect();
   double pixels = box.width() / 72 * dpi * box.height() / 72 * dpi;
   if (pixels > static_cast<double>(kMaxOcrPixels)) dpi *= std::sqrt(static_cast<double>(kMaxOcrPixels) / pixels);
+  *dpi_used = dpi;
   poppler::image img = renderer.render_page(&page, dpi, dpi);
   if (!img.is_valid()) return Status::InvalidArgument("cannot render the page for OCR");
   return OcrPixels(reinterpret_cast<const unsigned char*>(img.const_data()), img.width(), img.height(), 1,
@@ -107,10 +113,19 @@ Status ReadPdf(const ReadInput& in, ReadOutput* out) {
   }();
   (void)quiet;
   if (in.data.size() > static_cast<size_t>(INT32_MAX)) return Status::InvalidArgument("PDF over 2 GiB");
+  const std::string& password = in.options.pdf_password;
   std::unique_ptr<poppler::document> pdf(
-      poppler::document::load_from_raw_data(in.data.data(), static_cast<int>(in.data.size())));
+      poppler::document::load_from_raw_data(in.data.data(), static_cast<int>(in.data.size()), password, password));
+  if (pdf == nullptr && !password.empty()) {
+    // A wrong password fails the load; without one it loads locked: tell the two apart.
+    std::unique_ptr<poppler::document> probe(
+        poppler::document::load_from_raw_data(in.data.data(), static_cast<int>(in.data.size())));
+    if (probe != nullptr) return Status::InvalidArgument("encrypted PDF: the password (--pdf-password) is wrong");
+  }
   if (pdf == nullptr) return Status::InvalidArgument("corrupt or truncated PDF (poppler cannot open it)");
-  if (pdf->is_locked()) return Status::InvalidArgument("encrypted PDF (password required)");
+  if (pdf->is_locked())
+    return Status::InvalidArgument(password.empty() ? "encrypted PDF (password required)"
+                                                    : "encrypted PDF: the password (--pdf-password) is wrong");
 
   SourceDocument doc;
   doc.id = in.name;
@@ -126,15 +141,32 @@ Status ReadPdf(const ReadInput& in, ReadOutput* out) {
     std::unique_ptr<poppler::page> page(pdf->create_page(i));
     if (page == nullptr) return Status::InvalidArgument(where + "cannot be read (corrupt page tree)");
     std::string text = CleanPageText(Utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout)));
-    if (TrimAscii(text).empty()) {
+    poppler::rectf rect = page->page_rect();
+    const bool turned = page->orientation() == poppler::page::landscape ||
+                        page->orientation() == poppler::page::seascape;
+    Page p{i + 1, 0, 0, turned ? rect.height() : rect.width(), turned ? rect.width() : rect.height(), {}};
+    if (!TrimAscii(text).empty()) {
+      std::vector<PlacedWord> placed;
+      for (const poppler::text_box& word : page->text_list()) {
+        poppler::rectf r = word.bbox();
+        placed.push_back({Utf8(word.text()), r.left(), r.top(), r.right(), r.bottom()});
+      }
+      p.words = AlignWords(text, placed);
+    } else {
       if (!ocr_checked) {
         ocr = OcrAvailable(in.options.ocr_languages);
         ocr_checked = true;
       }
       if (ocr) {
-        auto result = OcrPage(*page, in.options.ocr_languages);
+        double dpi = 300;
+        auto result = OcrPage(*page, in.options.ocr_languages, &dpi);
         if (!result.ok()) return Status::InvalidArgument(where + "OCR failed: " + result.status().message());
         text = result.value().text;
+        const double scale = 72 / dpi;
+        for (WordBox w : result.value().boxes) {
+          w.x0 *= scale, w.y0 *= scale, w.x1 *= scale, w.y1 *= scale;
+          p.words.push_back(w);
+        }
         ocr_conf_sum += result.value().confidence;
         ++ocr_pages;
       }
@@ -143,7 +175,13 @@ Status ReadPdf(const ReadInput& in, ReadOutput* out) {
     if (!doc.body.empty()) doc.body += "\n\n";
     size_t begin = doc.body.size();
     doc.body += text;
-    doc.pages.push_back({i + 1, begin, doc.body.size()});
+    p.begin = begin;
+    p.end = doc.body.size();
+    for (auto& w : p.words) {
+      w.begin += begin;
+      w.end += begin;
+    }
+    doc.pages.push_back(std::move(p));
   }
   doc.metadata.emplace_back("pages", MetadataValue::Number(npages, std::to_string(npages)));
   for (const char* key : {"Author", "Subject", "Keywords"}) {

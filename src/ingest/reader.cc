@@ -42,6 +42,12 @@ std::string CheckOutput(const ReadOutput& out) {
     prev = 0;
     for (const auto& p : d.pages) {
       if (p.begin > p.end || p.end > d.body.size() || p.begin < prev) return where + "a page outside the body or out of order";
+      size_t word_prev = p.begin;
+      for (const auto& w : p.words) {
+        if (w.begin < word_prev || w.begin > w.end || w.end > p.end)
+          return where + "page " + std::to_string(p.number) + ": a word box outside the page or out of order";
+        word_prev = w.end;
+      }
       prev = p.end;
     }
   }

@@ -30,12 +30,24 @@ struct Section {
   size_t end = 0;
 };
 
-// A page over a range of the body (PDF later). Chunks carry the page they
-// start on as provenance::kPage.
+// A word on a page and its box, in the page's units (PDF: points, 1/72 inch;
+// images: pixels), origin at the page's top left corner, y downwards.
+struct WordBox {
+  size_t begin = 0;  // byte offsets into SourceDocument::body
+  size_t end = 0;
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+// A page over a range of the body (PDF, slides, image frames). Chunks never
+// span pages: each chunk carries its page as provenance::kPage and, when the
+// page has word boxes, the union of its words' boxes (provenance::kBox) and
+// the page size (provenance::kPageSize).
 struct Page {
   int64_t number = 0;  // 1-based, as printed by a viewer's page counter
   size_t begin = 0;    // byte offsets into SourceDocument::body
   size_t end = 0;
+  double width = 0, height = 0;  // page size in the boxes' units; 0: unknown
+  std::vector<WordBox> words;    // in body order, inside [begin, end)
 };
 
 // One document as read from a file, before chunking. Sections and pages are
@@ -178,7 +190,9 @@ Result<std::vector<SourceDocument>> ReadFile(const std::string& path, const Read
                                              std::vector<Table>* tables = nullptr);
 
 // Splits a document into chunks with provenance metadata (glassbox::provenance).
-// With target_chars == 0 or a short body, yields one chunk whose id is the document id.
+// With target_chars == 0 or a short body, yields one chunk whose id is the
+// document id, except that a document with several pages gets at least one
+// chunk per page (chunks never span pages).
 std::vector<Document> Chunk(const SourceDocument& doc, const ChunkOptions& options);
 
 // A file to read; `named`: given as a path, not found by walking a folder

@@ -20,6 +20,8 @@
 #include "answer/answer_json.h"
 #include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
+#include "ingest/originals.h"
+#include "ingest/page_view.h"
 #include "server/http.h"
 #include "server/json.h"
 #include "server/keys.h"
@@ -697,6 +699,56 @@ struct Server::Impl {
     });
   }
 
+  // The page view (docs/server.md): page `page` of the PDF or image a
+  // document (or chunk) `id` was read from, as an image, from the
+  // collection's copy of the file. A caller who may not see the document
+  // gets the same 404 as GET of the document.
+  void PageView(const http::Request& req, http::Response& res, const std::string& name) {
+    Caller caller = Authorize(req, Role::kReader, name);
+    const std::string id = req.get_param_value("id");
+    if (id.empty()) BadRequest("the page view needs ?id=<document or chunk id>&page=<number>");
+    const std::string page_text = req.get_param_value("page");
+    char* end = nullptr;
+    const long page = page_text.empty() ? 1 : std::strtol(page_text.c_str(), &end, 10);
+    if (!page_text.empty() && (*end != '\0' || page < 1 || page > 1000000))
+      BadRequest("page must be a page number from 1, not '" + page_text + "'");
+    const std::string dpi_text = req.get_param_value("dpi");
+    const long dpi = dpi_text.empty() ? 110 : std::strtol(dpi_text.c_str(), &end, 10);
+    if (!dpi_text.empty() && (*end != '\0' || dpi < 36 || dpi > 300)) BadRequest("dpi must be from 36 to 300");
+    With(name, [&](Collection& c, Entry&) {
+      std::string original;
+      if (auto d = c.Get(id, caller.p()); d.ok()) {
+        if (const MetadataValue* v = d->Meta(ingest::kOriginalField)) original = v->text;
+      } else {
+        std::string quoted;
+        for (char ch : id) {
+          if (ch == '"' || ch == '\\') quoted.push_back('\\');
+          quoted.push_back(ch);
+        }
+        SearchOptions o;
+        o.k = 1;
+        o.mode = SearchMode::kBm25;
+        o.with_snippet = false;
+        o.principal = caller.principal;
+        auto r = c.Search(std::string(provenance::kDocId) + ":\"" + quoted + "\"", o);
+        if (!r.ok()) ThrowStatus(r.status());
+        if (r->hits.empty()) Throw(404, "not_found", "no document with id '" + id + "'");
+        for (const auto& [k, v] : r->hits[0].metadata)
+          if (k == ingest::kOriginalField) original = v.text;
+      }
+      if (original.empty())
+        Throw(404, "not_found", "document '" + id + "' has no page view (only PDFs and images ingested from files have one)");
+      auto bytes = ingest::LoadOriginal(c.dir(), original);
+      if (!bytes.ok() && bytes.status().code() != Status::Code::kInvalidArgument)
+        Throw(410, "gone", "document '" + id + "': " + bytes.status().message() + "; ingest the file again");
+      if (!bytes.ok()) ThrowStatus(bytes.status());
+      auto img = ingest::RenderPage(*bytes, page, static_cast<int>(dpi));
+      if (!img.ok()) ThrowStatus(img.status());
+      res.set_header("Cache-Control", "private, max-age=3600");
+      res.set_content(std::move(img->bytes), img->content_type);
+    });
+  }
+
   void DeleteDocument(const http::Request& req, http::Response& res, const std::string& name,
                       const std::string& id) {
     Caller caller = Authorize(req, Role::kWriter, name);
@@ -1008,6 +1060,8 @@ struct Server::Impl {
     h.Route("GET", "/v1/collections/" + kName + "/documents/(.+)", Wrap("get_document", [this](auto& req, auto& res) {
               GetDocument(req, res, req.matches[1], req.matches[2]);
             }));
+    h.Route("GET", "/v1/collections/" + kName + "/page",
+            Wrap("page_view", [this](auto& req, auto& res) { PageView(req, res, req.matches[1]); }));
     h.Route("DELETE", "/v1/collections/" + kName + "/documents/(.+)",
             Wrap("delete_document",
                  [this](auto& req, auto& res) { DeleteDocument(req, res, req.matches[1], req.matches[2]); }));

@@ -84,6 +84,10 @@ async function main() {
     // path, so the ids read examples/kb/…).
     run(BIN, ["init", path.join(data, "kb"), "--json"]);
     run(BIN, ["ingest", path.join(data, "kb"), "examples/kb", "--exclude", "README.md", "--json", "--quiet"]);
+    // A 3-page PDF (tests/fixtures/make_documents.py, reportlab) for the page view.
+    const fixtures = path.join(tmp, "fixtures");
+    run("/usr/bin/python3", ["tests/fixtures/make_documents.py", fixtures]);
+    run(BIN, ["ingest", path.join(data, "pdfs"), path.join(fixtures, "pages3.pdf"), "--embedder", "none", "--json", "--quiet"]);
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -104,7 +108,10 @@ async function main() {
     page.on("pageerror", (e) => pageErrors.push(String(e)));
     // No external resources: every request goes to the server under test.
     const foreign = [];
-    page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:")) foreign.push(r.url()); });
+    page.on("request", (r) => {
+      const u = r.url();
+      if (!u.startsWith(base) && !u.startsWith("data:") && !u.startsWith("blob:" + base)) foreign.push(u);
+    });
 
     await page.goto(base + "/");
     check((await page.title()).includes("Glassbox"), "page loads");
@@ -366,6 +373,53 @@ async function main() {
     } else {
       console.log("# axe-core not installed (scripts/fetch-web-test.sh): accessibility check skipped");
     }
+
+    // --- page view: a PDF hit's page, rendered by the server, with the hit's box highlighted ---
+    await page.goto(base + "/?collection=pdfs&q=narwhal&mode=bm25");
+    const pdfHit = page.locator(".hit").first();
+    await pdfHit.waitFor();
+    await pdfHit.getByRole("button", { name: "Page 2" }).click();
+    await page.waitForFunction(() => {
+      const img = document.querySelector("#page-image");
+      return img && img.complete && img.naturalWidth > 0 && !document.querySelector("#page-box").hidden;
+    });
+    const natural = await page.evaluate(() => [document.querySelector("#page-image").naturalWidth, document.querySelector("#page-image").naturalHeight]);
+    check(natural[0] > 300 && Math.abs(natural[1] / natural[0] - 841.89 / 595.28) < 0.01, `the page image loaded with A4 proportions (${natural.join("x")})`);
+    const imgBox = await page.locator("#page-image").boundingBox();
+    const hl = await page.locator("#page-box").boundingBox();
+    check(hl && hl.width > 0 && hl.height > 0 && hl.x >= imgBox.x - 1 && hl.y >= imgBox.y - 1 &&
+          hl.x + hl.width <= imgBox.x + imgBox.width + 1 && hl.y + hl.height <= imgBox.y + imgBox.height + 1,
+          "the highlight box lies inside the page image");
+    // reportlab drew the sentence at x=300, baseline y=400 (from the bottom) of a 595x842 page.
+    const fx = (hl.x - imgBox.x) / imgBox.width, fy = (hl.y + hl.height - imgBox.y) / imgBox.height;
+    check(Math.abs(fx - 300 / 595.28) < 0.02 && Math.abs(fy - (841.89 - 400) / 841.89) < 0.02,
+          `the highlight is where the text was drawn (${fx.toFixed(3)}, ${fy.toFixed(3)})`);
+    // The rendered text itself is under the highlight: dark pixels inside the box, none on the rest of its row.
+    const ink = await page.evaluate(() => {
+      const img = document.querySelector("#page-image"), box = document.querySelector("#page-box");
+      const c = document.createElement("canvas");
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const g = c.getContext("2d");
+      g.drawImage(img, 0, 0);
+      const s = img.naturalWidth / img.getBoundingClientRect().width;
+      const ib = img.getBoundingClientRect(), bb = box.getBoundingClientRect();
+      const x0 = Math.round((bb.left - ib.left) * s), x1 = Math.round((bb.right - ib.left) * s);
+      const y0 = Math.round((bb.top - ib.top) * s), y1 = Math.round((bb.bottom - ib.top) * s);
+      const dark = (x, y, w, h) => {
+        if (w <= 0 || h <= 0) return 0;
+        const d = g.getImageData(x, y, w, h).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 300) n++;
+        return n;
+      };
+      return { inside: dark(x0, y0, x1 - x0, y1 - y0), left: dark(0, y0, Math.max(0, x0 - 2), y1 - y0),
+               right: dark(x1 + 2, y0, c.width - x1 - 2, y1 - y0) };
+    });
+    check(ink.inside > 200 && ink.left === 0 && ink.right === 0,
+          `the page's text lies inside the highlight (dark pixels inside ${ink.inside}, left ${ink.left}, right ${ink.right})`);
+    await page.screenshot({ path: path.join(SHOTS, "page-view.png") });
+    await page.locator("#page-view-close").click();
 
     // --- a phone's width ---
     const phone = await context.newPage();

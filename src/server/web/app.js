@@ -571,9 +571,69 @@
       el("p", { class: "snippet" }, snippetNodes(h)),
       el("div", { class: "actions" },
         explainBtn,
-        el("button", { type: "button", class: "secondary doc-button", onclick: () => openDocument(h, art), text: "Open document" })),
+        el("button", { type: "button", class: "secondary doc-button", onclick: () => openDocument(h, art), text: "Open document" }),
+        md.page !== undefined && md.original
+          ? el("button", { type: "button", class: "secondary page-button", onclick: () => openPage(h), text: "Page " + md.page })
+          : null),
       panel);
     return art;
+  }
+
+  // ---- page view: the PDF page or image a hit came from, its box highlighted ----
+
+  // "x0,y0,x1,y1" and "WxH" (PDF points or pixels, origin top left) -> fractions of the page, or null.
+  function boxFractions(md) {
+    const b = String(md.bbox || "").split(",").map(Number);
+    const s = String(md.page_size || "").split("x").map(Number);
+    if (b.length !== 4 || s.length !== 2 || b.some(isNaN) || !(s[0] > 0 && s[1] > 0)) return null;
+    const clamp = (v) => Math.max(0, Math.min(1, v));
+    return { left: clamp(b[0] / s[0]), top: clamp(b[1] / s[1]), right: clamp(b[2] / s[0]), bottom: clamp(b[3] / s[1]) };
+  }
+
+  let pageUrl = null;
+  async function openPage(h) {
+    const md = h.metadata || {};
+    let view = $("#page-view");
+    if (!view) {
+      view = el("div", { id: "page-view", role: "dialog", "aria-modal": "true", "aria-labelledby": "page-view-title", hidden: true },
+        el("div", { class: "page-view-head" },
+          el("h2", { id: "page-view-title" }),
+          el("button", { type: "button", class: "secondary", id: "page-view-close", text: "Close",
+                         onclick: () => { view.hidden = true; } })),
+        el("p", { id: "page-view-status", role: "status" }),
+        el("div", { class: "page-figure" }, el("img", { id: "page-image", alt: "" }), el("div", { id: "page-box", hidden: true })));
+      document.body.append(view);
+    }
+    const img = $("#page-image"), box = $("#page-box"), status = $("#page-view-status");
+    $("#page-view-title").textContent = `${docIdOf(h)}, page ${md.page}`;
+    img.alt = `Page ${md.page} of ${docIdOf(h)}`;
+    box.hidden = true;
+    img.removeAttribute("src");
+    status.textContent = "Loading…";
+    view.hidden = false;
+    $("#page-view-close").focus();
+    try {
+      const path = coll($("#collection").value) + "/page?id=" + encodeURIComponent(h.passage_id || h.id) +
+                   "&page=" + encodeURIComponent(md.page);
+      const res = await fetch(path, { headers: headers(false) });
+      if (!res.ok) {
+        let msg = res.statusText;
+        try { msg = (await res.json()).error.message || msg; } catch (_) { /* not JSON */ }
+        throw new Error(`${res.status}: ${msg}`);
+      }
+      if (pageUrl) URL.revokeObjectURL(pageUrl);
+      pageUrl = URL.createObjectURL(await res.blob());
+      await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error("not an image")); img.src = pageUrl; });
+      const f = boxFractions(md);
+      if (f) {
+        Object.assign(box.style, { left: f.left * 100 + "%", top: f.top * 100 + "%",
+                                   width: (f.right - f.left) * 100 + "%", height: (f.bottom - f.top) * 100 + "%" });
+        box.hidden = false;
+      }
+      status.textContent = f ? "The hit's text is highlighted." : "";
+    } catch (e) {
+      status.textContent = "Could not load the page: " + e.message;
+    }
   }
 
   // ---- explanation ---------------------------------------------------------

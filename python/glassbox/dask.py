@@ -124,6 +124,26 @@ class ShardActor:
     def search(self, query, k, options):
         return self.c.search(query, k, **options)
 
+    def hybrid_rows(self, query, n, options):
+        """Phase 1 and 2 of a sharded hybrid search on this shard: each retriever's
+        own top n (weights 1/0 and 0/1, so each list is one retriever's and every
+        row is scored by both), as {"bm25": hits, "vector": hits}. A list is [] for
+        a retriever whose weight (options["weights"]) is 0."""
+        weights = options.pop("weights")
+        options.pop("explain", None)
+        # Every listed row comes back: the coordinator applies the similarity
+        # floor after ranking, as one node does (a dropped row keeps its place).
+        options["min_similarity"] = -1.0
+        out = {}
+        for r, name in enumerate(("bm25", "vector")):
+            if weights[r] <= 0:
+                out[name] = []
+                continue
+            one = (1.0, 0.0) if r == 0 else (0.0, 1.0)
+            out[name] = self.c.search(query, n, mode="hybrid", fusion="minmax", weights=one, candidates=n,
+                                      explain=True, **options)["hits"]
+        return out
+
     def why_not(self, query, doc_id, k, options):
         return self.c.why_not(query, doc_id, k, **options)
 
@@ -187,7 +207,11 @@ class _RWLock:
 # Search options a shard's search takes as they are; the coordinator handles
 # k, offset, mode, statistics and the principal itself.
 _PASSED_OPTIONS = {"explain", "plain", "algorithm", "snippet", "snippet_chars", "highlight_open",
-                   "highlight_close", "explain_words", "ef_search", "time_budget", "candidates"}
+                   "highlight_close", "explain_words", "ef_search", "time_budget", "candidates",
+                   "min_similarity"}
+_FUSIONS = ("minmax", "rrf", "zscore")
+# The engine's fusion before calibration (index/manifest.h): the sharded default.
+DEFAULT_FUSION = ("minmax", (0.9, 0.1))
 
 
 class ShardedCollection:
@@ -283,9 +307,17 @@ class ShardedCollection:
         return sc
 
     @classmethod
-    def create(cls, client, path_prefix, shards=2, replication=1, **options):
+    def create(cls, client, path_prefix, shards=2, replication=1, fusion=None, weights=None, **options):
         """Creates `shards` collections `<path_prefix>/shard-<i>` (options as glassbox.Collection.create),
-        each with `replication` copies on different workers."""
+        each with `replication` copies on different workers.
+
+        The embedder defaults to "static-frozen" (the built-in word vectors with
+        fixed word weights: a text's vector depends on the text alone, so every
+        shard embeds as one node would); "static" is accepted but then vector and
+        hybrid search are refused. fusion= / weights=: the hybrid fusion searches
+        use unless they name their own (default minmax 0.9/0.1, the engine's
+        uncalibrated default)."""
+        options.setdefault("embedder", "static-frozen")
         if shards < 1:
             raise glassbox.InvalidArgument("shards must be at least 1")
         if replication < 1:
@@ -296,7 +328,12 @@ class ShardedCollection:
         os.makedirs(path_prefix, exist_ok=True)
         meta = {"format": FORMAT, "shards": shards, "replication": replication, "hash": "crc32(utf-8 id) % shards",
                 "generation": 0, "shard_generations": [0] * shards, "options": options}
+        if fusion is not None or weights is not None:
+            meta["fusion"] = {"method": fusion or DEFAULT_FUSION[0],
+                              "weights": list(weights if weights is not None else DEFAULT_FUSION[1])}
+            cls._check_fusion(meta["fusion"]["method"], meta["fusion"]["weights"])
         sc = cls._start(client, path_prefix, meta, True, options)
+
         sc._meta["workers"] = sc._workers
         sc._write_meta()
         return sc
@@ -574,57 +611,242 @@ class ShardedCollection:
         results, missing = self._all("query_statistics", query, opts, allow_partial=allow_partial)
         return merge_statistics(results[i] for i in sorted(results)), missing
 
-    def search(self, query, k=10, offset=0, *, mode="bm25", user=None, groups=None, allow_partial=False,
-               **options):
-        """Searches every shard with global statistics and merges: the same hits and
-        scores as one collection holding all the documents (ties: smaller id first).
+    def _embedder(self):
+        return self._meta.get("options", {}).get("embedder", "static")
 
-        mode: "bm25", or "vector" with a gguf:/http: embedder ("hybrid", "auto",
-        and "vector" with the static embedder raise glassbox.Unsupported: see
-        docs/sharding.md). Other options as Collection.search (explain, plain,
-        algorithm, snippet, ...). Returns Collection.search's dict plus
-        "partial" (bool), "missing_shards" (list) and "generation"."""
+    def _fusion(self, fusion, weights):
+        """The fusion method and (bm25, vector) weights of a hybrid search: those
+        given, else the coordinator's (create(fusion=, weights=)), else the
+        engine's uncalibrated default. Never a shard's calibration (each shard
+        calibrates on its own documents)."""
+        rec = self._meta.get("fusion") or {}
+        method = fusion or rec.get("method") or DEFAULT_FUSION[0]
+        w = weights if weights is not None else rec.get("weights") or DEFAULT_FUSION[1]
+        self._check_fusion(method, w)
+        return method, (float(w[0]), float(w[1]))
+
+    @staticmethod
+    def _check_fusion(method, w):
+        if method not in _FUSIONS:
+            raise glassbox.InvalidArgument("unknown fusion '%s' (%s)" % (method, ", ".join(_FUSIONS)))
+        if len(w) != 2 or any(not isinstance(x, (int, float)) or x < 0 for x in w):
+            raise glassbox.InvalidArgument("weights are (bm25, vector), two non-negative numbers")
+
+    def search(self, query, k=10, offset=0, *, mode="auto", user=None, groups=None, allow_partial=False,
+               fusion=None, weights=None, rrf_k=60.0, **options):
+        """Searches every shard and merges: the same hits and scores as one collection
+        holding all the documents (ties: smaller id first).
+
+        mode: "bm25", "vector", "hybrid" or "auto" (hybrid when the collection has
+        an embedder). BM25 scores under global statistics; vector hits merged by
+        cosine; hybrid fused once, here, over the global candidate lists (see
+        docs/sharding.md). fusion= / weights= / rrf_k= as Collection.search
+        (default: the coordinator's fusion). Other options as Collection.search
+        (explain, plain, algorithm, snippet, candidates, ef_search, ...). Returns
+        Collection.search's dict plus "partial" (bool), "missing_shards" (list)
+        and "generation"; each hit has its "shard"."""
+        return self._search(query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k,
+                            options)[0]
+
+    def _search(self, query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k, options):
         start = time.monotonic()
-        if mode not in ("bm25", "vector"):
+        embedder = self._embedder()
+        if mode == "auto":
+            mode = "bm25" if embedder == "none" else "hybrid"
+        if mode not in ("bm25", "vector", "hybrid"):
+            raise glassbox.InvalidArgument("unknown mode '%s' (auto, bm25, vector, hybrid)" % mode)
+        if mode != "bm25" and embedder == "none":
+            raise glassbox.InvalidArgument("%s search needs an embedder; the collection has none" % mode)
+        if mode != "bm25" and embedder == "static":
             raise glassbox.Unsupported(
-                "sharded search supports mode 'bm25' and 'vector'; hybrid fusion over shards is not yet "
-                "identical to one node (docs/sharding.md)")
-        embedder = self._meta.get("options", {}).get("embedder", "static")
-        if mode == "vector" and (embedder == "static" or embedder == "none"):
-            raise glassbox.Unsupported(
-                "sharded vector search needs an embedder that embeds each text on its own (gguf:, http:); the "
-                "collection's is '%s', and the static embedder weighs words by the collection's own frequencies "
+                "sharded %s search needs an embedder that embeds each text on its own (static-frozen, gguf:, "
+                "http:); the collection's is 'static', which weighs words by the collection's own frequencies "
                 "and removes its common component, so shards would embed differently from one node "
-                "(docs/sharding.md)" % embedder)
+                "(docs/sharding.md)" % mode)
         for name in options:
             if name not in _PASSED_OPTIONS:
                 raise glassbox.Unsupported("sharded search does not take the option '%s' (docs/sharding.md)" % name)
+        if mode == "hybrid":
+            method, w = self._fusion(fusion, weights)
+        elif fusion is not None or weights is not None:
+            raise glassbox.InvalidArgument("fusion= and weights= are for hybrid search")
         principal = self._principal(user, groups)
         want = k + offset
+        explain = options.get("explain", False)
         with self._lock.read():
-            missing = []
-            shard_opts = dict(options, mode=mode, **principal)
-            if mode == "bm25":
-                stats, missing = self.query_statistics(query, plain=options.get("plain", False),
-                                                       allow_partial=allow_partial, **principal)
-                shard_opts["statistics"] = stats
+            stats, missing = self.query_statistics(query, plain=options.get("plain", False),
+                                                   allow_partial=allow_partial, **principal)
+            shard_opts = dict(options, statistics=stats, **principal)
             live = [i for i in range(self.shards) if i not in missing]
-            results, missing2 = self._call(live, "search", lambda i: (query, want, shard_opts), allow_partial)
+            if mode == "hybrid":
+                n = max(want, options.get("candidates", 100))
+                shard_opts.pop("candidates", None)
+                shard_opts["weights"] = w
+                floor = shard_opts.pop("min_similarity", None)
+                if floor is None:
+                    floor = self._meta.get("options", {}).get("min_similarity", -1.0)
+                if not explain:
+                    shard_opts["explain_words"] = False
+                results, missing2 = self._call(live, "hybrid_rows", lambda i: (query, n, dict(shard_opts)),
+                                               allow_partial)
+            else:
+                shard_opts["mode"] = mode
+                results, missing2 = self._call(live, "search", lambda i: (query, want, shard_opts), allow_partial)
         missing = sorted(set(missing) | set(missing2))
-        hits = []
-        total = 0
-        exact = True
+        out = {"total_exact": False, "mode": mode, "fusion": "", "partial": bool(missing), "missing_shards": missing,
+               "generation": self.generation}
+        if mode == "hybrid":
+            hits, total, out["fusion"] = self._fuse(results, n, method, w, rrf_k, want, explain, floor)
+        else:
+            hits = []
+            total = 0
+            exact = True
+            for i in sorted(results):
+                r = results[i]
+                total += r["total_hits"]
+                exact = exact and r["total_exact"]
+                for h in r["hits"]:
+                    h["shard"] = i
+                    hits.append(h)
+            hits.sort(key=lambda h: (-h["score"], h["id"]))
+            if mode == "vector":
+                total = min(len(hits), want)  # as one node: the vector hits found
+                exact = False
+                if explain:
+                    for rank, h in enumerate(hits[:want], 1):
+                        for r in h["retrievers"]:
+                            r["rank"] = rank
+            out["total_exact"] = exact
+        out["hits"] = hits[offset:want]
+        out["total_hits"] = total
+        out["took_ms"] = (time.monotonic() - start) * 1000.0
+        return out, stats
+
+    @staticmethod
+    def _fuse(results, n, method, weights, rrf_k, want, explain, floor):
+        """Hybrid: the global list of each retriever (every shard's own top n,
+        merged by raw score then id, cut at n), their union, every candidate's raw
+        score from both retrievers (its shard scored it), then the engine's fusion
+        (glassbox.fuse) once over that union, as one node fuses."""
+        rows = {}   # id -> the hit (payload, and raw scores in its "retrievers")
+        lists = ([], [])
         for i in sorted(results):
-            r = results[i]
-            total += r["total_hits"]
-            exact = exact and r["total_exact"]
-            for h in r["hits"]:
-                h["shard"] = i
-                hits.append(h)
-        hits.sort(key=lambda h: (-h["score"], h["id"]))
-        return {"hits": hits[offset:want], "total_hits": total, "total_exact": exact, "mode": mode, "fusion": "",
-                "took_ms": (time.monotonic() - start) * 1000.0, "partial": bool(missing),
-                "missing_shards": missing, "generation": self.generation}
+            for r, name in enumerate(("bm25", "vector")):
+                for h in results[i][name]:
+                    h["shard"] = i
+                    rows.setdefault(h["id"], h)
+                    lists[r].append((h["retrievers"][r]["raw"], h["id"]))
+        rank = {}
+        for r in range(2):
+            lists[r].sort(key=lambda x: (-x[0], x[1]))
+            for pos, (_, doc_id) in enumerate(lists[r][:n], 1):
+                rank[(doc_id, r)] = pos
+        cands = sorted({doc_id for (doc_id, _) in rank})
+        if floor > -1:
+            # The similarity floor (SearchOptions::min_similarity): a candidate that
+            # matches no query word and is less similar than the floor goes before
+            # fusion; the others keep their ranks.
+            cands = [c for c in cands if not (rows[c]["retrievers"][0]["raw"] == 0 and
+                                              rows[c]["retrievers"][1]["raw"] < floor)]
+        raw = [[rows[c]["retrievers"][r]["raw"] for r in range(2)] for c in cands]
+        ranks = [[rank.get((c, r), 0) for r in range(2)] for c in cands]
+        fused = glassbox.fuse(method, list(weights), raw, ranks, rrf_k)
+        fused.sort(key=lambda f: (-f["score"], cands[f["candidate"]]))
+        hits = []
+        for f in fused[:want]:
+            h = rows[cands[f["candidate"]]]
+            h["score"] = f["score"]
+            if explain:
+                h["retrievers"] = [dict(p, retriever=name, weight=weights[r])
+                                   for r, (name, p) in enumerate(zip(("bm25", "vector"), f["parts"]))]
+            else:
+                h["retrievers"], h["explanation"], h["similar_words"] = [], None, []
+            hits.append(h)
+        describe = "%s bm25=%s vector=%s" % (method, "%.3g" % weights[0], "%.3g" % weights[1])
+        return hits, len(cands), describe
+
+    # Answer options the coordinator's reader takes (glassbox/answer.h); the rest are search options.
+    _READER_OPTIONS = ("max_passages", "answer_mode", "unsupported", "not_found_threshold", "route")
+
+    @staticmethod
+    def _passage(h, n):
+        """An answer passage from a hit, as the engine's answer::PassageFromHit makes it."""
+        def last(v):
+            return v[-1] if isinstance(v, list) else v
+        fields = h.get("fields") or {}
+        title = last(fields["title"]) if "title" in fields else ""
+        body = None
+        for key, v in fields.items():
+            if key == "body" or (key == "text" and body is None):
+                body = last(v)
+        if body is None:
+            for key, v in fields.items():
+                if key != "title" and (body is None or len(last(v)) > len(body)):
+                    body = last(v)
+        meta = h.get("metadata") or {}
+        doc_id = last(meta["doc_id"]) if "doc_id" in meta else ""
+        page = last(meta["page"]) if isinstance(last(meta.get("page")), (int, float)) else None
+        e = h.get("explanation")
+        why = e["summary"] if e and e["matched"] else "score %.4f" % h["score"]
+        for r in h.get("retrievers") or []:
+            why += "; %s rank %u (raw %.4f, share %.0f%%)" % (r["retriever"], r["rank"], r["raw"], r["share"] * 100)
+        return {"n": n, "id": h["id"], "doc_id": doc_id or h["id"], "title": title, "text": body or "",
+                "score": h["score"], "page": int(page) if page is not None else None, "why": why,
+                "shard": h["shard"]}
+
+    def ask(self, question, *, user=None, groups=None, mode="auto", fusion=None, weights=None, rrf_k=60.0,
+            max_passages=5, answer_mode="extractive", route="auto", **options):
+        """Answers a question from the sharded collection: the sharded search (the
+        same passages, scores and explanations as one node) retrieves max_passages
+        passages, then the engine's extractive reader (glassbox.read_answer) reads
+        them here, weighing terms by idf under the global statistics. Returns
+        Collection.ask's dict; each citation and passage also names its "shard"
+        (the shard that owns the cited document: sc.get(citation["id"]) returns it).
+
+        Extractive answers over the documents only: answer_mode "faq" and
+        "generative", route "tables" (tables are not sharded) raise
+        glassbox.Unsupported; compound questions are not split into steps."""
+        if not isinstance(question, str) or not question.strip():
+            raise glassbox.InvalidArgument("the question is empty")
+        if answer_mode != "extractive":
+            raise glassbox.Unsupported("a sharded collection answers in extractive mode only (answer_mode '%s')"
+                                       % answer_mode)
+        if route not in ("auto", "documents"):
+            raise glassbox.Unsupported("a sharded collection answers from its documents (route '%s'): its "
+                                       "tables are not sharded" % route)
+        reader = {name: options.pop(name) for name in list(options) if name in self._READER_OPTIONS}
+        reader["max_passages"] = max_passages
+        t0 = time.monotonic()
+        search_opts = dict(options, plain=True, explain=True, explain_words=False, snippet=False)
+        r, stats = self._search(question, max_passages, 0, mode, user, groups, False, fusion, weights, rrf_k,
+                                search_opts)
+        t1 = time.monotonic()
+        passages = [self._passage(h, n) for n, h in enumerate(r["hits"], 1)]
+        principal = user is not None or groups is not None
+        a = glassbox.read_answer(question, passages, statistics=stats, analyzer=self.analyzer,
+                                 principal=principal, **reader)
+        retrieve_ms = (t1 - t0) * 1000.0
+        trace = [{"step": "retrieve", "detail": "%d passage(s) from %s search (%d matching) in %.2f ms" % (
+            len(passages), r["mode"], r["total_hits"], retrieve_ms)}]
+        trace += [{"step": "passage", "detail": "[%d] %s: %s" % (p["n"], p["id"], p["why"])} for p in passages]
+        a["trace"] = trace + a["trace"]
+        a["timings_ms"]["retrieve"] = retrieve_ms
+        a["route"] = "documents"
+        a["route_reason"] = "a sharded collection answers from its documents (tables are not sharded)"
+        shard_of_id = {p["id"]: p["shard"] for p in passages}
+        for c in a.get("citations", []):
+            c["shard"] = shard_of_id.get(c["id"], self._owner(c["id"]))
+        for p in a.get("passages", []):
+            p["shard"] = shard_of_id.get(p["id"], self._owner(p["id"]))
+        a["generation"] = r["generation"]
+        return a
+
+    @property
+    def analyzer(self):
+        """The shards' text analyzer (fixed at creation)."""
+        if "analyzer" not in self._meta:
+            self._meta["analyzer"] = self.stats()["shards"][0]["analyzer"]
+        return self._meta["analyzer"]
 
     def _owner(self, doc_id):
         return shard_of(doc_id, self.shards)

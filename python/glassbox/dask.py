@@ -25,6 +25,7 @@ import os
 import struct
 import threading
 import time
+import uuid
 import zlib
 
 import glassbox
@@ -124,25 +125,45 @@ class ShardActor:
     def search(self, query, k, options):
         return self.c.search(query, k, **options)
 
-    def hybrid_rows(self, query, n, options):
-        """Phase 1 and 2 of a sharded hybrid search on this shard: each retriever's
+    def hybrid_rows(self, query, n, options, token=None):
+        """Phases 1 and 2 of a sharded hybrid search on this shard: each retriever's
         own top n (weights 1/0 and 0/1, so each list is one retriever's and every
-        row is scored by both), as {"bm25": hits, "vector": hits}. A list is [] for
-        a retriever whose weight (options["weights"]) is 0."""
+        row is scored by both). Returns {"bm25": rows, "vector": rows}, a row being
+        [id, bm25 raw, vector raw] (a list is [] for a retriever of weight 0);
+        the full hits stay here for hybrid_hits(token, ids)."""
+        options = dict(options)
         weights = options.pop("weights")
         options.pop("explain", None)
         # Every listed row comes back: the coordinator applies the similarity
         # floor after ranking, as one node does (a dropped row keeps its place).
         options["min_similarity"] = -1.0
         out = {}
+        hits = {}
         for r, name in enumerate(("bm25", "vector")):
             if weights[r] <= 0:
                 out[name] = []
                 continue
             one = (1.0, 0.0) if r == 0 else (0.0, 1.0)
-            out[name] = self.c.search(query, n, mode="hybrid", fusion="minmax", weights=one, candidates=n,
-                                      explain=True, **options)["hits"]
+            listed = self.c.search(query, n, mode="hybrid", fusion="minmax", weights=one, candidates=n,
+                                   explain=True, **options)["hits"]
+            out[name] = [[h["id"], h["retrievers"][0]["raw"], h["retrievers"][1]["raw"]] for h in listed]
+            for h in listed:
+                hits.setdefault(h["id"], h)
+        if token is not None:
+            cache = self.__dict__.setdefault("_hybrid_cache", {})
+            cache[token] = hits
+            while len(cache) > 64:  # the oldest searches' hits
+                del cache[next(iter(cache))]
         return out
+
+    def hybrid_hits(self, token, ids, query, n, options):
+        """The hits (fields, snippet, explanation) of rows hybrid_rows(token) listed;
+        computed again if that search's hits were evicted."""
+        hits = getattr(self, "_hybrid_cache", {}).pop(token, None)
+        if hits is None or any(i not in hits for i in ids):
+            self.hybrid_rows(query, n, options, token)
+            hits = self._hybrid_cache.pop(token)
+        return [hits[i] for i in ids]
 
     def why_not(self, query, doc_id, k, options):
         return self.c.why_not(query, doc_id, k, **options)
@@ -687,7 +708,8 @@ class ShardedCollection:
                     floor = self._meta.get("options", {}).get("min_similarity", -1.0)
                 if not explain:
                     shard_opts["explain_words"] = False
-                results, missing2 = self._call(live, "hybrid_rows", lambda i: (query, n, dict(shard_opts)),
+                token = uuid.uuid4().hex
+                results, missing2 = self._call(live, "hybrid_rows", lambda i: (query, n, shard_opts, token),
                                                allow_partial)
             else:
                 shard_opts["mode"] = mode
@@ -696,7 +718,29 @@ class ShardedCollection:
         out = {"total_exact": False, "mode": mode, "fusion": "", "partial": bool(missing), "missing_shards": missing,
                "generation": self.generation}
         if mode == "hybrid":
-            hits, total, out["fusion"] = self._fuse(results, n, method, w, rrf_k, want, explain, floor)
+            rows, total, out["fusion"] = self._fuse(results, n, method, w, rrf_k, want, floor)
+            # The hits themselves (fields, snippet, explanation) from their shards, for the final page only.
+            page = rows[offset:want]
+            by_shard = {}
+            for row in page:
+                by_shard.setdefault(row["shard"], []).append(row["id"])
+            with self._lock.read():
+                payload, lost = self._call(sorted(by_shard), "hybrid_hits",
+                                           lambda i: (token, by_shard[i], query, n, shard_opts), allow_partial)
+            full = {h["id"]: h for i in payload for h in payload[i]}
+            hits = [None] * offset
+            for row in page:
+                h = full.get(row["id"])
+                if h is None:
+                    continue  # its shard was lost since (allow_partial)
+                h["shard"], h["score"] = row["shard"], row["score"]
+                if explain:
+                    h["retrievers"] = row["retrievers"]
+                else:
+                    h["retrievers"], h["explanation"], h["similar_words"] = [], None, []
+                hits.append(h)
+            missing = sorted(set(missing) | set(lost))
+            out["partial"], out["missing_shards"] = bool(missing), missing
         else:
             hits = []
             total = 0
@@ -723,19 +767,22 @@ class ShardedCollection:
         return out, stats
 
     @staticmethod
-    def _fuse(results, n, method, weights, rrf_k, want, explain, floor):
+    def _fuse(results, n, method, weights, rrf_k, want, floor):
         """Hybrid: the global list of each retriever (every shard's own top n,
         merged by raw score then id, cut at n), their union, every candidate's raw
         score from both retrievers (its shard scored it), then the engine's fusion
-        (glassbox.fuse) once over that union, as one node fuses."""
-        rows = {}   # id -> the hit (payload, and raw scores in its "retrievers")
+        (glassbox.fuse) once over that union, as one node fuses. Returns the fused
+        rows best first ({id, shard, score, retrievers}), the candidate count and
+        the fusion's description."""
+        raws = {}   # id -> (bm25 raw, vector raw)
+        owner = {}
         lists = ([], [])
         for i in sorted(results):
             for r, name in enumerate(("bm25", "vector")):
-                for h in results[i][name]:
-                    h["shard"] = i
-                    rows.setdefault(h["id"], h)
-                    lists[r].append((h["retrievers"][r]["raw"], h["id"]))
+                for doc_id, bm25, vec in results[i][name]:
+                    raws[doc_id] = (bm25, vec)
+                    owner[doc_id] = i
+                    lists[r].append((bm25 if r == 0 else vec, doc_id))
         rank = {}
         for r in range(2):
             lists[r].sort(key=lambda x: (-x[0], x[1]))
@@ -746,24 +793,18 @@ class ShardedCollection:
             # The similarity floor (SearchOptions::min_similarity): a candidate that
             # matches no query word and is less similar than the floor goes before
             # fusion; the others keep their ranks.
-            cands = [c for c in cands if not (rows[c]["retrievers"][0]["raw"] == 0 and
-                                              rows[c]["retrievers"][1]["raw"] < floor)]
-        raw = [[rows[c]["retrievers"][r]["raw"] for r in range(2)] for c in cands]
-        ranks = [[rank.get((c, r), 0) for r in range(2)] for c in cands]
-        fused = glassbox.fuse(method, list(weights), raw, ranks, rrf_k)
+            cands = [c for c in cands if not (raws[c][0] == 0 and raws[c][1] < floor)]
+        fused = glassbox.fuse(method, list(weights), [list(raws[c]) for c in cands],
+                              [[rank.get((c, r), 0) for r in range(2)] for c in cands], rrf_k)
         fused.sort(key=lambda f: (-f["score"], cands[f["candidate"]]))
-        hits = []
+        rows = []
         for f in fused[:want]:
-            h = rows[cands[f["candidate"]]]
-            h["score"] = f["score"]
-            if explain:
-                h["retrievers"] = [dict(p, retriever=name, weight=weights[r])
-                                   for r, (name, p) in enumerate(zip(("bm25", "vector"), f["parts"]))]
-            else:
-                h["retrievers"], h["explanation"], h["similar_words"] = [], None, []
-            hits.append(h)
+            c = cands[f["candidate"]]
+            rows.append({"id": c, "shard": owner[c], "score": f["score"],
+                         "retrievers": [dict(p, retriever=name, weight=weights[r])
+                                        for r, (name, p) in enumerate(zip(("bm25", "vector"), f["parts"]))]})
         describe = "%s bm25=%s vector=%s" % (method, "%.3g" % weights[0], "%.3g" % weights[1])
-        return hits, len(cands), describe
+        return rows, len(cands), describe
 
     # Answer options the coordinator's reader takes (glassbox/answer.h); the rest are search options.
     _READER_OPTIONS = ("max_passages", "answer_mode", "unsupported", "not_found_threshold", "route")

@@ -30,7 +30,7 @@ import zlib
 
 import glassbox
 
-__all__ = ["ShardedCollection", "ShardActor", "ShardUnavailable", "shard_of", "merge_statistics"]
+__all__ = ["ShardedCollection", "ShardActor", "ShardUnavailable", "shard_of", "merge_statistics", "make_server", "main"]
 
 COORDINATOR_FILE = "coordinator.json"
 FORMAT = 1
@@ -971,3 +971,189 @@ class ShardedCollection:
     def __repr__(self):
         return "<glassbox.dask.ShardedCollection '%s' shards=%d generation=%d>" % (
             self.prefix, self.shards, self.generation)
+
+
+# ---------------------------------------------------------------- serving over HTTP
+
+# The search options a /search body may carry (as the HTTP API names them, docs/server.md).
+_HTTP_SEARCH = {"k", "offset", "mode", "fusion", "weights", "rrf_k", "candidates", "explain", "plain", "snippet",
+                "snippet_chars", "highlight_open", "highlight_close", "explain_words", "algorithm", "ef_search",
+                "time_budget", "min_similarity", "allow_partial"}
+_HTTP_ASK = {"max_passages", "answer_mode", "unsupported", "not_found_threshold", "route", "mode", "fusion", "weights",
+             "rrf_k", "candidates", "ef_search", "min_similarity"}
+_HTTP_CODES = {"InvalidArgument": (400, "invalid_argument"), "Unsupported": (400, "invalid_argument"),
+               "NotFound": (404, "not_found"), "ShardUnavailable": (503, "unavailable"),
+               "DeadlineExceeded": (503, "deadline_exceeded"), "Busy": (503, "busy")}
+
+
+def _http_weights(w):
+    """weights as the HTTP API takes them: [b, v], {"bm25": b, "vector": v} or "bm25=b,vector=v"."""
+    if isinstance(w, dict):
+        return (w.get("bm25", 0.0), w.get("vector", 0.0))
+    if isinstance(w, str):
+        parts = dict(p.split("=", 1) for p in w.split(",") if "=" in p)
+        try:
+            return (float(parts.get("bm25", 0)), float(parts.get("vector", 0)))
+        except ValueError:
+            raise glassbox.InvalidArgument("weights: expected \"bm25=W,vector=W\"")
+    if isinstance(w, (list, tuple)) and len(w) == 2:
+        return tuple(w)
+    raise glassbox.InvalidArgument("weights: expected [bm25, vector], {\"bm25\": W, \"vector\": W} or "
+                                   "\"bm25=W,vector=W\"")
+
+
+def make_server(collections, host="127.0.0.1", port=8080):
+    """An HTTP server (http.server.ThreadingHTTPServer, not started) in front of
+    sharded collections {name: ShardedCollection}, with the read endpoints of
+    `glassbox serve` under the same paths and JSON shapes (docs/server.md):
+    GET /health, GET /v1/collections, GET /v1/collections/{name}/stats,
+    POST /v1/collections/{name}/search, POST /v1/collections/{name}/ask,
+    GET /v1/collections/{name}/documents/{id}. No API keys: bind it to a
+    trusted network (see docs/sharding.md, "Serving")."""
+    import http.server
+    import urllib.parse
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _reply(self, status, body):
+            data = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status, code, message):
+            self._reply(status, {"error": {"code": code, "message": message}})
+
+        def _route(self, method):
+            path = urllib.parse.urlsplit(self.path).path
+            parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
+            if method == "GET" and path == "/health":
+                return self._reply(200, {"status": "ok"})
+            if parts[:2] != ["v1", "collections"]:
+                return self._error(404, "not_found", "no endpoint %s" % path)
+            if len(parts) == 2:
+                if method != "GET":
+                    return self._error(405, "method_not_allowed", "%s %s" % (method, path))
+                return self._reply(200, {"collections": [dict(_summary(sc), name=n)
+                                                         for n, sc in sorted(collections.items())]})
+            sc = collections.get(parts[2])
+            if sc is None:
+                return self._error(404, "not_found", "no collection '%s'" % parts[2])
+            what = parts[3] if len(parts) > 3 else ""
+            body = {}
+            if method == "POST":
+                n = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(n) or b"{}")
+                except ValueError as e:
+                    return self._error(400, "invalid_argument", "malformed JSON: %s" % e)
+                if not isinstance(body, dict):
+                    return self._error(400, "invalid_argument", "the body must be a JSON object")
+            expected = {"search": "POST", "ask": "POST", "stats": "GET", "documents": "GET"}.get(what)
+            if expected is None or (what == "documents" and len(parts) != 5) or (what != "documents" and len(parts) != 4):
+                return self._error(404, "not_found", "no endpoint %s" % path)
+            if method != expected:
+                return self._error(405, "method_not_allowed", "%s %s" % (method, path))
+            if what == "stats":
+                return self._reply(200, dict(_summary(sc), name=parts[2]))
+            if what == "documents":
+                return self._reply(200, sc.get(parts[4]))
+            key = "query" if what == "search" else "question"
+            if not isinstance(body.get(key), str):
+                return self._error(400, "invalid_argument", "field \"%s\" is required (a string)" % key)
+            allowed = _HTTP_SEARCH if what == "search" else _HTTP_ASK
+            unknown = sorted(set(body) - allowed - {key})
+            if unknown:
+                return self._error(400, "invalid_argument", "unknown field \"%s\"" % unknown[0])
+            opts = {k: v for k, v in body.items() if k != key}
+            if "weights" in opts:
+                opts["weights"] = _http_weights(opts["weights"])
+            if what == "search":
+                r = sc.search(body[key], **opts)
+            else:
+                r = sc.ask(body[key], **opts)
+            return self._reply(200, r)
+
+        def _handle(self, method):
+            try:
+                self._route(method)
+            except glassbox.Error as e:
+                status, code = _HTTP_CODES.get(type(e).__name__, (500, "internal"))
+                self._error(status, code, str(e))
+            except (TypeError, ValueError) as e:
+                self._error(400, "invalid_argument", str(e))
+
+        def do_GET(self):
+            self._handle("GET")
+
+        def do_POST(self):
+            self._handle("POST")
+
+    return http.server.ThreadingHTTPServer((host, port), Handler)
+
+
+def _summary(sc):
+    st = sc.stats()
+    return {"documents": st["documents"], "shards": sc.shards, "replication": sc.replication,
+            "generation": st["generation"], "embedder": sc._embedder(), "workers": sc.replica_workers}
+
+
+def main(argv=None):
+    """python3 -m glassbox.dask serve PREFIX [--workers N | --scheduler ADDR] [--create S --ingest PATH...]."""
+    import argparse
+    p = argparse.ArgumentParser(prog="python3 -m glassbox.dask",
+                                description="Serve a sharded Glassbox collection over HTTP (docs/sharding.md).")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the search and ask endpoints of `glassbox serve` for a sharded collection")
+    s.add_argument("prefix", help="the sharded collection's folder (coordinator.json)")
+    s.add_argument("--name", help="its name in the URLs (default: the folder's name)")
+    s.add_argument("--scheduler", help="a Dask scheduler's address (tcp://HOST:8786); default: a local cluster")
+    s.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
+    s.add_argument("--create", type=int, metavar="SHARDS", help="create the collection with this many shards if it "
+                   "does not exist")
+    s.add_argument("--ingest", nargs="+", default=[], metavar="PATH", help="files or folders to ingest and commit first")
+    s.add_argument("--embedder", default="static-frozen", help="with --create (default static-frozen)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    a = p.parse_args(argv)
+    from dask.distributed import Client, LocalCluster
+    if a.scheduler:
+        client = Client(a.scheduler)
+    else:
+        client = Client(LocalCluster(n_workers=a.workers, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                     dashboard_address=None))
+    prefix = os.path.abspath(a.prefix)
+    if a.create and not os.path.exists(os.path.join(prefix, COORDINATOR_FILE)):
+        sc = ShardedCollection.create(client, prefix, shards=a.create, embedder=a.embedder)
+    else:
+        sc = ShardedCollection.open(client, prefix)
+    if a.ingest:
+        rep = sc.ingest(a.ingest)
+        sc.commit()
+        print("ingested %d chunks from %d files (%d failed)" % (rep["chunks"], rep["files_ok"], rep["files_failed"]),
+              flush=True)
+    name = a.name or os.path.basename(prefix.rstrip("/"))
+    server = make_server({name: sc}, a.host, a.port)
+    print("serving %s (%d shards on %d workers) at http://%s:%d/v1/collections/%s/search" % (
+        name, sc.shards, len(client.scheduler_info()["workers"]), a.host, server.server_address[1], name), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        sc.close()
+        client.close()
+
+
+if __name__ == "__main__":
+    # Run as `python3 -m glassbox.dask`: the workers must find the actor class
+    # as glassbox.dask.ShardActor, not __main__.ShardActor.
+    from glassbox.dask import main as _main
+    _main()

@@ -463,6 +463,56 @@ def test_ingest_parses_on_workers_and_routes(client, tmp_path):
         one.close()
 
 
+# ---------------------------------------------------------------- serving
+
+def test_http_server_answers_as_the_collection(embedded):
+    import threading
+    import urllib.error
+    import urllib.request
+    from glassbox.dask import make_server
+    _, sc, _ = embedded
+    server = make_server({"gen": sc}, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % server.server_address[1]
+
+    def call(path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        try:
+            with urllib.request.urlopen(urllib.request.Request(base + path, data=data), timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    try:
+        assert call("/health") == (200, {"status": "ok"})
+        status, listing = call("/v1/collections")
+        assert status == 200 and listing["collections"][0]["name"] == "gen" and \
+            listing["collections"][0]["shards"] == 3
+        for body in ({"query": "river stone", "k": 5, "snippet": False, "ef_search": 6000},
+                     {"query": "copper lantern", "mode": "hybrid", "fusion": "rrf", "weights": "bm25=1,vector=1",
+                      "explain": True, "explain_words": False, "snippet": False, "ef_search": 6000}):
+            status, r = call("/v1/collections/gen/search", body)
+            opts = {k: v for k, v in body.items() if k != "query"}
+            if "weights" in opts:
+                opts["weights"] = (1.0, 1.0)
+            want = sc.search(body["query"], **opts)
+            assert status == 200 and r["mode"] == want["mode"] and r["fusion"] == want["fusion"]
+            assert [(h["id"], h["score"]) for h in r["hits"]] == [(h["id"], h["score"]) for h in want["hits"]]
+        status, doc = call("/v1/collections/gen/documents/doc-007")
+        assert status == 200 and doc["id"] == "doc-007"
+        assert call("/v1/collections/gen/documents/nope")[0] == 404
+        assert call("/v1/collections/other/search", {"query": "x"})[0] == 404
+        status, err = call("/v1/collections/gen/search", {"query": "x", "bogus": 1})
+        assert status == 400 and err["error"]["code"] == "invalid_argument" and "bogus" in err["error"]["message"]
+        assert call("/v1/collections/gen/search", {"query": "\"unclosed"})[0] == 400
+        assert call("/v1/collections/gen/search")[0] == 405
+        status, a = call("/v1/collections/gen/ask", {"question": "Which documents mention copper?"})
+        assert status == 200 and a["status"] in ("answered", "not_found") and "trace" in a
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # ---------------------------------------------------------------- scifact
 
 def scifact_or_skip():

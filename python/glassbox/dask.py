@@ -801,7 +801,9 @@ class ShardedCollection:
         for f in fused[:want]:
             c = cands[f["candidate"]]
             rows.append({"id": c, "shard": owner[c], "score": f["score"],
-                         "retrievers": [dict(p, retriever=name, weight=weights[r])
+                         "retrievers": [{"retriever": name, "rank": p["rank"], "raw": p["raw"],
+                                         "normalized": p["normalized"], "weight": weights[r],
+                                         "contribution": p["contribution"], "share": p["share"]}
                                         for r, (name, p) in enumerate(zip(("bm25", "vector"), f["parts"]))]})
         describe = "%s bm25=%s vector=%s" % (method, "%.3g" % weights[0], "%.3g" % weights[1])
         return rows, len(cands), describe

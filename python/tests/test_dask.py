@@ -304,6 +304,18 @@ def test_static_frozen_embeds_a_text_alone(tmp_path):
                    next(h["score"] for h in sb if h["id"] == doc_id)) < 1e-7
     with pytest.raises(glassbox.InvalidArgument, match="static-frozen"):
         glassbox.Collection.create(str(tmp_path / "c"), embedder="static-frozen:")
+    # A common component fitted on a sample (a "static" collection's, written at its first commit).
+    import glob
+    one_node(str(tmp_path / "sample"), generated_docs(100), embedder="static").close()
+    (u,) = glob.glob(str(tmp_path / "sample" / "common-*.f32"))
+    c = one_node(str(tmp_path / "d"), generated_docs(40), embedder="static-frozen:" + u)
+    assert c.stats()["embedder"] == "static-frozen:" + u
+    sc_ = c.search("river stone garden", 50, mode="vector", **EXACT)["hits"]
+    sa = a.search("river stone garden", 50, mode="vector", **EXACT)["hits"]
+    assert {h["id"] for h in sc_} == {h["id"] for h in sa}
+    assert max(abs(x["score"] - next(y["score"] for y in sa if y["id"] == x["id"])) for x in sc_) > 1e-3
+    with pytest.raises(glassbox.NotFound):
+        glassbox.Collection.create(str(tmp_path / "e"), embedder="static-frozen:" + str(tmp_path / "none.f32"))
 
 
 @pytest.mark.parametrize("shards", [1, 3])

@@ -328,7 +328,7 @@ def test_vector_and_hybrid_equal_one_node(client, embedded, tmp_path, shards):
         sc.commit()
     try:
         ranks_differ = compared = 0
-        for q in generated_queries(10, seed=41):
+        for q in generated_queries(10 if shards == 3 else 4, seed=41):
             got, want = search_both(one, sc, q, 10, "vector", explain=True, explain_words=False)
             assert_same_hits(got, want, q)
             ranks_differ += assert_same_explanations(got, want, q)
@@ -337,7 +337,9 @@ def test_vector_and_hybrid_equal_one_node(client, embedded, tmp_path, shards):
                 assert_same_hits(got, want, q)
                 ranks_differ += assert_same_explanations(got, want, q)
                 compared += len(got)
-        assert compared >= 250 and ranks_differ <= compared // 50, ranks_differ
+        assert compared >= (250 if shards == 3 else 100) and ranks_differ <= compared // 50, ranks_differ
+        if shards == 1:
+            return
         # Paging, a principal, a similarity floor, and the word pairs of the static model.
         q = "river stone garden"
         got, want = search_both(one, sc, q, 15, "hybrid", FUSIONS[0])
@@ -539,20 +541,42 @@ def scifact_or_skip():
 
 def test_scifact_three_shards_equal_one_node(client, tmp_path):
     docs, queries = scifact_or_skip()
-    one = one_node(str(tmp_path / "one"), docs, embedder="static-frozen")
-    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=3)
+    one = one_node(str(tmp_path / "one"), docs, embedder="none")
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=3, embedder="none")
     for i in range(0, len(docs), 1000):
         sc.add(docs[i:i + 1000])
     sc.commit()
     try:
         for q in queries:
-            got = sc.search(q, k=10, mode="bm25", plain=True, snippet=False)
+            got = sc.search(q, k=10, plain=True, snippet=False)
             assert_same_hits(got["hits"], expected_top(one, q, 10, plain=True), q)
         for q in queries[:10]:
-            for h in sc.search(q, k=3, mode="bm25", plain=True, snippet=False)["hits"]:
+            for h in sc.search(q, k=3, plain=True, snippet=False)["hits"]:
                 assert sc.explain(q, h["id"], plain=True)["terms"] == \
                     one.why_not(q, h["id"], 3, mode="bm25", plain=True)["explanation"]["terms"]
-        # Vector and hybrid (every fusion): the same ids, scores and explanations.
+    finally:
+        sc.drop()
+        one.close()
+
+
+@pytest.fixture(scope="module")
+def scifact_vectors(tmp_path_factory):
+    """A scifact sample with vectors on one node: the first 1 200 documents (the
+    whole corpus, embedded on one node and on the shards, costs ~40 s more here)."""
+    docs, queries = scifact_or_skip()
+    docs = docs[:1200]
+    one = one_node(str(tmp_path_factory.mktemp("scifact") / "one"), docs, embedder="static-frozen")
+    yield one, docs, queries
+    one.close()
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_scifact_vector_and_hybrid_equal_one_node(client, scifact_vectors, tmp_path, shards):
+    one, docs, queries = scifact_vectors
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=shards)
+    sc.add(docs)
+    sc.commit()
+    try:
         ranks_differ = compared = 0
         for n, q in enumerate(queries[:12]):
             got, want = search_both(one, sc, q, 10, "vector", plain=True)
@@ -565,7 +589,6 @@ def test_scifact_three_shards_equal_one_node(client, tmp_path):
         assert compared == 120 and ranks_differ <= 3, ranks_differ
     finally:
         sc.drop()
-        one.close()
 
 
 # ---------------------------------------------------------------- faults

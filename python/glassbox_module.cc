@@ -31,6 +31,8 @@
 #include <pybind11/stl.h>
 
 #include "answer/answer_json.h"
+#include "hybrid/fusion.h"
+#include "search/scorers.h"
 #include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
 #include "table/eval_sql.h"
@@ -864,6 +866,90 @@ void DefaultModelDir() {
   }
 }
 
+// fuse(method, weights, raw, rank, rrf_k): the engine's fusion (hybrid/fusion.h)
+// over rows given by the caller — how a coordinator fuses the global candidate
+// lists of several shards once, with one node's arithmetic.
+py::list Fuse(const std::string& method, const std::vector<double>& weights,
+              const std::vector<std::vector<double>>& raw, const std::vector<std::vector<uint32_t>>& rank,
+              double rrf_k) {
+  glassbox::hybrid::FusionMethod m;
+  if (!glassbox::hybrid::ParseFusion(method, &m)) RaiseInvalid("fuse: unknown fusion '" + method + "' (rrf, minmax, zscore)");
+  if (raw.size() != rank.size()) RaiseInvalid("fuse: raw and rank must have one row per candidate");
+  for (size_t c = 0; c < raw.size(); ++c)
+    if (raw[c].size() != weights.size() || rank[c].size() != weights.size())
+      RaiseInvalid("fuse: row " + std::to_string(c) + " must have one value per retriever (" +
+                   std::to_string(weights.size()) + ")");
+  glassbox::hybrid::FusionInput in;
+  in.retrievers = weights.size();
+  in.weights = weights;
+  in.raw = raw;
+  in.rank = rank;
+  in.rrf_k = rrf_k;
+  py::list out;
+  for (const auto& row : glassbox::hybrid::Fuse(m, in)) {
+    py::list parts;
+    for (const auto& p : row.parts)
+      parts.append(py::dict("rank"_a = p.rank, "raw"_a = p.raw, "normalized"_a = p.normalized,
+                            "contribution"_a = p.contribution, "share"_a = p.share));
+    out.append(py::dict("candidate"_a = row.candidate, "score"_a = row.score, "parts"_a = parts));
+  }
+  return out;
+}
+
+// read_answer(question, passages, statistics=, analyzer=, principal=, **options):
+// the extractive reader on passages the caller retrieved (glassbox::ReadAnswer),
+// weighing terms by BM25's idf under `statistics` as Ask does.
+py::object ReadAnswerPy(const std::string& question, const py::list& passages, std::optional<py::dict> statistics,
+                        const std::string& analyzer, bool principal, const py::kwargs& kwargs) {
+  glassbox::AskOptions o;
+  for (const auto& [k, v] : kwargs) {
+    std::string text;
+    if (py::isinstance<py::bool_>(v)) text = v.cast<bool>() ? "true" : "false";
+    else text = py::str(v);
+    glassbox::Status st = glassbox::SetAskOption(&o, py::str(k).cast<std::string>(), text);
+    if (!st.ok()) RaiseInvalid(st.message());
+  }
+  glassbox::ReaderInput in;
+  in.question = question;
+  in.analyzer = analyzer;
+  for (const auto& item : passages) {
+    if (!py::isinstance<py::dict>(item)) RaiseInvalid("read_answer: passages are dicts (id, text, ...)");
+    py::dict d = py::reinterpret_borrow<py::dict>(item);
+    glassbox::AnswerPassage p;
+    p.n = static_cast<int>(in.passages.size()) + 1;
+    auto str = [&](const char* key) { return d.contains(key) && !d[key].is_none() ? d[key].cast<std::string>() : std::string(); };
+    p.id = str("id");
+    p.doc_id = str("doc_id");
+    if (p.doc_id.empty()) p.doc_id = p.id;
+    p.title = str("title");
+    p.text = str("text");
+    p.why = str("why");
+    if (d.contains("score")) p.score = d["score"].cast<double>();
+    if (d.contains("page") && !d["page"].is_none()) p.page = d["page"].cast<int>();
+    in.passages.push_back(std::move(p));
+  }
+  if (auto st = CorpusStatisticsFromPy(statistics)) {
+    in.idf = [st](const std::string& term) {
+      auto it = st->doc_freq.find(term);
+      return glassbox::search::Bm25Weight::Idf(it == st->doc_freq.end() ? 0 : it->second, st->doc_count);
+    };
+    double known = 0, all = 0;  // as Ask: the IDF-weighted share of known terms, not for a principal
+    for (const auto& [term, df] : st->doc_freq) {
+      const double w = in.idf(term);
+      all += w;
+      if (df > 0) known += w;
+    }
+    if (all > 0 && !principal) in.known_share = known / all;
+  }
+  glassbox::Result<glassbox::Answer> r = glassbox::Status::OK();
+  {
+    py::gil_scoped_release nogil;
+    r = glassbox::ReadAnswer(in, o);
+  }
+  glassbox::Answer a = Take(std::move(r));
+  return py::module_::import("json").attr("loads")(glassbox::answer::AnswerToJson(a).dump());
+}
+
 }  // namespace
 
 PYBIND11_MODULE(glassbox, m) {
@@ -951,4 +1037,11 @@ PYBIND11_MODULE(glassbox, m) {
       .def("__exit__", [](PyCollection& self, py::args) { self.Close(); })
       .def("__repr__", &PyCollection::Repr);
   m.attr("read_files") = m.attr("Collection").attr("_read_files");
+  m.def("fuse", &Fuse, "method"_a, "weights"_a, "raw"_a, "rank"_a, "rrf_k"_a = 60.0,
+        "Fuses candidate rows as hybrid search does (raw[c][r], rank[c][r]: retriever r's score and 1-based rank "
+        "of candidate c, 0 = not in its list); returns rows best first: {candidate, score, parts}.");
+  m.def("read_answer", &ReadAnswerPy, "question"_a, "passages"_a, py::kw_only(), "statistics"_a = py::none(),
+        "analyzer"_a = "auto-stop", "principal"_a = false,
+        "The extractive reader on given passages (dicts: id, doc_id, title, text, score, page, why), terms "
+        "weighed by BM25's idf under statistics= (as ask()); returns ask()'s dict.");
 }

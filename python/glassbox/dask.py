@@ -25,11 +25,12 @@ import os
 import struct
 import threading
 import time
+import uuid
 import zlib
 
 import glassbox
 
-__all__ = ["ShardedCollection", "ShardActor", "ShardUnavailable", "shard_of", "merge_statistics"]
+__all__ = ["ShardedCollection", "ShardActor", "ShardUnavailable", "shard_of", "merge_statistics", "make_server", "main"]
 
 COORDINATOR_FILE = "coordinator.json"
 FORMAT = 1
@@ -124,6 +125,46 @@ class ShardActor:
     def search(self, query, k, options):
         return self.c.search(query, k, **options)
 
+    def hybrid_rows(self, query, n, options, token=None):
+        """Phases 1 and 2 of a sharded hybrid search on this shard: each retriever's
+        own top n (weights 1/0 and 0/1, so each list is one retriever's and every
+        row is scored by both). Returns {"bm25": rows, "vector": rows}, a row being
+        [id, bm25 raw, vector raw] (a list is [] for a retriever of weight 0);
+        the full hits stay here for hybrid_hits(token, ids)."""
+        options = dict(options)
+        weights = options.pop("weights")
+        options.pop("explain", None)
+        # Every listed row comes back: the coordinator applies the similarity
+        # floor after ranking, as one node does (a dropped row keeps its place).
+        options["min_similarity"] = -1.0
+        out = {}
+        hits = {}
+        for r, name in enumerate(("bm25", "vector")):
+            if weights[r] <= 0:
+                out[name] = []
+                continue
+            one = (1.0, 0.0) if r == 0 else (0.0, 1.0)
+            listed = self.c.search(query, n, mode="hybrid", fusion="minmax", weights=one, candidates=n,
+                                   explain=True, **options)["hits"]
+            out[name] = [[h["id"], h["retrievers"][0]["raw"], h["retrievers"][1]["raw"]] for h in listed]
+            for h in listed:
+                hits.setdefault(h["id"], h)
+        if token is not None:
+            cache = self.__dict__.setdefault("_hybrid_cache", {})
+            cache[token] = hits
+            while len(cache) > 64:  # the oldest searches' hits
+                del cache[next(iter(cache))]
+        return out
+
+    def hybrid_hits(self, token, ids, query, n, options):
+        """The hits (fields, snippet, explanation) of rows hybrid_rows(token) listed;
+        computed again if that search's hits were evicted."""
+        hits = getattr(self, "_hybrid_cache", {}).pop(token, None)
+        if hits is None or any(i not in hits for i in ids):
+            self.hybrid_rows(query, n, options, token)
+            hits = self._hybrid_cache.pop(token)
+        return [hits[i] for i in ids]
+
     def why_not(self, query, doc_id, k, options):
         return self.c.why_not(query, doc_id, k, **options)
 
@@ -187,7 +228,11 @@ class _RWLock:
 # Search options a shard's search takes as they are; the coordinator handles
 # k, offset, mode, statistics and the principal itself.
 _PASSED_OPTIONS = {"explain", "plain", "algorithm", "snippet", "snippet_chars", "highlight_open",
-                   "highlight_close", "explain_words", "ef_search", "time_budget", "candidates"}
+                   "highlight_close", "explain_words", "ef_search", "time_budget", "candidates",
+                   "min_similarity"}
+_FUSIONS = ("minmax", "rrf", "zscore")
+# The engine's fusion before calibration (index/manifest.h): the sharded default.
+DEFAULT_FUSION = ("minmax", (0.9, 0.1))
 
 
 class ShardedCollection:
@@ -283,9 +328,17 @@ class ShardedCollection:
         return sc
 
     @classmethod
-    def create(cls, client, path_prefix, shards=2, replication=1, **options):
+    def create(cls, client, path_prefix, shards=2, replication=1, fusion=None, weights=None, **options):
         """Creates `shards` collections `<path_prefix>/shard-<i>` (options as glassbox.Collection.create),
-        each with `replication` copies on different workers."""
+        each with `replication` copies on different workers.
+
+        The embedder defaults to "static-frozen" (the built-in word vectors with
+        fixed word weights: a text's vector depends on the text alone, so every
+        shard embeds as one node would); "static" is accepted but then vector and
+        hybrid search are refused. fusion= / weights=: the hybrid fusion searches
+        use unless they name their own (default minmax 0.9/0.1, the engine's
+        uncalibrated default)."""
+        options.setdefault("embedder", "static-frozen")
         if shards < 1:
             raise glassbox.InvalidArgument("shards must be at least 1")
         if replication < 1:
@@ -296,7 +349,12 @@ class ShardedCollection:
         os.makedirs(path_prefix, exist_ok=True)
         meta = {"format": FORMAT, "shards": shards, "replication": replication, "hash": "crc32(utf-8 id) % shards",
                 "generation": 0, "shard_generations": [0] * shards, "options": options}
+        if fusion is not None or weights is not None:
+            meta["fusion"] = {"method": fusion or DEFAULT_FUSION[0],
+                              "weights": list(weights if weights is not None else DEFAULT_FUSION[1])}
+            cls._check_fusion(meta["fusion"]["method"], meta["fusion"]["weights"])
         sc = cls._start(client, path_prefix, meta, True, options)
+
         sc._meta["workers"] = sc._workers
         sc._write_meta()
         return sc
@@ -574,57 +632,264 @@ class ShardedCollection:
         results, missing = self._all("query_statistics", query, opts, allow_partial=allow_partial)
         return merge_statistics(results[i] for i in sorted(results)), missing
 
-    def search(self, query, k=10, offset=0, *, mode="bm25", user=None, groups=None, allow_partial=False,
-               **options):
-        """Searches every shard with global statistics and merges: the same hits and
-        scores as one collection holding all the documents (ties: smaller id first).
+    def _embedder(self):
+        return self._meta.get("options", {}).get("embedder", "static")
 
-        mode: "bm25", or "vector" with a gguf:/http: embedder ("hybrid", "auto",
-        and "vector" with the static embedder raise glassbox.Unsupported: see
-        docs/sharding.md). Other options as Collection.search (explain, plain,
-        algorithm, snippet, ...). Returns Collection.search's dict plus
-        "partial" (bool), "missing_shards" (list) and "generation"."""
+    def _fusion(self, fusion, weights):
+        """The fusion method and (bm25, vector) weights of a hybrid search: those
+        given, else the coordinator's (create(fusion=, weights=)), else the
+        engine's uncalibrated default. Never a shard's calibration (each shard
+        calibrates on its own documents)."""
+        rec = self._meta.get("fusion") or {}
+        method = fusion or rec.get("method") or DEFAULT_FUSION[0]
+        w = weights if weights is not None else rec.get("weights") or DEFAULT_FUSION[1]
+        self._check_fusion(method, w)
+        return method, (float(w[0]), float(w[1]))
+
+    @staticmethod
+    def _check_fusion(method, w):
+        if method not in _FUSIONS:
+            raise glassbox.InvalidArgument("unknown fusion '%s' (%s)" % (method, ", ".join(_FUSIONS)))
+        if len(w) != 2 or any(not isinstance(x, (int, float)) or x < 0 for x in w):
+            raise glassbox.InvalidArgument("weights are (bm25, vector), two non-negative numbers")
+
+    def search(self, query, k=10, offset=0, *, mode="auto", user=None, groups=None, allow_partial=False,
+               fusion=None, weights=None, rrf_k=60.0, **options):
+        """Searches every shard and merges: the same hits and scores as one collection
+        holding all the documents (ties: smaller id first).
+
+        mode: "bm25", "vector", "hybrid" or "auto" (hybrid when the collection has
+        an embedder). BM25 scores under global statistics; vector hits merged by
+        cosine; hybrid fused once, here, over the global candidate lists (see
+        docs/sharding.md). fusion= / weights= / rrf_k= as Collection.search
+        (default: the coordinator's fusion). Other options as Collection.search
+        (explain, plain, algorithm, snippet, candidates, ef_search, ...). Returns
+        Collection.search's dict plus "partial" (bool), "missing_shards" (list)
+        and "generation"; each hit has its "shard"."""
+        return self._search(query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k,
+                            options)[0]
+
+    def _search(self, query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k, options):
         start = time.monotonic()
-        if mode not in ("bm25", "vector"):
+        embedder = self._embedder()
+        if mode == "auto":
+            mode = "bm25" if embedder == "none" else "hybrid"
+        if mode not in ("bm25", "vector", "hybrid"):
+            raise glassbox.InvalidArgument("unknown mode '%s' (auto, bm25, vector, hybrid)" % mode)
+        if mode != "bm25" and embedder == "none":
+            raise glassbox.InvalidArgument("%s search needs an embedder; the collection has none" % mode)
+        if mode != "bm25" and embedder == "static":
             raise glassbox.Unsupported(
-                "sharded search supports mode 'bm25' and 'vector'; hybrid fusion over shards is not yet "
-                "identical to one node (docs/sharding.md)")
-        embedder = self._meta.get("options", {}).get("embedder", "static")
-        if mode == "vector" and (embedder == "static" or embedder == "none"):
-            raise glassbox.Unsupported(
-                "sharded vector search needs an embedder that embeds each text on its own (gguf:, http:); the "
-                "collection's is '%s', and the static embedder weighs words by the collection's own frequencies "
+                "sharded %s search needs an embedder that embeds each text on its own (static-frozen, gguf:, "
+                "http:); the collection's is 'static', which weighs words by the collection's own frequencies "
                 "and removes its common component, so shards would embed differently from one node "
-                "(docs/sharding.md)" % embedder)
+                "(docs/sharding.md)" % mode)
         for name in options:
             if name not in _PASSED_OPTIONS:
                 raise glassbox.Unsupported("sharded search does not take the option '%s' (docs/sharding.md)" % name)
+        if mode == "hybrid":
+            method, w = self._fusion(fusion, weights)
+        elif fusion is not None or weights is not None:
+            raise glassbox.InvalidArgument("fusion= and weights= are for hybrid search")
         principal = self._principal(user, groups)
         want = k + offset
+        explain = options.get("explain", False)
         with self._lock.read():
-            missing = []
-            shard_opts = dict(options, mode=mode, **principal)
-            if mode == "bm25":
-                stats, missing = self.query_statistics(query, plain=options.get("plain", False),
-                                                       allow_partial=allow_partial, **principal)
-                shard_opts["statistics"] = stats
+            stats, missing = self.query_statistics(query, plain=options.get("plain", False),
+                                                   allow_partial=allow_partial, **principal)
+            shard_opts = dict(options, statistics=stats, **principal)
             live = [i for i in range(self.shards) if i not in missing]
-            results, missing2 = self._call(live, "search", lambda i: (query, want, shard_opts), allow_partial)
+            if mode == "hybrid":
+                n = max(want, options.get("candidates", 100))
+                shard_opts.pop("candidates", None)
+                shard_opts["weights"] = w
+                floor = shard_opts.pop("min_similarity", None)
+                if floor is None:
+                    floor = self._meta.get("options", {}).get("min_similarity", -1.0)
+                if not explain:
+                    shard_opts["explain_words"] = False
+                token = uuid.uuid4().hex
+                results, missing2 = self._call(live, "hybrid_rows", lambda i: (query, n, shard_opts, token),
+                                               allow_partial)
+            else:
+                shard_opts["mode"] = mode
+                results, missing2 = self._call(live, "search", lambda i: (query, want, shard_opts), allow_partial)
         missing = sorted(set(missing) | set(missing2))
-        hits = []
-        total = 0
-        exact = True
-        for i in sorted(results):
-            r = results[i]
-            total += r["total_hits"]
-            exact = exact and r["total_exact"]
-            for h in r["hits"]:
-                h["shard"] = i
+        out = {"total_exact": False, "mode": mode, "fusion": "", "partial": bool(missing), "missing_shards": missing,
+               "generation": self.generation}
+        if mode == "hybrid":
+            rows, total, out["fusion"] = self._fuse(results, n, method, w, rrf_k, want, floor)
+            # The hits themselves (fields, snippet, explanation) from their shards, for the final page only.
+            page = rows[offset:want]
+            by_shard = {}
+            for row in page:
+                by_shard.setdefault(row["shard"], []).append(row["id"])
+            with self._lock.read():
+                payload, lost = self._call(sorted(by_shard), "hybrid_hits",
+                                           lambda i: (token, by_shard[i], query, n, shard_opts), allow_partial)
+            full = {h["id"]: h for i in payload for h in payload[i]}
+            hits = [None] * offset
+            for row in page:
+                h = full.get(row["id"])
+                if h is None:
+                    continue  # its shard was lost since (allow_partial)
+                h["shard"], h["score"] = row["shard"], row["score"]
+                if explain:
+                    h["retrievers"] = row["retrievers"]
+                else:
+                    h["retrievers"], h["explanation"], h["similar_words"] = [], None, []
                 hits.append(h)
-        hits.sort(key=lambda h: (-h["score"], h["id"]))
-        return {"hits": hits[offset:want], "total_hits": total, "total_exact": exact, "mode": mode, "fusion": "",
-                "took_ms": (time.monotonic() - start) * 1000.0, "partial": bool(missing),
-                "missing_shards": missing, "generation": self.generation}
+            missing = sorted(set(missing) | set(lost))
+            out["partial"], out["missing_shards"] = bool(missing), missing
+        else:
+            hits = []
+            total = 0
+            exact = True
+            for i in sorted(results):
+                r = results[i]
+                total += r["total_hits"]
+                exact = exact and r["total_exact"]
+                for h in r["hits"]:
+                    h["shard"] = i
+                    hits.append(h)
+            hits.sort(key=lambda h: (-h["score"], h["id"]))
+            if mode == "vector":
+                total = min(len(hits), want)  # as one node: the vector hits found
+                exact = False
+                if explain:
+                    for rank, h in enumerate(hits[:want], 1):
+                        for r in h["retrievers"]:
+                            r["rank"] = rank
+            out["total_exact"] = exact
+        out["hits"] = hits[offset:want]
+        out["total_hits"] = total
+        out["took_ms"] = (time.monotonic() - start) * 1000.0
+        return out, stats
+
+    @staticmethod
+    def _fuse(results, n, method, weights, rrf_k, want, floor):
+        """Hybrid: the global list of each retriever (every shard's own top n,
+        merged by raw score then id, cut at n), their union, every candidate's raw
+        score from both retrievers (its shard scored it), then the engine's fusion
+        (glassbox.fuse) once over that union, as one node fuses. Returns the fused
+        rows best first ({id, shard, score, retrievers}), the candidate count and
+        the fusion's description."""
+        raws = {}   # id -> (bm25 raw, vector raw)
+        owner = {}
+        lists = ([], [])
+        for i in sorted(results):
+            for r, name in enumerate(("bm25", "vector")):
+                for doc_id, bm25, vec in results[i][name]:
+                    raws[doc_id] = (bm25, vec)
+                    owner[doc_id] = i
+                    lists[r].append((bm25 if r == 0 else vec, doc_id))
+        rank = {}
+        for r in range(2):
+            lists[r].sort(key=lambda x: (-x[0], x[1]))
+            for pos, (_, doc_id) in enumerate(lists[r][:n], 1):
+                rank[(doc_id, r)] = pos
+        cands = sorted({doc_id for (doc_id, _) in rank})
+        if floor > -1:
+            # The similarity floor (SearchOptions::min_similarity): a candidate that
+            # matches no query word and is less similar than the floor goes before
+            # fusion; the others keep their ranks.
+            cands = [c for c in cands if not (raws[c][0] == 0 and raws[c][1] < floor)]
+        fused = glassbox.fuse(method, list(weights), [list(raws[c]) for c in cands],
+                              [[rank.get((c, r), 0) for r in range(2)] for c in cands], rrf_k)
+        fused.sort(key=lambda f: (-f["score"], cands[f["candidate"]]))
+        rows = []
+        for f in fused[:want]:
+            c = cands[f["candidate"]]
+            rows.append({"id": c, "shard": owner[c], "score": f["score"],
+                         "retrievers": [{"retriever": name, "rank": p["rank"], "raw": p["raw"],
+                                         "normalized": p["normalized"], "weight": weights[r],
+                                         "contribution": p["contribution"], "share": p["share"]}
+                                        for r, (name, p) in enumerate(zip(("bm25", "vector"), f["parts"]))]})
+        describe = "%s bm25=%s vector=%s" % (method, "%.3g" % weights[0], "%.3g" % weights[1])
+        return rows, len(cands), describe
+
+    # Answer options the coordinator's reader takes (glassbox/answer.h); the rest are search options.
+    _READER_OPTIONS = ("max_passages", "answer_mode", "unsupported", "not_found_threshold", "route")
+
+    @staticmethod
+    def _passage(h, n):
+        """An answer passage from a hit, as the engine's answer::PassageFromHit makes it."""
+        def last(v):
+            return v[-1] if isinstance(v, list) else v
+        fields = h.get("fields") or {}
+        title = last(fields["title"]) if "title" in fields else ""
+        body = None
+        for key, v in fields.items():
+            if key == "body" or (key == "text" and body is None):
+                body = last(v)
+        if body is None:
+            for key, v in fields.items():
+                if key != "title" and (body is None or len(last(v)) > len(body)):
+                    body = last(v)
+        meta = h.get("metadata") or {}
+        doc_id = last(meta["doc_id"]) if "doc_id" in meta else ""
+        page = last(meta["page"]) if isinstance(last(meta.get("page")), (int, float)) else None
+        e = h.get("explanation")
+        why = e["summary"] if e and e["matched"] else "score %.4f" % h["score"]
+        for r in h.get("retrievers") or []:
+            why += "; %s rank %u (raw %.4f, share %.0f%%)" % (r["retriever"], r["rank"], r["raw"], r["share"] * 100)
+        return {"n": n, "id": h["id"], "doc_id": doc_id or h["id"], "title": title, "text": body or "",
+                "score": h["score"], "page": int(page) if page is not None else None, "why": why,
+                "shard": h["shard"]}
+
+    def ask(self, question, *, user=None, groups=None, mode="auto", fusion=None, weights=None, rrf_k=60.0,
+            max_passages=5, answer_mode="extractive", route="auto", **options):
+        """Answers a question from the sharded collection: the sharded search (the
+        same passages, scores and explanations as one node) retrieves max_passages
+        passages, then the engine's extractive reader (glassbox.read_answer) reads
+        them here, weighing terms by idf under the global statistics. Returns
+        Collection.ask's dict; each citation and passage also names its "shard"
+        (the shard that owns the cited document: sc.get(citation["id"]) returns it).
+
+        Extractive answers over the documents only: answer_mode "faq" and
+        "generative", route "tables" (tables are not sharded) raise
+        glassbox.Unsupported; compound questions are not split into steps."""
+        if not isinstance(question, str) or not question.strip():
+            raise glassbox.InvalidArgument("the question is empty")
+        if answer_mode != "extractive":
+            raise glassbox.Unsupported("a sharded collection answers in extractive mode only (answer_mode '%s')"
+                                       % answer_mode)
+        if route not in ("auto", "documents"):
+            raise glassbox.Unsupported("a sharded collection answers from its documents (route '%s'): its "
+                                       "tables are not sharded" % route)
+        reader = {name: options.pop(name) for name in list(options) if name in self._READER_OPTIONS}
+        reader["max_passages"] = max_passages
+        t0 = time.monotonic()
+        search_opts = dict(options, plain=True, explain=True, explain_words=False, snippet=False)
+        r, stats = self._search(question, max_passages, 0, mode, user, groups, False, fusion, weights, rrf_k,
+                                search_opts)
+        t1 = time.monotonic()
+        passages = [self._passage(h, n) for n, h in enumerate(r["hits"], 1)]
+        principal = user is not None or groups is not None
+        a = glassbox.read_answer(question, passages, statistics=stats, analyzer=self.analyzer,
+                                 principal=principal, **reader)
+        retrieve_ms = (t1 - t0) * 1000.0
+        trace = [{"step": "retrieve", "detail": "%d passage(s) from %s search (%d matching) in %.2f ms" % (
+            len(passages), r["mode"], r["total_hits"], retrieve_ms)}]
+        trace += [{"step": "passage", "detail": "[%d] %s: %s" % (p["n"], p["id"], p["why"])} for p in passages]
+        a["trace"] = trace + a["trace"]
+        a["timings_ms"]["retrieve"] = retrieve_ms
+        a["route"] = "documents"
+        a["route_reason"] = "a sharded collection answers from its documents (tables are not sharded)"
+        shard_of_id = {p["id"]: p["shard"] for p in passages}
+        for c in a.get("citations", []):
+            c["shard"] = shard_of_id.get(c["id"], self._owner(c["id"]))
+        for p in a.get("passages", []):
+            p["shard"] = shard_of_id.get(p["id"], self._owner(p["id"]))
+        a["generation"] = r["generation"]
+        return a
+
+    @property
+    def analyzer(self):
+        """The shards' text analyzer (fixed at creation)."""
+        if "analyzer" not in self._meta:
+            self._meta["analyzer"] = self.stats()["shards"][0]["analyzer"]
+        return self._meta["analyzer"]
 
     def _owner(self, doc_id):
         return shard_of(doc_id, self.shards)
@@ -708,3 +973,189 @@ class ShardedCollection:
     def __repr__(self):
         return "<glassbox.dask.ShardedCollection '%s' shards=%d generation=%d>" % (
             self.prefix, self.shards, self.generation)
+
+
+# ---------------------------------------------------------------- serving over HTTP
+
+# The search options a /search body may carry (as the HTTP API names them, docs/server.md).
+_HTTP_SEARCH = {"k", "offset", "mode", "fusion", "weights", "rrf_k", "candidates", "explain", "plain", "snippet",
+                "snippet_chars", "highlight_open", "highlight_close", "explain_words", "algorithm", "ef_search",
+                "time_budget", "min_similarity", "allow_partial"}
+_HTTP_ASK = {"max_passages", "answer_mode", "unsupported", "not_found_threshold", "route", "mode", "fusion", "weights",
+             "rrf_k", "candidates", "ef_search", "min_similarity"}
+_HTTP_CODES = {"InvalidArgument": (400, "invalid_argument"), "Unsupported": (400, "invalid_argument"),
+               "NotFound": (404, "not_found"), "ShardUnavailable": (503, "unavailable"),
+               "DeadlineExceeded": (503, "deadline_exceeded"), "Busy": (503, "busy")}
+
+
+def _http_weights(w):
+    """weights as the HTTP API takes them: [b, v], {"bm25": b, "vector": v} or "bm25=b,vector=v"."""
+    if isinstance(w, dict):
+        return (w.get("bm25", 0.0), w.get("vector", 0.0))
+    if isinstance(w, str):
+        parts = dict(p.split("=", 1) for p in w.split(",") if "=" in p)
+        try:
+            return (float(parts.get("bm25", 0)), float(parts.get("vector", 0)))
+        except ValueError:
+            raise glassbox.InvalidArgument("weights: expected \"bm25=W,vector=W\"")
+    if isinstance(w, (list, tuple)) and len(w) == 2:
+        return tuple(w)
+    raise glassbox.InvalidArgument("weights: expected [bm25, vector], {\"bm25\": W, \"vector\": W} or "
+                                   "\"bm25=W,vector=W\"")
+
+
+def make_server(collections, host="127.0.0.1", port=8080):
+    """An HTTP server (http.server.ThreadingHTTPServer, not started) in front of
+    sharded collections {name: ShardedCollection}, with the read endpoints of
+    `glassbox serve` under the same paths and JSON shapes (docs/server.md):
+    GET /health, GET /v1/collections, GET /v1/collections/{name}/stats,
+    POST /v1/collections/{name}/search, POST /v1/collections/{name}/ask,
+    GET /v1/collections/{name}/documents/{id}. No API keys: bind it to a
+    trusted network (see docs/sharding.md, "Serving")."""
+    import http.server
+    import urllib.parse
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _reply(self, status, body):
+            data = json.dumps(body).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _error(self, status, code, message):
+            self._reply(status, {"error": {"code": code, "message": message}})
+
+        def _route(self, method):
+            path = urllib.parse.urlsplit(self.path).path
+            parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")]
+            if method == "GET" and path == "/health":
+                return self._reply(200, {"status": "ok"})
+            if parts[:2] != ["v1", "collections"]:
+                return self._error(404, "not_found", "no endpoint %s" % path)
+            if len(parts) == 2:
+                if method != "GET":
+                    return self._error(405, "method_not_allowed", "%s %s" % (method, path))
+                return self._reply(200, {"collections": [dict(_summary(sc), name=n)
+                                                         for n, sc in sorted(collections.items())]})
+            sc = collections.get(parts[2])
+            if sc is None:
+                return self._error(404, "not_found", "no collection '%s'" % parts[2])
+            what = parts[3] if len(parts) > 3 else ""
+            body = {}
+            if method == "POST":
+                n = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(n) or b"{}")
+                except ValueError as e:
+                    return self._error(400, "invalid_argument", "malformed JSON: %s" % e)
+                if not isinstance(body, dict):
+                    return self._error(400, "invalid_argument", "the body must be a JSON object")
+            expected = {"search": "POST", "ask": "POST", "stats": "GET", "documents": "GET"}.get(what)
+            if expected is None or (what == "documents" and len(parts) != 5) or (what != "documents" and len(parts) != 4):
+                return self._error(404, "not_found", "no endpoint %s" % path)
+            if method != expected:
+                return self._error(405, "method_not_allowed", "%s %s" % (method, path))
+            if what == "stats":
+                return self._reply(200, dict(_summary(sc), name=parts[2]))
+            if what == "documents":
+                return self._reply(200, sc.get(parts[4]))
+            key = "query" if what == "search" else "question"
+            if not isinstance(body.get(key), str):
+                return self._error(400, "invalid_argument", "field \"%s\" is required (a string)" % key)
+            allowed = _HTTP_SEARCH if what == "search" else _HTTP_ASK
+            unknown = sorted(set(body) - allowed - {key})
+            if unknown:
+                return self._error(400, "invalid_argument", "unknown field \"%s\"" % unknown[0])
+            opts = {k: v for k, v in body.items() if k != key}
+            if "weights" in opts:
+                opts["weights"] = _http_weights(opts["weights"])
+            if what == "search":
+                r = sc.search(body[key], **opts)
+            else:
+                r = sc.ask(body[key], **opts)
+            return self._reply(200, r)
+
+        def _handle(self, method):
+            try:
+                self._route(method)
+            except glassbox.Error as e:
+                status, code = _HTTP_CODES.get(type(e).__name__, (500, "internal"))
+                self._error(status, code, str(e))
+            except (TypeError, ValueError) as e:
+                self._error(400, "invalid_argument", str(e))
+
+        def do_GET(self):
+            self._handle("GET")
+
+        def do_POST(self):
+            self._handle("POST")
+
+    return http.server.ThreadingHTTPServer((host, port), Handler)
+
+
+def _summary(sc):
+    st = sc.stats()
+    return {"documents": st["documents"], "shards": sc.shards, "replication": sc.replication,
+            "generation": st["generation"], "embedder": sc._embedder(), "workers": sc.replica_workers}
+
+
+def main(argv=None):
+    """python3 -m glassbox.dask serve PREFIX [--workers N | --scheduler ADDR] [--create S --ingest PATH...]."""
+    import argparse
+    p = argparse.ArgumentParser(prog="python3 -m glassbox.dask",
+                                description="Serve a sharded Glassbox collection over HTTP (docs/sharding.md).")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve the search and ask endpoints of `glassbox serve` for a sharded collection")
+    s.add_argument("prefix", help="the sharded collection's folder (coordinator.json)")
+    s.add_argument("--name", help="its name in the URLs (default: the folder's name)")
+    s.add_argument("--scheduler", help="a Dask scheduler's address (tcp://HOST:8786); default: a local cluster")
+    s.add_argument("--workers", type=int, default=2, help="worker processes of the local cluster (default 2)")
+    s.add_argument("--create", type=int, metavar="SHARDS", help="create the collection with this many shards if it "
+                   "does not exist")
+    s.add_argument("--ingest", nargs="+", default=[], metavar="PATH", help="files or folders to ingest and commit first")
+    s.add_argument("--embedder", default="static-frozen", help="with --create (default static-frozen)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8080)
+    a = p.parse_args(argv)
+    from dask.distributed import Client, LocalCluster
+    if a.scheduler:
+        client = Client(a.scheduler)
+    else:
+        client = Client(LocalCluster(n_workers=a.workers, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                     dashboard_address=None))
+    prefix = os.path.abspath(a.prefix)
+    if a.create and not os.path.exists(os.path.join(prefix, COORDINATOR_FILE)):
+        sc = ShardedCollection.create(client, prefix, shards=a.create, embedder=a.embedder)
+    else:
+        sc = ShardedCollection.open(client, prefix)
+    if a.ingest:
+        rep = sc.ingest(a.ingest)
+        sc.commit()
+        print("ingested %d chunks from %d files (%d failed)" % (rep["chunks"], rep["files_ok"], rep["files_failed"]),
+              flush=True)
+    name = a.name or os.path.basename(prefix.rstrip("/"))
+    server = make_server({name: sc}, a.host, a.port)
+    print("serving %s (%d shards on %d workers) at http://%s:%d/v1/collections/%s/search" % (
+        name, sc.shards, len(client.scheduler_info()["workers"]), a.host, server.server_address[1], name), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        sc.close()
+        client.close()
+
+
+if __name__ == "__main__":
+    # Run as `python3 -m glassbox.dask`: the workers must find the actor class
+    # as glassbox.dask.ShardActor, not __main__.ShardActor.
+    from glassbox.dask import main as _main
+    _main()

@@ -216,27 +216,220 @@ def test_principal_filtering_equals_one_node(generated, principal):
     assert sc.get(hidden, user="alice")["id"] == hidden
 
 
-def test_hybrid_is_refused_not_approximated(generated):
+def test_collection_dependent_options_are_refused(generated):
     _, sc, _ = generated
-    for mode in ("hybrid", "auto"):
-        with pytest.raises(glassbox.Unsupported, match="hybrid"):
-            sc.search("river", mode=mode)
     with pytest.raises(glassbox.Unsupported, match="principal_statistics"):
         sc.search("river", principal_statistics=True)
+    with pytest.raises(glassbox.InvalidArgument, match="embedder"):
+        sc.search("river", mode="hybrid")  # embedder "none"
+    assert sc.search("river", mode="auto")["mode"] == "bm25"
 
 
-def test_vector_mode_with_the_static_embedder_is_refused(client, tmp_path):
-    # The static embedder depends on the collection (word frequencies, common
-    # component): shards would embed differently from one node, so it is refused.
-    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2)
+def test_vector_and_hybrid_with_the_static_embedder_are_refused(client, tmp_path):
+    # The collection-dependent static embedder (word frequencies, common
+    # component) would embed differently on each shard: refused, not approximated.
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2, embedder="static")
     try:
         sc.add(generated_docs(20))
         sc.commit()
-        with pytest.raises(glassbox.Unsupported, match="static"):
-            sc.search("river", mode="vector")
+        for mode in ("vector", "hybrid", "auto"):
+            with pytest.raises(glassbox.Unsupported, match="static-frozen"):
+                sc.search("river", mode=mode)
         assert sc.search("river", mode="bm25")["hits"]
     finally:
         sc.drop()
+
+
+# ---------------------------------------------------------------- vector and hybrid
+
+# HNSW is approximate; with ef_search at least the number of vectors of a
+# segment the graph search visits every reachable vector, so one node and the
+# shards both return the exact top k (the corpora here are under 6 000 documents).
+EXACT = dict(ef_search=6000)
+FUSIONS = [("minmax", (0.5, 0.5)), ("rrf", (1.0, 1.0)), ("zscore", (0.3, 0.7))]
+
+
+def search_both(one, sc, q, k, mode, fusion=None, **options):
+    kw = dict(EXACT, snippet=False, **options)
+    if fusion:
+        kw.update(fusion=fusion[0], weights=fusion[1])
+    got = sc.search(q, k=k, mode=mode, **kw)
+    want = one.search(q, k + 20, mode=mode, **kw)
+    assert got["mode"] == want["mode"] == mode and got["fusion"] == want["fusion"], q
+    assert got["total_hits"] == (want["total_hits"] if mode == "hybrid" else min(want["total_hits"], k)), q
+    ranked = sorted(want["hits"], key=lambda h: (-h["score"], h["id"]))
+    if len(want["hits"]) == k + 20:
+        assert ranked[k - 1]["score"] > ranked[-1]["score"], "ties reach past k+20"
+    return got["hits"], ranked[:k]
+
+
+def assert_same_explanations(got, want, q):
+    """The same BM25 breakdown, retriever parts and word pairs as one node (ranks
+    in a retriever's list may differ only among documents with equal raw scores)."""
+    ranks_differ = 0
+    for g, w in zip(got, want):
+        assert g["explanation"] == w["explanation"], (q, g["id"])
+        assert g["similar_words"] == w["similar_words"], (q, g["id"])
+        assert [r["retriever"] for r in g["retrievers"]] == [r["retriever"] for r in w["retrievers"]]
+        for gr, wr in zip(g["retrievers"], w["retrievers"]):
+            for key in ("raw", "normalized", "weight", "contribution", "share"):
+                assert abs(gr[key] - wr[key]) <= 1e-6, (q, g["id"], gr, wr)
+            ranks_differ += gr["rank"] != wr["rank"]
+    return ranks_differ
+
+
+@pytest.fixture(scope="module")
+def embedded(client, tmp_path_factory):
+    """The generated corpus with vectors (static-frozen), on one node and on 3 shards."""
+    base = tmp_path_factory.mktemp("emb")
+    docs = generated_docs()
+    one = one_node(str(base / "one"), docs, embedder="static-frozen")
+    sc = ShardedCollection.create(client, str(base / "sharded"), shards=3)
+    assert sc._meta["options"]["embedder"] == "static-frozen"  # the sharded default
+    sc.add(docs)
+    sc.commit()
+    yield one, sc, docs
+    sc.drop()
+    one.close()
+
+
+def test_static_frozen_embeds_a_text_alone(tmp_path):
+    # The same text gets the same vector in collections with different contents.
+    a = one_node(str(tmp_path / "a"), generated_docs(40), embedder="static-frozen")
+    b = one_node(str(tmp_path / "b"), generated_docs(300)[200:] + generated_docs(40)[:3], embedder="static-frozen")
+    for doc_id in ("doc-000", "doc-001", "doc-002"):
+        sa = a.search("river stone garden", 50, mode="vector", **EXACT)["hits"]
+        sb = b.search("river stone garden", 400, mode="vector", **EXACT)["hits"]
+        assert abs(next(h["score"] for h in sa if h["id"] == doc_id) -
+                   next(h["score"] for h in sb if h["id"] == doc_id)) < 1e-7
+    with pytest.raises(glassbox.InvalidArgument, match="static-frozen"):
+        glassbox.Collection.create(str(tmp_path / "c"), embedder="static-frozen:")
+    # A common component fitted on a sample (a "static" collection's, written at its first commit).
+    import glob
+    one_node(str(tmp_path / "sample"), generated_docs(100), embedder="static").close()
+    (u,) = glob.glob(str(tmp_path / "sample" / "common-*.f32"))
+    c = one_node(str(tmp_path / "d"), generated_docs(40), embedder="static-frozen:" + u)
+    assert c.stats()["embedder"] == "static-frozen:" + u
+    sc_ = c.search("river stone garden", 50, mode="vector", **EXACT)["hits"]
+    sa = a.search("river stone garden", 50, mode="vector", **EXACT)["hits"]
+    assert {h["id"] for h in sc_} == {h["id"] for h in sa}
+    assert max(abs(x["score"] - next(y["score"] for y in sa if y["id"] == x["id"])) for x in sc_) > 1e-3
+    with pytest.raises(glassbox.NotFound):
+        glassbox.Collection.create(str(tmp_path / "e"), embedder="static-frozen:" + str(tmp_path / "none.f32"))
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_vector_and_hybrid_equal_one_node(client, embedded, tmp_path, shards):
+    one, sc3, docs = embedded
+    sc = sc3
+    if shards == 1:
+        sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=1)
+        sc.add(docs)
+        sc.commit()
+    try:
+        ranks_differ = compared = 0
+        for q in generated_queries(10 if shards == 3 else 4, seed=41):
+            got, want = search_both(one, sc, q, 10, "vector", explain=True, explain_words=False)
+            assert_same_hits(got, want, q)
+            ranks_differ += assert_same_explanations(got, want, q)
+            for fusion in FUSIONS:
+                got, want = search_both(one, sc, q, 10, "hybrid", fusion, explain=True, explain_words=False)
+                assert_same_hits(got, want, q)
+                ranks_differ += assert_same_explanations(got, want, q)
+                compared += len(got)
+        assert compared >= (250 if shards == 3 else 100) and ranks_differ <= compared // 50, ranks_differ
+        if shards == 1:
+            return
+        # Paging, a principal, a similarity floor, and the word pairs of the static model.
+        q = "river stone garden"
+        got, want = search_both(one, sc, q, 15, "hybrid", FUSIONS[0])
+        assert_same_hits(sc.search(q, k=5, offset=10, mode="hybrid", fusion="minmax", weights=(0.5, 0.5),
+                                   snippet=False, **EXACT)["hits"], want[10:15], q)
+        for opts in ({"user": "alice"}, {"groups": ["eng"]}, {"min_similarity": 0.5}):
+            got, want = search_both(one, sc, "copper lantern", 10, "hybrid", FUSIONS[0], **opts)
+            assert_same_hits(got, want, opts)
+        got, want = search_both(one, sc, q, 5, "hybrid", FUSIONS[0], explain=True)
+        assert any(h["similar_words"] for h in got)
+        assert_same_explanations(got, want, q)
+    finally:
+        if shards == 1:
+            sc.drop()
+
+
+def test_hybrid_default_fusion_is_the_coordinators(client, embedded, tmp_path):
+    one, sc, docs = embedded
+    r = sc.search("river stone", k=5, snippet=False, **EXACT)
+    assert r["mode"] == "hybrid" and r["fusion"] == "minmax bm25=0.9 vector=0.1"
+    got, want = search_both(one, sc, "river stone", 5, "hybrid", ("minmax", (0.9, 0.1)))
+    assert_same_hits(r["hits"], want, "default fusion")
+    sc2 = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2, fusion="rrf", weights=(1, 2))
+    try:
+        sc2.add(docs[:50])
+        sc2.commit()
+        assert sc2.search("river", k=3)["fusion"] == "rrf bm25=1 vector=2"
+        sc2.close()
+        sc2 = ShardedCollection.open(client, str(tmp_path / "sc"))  # recorded in coordinator.json
+        assert sc2.search("river", k=3)["fusion"] == "rrf bm25=1 vector=2"
+    finally:
+        sc2.drop()
+    with pytest.raises(glassbox.InvalidArgument, match="fusion"):
+        sc.search("river", fusion="best")
+    with pytest.raises(glassbox.InvalidArgument, match="hybrid"):
+        sc.search("river", mode="vector", fusion="rrf")
+
+
+def test_fuse_is_the_engines_fusion():
+    # Two retrievers, three candidates: min-max by hand.
+    rows = glassbox.fuse("minmax", [0.5, 0.5], [[2.0, 0.1], [1.0, 0.3], [0.0, 0.2]], [[1, 3], [2, 1], [0, 2]])
+    assert [r["candidate"] for r in rows] == [1, 0, 2]
+    assert abs(rows[0]["score"] - (0.5 * 0.5 + 0.5 * 1.0)) < 1e-12
+    rrf = glassbox.fuse("rrf", [1.0, 1.0], [[2.0, 0.1], [1.0, 0.3]], [[1, 0], [2, 1]], rrf_k=60)
+    assert abs(rrf[0]["score"] - (1 / 62 + 1 / 61)) < 1e-12 and rrf[0]["candidate"] == 1
+    with pytest.raises(glassbox.InvalidArgument):
+        glassbox.fuse("minmax", [1.0], [[1.0, 2.0]], [[1, 1]])
+
+
+# ---------------------------------------------------------------- ask
+
+ASK_QUESTIONS = ["How many days of annual leave do employees get?", "Who approves remote work?",
+                 "What is the price of cement per tonne?", "When do I need a sick note?",
+                 "What is the capital of France?"]
+
+
+def test_ask_equals_one_node(client, tmp_path):
+    kb = os.path.join(REPO, "examples", "kb")
+    one = glassbox.Collection.create(str(tmp_path / "one"), embedder="static-frozen")
+    one.ingest(kb)
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=3)
+    sc.ingest(kb)
+    sc.commit()
+    try:
+        answered = 0
+        for q in ASK_QUESTIONS:
+            for mode, extra in (("bm25", {}), ("hybrid", {"fusion": "minmax", "weights": (0.9, 0.1)})):
+                want = one.ask(q, mode=mode, route="documents", **extra)
+                got = sc.ask(q, mode=mode, **extra)
+                assert (got["status"], got["answer"], got["verified"]) == \
+                    (want["status"], want["answer"], want["verified"]), q
+                assert abs(got["confidence"] - want["confidence"]) < 1e-9, q
+                assert [{k: v for k, v in c.items() if k != "shard"} for c in got["citations"]] == want["citations"]
+                assert [p["id"] for p in got["passages"]] == [p["id"] for p in want["passages"]], q
+                for c in got["citations"]:
+                    # A citation resolves to its document on the shard that owns it.
+                    assert c["shard"] == shard_of(c["id"], 3)
+                    doc = sc.get(c["id"])
+                    text = doc["fields"][c["field"]]
+                    assert text.encode("utf-8")[c["start"]:c["end"]].decode("utf-8") == c["quote"]
+                answered += got["status"] == "answered"
+        assert answered >= 6
+        assert sc.ask("What is the capital of France?")["status"] == "not_found"
+        with pytest.raises(glassbox.Unsupported, match="extractive"):
+            sc.ask("leave?", answer_mode="faq")
+        with pytest.raises(glassbox.Unsupported, match="tables"):
+            sc.ask("total leave?", route="tables")
+    finally:
+        sc.drop()
+        one.close()
 
 
 def test_commit_generations_and_reopen(client, tmp_path):
@@ -284,6 +477,56 @@ def test_ingest_parses_on_workers_and_routes(client, tmp_path):
         one.close()
 
 
+# ---------------------------------------------------------------- serving
+
+def test_http_server_answers_as_the_collection(embedded):
+    import threading
+    import urllib.error
+    import urllib.request
+    from glassbox.dask import make_server
+    _, sc, _ = embedded
+    server = make_server({"gen": sc}, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % server.server_address[1]
+
+    def call(path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        try:
+            with urllib.request.urlopen(urllib.request.Request(base + path, data=data), timeout=60) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    try:
+        assert call("/health") == (200, {"status": "ok"})
+        status, listing = call("/v1/collections")
+        assert status == 200 and listing["collections"][0]["name"] == "gen" and \
+            listing["collections"][0]["shards"] == 3
+        for body in ({"query": "river stone", "k": 5, "snippet": False, "ef_search": 6000},
+                     {"query": "copper lantern", "mode": "hybrid", "fusion": "rrf", "weights": "bm25=1,vector=1",
+                      "explain": True, "explain_words": False, "snippet": False, "ef_search": 6000}):
+            status, r = call("/v1/collections/gen/search", body)
+            opts = {k: v for k, v in body.items() if k != "query"}
+            if "weights" in opts:
+                opts["weights"] = (1.0, 1.0)
+            want = sc.search(body["query"], **opts)
+            assert status == 200 and r["mode"] == want["mode"] and r["fusion"] == want["fusion"]
+            assert [(h["id"], h["score"]) for h in r["hits"]] == [(h["id"], h["score"]) for h in want["hits"]]
+        status, doc = call("/v1/collections/gen/documents/doc-007")
+        assert status == 200 and doc["id"] == "doc-007"
+        assert call("/v1/collections/gen/documents/nope")[0] == 404
+        assert call("/v1/collections/other/search", {"query": "x"})[0] == 404
+        status, err = call("/v1/collections/gen/search", {"query": "x", "bogus": 1})
+        assert status == 400 and err["error"]["code"] == "invalid_argument" and "bogus" in err["error"]["message"]
+        assert call("/v1/collections/gen/search", {"query": "\"unclosed"})[0] == 400
+        assert call("/v1/collections/gen/search")[0] == 405
+        status, a = call("/v1/collections/gen/ask", {"question": "Which documents mention copper?"})
+        assert status == 200 and a["status"] in ("answered", "not_found") and "trace" in a
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # ---------------------------------------------------------------- scifact
 
 def scifact_or_skip():
@@ -314,6 +557,38 @@ def test_scifact_three_shards_equal_one_node(client, tmp_path):
     finally:
         sc.drop()
         one.close()
+
+
+@pytest.fixture(scope="module")
+def scifact_vectors(tmp_path_factory):
+    """A scifact sample with vectors on one node: the first 1 200 documents (the
+    whole corpus, embedded on one node and on the shards, costs ~40 s more here)."""
+    docs, queries = scifact_or_skip()
+    docs = docs[:1200]
+    one = one_node(str(tmp_path_factory.mktemp("scifact") / "one"), docs, embedder="static-frozen")
+    yield one, docs, queries
+    one.close()
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_scifact_vector_and_hybrid_equal_one_node(client, scifact_vectors, tmp_path, shards):
+    one, docs, queries = scifact_vectors
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=shards)
+    sc.add(docs)
+    sc.commit()
+    try:
+        ranks_differ = compared = 0
+        for n, q in enumerate(queries[:12]):
+            got, want = search_both(one, sc, q, 10, "vector", plain=True)
+            assert_same_hits(got, want, q)
+            got, want = search_both(one, sc, q, 10, "hybrid", FUSIONS[n % 3], plain=True, explain=True,
+                                    explain_words=False)
+            assert_same_hits(got, want, q)
+            ranks_differ += assert_same_explanations(got, want, q)
+            compared += len(got)
+        assert compared == 120 and ranks_differ <= 3, ranks_differ
+    finally:
+        sc.drop()
 
 
 # ---------------------------------------------------------------- faults

@@ -16,26 +16,48 @@ namespace {
 constexpr char kVecMagic[8] = {'G', 'B', 'V', 'E', 'C', '0', '0', '1'};
 constexpr size_t kEmbedBatch = 64;
 
+constexpr const char* kFrozen = "static-frozen";
+
+bool IsFrozen(const std::string& spec) {
+  return spec == kFrozen || spec.rfind(std::string(kFrozen) + ":", 0) == 0;
+}
+
 vector::StaticEmbedder* AsStatic(const search::QueryEmbedder& e) {
   return dynamic_cast<vector::StaticEmbedder*>(e.embedder.get());
 }
 }  // namespace
 
 Status ValidateEmbedderSpec(const std::string& spec) {
-  if (spec == "none" || spec == "static") return Status::OK();
+  if (spec == "none" || spec == "static" || spec == kFrozen) return Status::OK();
+  if (spec.rfind(std::string(kFrozen) + ":", 0) == 0) {
+    if (spec.size() == std::strlen(kFrozen) + 1)
+      return Status::InvalidArgument("embedder \"" + spec + "\": static-frozen: needs the path of a common-component file");
+    return Status::OK();
+  }
   if (spec.rfind("gguf:", 0) == 0 || spec.rfind("http:", 0) == 0 || spec.rfind("https:", 0) == 0)
     return Status::OK();
   return Status::InvalidArgument("unknown embedder \"" + spec +
-                                 "\" (expected none, static, gguf:PATH or http://HOST:PORT/v1/embeddings#MODEL)");
+                                 "\" (expected none, static, static-frozen[:COMMON.f32], gguf:PATH or http://HOST:PORT/v1/embeddings#MODEL)");
 }
 
 Result<std::shared_ptr<search::QueryEmbedder>> MakeQueryEmbedder(const std::string& spec, vector::WordProbability p) {
   GB_RETURN_IF_ERROR(ValidateEmbedderSpec(spec));
   auto q = std::make_shared<search::QueryEmbedder>();
   q->spec = spec;
-  if (spec == "static") {
-    auto e = vector::StaticEmbedder::Open("", std::move(p));
+  const bool frozen = IsFrozen(spec);
+  if (spec == "static" || frozen) {
+    // static-frozen: the model's own (Zipf) word probabilities instead of the
+    // collection's, and a fixed common component (or none), so a text's vector
+    // depends on the text alone: shards and one node embed alike.
+    auto e = vector::StaticEmbedder::Open("", frozen ? nullptr : std::move(p));
     if (!e.ok()) return e.status();
+    if (frozen && spec.size() > std::strlen(kFrozen)) {
+      const std::string path = spec.substr(std::strlen(kFrozen) + 1);
+      auto u = ReadFloats(path);
+      if (!u.ok()) return u.status();
+      Status s = e.value()->SetCommonComponent(*u);
+      if (!s.ok()) return Status::InvalidArgument("embedder " + spec + ": " + s.message());
+    }
     vector::StaticEmbedder* raw = e.value().get();
     q->explain_words = [raw](const std::string& query, const std::string& passage, size_t n) {
       return raw->Explain(query, passage, n);
@@ -69,6 +91,7 @@ Status SetCommonComponent(search::QueryEmbedder& e, const std::vector<float>& u)
 }
 
 bool NeedsCommonComponent(const search::QueryEmbedder& e) {
+  if (IsFrozen(e.spec)) return false;  // fixed when the spec was written, not by the first vectors
   auto* s = AsStatic(e);
   return s != nullptr && s->common_component().empty();
 }

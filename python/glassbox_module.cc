@@ -476,8 +476,9 @@ class PyCollection {
     return std::make_unique<PyCollection>(Take(std::move(r)));
   }
 
-  void Add(const std::string& id, std::optional<std::string> text, std::optional<std::string> title,
-           std::optional<py::dict> fields, std::optional<py::dict> metadata) {
+  static glassbox::Document DocumentFromPy(const std::string& id, std::optional<std::string> text,
+                                           std::optional<std::string> title, std::optional<py::dict> fields,
+                                           std::optional<py::dict> metadata) {
     glassbox::Document d;
     d.id = id;
     if (title) d.text.emplace_back("title", *title);
@@ -490,6 +491,12 @@ class PyCollection {
       }
     }
     if (metadata) AppendMeta(&d.metadata, *metadata);
+    return d;
+  }
+
+  void Add(const std::string& id, std::optional<std::string> text, std::optional<std::string> title,
+           std::optional<py::dict> fields, std::optional<py::dict> metadata) {
+    glassbox::Document d = DocumentFromPy(id, std::move(text), std::move(title), std::move(fields), std::move(metadata));
     auto c = Get();
     Status s;
     {
@@ -678,8 +685,10 @@ class PyCollection {
                   std::optional<std::vector<std::string>> groups, size_t offset, const std::string& mode,
                   std::optional<std::string> fusion, std::optional<std::pair<double, double>> weights, double rrf_k,
                   size_t candidates, bool plain, std::optional<std::string> algorithm, size_t time_budget,
-                  std::optional<py::dict> statistics) {
+                  std::optional<py::dict> statistics, size_t ef_search, std::optional<double> min_similarity) {
     glassbox::SearchOptions so;
+    so.ef_search = ef_search;
+    so.min_similarity = min_similarity;
     so.statistics = CorpusStatisticsFromPy(statistics);
     so.k = k;
     so.offset = offset;
@@ -1016,7 +1025,8 @@ PYBIND11_MODULE(glassbox, m) {
       .def("why_not", &PyCollection::WhyNot, "query"_a, "id"_a, "k"_a = 10, py::kw_only(), "user"_a = py::none(),
            "groups"_a = py::none(), "offset"_a = 0, "mode"_a = "auto", "fusion"_a = py::none(),
            "weights"_a = py::none(), "rrf_k"_a = 60.0, "candidates"_a = 100, "plain"_a = false,
-           "algorithm"_a = py::none(), "time_budget"_a = 0, "statistics"_a = py::none(),
+           "algorithm"_a = py::none(), "time_budget"_a = 0, "statistics"_a = py::none(), "ef_search"_a = 0,
+           "min_similarity"_a = py::none(),
            "Why a document is or is not among the hits of this search (the same options as search()).")
       .def("ingest", &PyCollection::Ingest, "paths"_a, "include"_a = py::none(), "exclude"_a = py::none(),
            "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(), "unit"_a = "paragraph", "id_key"_a = py::none(),

@@ -669,8 +669,9 @@ class ShardedCollection:
         return self._search(query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k,
                             options)[0]
 
-    def _search(self, query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k, options):
-        start = time.monotonic()
+    def _resolve_mode(self, mode):
+        """The mode a search runs in ("auto": hybrid when the collection has an embedder);
+        vector and hybrid need an embedder that embeds each text on its own."""
         embedder = self._embedder()
         if mode == "auto":
             mode = "bm25" if embedder == "none" else "hybrid"
@@ -684,6 +685,11 @@ class ShardedCollection:
                 "http:); the collection's is 'static', which weighs words by the collection's own frequencies "
                 "and removes its common component, so shards would embed differently from one node "
                 "(docs/sharding.md)" % mode)
+        return mode
+
+    def _search(self, query, k, offset, mode, user, groups, allow_partial, fusion, weights, rrf_k, options):
+        start = time.monotonic()
+        mode = self._resolve_mode(mode)
         for name in options:
             if name not in _PASSED_OPTIONS:
                 raise glassbox.Unsupported("sharded search does not take the option '%s' (docs/sharding.md)" % name)
@@ -774,6 +780,16 @@ class ShardedCollection:
         (glassbox.fuse) once over that union, as one node fuses. Returns the fused
         rows best first ({id, shard, score, retrievers}), the candidate count and
         the fusion's description."""
+        rows = ShardedCollection._fused_rows(results, n, method, weights, rrf_k, floor)
+        describe = "%s bm25=%s vector=%s" % (method, "%.3g" % weights[0], "%.3g" % weights[1])
+        return rows[0][:want], rows[1], describe
+
+    @staticmethod
+    def _fused_rows(results, n, method, weights, rrf_k, floor, also=None):
+        """The fused ranking of the global candidates: ([{id, shard, score, retrievers}] best
+        first (score, then id), candidate count). also = (id, shard, (bm25 raw, vector raw)):
+        a document fused even if no retriever lists it and whatever the floor (why-not),
+        as the engine's FusionRun::Run(..., also)."""
         raws = {}   # id -> (bm25 raw, vector raw)
         owner = {}
         lists = ([], [])
@@ -788,25 +804,29 @@ class ShardedCollection:
             lists[r].sort(key=lambda x: (-x[0], x[1]))
             for pos, (_, doc_id) in enumerate(lists[r][:n], 1):
                 rank[(doc_id, r)] = pos
-        cands = sorted({doc_id for (doc_id, _) in rank})
+        cands = {doc_id for (doc_id, _) in rank}
+        if also is not None and also[0] not in cands:
+            raws[also[0]], owner[also[0]] = tuple(also[2]), also[1]
+            cands.add(also[0])
+        cands = sorted(cands)
         if floor > -1:
             # The similarity floor (SearchOptions::min_similarity): a candidate that
             # matches no query word and is less similar than the floor goes before
             # fusion; the others keep their ranks.
-            cands = [c for c in cands if not (raws[c][0] == 0 and raws[c][1] < floor)]
+            cands = [c for c in cands if (also is not None and c == also[0]) or
+                     not (raws[c][0] == 0 and raws[c][1] < floor)]
         fused = glassbox.fuse(method, list(weights), [list(raws[c]) for c in cands],
                               [[rank.get((c, r), 0) for r in range(2)] for c in cands], rrf_k)
         fused.sort(key=lambda f: (-f["score"], cands[f["candidate"]]))
         rows = []
-        for f in fused[:want]:
+        for f in fused:
             c = cands[f["candidate"]]
             rows.append({"id": c, "shard": owner[c], "score": f["score"],
                          "retrievers": [{"retriever": name, "rank": p["rank"], "raw": p["raw"],
                                          "normalized": p["normalized"], "weight": weights[r],
                                          "contribution": p["contribution"], "share": p["share"]}
                                         for r, (name, p) in enumerate(zip(("bm25", "vector"), f["parts"]))]})
-        describe = "%s bm25=%s vector=%s" % (method, "%.3g" % weights[0], "%.3g" % weights[1])
-        return rows, len(cands), describe
+        return rows, len(cands)
 
     # Answer options the coordinator's reader takes (glassbox/answer.h); the rest are search options.
     _READER_OPTIONS = ("max_passages", "answer_mode", "unsupported", "not_found_threshold", "route")
@@ -901,8 +921,20 @@ class ShardedCollection:
             results, _ = self._call([i], "get", lambda i: (doc_id, self._principal(user, groups)))
         return results[i]
 
-    def explain(self, query, doc_id, *, user=None, groups=None, plain=False):
-        """The BM25 breakdown of one document under global statistics (as one collection's explain)."""
+    def explain(self, query, doc_id, *, mode="bm25", user=None, groups=None, plain=False, k=10, **options):
+        """In BM25 mode (the default), the BM25 breakdown of one document under global
+        statistics (as one collection's explain). In "vector" or "hybrid" mode (options
+        as why_not: fusion, weights, rrf_k, candidates, ef_search, min_similarity, offset),
+        how that search scores it, as one collection's why_not for the same request says:
+        {mode, score (fused score or cosine), rank, retrievers (each one's rank, raw,
+        normalized, weight, contribution, share), explanation (the BM25 breakdown)}."""
+        if self._resolve_mode(mode) != "bm25":
+            w = self.why_not(query, doc_id, k, mode=mode, user=user, groups=groups, plain=plain, **options)
+            if w["reason"] == "no_such_document":
+                raise glassbox.NotFound("no document with id '%s'" % doc_id)
+            return {key: w[key] for key in ("mode", "score", "rank", "retrievers", "explanation")}
+        if options:
+            raise glassbox.InvalidArgument("explain in BM25 mode takes no option '%s'" % sorted(options)[0])
         principal = self._principal(user, groups)
         i = self._owner(doc_id)
         with self._lock.read():
@@ -914,12 +946,118 @@ class ShardedCollection:
             raise glassbox.NotFound("no document with id '%s'" % doc_id)
         return w["explanation"]
 
-    def why_not(self, query, doc_id, k=10, *, offset=0, user=None, groups=None, plain=False, algorithm=None):
-        """Why a document is or is not among the top k of the sharded BM25 search.
+    def why_not(self, query, doc_id, k=10, *, offset=0, mode="auto", user=None, groups=None, plain=False,
+                algorithm=None, fusion=None, weights=None, rrf_k=60.0, candidates=100, ef_search=0,
+                min_similarity=None):
+        """Why a document is or is not among the top k (after offset) of the sharded search
+        with these options: one collection's why_not for the same request.
 
-        The reason and the breakdown come from the owning shard under global
-        statistics; the rank and the k-th score are global (ties counted by id,
-        as the coordinator merges)."""
+        The reason (a filter, an excluded or missing term...) and the BM25 breakdown come
+        from the owning shard under global statistics. The rank and the k-th score are
+        global (ties counted by id, as the coordinator merges): in BM25 mode from every
+        shard's ranking; in vector mode from the merged top k by cosine; in hybrid mode
+        from the fusion of the global candidate lists with the document among the
+        candidates (each retriever's rank, raw and normalized score, weight and share;
+        the message names the retriever that missed it), as one node explains it."""
+        mode = self._resolve_mode(mode)
+        if mode == "bm25":
+            if fusion is not None or weights is not None:
+                raise glassbox.InvalidArgument("fusion= and weights= are for hybrid search")
+            return self._why_not_bm25(query, doc_id, k, offset, user, groups, plain, algorithm)
+        principal = self._principal(user, groups)
+        cutoff = k + offset
+        i = self._owner(doc_id)
+        if mode == "hybrid":
+            method, w8 = self._fusion(fusion, weights)
+        elif fusion is not None or weights is not None:
+            raise glassbox.InvalidArgument("fusion= and weights= are for hybrid search")
+        with self._lock.read():
+            stats, _ = self.query_statistics(query, plain=plain, **principal)
+            base = dict(plain=plain, statistics=stats, ef_search=ef_search, **principal)
+            if algorithm is not None:
+                base["algorithm"] = algorithm
+            # The owning shard: admissibility (filters, excluded and required terms),
+            # the BM25 breakdown and the document's raw score in each retriever.
+            wopts = dict(base, mode=mode, candidates=candidates)
+            if mode == "hybrid":
+                wopts.update(fusion=method, weights=w8, rrf_k=rrf_k)
+            results, _ = self._call([i], "why_not", lambda _: (query, doc_id, cutoff, wopts))
+            w = results[i]
+            if w["reason"] not in ("in_top_k", "ranked_below"):
+                return w
+            if mode == "vector":
+                sopts = dict(base, mode="vector", snippet=False)
+                res, _ = self._all("search", query, cutoff, sopts)
+                listed = sorted(((h["score"], h["id"]) for j in res for h in res[j]["hits"]),
+                                key=lambda x: (-x[0], x[1]))[:cutoff]
+            else:
+                n = max(cutoff, candidates)
+                ropts = dict(base, weights=w8, explain_words=False)
+                res, _ = self._all("hybrid_rows", query, n, ropts)
+        if mode == "vector":
+            return self._why_not_vector(w, doc_id, cutoff, listed)
+        floor = min_similarity
+        if floor is None:
+            floor = self._meta.get("options", {}).get("min_similarity", -1.0)
+        raw = {r["retriever"]: r["raw"] for r in w["retrievers"]}
+        rows, _ = self._fused_rows(res, n, method, w8, rrf_k, floor,
+                                   also=(doc_id, i, (raw.get("bm25", 0.0), raw.get("vector", 0.0))))
+        pos = next(p for p, row in enumerate(rows) if row["id"] == doc_id)
+        w["rank"] = pos + 1
+        w["score"] = rows[pos]["score"]
+        w["kth_score"] = rows[cutoff - 1]["score"] if 0 < cutoff <= len(rows) else 0.0
+        w["retrievers"] = rows[pos]["retrievers"]
+        parts, missed = [], []
+        for r in w["retrievers"]:
+            if r["rank"] > 0:
+                parts.append("%s ranks it %d (raw %.4f)" % (r["retriever"], r["rank"], r["raw"]))
+            else:
+                parts.append("%s: not among its %d candidates (raw %.4f)" % (r["retriever"], n, r["raw"]))
+                if r["weight"] > 0:
+                    missed.append(r["retriever"])
+        describe = "%s bm25=%s vector=%s" % (method, "%.3g" % w8[0], "%.3g" % w8[1])
+        if w["rank"] <= cutoff:
+            w["reason"] = "in_top_k"
+            msg = "hybrid (%s) ranks it %d of the top %d (fused score %.4f)" % (describe, w["rank"], cutoff, w["score"])
+        else:
+            w["reason"] = "ranked_below"
+            msg = "hybrid (%s) ranks it %d (fused score %.4f); hit #%d scores %.4f, a gap of %.4f" % (
+                describe, w["rank"], w["score"], cutoff, w["kth_score"], w["kth_score"] - w["score"])
+        msg += ". " + "; ".join(parts)
+        if missed:
+            msg += ". Missed by: " + ", ".join(missed)
+        if w["reason"] == "ranked_below" and any(r["retriever"] == "bm25" and r["raw"] == 0 for r in w["retrievers"]):
+            msg += ". It contains none of the query's words"
+        w["message"] = msg
+        w["mode"] = "hybrid"
+        return w
+
+    @staticmethod
+    def _why_not_vector(w, doc_id, cutoff, listed):
+        """Vector why-not from the global top `cutoff` by cosine (as the engine's: rank
+        in that list, or one past its end when the document is not in it)."""
+        raw = w["retrievers"][0]["raw"] if w["retrievers"] else w["score"]
+        rank = next((p + 1 for p, (_, d) in enumerate(listed) if d == doc_id), 0)
+        found = rank > 0
+        if not found:
+            rank = len(listed) + 1
+        w["rank"], w["score"] = rank, raw
+        w["kth_score"] = listed[cutoff - 1][0] if 0 < cutoff <= len(listed) else 0.0
+        w["retrievers"] = [{"retriever": "vector", "rank": rank if found else 0, "raw": raw, "normalized": raw,
+                            "weight": 1.0, "contribution": raw, "share": 1.0}]
+        w["reason"] = "in_top_k" if found else "ranked_below"
+        if found:
+            w["message"] = "vector search ranks it %d of the top %d (cosine %.4f)" % (rank, cutoff, raw)
+        else:
+            w["message"] = ("vector search does not reach it: its cosine %.4f is below hit #%d's %.4f (a gap of %.4f)"
+                            % (raw, cutoff, w["kth_score"], w["kth_score"] - raw))
+        w["mode"] = "vector"
+        return w
+
+    def _why_not_bm25(self, query, doc_id, k, offset, user, groups, plain, algorithm):
+        """Why-not in BM25 mode: the reason and the breakdown come from the owning shard
+        under global statistics; the rank and the k-th score are global (ties counted
+        by id, as the coordinator merges)."""
         principal = self._principal(user, groups)
         cutoff = k + offset
         i = self._owner(doc_id)

@@ -318,17 +318,18 @@ def test_static_frozen_embeds_a_text_alone(tmp_path):
         glassbox.Collection.create(str(tmp_path / "e"), embedder="static-frozen:" + str(tmp_path / "none.f32"))
 
 
-@pytest.mark.parametrize("shards", [1, 3])
+@pytest.mark.parametrize("shards", [1, 3, 8])
 def test_vector_and_hybrid_equal_one_node(client, embedded, tmp_path, shards):
     one, sc3, docs = embedded
     sc = sc3
-    if shards == 1:
-        sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=1)
+    if shards != 3:
+        sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=shards)
         sc.add(docs)
         sc.commit()
+        assert min(s["documents"] for s in sc.stats()["shards"]) > 0
     try:
         ranks_differ = compared = 0
-        for q in generated_queries(10 if shards == 3 else 4, seed=41):
+        for q in generated_queries({1: 4, 3: 10, 8: 3}[shards], seed=41):
             got, want = search_both(one, sc, q, 10, "vector", explain=True, explain_words=False)
             assert_same_hits(got, want, q)
             ranks_differ += assert_same_explanations(got, want, q)
@@ -337,8 +338,11 @@ def test_vector_and_hybrid_equal_one_node(client, embedded, tmp_path, shards):
                 assert_same_hits(got, want, q)
                 ranks_differ += assert_same_explanations(got, want, q)
                 compared += len(got)
-        assert compared >= (250 if shards == 3 else 100) and ranks_differ <= compared // 50, ranks_differ
-        if shards == 1:
+        assert compared >= {1: 100, 3: 250, 8: 75}[shards] and ranks_differ <= compared // 50, ranks_differ
+        if shards == 8:
+            # Explain and why-not through the coordinator, over 8 shards.
+            vector_and_hybrid_why_not_equal_one_node(one, sc, docs, generated_queries(1, seed=47), check_seen=False)
+        if shards != 3:
             return
         # Paging, a principal, a similarity floor, and the word pairs of the static model.
         q = "river stone garden"
@@ -352,8 +356,102 @@ def test_vector_and_hybrid_equal_one_node(client, embedded, tmp_path, shards):
         assert any(h["similar_words"] for h in got)
         assert_same_explanations(got, want, q)
     finally:
-        if shards == 1:
+        if shards != 3:
             sc.drop()
+
+
+def compare_why_not(sc, one, q, doc_id, k, mode, fusion=None, **options):
+    """sc.why_not against one node's for the same request. Returns 1 when a
+    retriever rank differs (documents with exactly equal raw scores rank by id
+    here, by internal order on one node: then the rank-dependent parts are not
+    compared), else 0."""
+    kw = dict(EXACT, mode=mode, **options)
+    if fusion:
+        kw.update(fusion=fusion[0], weights=fusion[1])
+    got = sc.why_not(q, doc_id, k, **kw)
+    want = one.why_not(q, doc_id, k, **kw)
+    where = (q, doc_id, mode, fusion)
+    assert (got["reason"], got["mode"], got["missing_terms"]) == (want["reason"], want["mode"], want["missing_terms"]), \
+        (where, got["message"], want["message"])
+    assert got["explanation"] == want["explanation"], where
+    if got["reason"] not in ("in_top_k", "ranked_below"):
+        assert got["message"] == want["message"], where
+        return 0
+    for key in ("score", "kth_score"):
+        assert abs(got[key] - want[key]) <= 1e-6, (where, key, got[key], want[key])
+    assert [r["retriever"] for r in got["retrievers"]] == [r["retriever"] for r in want["retrievers"]], where
+    if got["rank"] != want["rank"]:
+        # Only among exactly equal fused scores (common with RRF: rank r in one
+        # list scores as rank r in the other), ordered by id here.
+        kw.pop("offset", None)
+        hits = one.search(q, 400, snippet=False, **kw)["hits"]
+        ties = sum(1 for h in hits if h["id"] != doc_id and h["score"] == want["score"])
+        assert ties and abs(got["rank"] - want["rank"]) <= ties, (where, got["message"], want["message"])
+        return 1
+    if [r["rank"] for r in got["retrievers"]] != [r["rank"] for r in want["retrievers"]]:
+        return 1
+    for gr, wr in zip(got["retrievers"], want["retrievers"]):
+        for key in ("raw", "normalized", "weight", "contribution", "share"):
+            assert abs(gr[key] - wr[key]) <= 1e-6, (where, gr, wr)
+    assert got["message"] == want["message"], where
+    # explain() in the same mode: the same parts as one node's why-not.
+    if mode == "hybrid" and got["rank"] <= 12:
+        e = sc.explain(q, doc_id, k=k, **kw)
+        assert (e["mode"], e["rank"], e["explanation"]) == (want["mode"], want["rank"], want["explanation"]), where
+        assert abs(e["score"] - want["score"]) <= 1e-6 and len(e["retrievers"]) == 2, where
+    return 0
+
+
+def vector_and_hybrid_why_not_equal_one_node(one, sc, docs, queries, check_seen=True):
+    """Why-not (and explain) in vector and hybrid modes: documents one node ranks
+    in the top 10, below it, and arbitrary ones (often no candidate at all)."""
+    compared = ranks_differ = 0
+    seen = set()
+    for q in queries:
+        for mode, fusion in [("vector", None)] + [("hybrid", f) for f in FUSIONS]:
+            kw = dict(EXACT, snippet=False)
+            if fusion:
+                kw.update(fusion=fusion[0], weights=fusion[1])
+            ranked = one.search(q, 40, mode=mode, **kw)["hits"]
+            ids = [ranked[p]["id"] for p in (1, 14, 33) if p < len(ranked) and
+                   sum(1 for r in ranked if r["score"] == ranked[p]["score"]) == 1]
+            ids += [docs[(len(q) * 37 + j * 101) % len(docs)]["id"] for j in range(2)]
+            for doc_id in ids:
+                ranks_differ += compare_why_not(sc, one, q, doc_id, 10, mode, fusion)
+                compared += 1
+                w = one.why_not(q, doc_id, 10, mode=mode, **dict(EXACT, **({"fusion": fusion[0], "weights": fusion[1]}
+                                                                          if fusion else {})))
+                seen.add((mode, w["reason"], "Missed by" in w["message"]))
+    assert ranks_differ <= compared // 10, (ranks_differ, compared)
+    if not check_seen:
+        return compared
+    # Not vacuous: both sides of the cut in both modes, and a retriever that missed a document.
+    assert {("vector", "in_top_k", False), ("vector", "ranked_below", False), ("hybrid", "in_top_k", False),
+            ("hybrid", "ranked_below", True)} <= seen, seen
+    return compared
+
+
+def test_vector_and_hybrid_why_not_and_explain_equal_one_node(embedded):
+    one, sc, docs = embedded
+    compared = vector_and_hybrid_why_not_equal_one_node(one, sc, docs, generated_queries(5, seed=43))
+    assert compared >= 60
+    # Paging, a principal, a filter, a similarity floor, an unknown id: one node's answers.
+    q = "river stone garden"
+    ranked = one.search(q, 20, mode="hybrid", fusion="minmax", weights=(0.5, 0.5), snippet=False, **EXACT)["hits"]
+    compare_why_not(sc, one, q, ranked[12]["id"], 5, "hybrid", FUSIONS[0], offset=10)
+    hidden = next(d["id"] for d in docs if d["metadata"].get("acl_users") == ["alice"])
+    for mode in ("vector", "hybrid"):
+        assert sc.why_not(q, hidden, 10, mode=mode, user="bob", **EXACT)["reason"] == "no_such_document"
+        compare_why_not(sc, one, q, hidden, 10, mode, FUSIONS[1] if mode == "hybrid" else None, user="alice")
+        compare_why_not(sc, one, "river stone n:<100", "doc-300", 10, mode,
+                        FUSIONS[0] if mode == "hybrid" else None)
+        compare_why_not(sc, one, q, "no-such-id", 10, mode, FUSIONS[0] if mode == "hybrid" else None)
+    assert sc.why_not("river stone n:<100", "doc-300", 10, mode="hybrid", **EXACT)["reason"] == "filtered"
+    compare_why_not(sc, one, "copper lantern", docs[77]["id"], 10, "hybrid", FUSIONS[0], min_similarity=0.5)
+    with pytest.raises(glassbox.NotFound):
+        sc.explain(q, "no-such-id", mode="hybrid", **EXACT)
+    with pytest.raises(glassbox.InvalidArgument, match="hybrid"):
+        sc.why_not(q, "doc-001", mode="vector", fusion="rrf")
 
 
 def test_hybrid_default_fusion_is_the_coordinators(client, embedded, tmp_path):

@@ -507,6 +507,29 @@ class PyCollection {
     Check(s);
   }
 
+  // One WriteBatch: documents (dicts as a sharded coordinator sends them: id,
+  // text, title, fields, metadata) added, and the earlier chunks of the source
+  // documents in replace_chunks_of that the batch does not write again deleted
+  // (WriteBatch::replace_chunks_of), atomically for a reader of this collection.
+  size_t Apply(const py::list& documents, const std::vector<std::string>& replace_chunks_of) {
+    glassbox::WriteBatch b;
+    b.replace_chunks_of = replace_chunks_of;
+    for (const auto& item : documents) {
+      if (!py::isinstance<py::dict>(item)) RaiseInvalid("apply: documents are dicts with an 'id'");
+      py::dict d = item.cast<py::dict>();
+      if (!d.contains("id") || !py::isinstance<py::str>(d["id"])) RaiseInvalid("apply: a document lacks a str 'id'");
+      auto opt = [&](const char* key) -> py::object { return d.contains(key) ? py::object(d[key]) : py::none(); };
+      py::object text = opt("text"), title = opt("title"), fields = opt("fields"), metadata = opt("metadata");
+      b.adds.push_back(DocumentFromPy(d["id"].cast<std::string>(),
+                                      text.is_none() ? std::nullopt : std::optional<std::string>(text.cast<std::string>()),
+                                      title.is_none() ? std::nullopt : std::optional<std::string>(title.cast<std::string>()),
+                                      fields.is_none() ? std::nullopt : std::optional<py::dict>(fields.cast<py::dict>()),
+                                      metadata.is_none() ? std::nullopt : std::optional<py::dict>(metadata.cast<py::dict>())));
+    }
+    Write([&](glassbox::Collection& c) { return c.Apply(b); });
+    return b.adds.size();
+  }
+
   void Delete(const std::string& id) { Write([&](glassbox::Collection& c) { return c.Delete(id); }); }
   void Commit() { Write([](glassbox::Collection& c) { return c.Commit(); }); }
   void Sync() { Write([](glassbox::Collection& c) { return c.Sync(); }); }
@@ -992,6 +1015,10 @@ PYBIND11_MODULE(glassbox, m) {
       .def("add", &PyCollection::Add, "id"_a, "text"_a = py::none(), "title"_a = py::none(),
            "fields"_a = py::none(), "metadata"_a = py::none(),
            "Adds (or replaces) a document; visible to search after commit().")
+      .def("apply", &PyCollection::Apply, "documents"_a, py::kw_only(), "replace_chunks_of"_a = std::vector<std::string>(),
+           "Adds documents (dicts: id, text, title, fields, metadata) in one batch and deletes the earlier chunks "
+           "of the source documents named in replace_chunks_of that the batch does not write again; returns the "
+           "number added.")
       .def("delete", &PyCollection::Delete, "id"_a)
       .def("sync", &PyCollection::Sync)
       .def("commit", &PyCollection::Commit)

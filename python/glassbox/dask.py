@@ -98,6 +98,11 @@ class ShardActor:
                        metadata=d.get("metadata"))
         return len(docs)
 
+    def apply(self, docs, replace_chunks_of):
+        """Adds docs and deletes this shard's earlier chunks of the named source
+        documents that docs do not write again, in one batch (re-ingest)."""
+        return self.c.apply(docs, replace_chunks_of=replace_chunks_of)
+
     def delete(self, ids):
         n = 0
         for i in ids:
@@ -574,10 +579,29 @@ class ShardedCollection:
             for key in ("files_seen", "files_ok", "files_failed", "files_skipped", "documents", "chunks"):
                 report[key] += r[key]
             report["errors"].extend(r["errors"])
-            self.add(r["chunks_read"])
+            self._apply_chunks(r["chunks_read"])
             f.release()
         report["seconds"] = time.monotonic() - start
         return report
+
+    def _apply_chunks(self, chunks):
+        """Routes ingested chunks by id, and has every shard delete its earlier chunks
+        of the same source documents (metadata doc_id) that this ingest does not write
+        again: a re-ingested file that now yields fewer chunks leaves none behind on
+        any shard, as one collection's ingest (WriteBatch::replace_chunks_of)."""
+        def last(v):
+            return v[-1] if isinstance(v, list) else v
+        sources = set()
+        batches = [[] for _ in range(self.shards)]
+        for d in chunks:
+            doc_id = (d.get("metadata") or {}).get("doc_id")
+            sources.add(last(doc_id) if doc_id is not None else d["id"])
+            batches[shard_of(d["id"], self.shards)].append(d)
+        sources = sorted(sources)
+        if not sources:
+            return 0
+        results, _ = self._call(range(self.shards), "apply", lambda i: (batches[i], sources), write=True)
+        return sum(results.values())
 
     def commit(self):
         """Two-phase commit: every shard commits (its own atomic manifest), then

@@ -575,6 +575,41 @@ def test_ingest_parses_on_workers_and_routes(client, tmp_path):
         one.close()
 
 
+def test_reingest_leaves_no_stale_chunks_on_any_shard(client, tmp_path):
+    # A file that shrinks from many chunks to few: its old chunks "<file>#<n>" sit on
+    # shards chosen by their own ids, most of which get none of the new chunks.
+    docs_dir = tmp_path / "docs"
+    docs_dir.mkdir()
+    long_text = "\n\n".join("Paragraph %d about %s and %s." % (n, WORDS[n % len(WORDS)], WORDS[(3 * n) % len(WORDS)])
+                             * 4 for n in range(40))
+    (docs_dir / "a.md").write_text("# Alpha\n\n" + long_text, encoding="utf-8")
+    (docs_dir / "b.md").write_text("# Beta\n\nriver stone garden\n", encoding="utf-8")
+    one = glassbox.Collection.create(str(tmp_path / "one"), embedder="none")
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=3, embedder="none")
+    try:
+        opts = dict(chunk_chars=300, overlap=0)
+        one.ingest(str(docs_dir), **opts)
+        first = sc.ingest(str(docs_dir), **opts)
+        sc.commit()
+        assert first["chunks"] >= 12
+        assert sc.stats()["documents"] == one.stats()["documents"] == first["chunks"]
+        held = [s["documents"] for s in sc.stats()["shards"]]
+        assert all(held), held  # the file's chunks span every shard
+        (docs_dir / "a.md").write_text("# Alpha\n\nNow a short file about copper.\n", encoding="utf-8")
+        one.ingest(str(docs_dir), **opts)
+        again = sc.ingest(str(docs_dir), **opts)
+        sc.commit()
+        assert again["chunks"] == 2
+        assert sc.stats()["documents"] == one.stats()["documents"] == 2, [s["documents"] for s in sc.stats()["shards"]]
+        # Nothing of the old version answers a search on any shard.
+        assert sc.search("paragraph", k=50, snippet=False)["hits"] == []
+        assert [h["id"] for h in sc.search("copper", k=5)["hits"]] == \
+            [h["id"] for h in one.search("copper", 5, mode="bm25")["hits"]]
+    finally:
+        sc.drop()
+        one.close()
+
+
 # ---------------------------------------------------------------- serving
 
 def test_http_server_answers_as_the_collection(embedded):

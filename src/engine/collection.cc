@@ -66,6 +66,10 @@ size_t FindControlCharacter(std::string_view s) {
   return std::string_view::npos;
 }
 
+// A commit builds the HNSW graph of a segment up to this size itself (a few
+// milliseconds); a larger segment's graph is built in the background.
+constexpr uint32_t kInlineGraphDocs = 2048;
+
 struct SegmentState {
   SegmentState() = default;
   // A copy shares the live bitmap, so neither side may change it in place.
@@ -223,6 +227,7 @@ class CollectionImpl final : public Collection {
   size_t SegmentLimit() const;
   void BackgroundLoop();
   Status BackgroundMerges();
+  Status BackgroundGraphs();
   Status BackgroundCalibration();
   void RemoveUnreferencedFiles();
 
@@ -943,7 +948,8 @@ void CollectionImpl::BackgroundLoop() {
     bg_pending_ = false;
     bg_running_ = true;
     l.unlock();
-    Status s = BackgroundMerges();
+    Status s = BackgroundGraphs();
+    if (s.ok()) s = BackgroundMerges();
     if (s.ok()) s = BackgroundCalibration();
     l.lock();
     bg_running_ = false;
@@ -1080,11 +1086,81 @@ Status CollectionImpl::BuildSegmentVectors(SegmentState& s, index::Manifest& nex
   }
   next.embedder_fingerprint = embedder_->embedder->info().fingerprint;
   s.meta.vec_file = s.meta.name.substr(0, s.meta.name.size() - 4) + ".vec";
-  GB_RETURN_IF_ERROR(engine::WriteVectorFile(dir_ + "/" + s.meta.vec_file, vecs, n, dim, next.int8_vectors));
+  // A large segment's graph is built in the background (BackgroundGraphs),
+  // not under the write lock the next writer waits for; until then its
+  // vectors are searched exactly.
+  GB_RETURN_IF_ERROR(engine::WriteVectorFile(dir_ + "/" + s.meta.vec_file, vecs, n, dim, next.int8_vectors,
+                                             n <= kInlineGraphDocs));
   auto v = engine::OpenVectorFile(dir_ + "/" + s.meta.vec_file, n);
   if (!v.ok()) return v.status();
   s.vectors = v.value();
   return Status::OK();
+}
+
+// The graph of a segment committed without one (BuildSegmentVectors): built
+// from its stored vectors with no lock held, then published like a merge — a
+// new vector file named in a new manifest (the commit point), the old one
+// removed. A crash before the manifest is saved leaves the flat file in use
+// and an unreferenced one that the next open removes; the graph is built again.
+Status CollectionImpl::BackgroundGraphs() {
+  for (;;) {
+    std::lock_guard<std::mutex> m(merge_mu_);  // no merge takes the segment meanwhile
+    std::string name, path;
+    std::shared_ptr<const search::SegmentVectors> flat;
+    uint32_t docs = 0;
+    bool int8 = false;
+    {
+      std::lock_guard<std::mutex> l(write_mu_);
+      for (const auto& s : segments_)
+        if (s.vectors && s.vectors->index && !s.vectors->index->has_graph()) {
+          name = s.meta.name;
+          flat = s.vectors;
+          docs = s.meta.docs;
+          break;
+        }
+      if (name.empty()) return Status::OK();
+      path = name.substr(0, name.size() - 4) + FileName(".vec-", manifest_.next_file++, "");
+      int8 = manifest_.int8_vectors;
+    }
+    std::vector<float> vecs;
+    engine::CollectVectors(*flat, nullptr, docs, &vecs);
+    const uint32_t dim = flat->index->dim();
+    Status st = engine::WriteVectorFile(dir_ + "/" + path, vecs, docs, dim, int8, true);
+    std::shared_ptr<const search::SegmentVectors> graph;
+    if (st.ok()) {
+      auto v = engine::OpenVectorFile(dir_ + "/" + path, docs);
+      if (v.ok())
+        graph = v.value();
+      else
+        st = v.status();
+    }
+    std::error_code ec;
+    if (!st.ok()) {
+      fs::remove(dir_ + "/" + path, ec);
+      return st;
+    }
+    std::lock_guard<std::mutex> l(write_mu_);
+    auto it = std::find_if(segments_.begin(), segments_.end(), [&](const SegmentState& s) { return s.meta.name == name; });
+    if (it == segments_.end() || it->vectors != flat) {  // gone meanwhile (an explicit Merge)
+      fs::remove(dir_ + "/" + path, ec);
+      continue;
+    }
+    index::Manifest next = manifest_;
+    next.generation++;
+    const std::string old_file = it->meta.vec_file;
+    for (auto& sm : next.segments)
+      if (sm.name == name) sm.vec_file = path;
+    Status saved = next.Save(dir_);  // the commit point
+    if (!saved.ok()) {
+      fs::remove(dir_ + "/" + path, ec);
+      return saved;
+    }
+    manifest_ = std::move(next);
+    it->meta.vec_file = path;
+    it->vectors = graph;
+    Publish();
+    fs::remove(dir_ + "/" + old_file, ec);
+  }
 }
 
 Status CollectionImpl::BackgroundCalibration() {

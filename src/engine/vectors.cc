@@ -137,10 +137,11 @@ Status EmbedSegment(search::QueryEmbedder& e, const index::SegmentReader& seg, s
 }
 
 Status WriteVectorFile(const std::string& path, const std::vector<float>& vectors, uint32_t n, uint32_t dim,
-                       bool int8) {
+                       bool int8, bool graph) {
   vector::HnswParams params;
   params.metric = vector::Metric::kInnerProduct;
   params.int8 = int8;
+  params.graph = graph;
   auto blob = vector::BuildHnsw(vectors.data(), n, dim, params);
   if (!blob.ok()) return blob.status();
   index::FileWriter w;

@@ -33,9 +33,10 @@ std::string EmbeddingText(const Document& doc);
 // Embeds every document of a segment, in doc id order (n * dim floats).
 Status EmbedSegment(search::QueryEmbedder& e, const index::SegmentReader& seg, std::vector<float>* out);
 
-// Writes vectors (n * dim) as an HNSW vector file.
+// Writes vectors (n * dim) as an HNSW vector file; graph = false writes the
+// vectors without links (searched exactly until a graph replaces it).
 Status WriteVectorFile(const std::string& path, const std::vector<float>& vectors, uint32_t n, uint32_t dim,
-                       bool int8);
+                       bool int8, bool graph = true);
 Result<std::shared_ptr<const search::SegmentVectors>> OpenVectorFile(const std::string& path, uint32_t expected_docs);
 
 // Float vectors (by stored-vector copy) of the live documents of a segment.

@@ -25,7 +25,7 @@
 //     0  char[8] magic "GBHNSW\0\1"
 //     8  u32 version (1)            12 u32 dim
 //     16 u32 n                      20 u32 m          24 u32 m0 (= 2m)
-//     28 u8 metric  29 u8 flags (1 float32, 2 int8)  30 u16 int8 row stride
+//     28 u8 metric  29 u8 flags (1 float32, 2 int8, 4 no graph)  30 u16 int8 row stride
 //     32 u32 entry point (0xffffffff when n = 0)     36 u32 max level
 //     40 u64 total size (including the 8-byte trailer)
 //     48 u32 upper blocks (total number of upper-layer link lists)
@@ -276,7 +276,7 @@ uint32_t Crc32c(const void* data, size_t n) {
 constexpr char kMagic[8] = {'G', 'B', 'H', 'N', 'S', 'W', '\0', '\1'};
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderSize = 64;
-constexpr uint8_t kFlagFloat = 1, kFlagInt8 = 2;
+constexpr uint8_t kFlagFloat = 1, kFlagInt8 = 2, kFlagNoGraph = 4;
 constexpr uint32_t kNone = 0xffffffffu;
 
 inline uint64_t Align64(uint64_t x) { return (x + 63) & ~uint64_t(63); }
@@ -570,6 +570,7 @@ class HnswView final : public HnswIndex {
     else
       SearchWith(q, k, ef, false, [](uint32_t) { return true; }, out);
   }
+  bool has_graph() const override { return !flat_; }
   void SearchIn(const float* q, size_t k, size_t ef, const uint64_t* pass, std::vector<Neighbor>* out) const override {
     SearchWith(q, k, ef, pass != nullptr, [pass](uint32_t id) { return ((pass[id >> 6] >> (id & 63)) & 1) != 0; },
                out);
@@ -596,6 +597,7 @@ class HnswView final : public HnswIndex {
   uint32_t dim_ = 0, n_ = 0, m_ = 0, m0_ = 0, entry_ = kNone, stride_ = 0;
   int max_level_ = -1;
   Metric metric_ = Metric::kInnerProduct;
+  bool flat_ = false;  // no graph (kFlagNoGraph): every search scans
   const uint32_t* level0_ = nullptr;
   const uint32_t* upper_idx_ = nullptr;
   const uint32_t* upper_links_ = nullptr;
@@ -622,7 +624,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
   if (!filtered || accept(cur)) top.emplace(cur_d, cur);
   size_t computed = 1;
   const size_t budget = std::max<size_t>(n_ / 4, 64);
-  bool fallback = false;
+  bool fallback = flat_;
   // Filtered: the accepted nodes whose distances one expansion computes, and
   // the rejected neighbours to reach through.
   std::vector<uint32_t> batch, rejected;
@@ -630,7 +632,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
     batch.reserve(m0_);
     rejected.reserve(m0_);
   }
-  while (!cand.empty()) {
+  while (!fallback && !cand.empty()) {
     DistId c = cand.top();
     float bound = top.size() >= ef ? top.top().first : std::numeric_limits<float>::infinity();
     if (c.first > bound) break;
@@ -807,7 +809,7 @@ Result<std::unique_ptr<HnswIndex>> HnswView::OpenImpl(std::string_view bytes) {
   uint64_t total = Get<uint64_t>(p, 40);
   uint32_t blocks = Get<uint32_t>(p, 48);
   if (total != bytes.size()) return bad("size " + std::to_string(bytes.size()) + " != recorded " + std::to_string(total));
-  if (metric > 1 || (flags & ~3u) || !(flags & 3)) return bad("bad metric or flags");
+  if (metric > 1 || (flags & ~7u) || !(flags & 3)) return bad("bad metric or flags");
   if (dim == 0 || dim > (1u << 20) || m < 2 || m > 4096 || m0 < m || m0 > 8192) return bad("bad dim or m");
   if ((flags & kFlagInt8) && (stride < 8 + dim || stride % 16 != 0)) return bad("bad int8 stride");
   if (n == 0 ? (entry != kNone || blocks != 0) : (entry >= n || max_level > 255)) return bad("bad entry point");
@@ -840,6 +842,7 @@ Result<std::unique_ptr<HnswIndex>> HnswView::OpenImpl(std::string_view bytes) {
   ix->metric_ = Metric(metric);
   ix->entry_ = entry;
   ix->max_level_ = n == 0 ? -1 : int(max_level);
+  ix->flat_ = (flags & kFlagNoGraph) != 0;
   ix->level0_ = reinterpret_cast<const uint32_t*>(p + l0);
   ix->upper_idx_ = reinterpret_cast<const uint32_t*>(p + uidx);
   ix->upper_links_ = reinterpret_cast<const uint32_t*>(p + ulinks);
@@ -905,7 +908,7 @@ Result<std::string> BuildHnsw(const float* vectors, uint32_t n, uint32_t dim, co
       z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
       z ^= z >> 31;
       double u = (double(z >> 11) + 1.0) * (1.0 / 9007199254740993.0);  // (0, 1]
-      levels[i] = uint8_t(std::min(32.0, std::floor(-std::log(u) * ml)));
+      levels[i] = params.graph ? uint8_t(std::min(32.0, std::floor(-std::log(u) * ml))) : 0;
     }
   }
 
@@ -935,7 +938,9 @@ Result<std::string> BuildHnsw(const float* vectors, uint32_t n, uint32_t dim, co
   }
   uint32_t entry = kNone;
   int max_level = -1;
-  if (use_int8) {
+  if (!params.graph) {
+    if (n) entry = 0, max_level = 0;  // no links: every search scans
+  } else if (use_int8) {
     Int8Space sp{rows.data(), dim, stride, params.metric};
     BuildGraphOn(sp, stride, n, params, levels, &g, &entry, &max_level);
   } else {
@@ -970,7 +975,7 @@ Result<std::string> BuildHnsw(const float* vectors, uint32_t n, uint32_t dim, co
   Put<uint32_t>(&out, 20, m);
   Put<uint32_t>(&out, 24, m0);
   out[28] = char(params.metric);
-  out[29] = char((keep_float ? kFlagFloat : 0) | (use_int8 ? kFlagInt8 : 0));
+  out[29] = char((keep_float ? kFlagFloat : 0) | (use_int8 ? kFlagInt8 : 0) | (params.graph ? 0 : kFlagNoGraph));
   Put<uint16_t>(&out, 30, uint16_t(stride));
   Put<uint32_t>(&out, 32, entry);
   Put<uint32_t>(&out, 36, max_level < 0 ? 0u : uint32_t(max_level));

@@ -28,6 +28,10 @@ struct HnswParams {
   bool int8 = false;          // store int8 codes for the graph search
   bool keep_float = true;     // with int8: also keep float32 vectors for exact re-ranking
   uint64_t seed = 42;
+  // false: the vectors only, no links ("flat"): cheap to write, searched
+  // exactly (every node scored); a collection writes a new segment's vectors
+  // so and builds its graph in the background.
+  bool graph = true;
 };
 
 struct Neighbor {
@@ -50,6 +54,9 @@ class HnswIndex {
   virtual ~HnswIndex() = default;
   virtual uint32_t size() const = 0;
   virtual uint32_t dim() const = 0;
+  // Whether the index has a graph (HnswParams::graph); without one every
+  // search scores all nodes.
+  virtual bool has_graph() const = 0;
   // The k best accepted neighbours of q, best first. ef >= k: search breadth.
   // accept (may be empty) is called on candidate ids; false hides the id.
   virtual void Search(const float* q, size_t k, size_t ef, const std::function<bool(uint32_t)>& accept,

@@ -201,6 +201,41 @@ TEST(Hnsw, FilteredSearchKeepsRecallAtUnfilteredCost) {
   }
 }
 
+// Without a graph (HnswParams::graph = false) every search scores all nodes:
+// the result is the exact top k, filtered or not.
+TEST(Hnsw, FlatIndexSearchIsExact) {
+  const uint32_t n = 3000, dim = 16;
+  auto base = Clustered(n, dim, 30, true, 11);
+  auto queries = Clustered(10, dim, 30, true, 12);
+  HnswParams p;
+  p.graph = false;
+  auto blob = BuildHnsw(base.data(), n, dim, p);
+  ASSERT_TRUE(blob.ok());
+  auto ix = OpenOk(*blob);
+  ASSERT_TRUE(ix);
+  EXPECT_FALSE(ix->has_graph());
+  std::vector<uint64_t> pass((n + 63) / 64, 0);
+  for (uint32_t i = 0; i < n; i += 3) pass[i >> 6] |= 1ull << (i & 63);
+  for (size_t qi = 0; qi < 10; ++qi) {
+    const float* q = &queries[qi * dim];
+    std::vector<Neighbor> out;
+    ix->Search(q, 10, 10, {}, &out);
+    auto truth = BruteForce(base, dim, q, 10, Metric::kInnerProduct);
+    ASSERT_EQ(out.size(), truth.size());
+    for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].id, truth[i]);
+    ix->SearchIn(q, 10, 10, pass.data(), &out);
+    truth = BruteForce(base, dim, q, 10, Metric::kInnerProduct, [](uint32_t id) { return id % 3 == 0; });
+    ASSERT_EQ(out.size(), truth.size());
+    for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(out[i].id, truth[i]);
+  }
+  HnswParams g;
+  auto with_graph = BuildHnsw(base.data(), n, dim, g);
+  ASSERT_TRUE(with_graph.ok());
+  auto gx = OpenOk(*with_graph);
+  ASSERT_TRUE(gx);
+  EXPECT_TRUE(gx->has_graph());
+}
+
 TEST(Hnsw, EmptyIndex) {
   HnswParams p;
   auto blob = BuildHnsw(nullptr, 0, 8, p);

@@ -5,6 +5,7 @@
 # eval/out/peers.json and eval/out/runs/*.run, and prints a markdown table.
 #
 #   eval/run-peers.sh BUILD_DIR
+#   EVAL_SETS="cmrc2018-dev:zh drcd-test:zh" eval/run-peers.sh BUILD_DIR   # a subset
 #
 # BUILD_DIR holds score_run, xapian_bench, fts5_bench (directly, or under
 # bench/ when built as part of the whole project). Lucene is compiled into
@@ -25,8 +26,9 @@ SCORE=$(tool score_run)
 XAPIAN=$(tool xapian_bench)
 FTS5=$(tool fts5_bench)
 
-# dataset:language
-DATASETS="scifact:en cranfield:en cmrc2018-dev:zh"
+# dataset:language (both Chinese sets: cmrc2018-dev Simplified, drcd-test
+# Traditional). EVAL_SETS="cmrc2018-dev:zh drcd-test:zh" runs a subset.
+DATASETS=${EVAL_SETS:-"scifact:en cranfield:en cmrc2018-dev:zh drcd-test:zh"}
 
 results=()
 table=()

@@ -76,6 +76,12 @@ struct CollectionOptions {
   // is below this are dropped (-1: none; SearchOptions::min_similarity
   // overrides it per request). Measured in EVALUATION.md ("Semantic-only hits").
   double min_similarity = -1;
+  // Hybrid fusion without per-request weights: false (the default) uses the
+  // fixed prior min-max bm25=0.85 vector=0.15, chosen leave-one-collection-out
+  // on the shared sets (EVALUATION.md, "How the defaults were chosen"); true
+  // recalibrates the weights from pseudo-queries (src/engine/calibration.h)
+  // after commits, the method before issue 12, which scored lower that way.
+  bool calibrate_fusion = false;
   // Commit() a segment automatically after this many buffered additions.
   size_t max_buffered_docs = 100000;
   // Write a write-ahead log. Turn off only for bulk loads that can be redone.

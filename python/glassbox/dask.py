@@ -236,8 +236,8 @@ _PASSED_OPTIONS = {"explain", "plain", "algorithm", "snippet", "snippet_chars", 
                    "highlight_close", "explain_words", "ef_search", "time_budget", "candidates",
                    "min_similarity"}
 _FUSIONS = ("minmax", "rrf", "zscore")
-# The engine's fusion before calibration (index/manifest.h): the sharded default.
-DEFAULT_FUSION = ("minmax", (0.9, 0.1))
+# The engine's prior fusion (index/manifest.h, kPriorVectorWeight): the sharded default.
+DEFAULT_FUSION = ("minmax", (0.85, 0.15))
 
 
 class ShardedCollection:
@@ -341,8 +341,8 @@ class ShardedCollection:
         fixed word weights: a text's vector depends on the text alone, so every
         shard embeds as one node would); "static" is accepted but then vector and
         hybrid search are refused. fusion= / weights=: the hybrid fusion searches
-        use unless they name their own (default minmax 0.9/0.1, the engine's
-        uncalibrated default)."""
+        use unless they name their own (default minmax 0.85/0.15, the engine's
+        prior)."""
         options.setdefault("embedder", "static-frozen")
         if shards < 1:
             raise glassbox.InvalidArgument("shards must be at least 1")

@@ -457,8 +457,8 @@ def test_vector_and_hybrid_why_not_and_explain_equal_one_node(embedded):
 def test_hybrid_default_fusion_is_the_coordinators(client, embedded, tmp_path):
     one, sc, docs = embedded
     r = sc.search("river stone", k=5, snippet=False, **EXACT)
-    assert r["mode"] == "hybrid" and r["fusion"] == "minmax bm25=0.9 vector=0.1"
-    got, want = search_both(one, sc, "river stone", 5, "hybrid", ("minmax", (0.9, 0.1)))
+    assert r["mode"] == "hybrid" and r["fusion"] == "minmax bm25=0.85 vector=0.15"
+    got, want = search_both(one, sc, "river stone", 5, "hybrid", ("minmax", (0.85, 0.15)))
     assert_same_hits(r["hits"], want, "default fusion")
     sc2 = ShardedCollection.create(client, str(tmp_path / "sc"), shards=2, fusion="rrf", weights=(1, 2))
     try:

@@ -134,6 +134,8 @@ const char* kInitHelp =
     "                       gguf:PATH (a GGUF embedding model), http:URL#MODEL (OpenAI-compatible)\n"
     "  --int8               store vectors as int8 for the graph search\n"
     "  --min-similarity X   hybrid: drop hits with no query word below this vector similarity (default -1: keep)\n"
+    "  --calibrate-fusion   hybrid: calibrate the default fusion weights from pseudo-queries (default: the\n"
+    "                       fixed prior minmax bm25=0.85 vector=0.15; see EVALUATION.md)\n"
     "  --json               machine-readable output\n";
 
 Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
@@ -142,6 +144,7 @@ Status ParseCollectionOptions(const Args& a, CollectionOptions* o) {
   if (a.HasValue("b") && !ParseDouble(a.Get("b"), &o->b)) return Status::InvalidArgument("--b needs a number");
   o->embedder = a.Get("embedder", o->embedder);
   o->int8_vectors = a.Has("int8");
+  o->calibrate_fusion = a.Has("calibrate-fusion");
   if (a.HasValue("min-similarity") && !ParseDouble(a.Get("min-similarity"), &o->min_similarity))
     return Status::InvalidArgument("--min-similarity needs a number");
   for (const auto& fw : a.GetAll("field-weight")) {
@@ -158,7 +161,7 @@ int CmdInit(int argc, char** argv) {
   Args a;
   std::string err;
   if (!a.Parse(argc, argv, 2, {"analyzer", "k1", "b", "field-weight", "embedder", "min-similarity"},
-               {"json", "help", "int8"}, &err))
+               {"json", "help", "int8", "calibrate-fusion"}, &err))
     return Usage(err, kInitHelp);
   if (a.Has("help")) return std::printf("%s", kInitHelp), kOk;
   if (a.positional().size() != 1) return Usage("init needs exactly one DIR", kInitHelp);
@@ -193,7 +196,8 @@ const char* kIngestHelp =
     "                        \"\" = no OCR)\n"
     "  --pdf-password P      password of encrypted PDFs (one for the whole run)\n"
     "  --threads N           threads reading and chunking files ahead of the writer (default 0: one per core)\n"
-    "  --analyzer NAME, --k1, --b, --field-weight, --embedder, --int8   options for a new collection (see init)\n"
+    "  --analyzer NAME, --k1, --b, --field-weight, --embedder, --int8, --calibrate-fusion   options for a new\n"
+    "                       collection (see init)\n"
     "  --quiet               no progress bar\n"
     "  --json                print the report as JSON\n";
 
@@ -204,7 +208,7 @@ int CmdIngest(int argc, char** argv) {
                {"include", "exclude", "chunk-chars", "overlap", "chunk-by", "id-key", "title-key", "text-key",
                 "csv-text", "csv-id", "ocr-languages", "pdf-password", "threads", "analyzer", "k1", "b", "field-weight", "embedder",
                 "min-similarity"},
-               {"json", "help", "quiet", "int8"}, &err))
+               {"json", "help", "quiet", "int8", "calibrate-fusion"}, &err))
     return Usage(err, kIngestHelp);
   if (a.Has("help")) return std::printf("%s", kIngestHelp), kOk;
   if (a.positional().size() < 2) return Usage("ingest needs DIR and at least one PATH", kIngestHelp);
@@ -544,7 +548,8 @@ const char* kEvalHelp =
     "Indexes a BEIR-format dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv),\n"
     "runs every judged query (plain text, top 100) and prints nDCG@10, Recall@100, MRR@10.\n"
     "DIR may be a dataset name under $GLASSBOX_DATA/datasets (default ../shared).\n"
-    "  --analyzer NAME --k1 X --b X --field-weight F=W --embedder SPEC --int8   collection options\n"
+    "  --analyzer NAME --k1 X --b X --field-weight F=W --embedder SPEC --int8\n"
+    "  --calibrate-fusion   collection options (see init)\n"
     "  --mode M --fusion F --weights B,V --rrf-k N --candidates N --min-similarity X   search options (see search)\n"
     "  --algorithm A        top-k algorithm (default auto)\n"
     "  --collection DIR     keep the index here (reused if it exists)\n"
@@ -565,7 +570,7 @@ int CmdEval(int argc, char** argv) {
   if (!a.Parse(argc, argv, 2,
                {"dataset", "analyzer", "k1", "b", "field-weight", "algorithm", "collection", "run-out", "run", "embedder",
                 "mode", "fusion", "weights", "rrf-k", "candidates", "min-similarity"},
-               {"json", "help", "per-query", "int8"}, &err))
+               {"json", "help", "per-query", "int8", "calibrate-fusion"}, &err))
     return Usage(err, kEvalHelp);
   if (a.Has("help")) return std::printf("%s", kEvalHelp), kOk;
   if (!a.HasValue("dataset")) return Usage("eval needs --dataset DIR", kEvalHelp);

@@ -1,5 +1,9 @@
 // Choosing hybrid fusion weights without relevance labels.
 //
+// Opt-in since issue 12 (CollectionOptions::calibrate_fusion): leave-one-
+// collection-out on the shared labelled sets, the fixed prior
+// (index::kPriorVectorWeight) scored higher on every set (EVALUATION.md).
+//
 // Method: pseudo-queries drawn from the collection itself. For up to
 // kCalibrationQueries documents (spread evenly over the collection), take a
 // sentence from the middle of the body, drop every third word (a crude

@@ -307,6 +307,7 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     if (!(create->min_similarity >= -1 && create->min_similarity <= 1))
       return Status::InvalidArgument("min_similarity must be between -1 and 1");
     m.min_similarity = create->min_similarity;
+    m.calibrate_fusion = create->calibrate_fusion;
     m.write_ahead_log = create->write_ahead_log;
     m.next_file = 2;
     m.wal = FileName("wal-", 1, ".log");
@@ -1166,7 +1167,7 @@ Status CollectionImpl::BackgroundGraphs() {
 Status CollectionImpl::BackgroundCalibration() {
   // Until it finishes, searches use the fusion in the manifest (the last
   // calibration, or the default blend).
-  if (!embedder_) return Status::OK();
+  if (!embedder_ || !manifest_.calibrate_fusion) return Status::OK();
   std::shared_ptr<const search::Snapshot> snap;
   uint64_t docs = 0;
   {

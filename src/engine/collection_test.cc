@@ -1303,6 +1303,60 @@ TEST(Collection, AccessControlIsEnforcedInsideEveryRetriever) {
   fs::remove_all(dir);
 }
 
+// Issue 12: the default hybrid fusion is the fixed prior chosen leave-one-out
+// (EVALUATION.md); pseudo-query calibration runs only when asked for, and a
+// collection written when calibration always ran gets the prior on opening.
+TEST(Collection, DefaultFusionIsThePriorUnlessCalibrationIsAsked) {
+  const char* texts[] = {"Cement is delivered in bags of fifty kilograms.", "Portland cement and concrete for foundations.",
+                         "Annual leave is twenty days per year.", "Steel rebar prices rose this quarter.",
+                         "Gravel and sand come from the river quarry.", "Holiday entitlement for staff."};
+  auto manifest_text = [](const std::string& dir) {
+    std::ifstream in(dir + "/MANIFEST");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  for (bool calibrate : {false, true}) {
+    std::string dir = TempDir(calibrate ? "fusion_calibrated" : "fusion_prior");
+    CollectionOptions co;  // the static embedder
+    co.calibrate_fusion = calibrate;
+    auto c = Collection::Create(dir, co);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    for (int i = 0; i < 60; ++i)
+      ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", std::string(texts[i % 6]) + " n" + std::to_string(i)}}, {}})
+                      .ok());
+    ASSERT_TRUE((*c)->Commit().ok());
+    ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+    const std::string m = manifest_text(dir);
+    if (!calibrate) {
+      EXPECT_EQ((*c)->Stats().fusion, "minmax bm25=0.85 vector=0.15");
+      auto r = (*c)->Search("cement", {.mode = SearchMode::kHybrid});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_NE(r->fusion.find("bm25=0.85"), std::string::npos) << r->fusion;
+      EXPECT_NE(r->fusion.find("vector=0.15"), std::string::npos) << r->fusion;
+      EXPECT_NE(m.find("\"calibrated_docs\": 0"), std::string::npos) << m;
+      EXPECT_NE(m.find("\"calibrate\": false"), std::string::npos) << m;
+    } else {
+      EXPECT_NE(m.find("\"calibrated_docs\": 60"), std::string::npos) << m;
+      EXPECT_NE(m.find("\"calibrate\": true"), std::string::npos) << m;
+    }
+    c->reset();
+    if (calibrate) {
+      // As written before calibration was optional: no "calibrate" key, weights from a calibration.
+      std::string old = manifest_text(dir);
+      old.erase(old.find("\"calibrate\": true"), std::string("\"calibrate\": true,").size());
+      auto w = old.find("\"vector_weight\": ");
+      old.replace(w, old.find_first_of(",\n}", w) - w, "\"vector_weight\": 0.6");
+      w = old.find("\"bm25_weight\": ");
+      old.replace(w, old.find_first_of(",\n}", w) - w, "\"bm25_weight\": 0.4");
+      std::ofstream(dir + "/MANIFEST", std::ios::trunc) << old;
+      auto reopened = Collection::Open(dir);
+      ASSERT_TRUE(reopened.ok()) << reopened.status().ToString() << "\n" << old;
+      EXPECT_EQ((*reopened)->Stats().fusion, "minmax bm25=0.85 vector=0.15");
+      reopened->reset();
+    }
+    fs::remove_all(dir);
+  }
+}
+
 TEST(Collection, AutoMergeNeverRewritesLargeSegments) {
   std::string dir = TempDir("automerge");
   CollectionOptions o;

@@ -33,8 +33,8 @@ std::string Manifest::Serialize() const {
   j["max_buffered_docs"] = max_buffered_docs;
   j["min_similarity"] = min_similarity;
   j["write_ahead_log"] = write_ahead_log;
-  j["fusion"] = {{"method", fusion}, {"bm25_weight", bm25_weight}, {"vector_weight", vector_weight},
-                 {"calibrated_docs", calibrated_docs}};
+  j["fusion"] = {{"method", fusion},           {"bm25_weight", bm25_weight},       {"vector_weight", vector_weight},
+                 {"calibrate", calibrate_fusion}, {"calibrated_docs", calibrated_docs}};
   return j.dump(2) + "\n";
 }
 
@@ -74,6 +74,15 @@ Result<Manifest> Manifest::Parse(const std::string& text, const std::string& pat
       m.bm25_weight = f.at("bm25_weight").get<double>();
       m.vector_weight = f.at("vector_weight").get<double>();
       m.calibrated_docs = f.at("calibrated_docs").get<uint64_t>();
+      // Written before calibration became optional (issue 12): it always
+      // calibrated, a method that scored below the fixed prior leave-one-out,
+      // so such a collection now gets the prior.
+      m.calibrate_fusion = f.value("calibrate", false);
+      if (!f.contains("calibrate")) {
+        m.bm25_weight = 1 - kPriorVectorWeight;
+        m.vector_weight = kPriorVectorWeight;
+        m.calibrated_docs = 0;
+      }
     }
   } catch (const json::exception& e) {
     return Status::Corruption(path + ": " + e.what());

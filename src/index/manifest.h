@@ -19,6 +19,10 @@ struct SegmentMeta {
   std::string vec_file;    // "" when the collection has no embedder
 };
 
+// The default hybrid fusion's vector weight (min-max, bm25 = 1 - w), chosen
+// leave-one-collection-out on the shared sets (EVALUATION.md, issue 12).
+inline constexpr double kPriorVectorWeight = 0.15;
+
 struct Manifest {
   uint64_t generation = 0;
   std::string analyzer;
@@ -36,10 +40,11 @@ struct Manifest {
   // Writing (CollectionOptions, kept so that Open behaves as Create did).
   uint64_t max_buffered_docs = 100000;
   bool write_ahead_log = true;
-  // Default fusion, calibrated without labels (see src/engine/calibration.cc).
+  // Default fusion: the fixed prior below, or (calibrate_fusion) calibrated
+  // without labels (see src/engine/calibration.cc).
   std::string fusion = "minmax";
-  // Until calibrated: a blend that measured safe with a weak vector model.
-  double bm25_weight = 0.9, vector_weight = 0.1;
+  bool calibrate_fusion = false;
+  double bm25_weight = 1 - kPriorVectorWeight, vector_weight = kPriorVectorWeight;
   uint64_t calibrated_docs = 0;       // documents when last calibrated (0 = never)
 
   std::string Serialize() const;

@@ -96,12 +96,15 @@ TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max) {
     }
 
     // Must clauses that score nothing (keyword filters such as kind:faq):
-    // once a score of 0 cannot enter, a document no should clause matches
-    // cannot either, so the lead skips to the next document a should clause
-    // matches instead of visiting every document the filters pass.
+    // once a score of 0 cannot enter, the lead skips to the next document one
+    // of the essential should clauses matches (MaxScore: those whose bounds,
+    // with every lower one's, can beat the threshold; a document only the
+    // others match cannot enter) instead of visiting every document the
+    // filters pass.
     if (must_max == 0 && s > 0 && limit >= 0) {
       DocId next = kNoMoreDocs;
-      for (ShouldSlot& o : opt) {
+      for (size_t i = 0; i < s && rest[i] > limit; ++i) {
+        ShouldSlot& o = opt[i];
         if (o.doc < target) {
           o.cursor->Advance(target);
           o.doc = o.cursor->doc();

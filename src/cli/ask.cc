@@ -95,7 +95,7 @@ const char* kAskHelp =
     "  --max-passages N         passages read (default 5)\n"
     "  --unsupported flag|drop  unsupported answer sentences: flagged (default) or dropped\n"
     "  --not-found-threshold X  extractive: minimum confidence (default 0.30)\n"
-    "  --handoff-threshold X    faq: minimum confidence, else hand-off (default 0.2)\n"
+    "  --handoff-threshold X    faq: minimum confidence, else hand-off (default: derived from the collection)\n"
     "  --user U --group G ...   answer on behalf of this principal (access control as search)\n"
     "  --mode, --fusion, --weights, --candidates, ... the search options (see glassbox search --help)\n"
     "  --json                   machine-readable output\n";

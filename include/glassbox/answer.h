@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,8 +58,10 @@ struct AskOptions {
   // Extractive: below this confidence the answer is "not found" (how it was
   // chosen: EVALUATION.md, "Answers").
   double not_found_threshold = 0.30;
-  // FAQ: below this confidence the answer is a hand-off with the top three candidates.
-  double handoff_threshold = 0.3;
+  // FAQ: below this confidence the answer is a hand-off with the top three
+  // candidates. NaN (the default): derived from the collection's own stored
+  // questions (docs/cli.md, "Hand-off threshold"; answer/faq.h DeriveFaqThreshold).
+  double handoff_threshold = std::numeric_limits<double>::quiet_NaN();
   // Generative: an OpenAI-compatible chat endpoint ("http://127.0.0.1:8080/v1/chat/completions",
   // e.g. llama-server), the model name it expects, a token budget and a timeout for the whole call.
   std::string llm_url;

@@ -72,7 +72,7 @@ const std::vector<SearchOptionSpec>& AskOptionSpecs() {
       {"answer_mode", "extractive|faq|generative", "how the answer is made (default extractive)"},
       {"unsupported", "flag|drop", "what happens to an answer sentence its citation does not support (default flag)"},
       {"not_found_threshold", "X", "extractive: below this confidence (0..1) answer \"not found\" (default 0.30)"},
-      {"handoff_threshold", "X", "faq: below this confidence (0..1) hand off with the top three (default 0.3)"},
+      {"handoff_threshold", "X", "faq: below this confidence (0..1) hand off with the top three (default: derived from the collection)"},
       {"llm_url", "URL", "generative: an OpenAI-compatible /v1/chat/completions endpoint"},
       {"llm_model", "NAME", "generative: the model name sent to the endpoint (default \"default\")"},
       {"llm_max_tokens", "N", "generative: token budget of the answer (default 256, at most 4096)"},
@@ -154,7 +154,7 @@ Status ValidateAskOptions(const AskOptions& o) {
     return Invalid("max_passages", "must be between 1 and " + std::to_string(kMaxPassages));
   if (!(o.not_found_threshold >= 0 && o.not_found_threshold <= 1))
     return Invalid("not_found_threshold", "must be between 0 and 1");
-  if (!(o.handoff_threshold >= 0 && o.handoff_threshold <= 1))
+  if (!std::isnan(o.handoff_threshold) && !(o.handoff_threshold >= 0 && o.handoff_threshold <= 1))
     return Invalid("handoff_threshold", "must be between 0 and 1");
   if (o.mode == AnswerMode::kGenerative) {
     if (!o.llm_gguf.empty() && !o.llm_url.empty())

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -296,7 +297,7 @@ TEST(Faq, ASingleWeakMatchIsNotCertain) {
   EXPECT_DOUBLE_EQ(FaqConfidence(5.0, 0.0, 0.5), 0.25);
   EXPECT_DOUBLE_EQ(FaqConfidence(5.0, 0.0, 1.0), 1.0);
   EXPECT_DOUBLE_EQ(FaqConfidence(5.0, 2.5, 1.0), 0.5);
-  EXPECT_LT(FaqConfidence(5.0, 0.0, 0.5), AskOptions{}.handoff_threshold);
+  EXPECT_LT(FaqConfidence(5.0, 0.0, 0.5), 0.3);
 }
 
 TEST(Faq, ReadsJsonlCsvAndMarkdown) {
@@ -472,10 +473,30 @@ TEST_F(AskTest, FaqRetrieverIsFusedAndExplained) {
   EXPECT_NE(a->trace[0].detail.find("faq=0.9"), std::string::npos) << a->trace[0].detail;
 }
 
+TEST_F(AskTest, FaqThresholdDerivedFromTheCollectionWhenUnset) {
+  const FaqThreshold d = DeriveFaqThreshold(*c_);
+  EXPECT_GT(d.probes, 0u);  // paraphrases of the stored questions were asked
+  EXPECT_LE(d.right, d.probes);
+  EXPECT_GE(d.threshold, 0.0);
+  EXPECT_LE(d.threshold, 0.95);
+  EXPECT_GE(d.precision, kFaqDerivedPrecision);
+  EXPECT_EQ(DeriveFaqThreshold(*c_).threshold, d.threshold);  // cached
+  AskOptions o;
+  o.mode = AnswerMode::kFaq;
+  EXPECT_TRUE(std::isnan(o.handoff_threshold));
+  auto a = Ask(*c_, "how can I reset the password", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  bool said = false;
+  for (const auto& t : a->trace) said |= t.step == "confidence" && t.detail.find("derived from the collection") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_EQ(a->status, a->confidence >= d.threshold ? AnswerStatus::kAnswered : AnswerStatus::kHandoff);
+}
+
 TEST_F(AskTest, FaqWeakMatchHandsOffWithThreeCandidates) {
   AskOptions o;
   o.mode = AnswerMode::kFaq;
   // One word of each entry: no entry stands out.
+  o.handoff_threshold = 0.3;
   auto a = Ask(*c_, "password hours dog", o);
   ASSERT_TRUE(a.ok()) << a.status().message();
   EXPECT_EQ(a->status, AnswerStatus::kHandoff) << a->confidence;

@@ -9,6 +9,9 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "answer/reader.h"
@@ -202,8 +205,85 @@ double FaqConfidence(double top1, double top2, double coverage) {
   return coverage < 0.5 ? margin * coverage : margin;
 }
 
-Result<Answer> AnswerFaq(const Collection& collection, const std::string& question, const AskOptions& options) {
+FaqThreshold DeriveFaqThreshold(const Collection& collection, double precision, size_t sample) {
+  FaqThreshold out;
+  // The stored questions, first by document id (a filter alone scores 0: id order).
+  SearchOptions so;
+  so.k = std::max<size_t>(sample, 1);
+  so.with_fields = true;
+  so.with_snippet = false;
+  so.with_explanation = false;
+  so.mode = SearchMode::kBm25;
+  auto entries = collection.Search("kind:faq", so);
+  if (!entries.ok() || entries->hits.empty()) return out;
+  static std::mutex mu;
+  static std::map<std::string, FaqThreshold> cache;
+  char key_buf[96];
+  std::snprintf(key_buf, sizeof key_buf, "|%p|%llu|%.4f|%zu", static_cast<const void*>(&collection),
+                static_cast<unsigned long long>(entries->total_hits), precision, sample);
+  const std::string key = collection.dir() + key_buf;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  AskOptions ao;
+  ao.mode = AnswerMode::kFaq;
+  ao.handoff_threshold = 0;
+  std::vector<std::pair<double, bool>> probes;  // (confidence, answered right)
+  for (const Hit& h : entries->hits) {
+    const std::string* title = nullptr;
+    for (const auto& [name, value] : h.text)
+      if (name == "title") title = &value;
+    if (title == nullptr) continue;
+    std::vector<std::string> words;
+    std::string w;
+    for (unsigned char c : *title + " ") {
+      if (std::isalnum(c) || c >= 0x80) w += static_cast<char>(c);
+      else if (!w.empty()) words.push_back(w), w.clear();
+    }
+    for (size_t parity = 0; parity < 2; ++parity) {
+      std::string q;
+      for (size_t i = words.size(); i-- > 0;)
+        if (i % 2 == parity) q += (q.empty() ? "" : " ") + words[i];
+      if (q.empty()) continue;
+      auto a = AnswerFaq(collection, q, ao);
+      if (!a.ok()) continue;
+      probes.push_back({a->confidence, a->faq_id == h.id});
+    }
+  }
+  out.probes = probes.size();
+  for (const auto& p : probes) out.right += p.second;
+  for (int step = 0; step < 20 && !probes.empty(); ++step) {
+    const double t = step * 0.05;
+    size_t answered = 0, right = 0;
+    for (const auto& [c, ok] : probes)
+      if (c >= t) ++answered, right += ok;
+    if (answered == 0) break;
+    const double p = static_cast<double>(right) / answered;
+    if (p >= precision || step == 19) {
+      out.threshold = std::round(t * 100) / 100;
+      out.answered = static_cast<double>(answered) / probes.size();
+      out.precision = p;
+      break;
+    }
+  }
+  std::lock_guard<std::mutex> l(mu);
+  cache[key] = out;
+  return out;
+}
+
+Result<Answer> AnswerFaq(const Collection& collection, const std::string& question, const AskOptions& asked) {
   const auto t0 = std::chrono::steady_clock::now();
+  AskOptions options = asked;
+  std::string threshold_source = "set by the request";
+  if (std::isnan(options.handoff_threshold)) {
+    const FaqThreshold d = DeriveFaqThreshold(collection);
+    options.handoff_threshold = d.threshold;
+    char b[160];
+    std::snprintf(b, sizeof b, "derived from the collection: %.0f%% of %zu stored-question paraphrases answered at %.0f%% precision",
+                  d.answered * 100, d.probes, d.precision * 100);
+    threshold_source = b;
+  }
   SearchOptions so = options.search;
   so.k = 10;
   so.offset = 0;
@@ -251,7 +331,7 @@ Result<Answer> AnswerFaq(const Collection& collection, const std::string& questi
                 "confidence %.2f = margin (top-1 %.3f - top-2 %.3f) / top-1 (x coverage when under half; "
                 "question words covered %.0f%%); hand-off threshold %.2f",
                 ans.confidence, s1, s2, coverage * 100, options.handoff_threshold);
-  ans.trace.push_back({"confidence", buf});
+  ans.trace.push_back({"confidence", std::string(buf) + " (" + threshold_source + ")"});
   if (ans.confidence < options.handoff_threshold) {
     ans.status = AnswerStatus::kHandoff;
     ans.text = "Not sure which answer fits; handing you to a person. Closest questions: ";

@@ -42,6 +42,26 @@ double FaqCoverage(const std::string& question, const std::string& entry, const 
 // (a lone weak match stays low).
 double FaqConfidence(double top1, double top2, double coverage);
 
+// The hand-off threshold derived from the collection alone (no labels): each
+// of up to `sample` stored questions (the first by document id) is asked back
+// as two paraphrases, its even-numbered words and its odd-numbered words in
+// reverse order (about half of its words each, order changed); an asked
+// paraphrase is right when the top entry is the question's own (a self-match)
+// and wrong when another entry's is. The threshold is the lowest confidence on the grid 0, 0.05, ..., 0.95 at which
+// at least `precision` of the probes answered are right (0.95 when none is).
+// Computed once per collection and number of FAQ entries, then cached.
+inline constexpr double kFaqDerivedPrecision = 0.95;
+inline constexpr size_t kFaqDerivedSample = 300;
+struct FaqThreshold {
+  double threshold = 0.95;
+  size_t probes = 0;       // paraphrases asked
+  size_t right = 0;        // right answers among them (own entry on top)
+  double answered = 0;     // share of probes at or above the threshold
+  double precision = 0;    // right among those
+};
+FaqThreshold DeriveFaqThreshold(const Collection& collection, double precision = kFaqDerivedPrecision,
+                                size_t sample = kFaqDerivedSample);
+
 Result<Answer> AnswerFaq(const Collection& collection, const std::string& question, const AskOptions& options);
 
 }  // namespace glassbox::answer

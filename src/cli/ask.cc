@@ -95,7 +95,7 @@ const char* kAskHelp =
     "  --max-passages N         passages read (default 5)\n"
     "  --unsupported flag|drop  unsupported answer sentences: flagged (default) or dropped\n"
     "  --not-found-threshold X  extractive: minimum confidence (default 0.30)\n"
-    "  --handoff-threshold X    faq: minimum confidence, else hand-off (default 0.2)\n"
+    "  --handoff-threshold X    faq: minimum confidence, else hand-off (default: derived from the collection)\n"
     "  --user U --group G ...   answer on behalf of this principal (access control as search)\n"
     "  --mode, --fusion, --weights, --candidates, ... the search options (see glassbox search --help)\n"
     "  --json                   machine-readable output\n";
@@ -661,9 +661,25 @@ int CmdEvalFaq(int argc, char** argv) {
       pred_out << json{{"query-id", q.id}, {"status", AnswerStatusName(ans->status)}, {"faq-id", ans->faq_id},
                        {"confidence", ans->confidence}}.dump() << "\n";
   }
+  // The threshold derived without labels (answer/faq.h DeriveFaqThreshold), at several precisions.
+  std::vector<std::pair<double, answer::FaqThreshold>> derived;
+  for (double p : {0.8, 0.9, answer::kFaqDerivedPrecision, 0.99}) derived.push_back({p, answer::DeriveFaqThreshold(**c, p)});
   (*c).reset();
   fs::remove_all(tmp);
   const double n = ds->queries.size();
+  auto at = [&](double t) {  // share answered and precision of answered on the labelled questions
+    size_t answered = 0, right = 0;
+    for (auto [cf, ok] : conf_correct)
+      if (cf >= t - 1e-9) ++answered, right += ok;
+    return std::make_pair(100.0 * answered / n, answered ? 100.0 * right / answered : 0.0);
+  };
+  json derived_json = json::array();
+  for (const auto& [p, d] : derived) {
+    auto [share, prec] = at(d.threshold);
+    derived_json.push_back({{"precision_target", p}, {"threshold", d.threshold}, {"probes", d.probes},
+                            {"probes_answered", 100 * d.answered}, {"probes_precision", 100 * d.precision},
+                            {"answered", share}, {"precision", prec}});
+  }
   json table = json::array();
   double chosen = -1, chosen_precision = -1;
   for (double t = 0; t < 0.96; t += 0.05) {
@@ -684,7 +700,12 @@ int CmdEvalFaq(int argc, char** argv) {
                        {"faq_weight", fo.faq_weight}}},
               {"min_answered", min_answered}, {"chosen_threshold", chosen},
               {"ask_p50_ms", latencies.empty() ? 0 : latencies[latencies.size() / 2]},
-              {"threshold_table", table}};
+              {"threshold_table", table}, {"derived_thresholds", derived_json}};
+  if (chosen >= 0) {
+    auto [share, prec] = at(chosen);
+    out["chosen_answered"] = share;
+    out["chosen_precision"] = prec;
+  }
   if (as_json) {
     std::cout << out.dump() << "\n";
     return kOk;
@@ -705,6 +726,12 @@ int CmdEvalFaq(int argc, char** argv) {
                 min_answered * 100, chosen);
   else
     std::printf("  no threshold answers %.0f%% of the questions\n", min_answered * 100);
+  std::printf("  derived without labels (stored-question paraphrases; precision target -> threshold, on these questions:\n"
+              "  share answered, precision of answered):\n");
+  for (const auto& d : derived_json)
+    std::printf("    %4.2f -> %.2f  (%zu probes, %.0f%% right at it)  %5.1f%%  %5.1f%%\n",
+                d["precision_target"].get<double>(), d["threshold"].get<double>(), d["probes"].get<size_t>(),
+                d["probes_precision"].get<double>(), d["answered"].get<double>(), d["precision"].get<double>());
   return kOk;
 }
 

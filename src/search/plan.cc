@@ -426,6 +426,27 @@ Result<SearchMode> ResolveMode(const Snapshot& snap, const BoundQuery& bq, Searc
   return mode;
 }
 
+bool ScoreInPlan(SegmentPlan& plan, DocId d, double* score) {
+  *score = 0;
+  if (plan.empty) return false;
+  float sum = 0;
+  bool all_must = true, any_should = false;
+  for (auto& [i, c] : plan.must) {
+    c->Advance(d);
+    if (c->doc() != d) return false;
+    sum += c->Score();
+  }
+  for (auto& [i, c] : plan.should) {
+    c->Advance(d);
+    if (c->doc() != d) continue;
+    any_should = true;
+    sum += c->Score();
+  }
+  if (!(all_must && (any_should || !plan.must.empty()) && plan.acceptor.Accept(d))) return false;
+  *score = sum;
+  return true;
+}
+
 Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPlan& plan, DocId d) {
   Explanation e;
   e.k1 = snap.k1;

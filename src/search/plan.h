@@ -153,4 +153,9 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
 // Explains document d of plan's segment: positions every cursor on d.
 Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPlan& plan, DocId d);
 
+// ExplainInPlan's match and score alone (the same sum, in the same order),
+// without building the explanation: for scoring many documents (phase 2 of
+// fusion). Documents must come in ascending order within one plan.
+bool ScoreInPlan(SegmentPlan& plan, DocId d, double* score);
+
 }  // namespace glassbox::search::internal

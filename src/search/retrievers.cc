@@ -174,8 +174,8 @@ void Bm25Retriever::Score(std::vector<Pending>& docs) {
       plan = PlanSegment(bq_, snap_.segments[p.seg]);
       plan_seg = p.seg;
     }
-    Explanation e = ExplainInPlan(snap_, bq_, *plan, p.doc);
-    *p.raw = e.matched ? e.score : 0.0;
+    double score;
+    *p.raw = ScoreInPlan(*plan, p.doc, &score) ? score : 0.0;
   }
 }
 
@@ -221,16 +221,76 @@ FaqRetriever::FaqRetriever(const Snapshot& snap, const BoundQuery& bq, const Sea
                                         b.status().message());
 }
 
+namespace {
+
+// The request's hard constraints (RandomAccessConstraints' rule) checked on
+// documents in ascending id order with cursors: no bitset over the segment
+// (a filter such as kind:faq passes nearly every document, and filling its
+// bitset on every query cost more than ranking the FAQ candidates).
+class SortedConstraints {
+ public:
+  SortedConstraints(const BoundQuery& bq, const SegmentView& view) : view_(view) {
+    if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
+    for (const auto& f : bq.filters) filters_.push_back(FilterDocSet(*view.reader, f));
+    for (const BoundClause& c : bq.clauses) {
+      if (c.occur == Occur::kShould) continue;
+      auto cur = MakeCursor(*view.reader, c, bq.deadline);
+      if (!cur) {
+        if (c.occur == Occur::kMust) none_pass_ = true;  // a required clause matches nothing here
+        continue;
+      }
+      (c.occur == Occur::kMust ? required_ : excluded_).push_back(std::move(cur));
+    }
+  }
+  // d must not be smaller than the previous call's.
+  bool Accept(DocId d) {
+    if (none_pass_ || !view_.IsLive(d) || !acl_.Visible(d)) return false;
+    for (auto& c : required_) {
+      c->Advance(d);
+      if (c->doc() != d) return false;
+    }
+    for (auto& c : excluded_) {
+      c->Advance(d);
+      if (c->doc() == d) return false;
+    }
+    for (const auto& bits : filters_)
+      if (!(((*bits)[d >> 6] >> (d & 63)) & 1)) return false;
+    return true;
+  }
+
+ private:
+  const SegmentView& view_;
+  AclFilter acl_;
+  std::vector<std::shared_ptr<const std::vector<uint64_t>>> filters_;
+  std::vector<std::unique_ptr<ExplainableCursor>> required_, excluded_;
+  bool none_pass_ = false;
+};
+
+}  // namespace
+
 std::vector<Ranked> FaqRetriever::Retrieve(size_t want) {
   std::vector<Ranked> out;
   if (!faq_) return out;
   uint64_t total = 0;
-  std::vector<std::unique_ptr<RandomAccessConstraints>> constraints(snap_.segments.size());
-  for (const Ranked& r : Bm25Ranked(snap_, *faq_, want, algo_, &total)) {
-    if (!constraints[r.seg]) constraints[r.seg] = std::make_unique<RandomAccessConstraints>(bq_, snap_.segments[r.seg]);
-    if (constraints[r.seg]->none_pass() || !constraints[r.seg]->Accept(r.doc)) continue;
-    out.push_back(r);
+  const std::vector<Ranked> found = Bm25Ranked(snap_, *faq_, want, algo_, &total);
+  // Checked against the request's own constraints in (segment, id) order, kept in rank order.
+  std::vector<size_t> order(found.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return found[a].seg != found[b].seg ? found[a].seg < found[b].seg : found[a].doc < found[b].doc;
+  });
+  std::vector<char> keep(found.size(), 0);
+  std::unique_ptr<SortedConstraints> constraints;
+  size_t seg = SIZE_MAX;
+  for (size_t i : order) {
+    if (found[i].seg != seg) {
+      seg = found[i].seg;
+      constraints = std::make_unique<SortedConstraints>(bq_, snap_.segments[seg]);
+    }
+    keep[i] = constraints->Accept(found[i].doc);
   }
+  for (size_t i = 0; i < found.size(); ++i)
+    if (keep[i]) out.push_back(found[i]);
   return out;
 }
 

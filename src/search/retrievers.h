@@ -102,7 +102,7 @@ class Bm25Retriever final : public Retriever {
   Bm25Retriever(const Snapshot& snap, const BoundQuery& bq, TopKAlgorithm algo) : snap_(snap), bq_(bq), algo_(algo) {}
   std::string name() const override { return "bm25"; }
   std::vector<Ranked> Retrieve(size_t want) override;
-  // Explains each document (cursors move forward only: by segment, then id).
+  // Scores each document as ExplainInPlan would (cursors move forward only: by segment, then id).
   void Score(std::vector<Pending>& docs) override;
 
  private:

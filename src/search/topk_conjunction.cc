@@ -4,6 +4,7 @@
 // beat the threshold. With block_max, the must cursors' block maxima (plus
 // the should clauses' MaxScore) bound a window of documents up to the
 // smallest block end; windows that cannot beat the threshold are skipped.
+#include <algorithm>
 #include <vector>
 
 #include "search/topk.h"
@@ -94,6 +95,25 @@ TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max) {
       }
     }
 
+    // Must clauses that score nothing (keyword filters such as kind:faq):
+    // once a score of 0 cannot enter, the lead skips to the next document one
+    // of the essential should clauses matches (MaxScore: those whose bounds,
+    // with every lower one's, can beat the threshold; a document only the
+    // others match cannot enter) instead of visiting every document the
+    // filters pass.
+    if (must_max == 0 && s > 0 && limit >= 0) {
+      DocId next = kNoMoreDocs;
+      for (size_t i = 0; i < s && rest[i] > limit; ++i) {
+        ShouldSlot& o = opt[i];
+        if (o.doc < target) {
+          o.cursor->Advance(target);
+          o.doc = o.cursor->doc();
+        }
+        next = std::min(next, o.doc);
+      }
+      if (next == kNoMoreDocs) break;
+      target = next;
+    }
     if (lead->doc() < target) lead->Advance(target);
     const DocId d = lead->doc();
     if (d == kNoMoreDocs) break;

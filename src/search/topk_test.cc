@@ -296,6 +296,23 @@ TEST(TopK, FilterPlusShould) {
   CheckCase(c, 0);
 }
 
+TEST(TopK, DenseFilterZeroScoresFillTheHeapFirst) {
+  // kind:faq over every document plus a few words: the first k documents
+  // enter with score 0, then only documents a word matches can displace them
+  // (the conjunction skips to those instead of visiting every document).
+  Case c;
+  Postings filter, a, b;
+  for (DocId d = 0; d < 5000; ++d) filter.push_back({d, 0.0f});
+  for (DocId d = 7; d < 5000; d += 97) a.push_back({d, 1.0f + static_cast<float>(d % 5)});
+  for (DocId d = 11; d < 5000; d += 301) b.push_back({d, 2.0f});
+  c.must = {filter};
+  c.should = {a, b};
+  for (size_t k : {10u, 60u, 100u}) {  // fewer, about as many and more than the word matches
+    c.k = k;
+    CheckCase(c, static_cast<int>(k));
+  }
+}
+
 TEST(TopK, RoundingNeverPrunesAWinner) {
   // Find a > b > c with (c + b) + a < (a + b) + c: MaxScore sums bounds in
   // ascending order, the score is summed in clause order. With the threshold

@@ -353,6 +353,9 @@ async function main() {
     check(/Answer|Not found/.test(docAnswer), `a document question is answered or honestly not found (${docAnswer})`);
     if (/^Answer/.test(docAnswer))
       check(await answer.locator(".answer-citations li").count() >= 1, "an answer from documents cites its passage");
+    // The panel asked with "stream": true and rendered each Server-Sent Event as it came (retrieval first).
+    const events = await answer.first().getAttribute("data-events");
+    check(/^retrieval,(token,)*answer,citations,done$/.test(events || ""), `the answer streamed in order (${events})`);
     await page.screenshot({ path: path.join(SHOTS, "answer.png") });
     await page.locator("#q").fill("cement");
     await page.locator("#q").press("Enter");

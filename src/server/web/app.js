@@ -339,15 +339,71 @@
       el("p", { class: "answer-status", text: "Answering…" })));
     const body = { question };
     for (const key of ["mode", "fusion", "weights"]) if (searchBody[key] !== undefined) body[key] = searchBody[key];
+    // Streamed (Server-Sent Events): retrieval, then the draft tokens, the
+    // answer and its citations, each shown as it arrives. A failure before the
+    // first event (or a server that does not stream) asks again for JSON.
+    const a = {};
+    const seen = [];  // event names in arrival order (the browser test reads them)
+    const show = (busy) => {
+      const box = a.status ? renderAnswer(a, true)
+        : el("section", { class: "answer", "aria-label": "Answer" },
+            el("p", { class: "answer-status", text: a.passages ? `Retrieved ${a.passages.length} passage(s); answering…` : "Answering…" }),
+            el("p", { class: "answer-text answer-draft", text: a.draft || "" }));
+      box.setAttribute("aria-busy", busy ? "true" : "false");
+      box.dataset.events = seen.join(",");
+      panel.replaceChildren(box);
+    };
     try {
-      const a = await api("POST", coll(collection) + "/ask", body, false, ctl.signal);
-      panel.replaceChildren(renderAnswer(a || {}, true));
+      try {
+        await askStream(coll(collection) + "/ask", body, ctl.signal, (name, d) => {
+          seen.push(name);
+          if (name === "retrieval") a.passages = d.passages || [];
+          else if (name === "token") a.draft = (a.draft || "") + (d.text || "");
+          else if (name === "answer") Object.assign(a, d);
+          else if (name === "citations") { a.citations = d.citations || []; a.verified = d.verified; }
+          else if (name === "error") throw Object.assign(new Error((d.error && d.error.message) || "the answer failed"), { streamed: true });
+          show(name !== "done");
+        });
+        if (!a.status) throw Object.assign(new Error("the stream ended before the answer"), { streamed: seen.length > 0 });
+      } catch (e) {
+        if (e.name === "AbortError" || seen.length > 0 || e.streamed) throw e;
+        const j = await api("POST", coll(collection) + "/ask", body, false, ctl.signal);
+        seen.push("json");
+        Object.assign(a, j || {});
+      }
+      show(false);
     } catch (e) {
       if (e.name === "AbortError") return;
       panel.replaceChildren(el("section", { class: "answer", "aria-label": "Answer" },
         el("p", { class: "answer-status error", text: "No answer: " + e.message })));
     } finally {
       if (askInflight === ctl) askInflight = null;
+    }
+  }
+
+  // POST with "stream": true; calls onEvent(name, data) per Server-Sent Event.
+  async function askStream(path, body, signal, onEvent) {
+    const res = await fetch(path, { method: "POST", headers: headers(true), body: JSON.stringify({ ...body, stream: true }), signal });
+    const type = res.headers.get("Content-Type") || "";
+    if (!res.ok || !type.startsWith("text/event-stream") || !res.body) throw new Error(`${res.status}: not a stream`);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buf.indexOf("\n\n")) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        let name = "message", data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) data += line.slice(5).trimStart();
+        }
+        onEvent(name, data ? JSON.parse(data) : {});
+      }
     }
   }
 

@@ -601,6 +601,9 @@ TEST(Compare, SplitsComparisonsOfTwoFigures) {
   ASSERT_TRUE(SplitComparison("袋装水泥的合同价是否高于2025年我们支付的平均单价？", &c));
   EXPECT_EQ(c.left, "袋装水泥的合同价");
   EXPECT_EQ(c.right, "2025年我们支付的平均单价");
+  ASSERT_TRUE(SplitComparison("中砂的合同价格是否高于2024年我们支付的平均单价？", &c));
+  EXPECT_EQ(c.left, "中砂的合同价格");  // whole characters: no byte of 格 or ？ trimmed away
+  EXPECT_EQ(c.right, "2024年我们支付的平均单价");
   ASSERT_TRUE(SplitComparison("Was the average price of sand lower than the contract price?", &c));
   EXPECT_EQ(c.sense, -1);
   // A bare number is a filter for the tables, not a second figure; other questions are not comparisons.

@@ -11,10 +11,18 @@
 namespace glassbox::answer {
 namespace {
 
-std::string Trim(const std::string& s) {
-  static const char* kSpace = " \t\r\n?？。.,，";
-  size_t b = s.find_first_not_of(kSpace), e = s.find_last_not_of(kSpace);
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+// Spaces and ASCII punctuation at both ends, and whole trailing Chinese punctuation (never a byte of a character).
+std::string Trim(std::string s) {
+  static const char* kSpace = " \t\r\n?.,";
+  static const std::string kZh[] = {"？", "。", "，"};
+  for (bool again = true; again;) {
+    again = false;
+    size_t b = s.find_first_not_of(kSpace), e = s.find_last_not_of(kSpace);
+    s = b == std::string::npos ? "" : s.substr(b, e - b + 1);
+    for (const auto& z : kZh)
+      if (s.size() >= z.size() && s.compare(s.size() - z.size(), z.size(), z) == 0) s.resize(s.size() - z.size()), again = true;
+  }
+  return s;
 }
 
 // A side that is only a number ("400", "400 CNY") is a filter, not a figure to look up.
@@ -42,12 +50,19 @@ std::string CurrencyIn(const std::string& text) {
 std::string PerUnitIn(const std::string& text) {
   const std::string t = ingest::AsciiLower(text);
   struct { const char* w; const char* u; } kPer[] = {
-      {"per tonne", "tonne"}, {"per ton", "tonne"}, {"/tonne", "tonne"}, {"/t ", "tonne"}, {"每吨", "tonne"},
+      {"per tonne", "tonne"}, {"per ton", "tonne"}, {"/tonne", "tonne"}, {"/t", "tonne"},    {"每吨", "tonne"},
       {"/吨", "tonne"},       {"per kg", "kg"},     {"/kg", "kg"},       {"per litre", "litre"},
-      {"per liter", "litre"}, {"/l ", "litre"},     {"per piece", "piece"}, {"per m3", "m3"}, {"per m2", "m2"},
+      {"per liter", "litre"}, {"/l", "litre"},      {"per piece", "piece"}, {"per m3", "m3"}, {"per m2", "m2"},
       {"每立方", "m3"},       {"每平方", "m2"},     {"每升", "litre"},   {"每件", "piece"}, {"per bag", "bag"}};
-  for (const auto& k : kPer)
-    if (t.find(k.w) != std::string::npos) return k.u;
+  for (const auto& k : kPer) {
+    const std::string w = k.w;
+    for (size_t at = t.find(w); at != std::string::npos; at = t.find(w, at + 1)) {
+      const size_t e = at + w.size();
+      // A whole word: "/t" in "CNY/t." but not in "/tax".
+      if (static_cast<unsigned char>(w.back()) >= 0x80 || e >= t.size() || !std::isalnum(static_cast<unsigned char>(t[e])))
+        return k.u;
+    }
+  }
   return "";
 }
 
@@ -158,7 +173,7 @@ Figure FigureOfDocuments(const Answer& a) {
     // Currency and unit: the words right after the number in the answer, else the cited passage.
     std::string near = text.substr(e.begin, std::min<size_t>(text.size() - e.begin, 40));
     f.currency = CurrencyIn(near);
-    f.per = PerUnitIn(near + " ");
+    f.per = PerUnitIn(near);
     std::string cited;
     if (!a.citations.empty()) {
       const Citation& ci = a.citations[0];
@@ -170,7 +185,7 @@ Figure FigureOfDocuments(const Answer& a) {
       f.from = "the answer text: '" + text.substr(e.begin, e.end - e.begin) + "'";
     }
     if (f.currency.empty()) f.currency = CurrencyIn(cited);
-    if (f.per.empty()) f.per = PerUnitIn(cited + " ");
+    if (f.per.empty()) f.per = PerUnitIn(cited);
     return f;
   }
   f.why_not = "the documents' answer has no number ('" + a.text + "')";

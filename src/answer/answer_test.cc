@@ -706,6 +706,19 @@ TEST_F(RouteTest, DocumentsForPrincipalsAndForQuestionsWithoutACue) {
   EXPECT_FALSE(d->table.has_value());
 }
 
+TEST_F(RouteTest, AFigureCueWithOnlyGeneralWordsLinkedPrefersTheDocuments) {
+  // "paid" links purchases.amount through the general glossary only: the documents answer it.
+  auto a = Ask(*c_, "How many days of marriage leave are paid?", Opts());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->route, "documents") << a->text;
+  EXPECT_NE(a->text.find("3"), std::string::npos) << a->text;
+  EXPECT_NE(a->route_reason.find("general words"), std::string::npos) << a->route_reason;
+  // A general word with a time range of the table's own stays with the table.
+  auto t = Ask(*c_, "How much did we spend in total this year?", Opts());
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->route, "table") << t->route_reason;
+}
+
 TEST_F(RouteTest, ComparesAContractPriceWithAnAverageFromTheTables) {
   auto a = Ask(*c_, "Is the contract price of bagged cement above what we paid on average in 2025?", Opts());
   ASSERT_TRUE(a.ok()) << a.status().ToString();

@@ -7,8 +7,10 @@
 //   1. a request with a principal never reads tables: rows carry no access
 //      control, so only documents the principal may see can answer;
 //   2. a question with an aggregate or time cue tries the tables first; an
-//      answer there is final, "ask back" (two tables fit) is returned as a
-//      hand-off, and "the data has no ..." falls back to the documents;
+//      answer there is final (unless only general glossary words linked the
+//      table and the documents answer), "ask back" (two tables fit) is
+//      returned as a hand-off, and "the data has no ..." falls back to the
+//      documents;
 //   3. any other question goes to the documents only: without a cue, a table
 //      "answer" is a guess from one stemmed word ("Who painted the Mona
 //      Lisa?" -> the suppliers of paint), so `route tables` must ask for it;
@@ -72,7 +74,8 @@ TableResult ToResult(const table::TableAnswer& t) {
 
 // The tables route. *fits: false when the tables cannot answer ("the data has no ...").
 Result<Answer> AskTables(const Collection& collection, const std::string& question, const AskOptions& options,
-                         bool* fits, std::string* unit = nullptr, const std::string& measure_like = "") {
+                         bool* fits, std::string* unit = nullptr, const std::string& measure_like = "",
+                         bool* general_words_only = nullptr) {
   const auto t0 = std::chrono::steady_clock::now();
   table::AnswerOptions to;
   to.today = options.today;
@@ -82,6 +85,7 @@ Result<Answer> AskTables(const Collection& collection, const std::string& questi
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   *fits = t->status != "unanswerable";
   if (unit) *unit = t->measure_unit;
+  if (general_words_only) *general_words_only = t->general_words_only;
   Answer a;
   a.route = "table";
   a.timings.read_ms = ms;  // linking the question to the catalog, and running the SQL
@@ -128,11 +132,23 @@ Result<Answer> RouteOne(const Collection& collection, const std::string& questio
   if (options.route == "tables" && !has_tables)
     return Status::InvalidArgument("route tables: " + why_not_tables);
   if (tables_first) {
-    bool fits = false;
-    auto t = AskTables(collection, question, options, &fits);
+    bool fits = false, weak = false;
+    auto t = AskTables(collection, question, options, &fits, nullptr, "", &weak);
     if (!t.ok()) return t.status();
     std::string reason = options.route == "tables" ? "route tables was requested"
                                                    : "the question asks for a figure ('" + cue + "')";
+    if (fits && options.route == "auto" && weak) {
+      // "How many days of marriage leave are paid?": only a general word ('paid' -> amount) chose the table;
+      // an answer from the documents wins, else the table's stands.
+      auto d = AskDocuments(collection, question, options);
+      if (!d.ok()) return d.status();
+      if (d->status == AnswerStatus::kAnswered) {
+        d->route = "documents";
+        d->route_reason = reason + ", but only general words linked table " + t->table->table +
+                          " (no name, value or time range of its own); the documents answer it";
+        return d;
+      }
+    }
     if (fits || options.route == "tables") {
       t->route_reason = reason + "; table " + t->table->table + " answers it";
       return t;

@@ -640,6 +640,9 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   const Ranked& best = ranked[0];
   const CatalogTable& T = tables[best.table];
   ans.table = T.name;
+  ans.general_words_only = !when.found && std::all_of(best.links.begin(), best.links.end(), [](const Link* l) {
+    return l->via.find("glossary") != std::string::npos;
+  });
   {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", best.score);

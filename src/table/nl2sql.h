@@ -68,6 +68,9 @@ struct TableAnswer {
   // The unit of a one-measure aggregate: the column's currency or unit, and
   // for a per-unit price the rows' single unit ("CNY/tonne"); empty: none known.
   std::string measure_unit;
+  // The table was chosen only through the general glossary (no name, synonym, value or
+  // description of the collection's own schema, no time range): ask may prefer the documents.
+  bool general_words_only = false;
 };
 
 // Answers over an open database and its catalog.

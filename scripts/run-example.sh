@@ -29,6 +29,9 @@ step "$G" sql "$KB_DIR" "Which supplier did we spend the most with?" --today 202
 step "$G" ask "$KB_DIR" "What is the price of bagged cement per tonne?"
 step "$G" ask "$KB_DIR" "How much cement did we buy in the last three years, and which supplier delivered most of it?" --today 2026-10-20
 step "$G" ask "$KB_DIR" "过去三年我们买了多少水泥？" --today 2026-10-20
+# A table against a document: the contract price (documents, cited) vs the average paid (SQL), compared in one unit.
+step "$G" ask "$KB_DIR" "Is the contract price of bagged cement above what we paid on average in 2025?" --today 2026-10-20
+step "$G" ask "$KB_DIR" "中砂的合同价格是否高于2025年我们支付的平均单价？" --today 2026-10-20
 step "$G" ask "$KB_DIR" "What is the capital of France?"
 # FAQ mode: stored answers verbatim, or a hand-off to a person.
 step "$G" ingest-faq "$KB_DIR" examples/kb/faq/faq.md examples/kb/faq/常见问题.md

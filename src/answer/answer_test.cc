@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "answer/compare.h"
 #include "answer/faq.h"
 #include "answer/generate.h"
 #include "answer/reader.h"
@@ -612,6 +613,51 @@ TEST(Route, CuesAndCompoundQuestions) {
   EXPECT_EQ(SplitCompound("Sand and gravel: how much did we buy?").size(), 1u);
 }
 
+TEST(Compare, SplitsComparisonsOfTwoFigures) {
+  Comparison c;
+  ASSERT_TRUE(SplitComparison("Is the contract price of bagged cement above what we paid on average in 2025?", &c));
+  EXPECT_EQ(c.left, "the contract price of bagged cement");
+  EXPECT_EQ(c.right, "what we paid on average in 2025");
+  EXPECT_EQ(c.sense, 1);
+  ASSERT_TRUE(SplitComparison("袋装水泥的合同价是否高于2025年我们支付的平均单价？", &c));
+  EXPECT_EQ(c.left, "袋装水泥的合同价");
+  EXPECT_EQ(c.right, "2025年我们支付的平均单价");
+  ASSERT_TRUE(SplitComparison("中砂的合同价格是否高于2024年我们支付的平均单价？", &c));
+  EXPECT_EQ(c.left, "中砂的合同价格");  // whole characters: no byte of 格 or ？ trimmed away
+  EXPECT_EQ(c.right, "2024年我们支付的平均单价");
+  ASSERT_TRUE(SplitComparison("Was the average price of sand lower than the contract price?", &c));
+  EXPECT_EQ(c.sense, -1);
+  // A bare number is a filter for the tables, not a second figure; other questions are not comparisons.
+  EXPECT_FALSE(SplitComparison("Is any delivery above 400 tonnes?", &c));
+  EXPECT_FALSE(SplitComparison("How much cement did we buy in the last three years?", &c));
+  EXPECT_FALSE(SplitComparison("Which deliveries were above 100 tonnes?", &c));
+}
+
+TEST(Compare, ComparesOnlyFiguresInTheSameUnit) {
+  Comparison c;
+  ASSERT_TRUE(SplitComparison("Is the contract price above what we paid on average?", &c));
+  Figure doc{true, 468, "CNY", "tonne", "[1] contract", ""};
+  Figure tab{true, 462, "CNY", "tonne", "table purchases", ""};
+  Answer a = CompareFigures(c, doc, tab);
+  EXPECT_EQ(a.status, AnswerStatus::kAnswered);
+  EXPECT_EQ(a.text.rfind("Yes", 0), 0u) << a.text;
+  EXPECT_NE(a.text.find("by 6 CNY/tonne"), std::string::npos) << a.text;
+  tab.value = 470;
+  EXPECT_EQ(CompareFigures(c, doc, tab).text.rfind("No", 0), 0u);
+  tab.currency = "USD";
+  Answer u = CompareFigures(c, doc, tab);
+  EXPECT_EQ(u.status, AnswerStatus::kNotFound);
+  EXPECT_NE(u.text.find("different units"), std::string::npos) << u.text;
+  tab.currency = "CNY";
+  tab.per = "";  // a total in CNY is not a price per tonne
+  EXPECT_EQ(CompareFigures(c, doc, tab).status, AnswerStatus::kNotFound);
+  Figure none;
+  none.why_not = "the documents do not give it";
+  Answer m = CompareFigures(c, none, tab);
+  EXPECT_EQ(m.status, AnswerStatus::kNotFound);
+  EXPECT_NE(m.text.find("documents do not give it"), std::string::npos) << m.text;
+}
+
 class RouteTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -679,6 +725,50 @@ TEST_F(RouteTest, DocumentsForPrincipalsAndForQuestionsWithoutACue) {
   EXPECT_EQ(d->route, "documents");
   EXPECT_EQ(d->status, AnswerStatus::kNotFound);
   EXPECT_FALSE(d->table.has_value());
+}
+
+TEST_F(RouteTest, AFigureCueWithOnlyGeneralWordsLinkedPrefersTheDocuments) {
+  // "paid" links purchases.amount through the general glossary only: the documents answer it.
+  auto a = Ask(*c_, "How many days of marriage leave are paid?", Opts());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->route, "documents") << a->text;
+  EXPECT_NE(a->text.find("3"), std::string::npos) << a->text;
+  EXPECT_NE(a->route_reason.find("general words"), std::string::npos) << a->route_reason;
+  // A general word with a time range of the table's own stays with the table.
+  auto t = Ask(*c_, "How much did we spend in total this year?", Opts());
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->route, "table") << t->route_reason;
+}
+
+TEST_F(RouteTest, ComparesAContractPriceWithAnAverageFromTheTables) {
+  auto a = Ask(*c_, "Is the contract price of bagged cement above what we paid on average in 2025?", Opts());
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->route, "multi-step");
+  ASSERT_EQ(a->steps.size(), 3u);
+  const Answer& doc = a->steps[0];
+  EXPECT_EQ(doc.route, "documents");
+  ASSERT_FALSE(doc.citations.empty());
+  EXPECT_NE(doc.citations[0].quote.find("468"), std::string::npos) << doc.citations[0].quote;  // the cited passage
+  const Answer& tab = a->steps[1];
+  EXPECT_EQ(tab.route, "table");
+  ASSERT_TRUE(tab.table.has_value());
+  EXPECT_NE(tab.table->sql.find("AVG(\"unit_price\")"), std::string::npos) << tab.table->sql;
+  EXPECT_NE(tab.table->sql.find("'cement'"), std::string::npos) << tab.table->sql;
+  EXPECT_NE(tab.table->sql.find("'2025-01-01'"), std::string::npos) << tab.table->sql;
+  EXPECT_EQ(a->steps[2].route, "compare");
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered) << a->text;
+  // 2026's contract price (468 CNY/tonne) against 2025's average paid (462 CNY/tonne).
+  EXPECT_EQ(a->text, "Yes: 468 CNY/tonne is above 462 CNY/tonne by 6 CNY/tonne (+1.3%).");
+  bool units = false;
+  for (const auto& t : a->trace) units = units || (t.step == "units" && t.detail == "both in CNY/tonne");
+  EXPECT_TRUE(units);
+
+  // The documents give no price for a moon shuttle: no comparison, and the answer says why.
+  auto r = Ask(*c_, "Is the contract price of the moon shuttle above what we paid on average for cement in 2025?", Opts());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->steps.size(), 3u);
+  EXPECT_EQ(r->status, AnswerStatus::kNotFound);
+  EXPECT_EQ(r->text.rfind("Cannot compare: the documents do not give it", 0), 0u) << r->text;
 }
 
 }  // namespace

@@ -7,15 +7,23 @@
 //   1. a request with a principal never reads tables: rows carry no access
 //      control, so only documents the principal may see can answer;
 //   2. a question with an aggregate or time cue tries the tables first; an
-//      answer there is final, "ask back" (two tables fit) is returned as a
-//      hand-off, and "the data has no ..." falls back to the documents;
+//      answer there is final (unless only general glossary words linked the
+//      table and the documents answer), "ask back" (two tables fit) is
+//      returned as a hand-off, and "the data has no ..." falls back to the
+//      documents;
 //   3. any other question goes to the documents only: without a cue, a table
 //      "answer" is a guess from one stemmed word ("Who painted the Mona
 //      Lisa?" -> the suppliers of paint), so `route tables` must ask for it;
 //   4. the later parts of a compound question are read with the earlier part
 //      appended, so "which supplier delivered most of it" (and 哪个供应商供应
-//      的最多, which leaves "it" out) keeps the material and the time range.
+//      的最多, which leaves "it" out) keeps the material and the time range;
+//   5. a comparison of two figures ("Is the contract price of bagged cement
+//      above what we paid on average in 2025?", compare.h) answers each side
+//      on its own (a side with a table cue from the tables, with the other side
+//      appended for its subject; the other from the documents), then compares
+//      the two figures when both were found in the same currency and unit.
 #include "answer/route.h"
+#include "answer/compare.h"
 #include "ingest/text_util.h"
 
 #include <algorithm>
@@ -66,14 +74,18 @@ TableResult ToResult(const table::TableAnswer& t) {
 
 // The tables route. *fits: false when the tables cannot answer ("the data has no ...").
 Result<Answer> AskTables(const Collection& collection, const std::string& question, const AskOptions& options,
-                         bool* fits) {
+                         bool* fits, std::string* unit = nullptr, const std::string& measure_like = "",
+                         bool* general_words_only = nullptr) {
   const auto t0 = std::chrono::steady_clock::now();
   table::AnswerOptions to;
   to.today = options.today;
+  to.measure_like = measure_like;
   auto t = table::AnswerQuestion(collection.dir(), question, to);
   if (!t.ok()) return t.status();
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   *fits = t->status != "unanswerable";
+  if (unit) *unit = t->measure_unit;
+  if (general_words_only) *general_words_only = t->general_words_only;
   Answer a;
   a.route = "table";
   a.timings.read_ms = ms;  // linking the question to the catalog, and running the SQL
@@ -120,11 +132,23 @@ Result<Answer> RouteOne(const Collection& collection, const std::string& questio
   if (options.route == "tables" && !has_tables)
     return Status::InvalidArgument("route tables: " + why_not_tables);
   if (tables_first) {
-    bool fits = false;
-    auto t = AskTables(collection, question, options, &fits);
+    bool fits = false, weak = false;
+    auto t = AskTables(collection, question, options, &fits, nullptr, "", &weak);
     if (!t.ok()) return t.status();
     std::string reason = options.route == "tables" ? "route tables was requested"
                                                    : "the question asks for a figure ('" + cue + "')";
+    if (fits && options.route == "auto" && weak) {
+      // "How many days of marriage leave are paid?": only a general word ('paid' -> amount) chose the table;
+      // an answer from the documents wins, else the table's stands.
+      auto d = AskDocuments(collection, question, options);
+      if (!d.ok()) return d.status();
+      if (d->status == AnswerStatus::kAnswered) {
+        d->route = "documents";
+        d->route_reason = reason + ", but only general words linked table " + t->table->table +
+                          " (no name, value or time range of its own); the documents answer it";
+        return d;
+      }
+    }
     if (fits || options.route == "tables") {
       t->route_reason = reason + "; table " + t->table->table + " answers it";
       return t;
@@ -140,6 +164,89 @@ Result<Answer> RouteOne(const Collection& collection, const std::string& questio
   d->route = "documents";
   d->route_reason = why_not_tables;
   return d;
+}
+
+// A question for one side of a comparison: "the contract price of bagged
+// cement" -> "What is the contract price of bagged cement?"; 合同价 -> 合同价是多少？
+std::string SideQuestion(const std::string& side) {
+  const bool han = std::any_of(side.begin(), side.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }) &&
+                   !std::isalpha(static_cast<unsigned char>(side[0]));
+  if (han) return side + "是多少？";
+  static const char* kWh[] = {"what ", "how ", "which ", "who "};
+  const std::string low = ingest::AsciiLower(side);
+  for (const char* w : kWh)
+    if (low.rfind(w, 0) == 0) return side + "?";
+  return "What is " + side + "?";
+}
+
+Result<Answer> RouteComparison(const Collection& collection, const std::string& question, const Comparison& c,
+                               const AskOptions& options) {
+  const bool has_tables = !options.search.principal.has_value() && options.mode == AnswerMode::kExtractive &&
+                          table::HasTableStore(collection.dir()) && options.route != "documents";
+  Answer all;
+  all.route = "multi-step";
+  all.route_reason = "a comparison ('" + c.words + "') of two figures: each side answered on its own, then compared";
+  Figure figures[2];
+  Answer steps[2];
+  const std::string sides[2] = {c.left, c.right};
+  std::string cues[2];
+  bool to_tables[2];
+  for (int i = 0; i < 2; ++i) to_tables[i] = has_tables && HasTableCue(sides[i], &cues[i]);
+  // The documents side first: its figure's unit picks the table side's measure (a price per tonne is compared
+  // with an average price per tonne, not with the average amount paid per delivery).
+  const int order[2] = {to_tables[0] && !to_tables[1] ? 1 : 0, to_tables[0] && !to_tables[1] ? 0 : 1};
+  for (int i : order) {
+    const std::string& side = sides[i];
+    const std::string& other = sides[1 - i];
+    Answer& step = steps[i];
+    bool done = false;
+    if (to_tables[i]) {
+      // The other side names the subject ("bagged cement") a side like "what we paid on average" leaves out.
+      const std::string q = SideQuestion(side) + " " + other;
+      const Figure& known = figures[1 - i];
+      std::string like;
+      if (known.found && !known.currency.empty()) like = known.currency + (known.per.empty() ? "" : "/" + known.per);
+      bool fits = false;
+      std::string unit;
+      auto t = AskTables(collection, q, options, &fits, &unit, like);
+      if (!t.ok()) return t.status();
+      if (fits) {
+        step = std::move(t.value());
+        step.route_reason = "this side asks for a figure ('" + cues[i] + "'); the other side appended for its subject: \"" +
+                            q + "\"" + (like.empty() ? "" : "; a measure in " + like + " preferred");
+        figures[i] = FigureOfTable(step, unit);
+        done = true;
+      }
+    }
+    if (!done) {
+      const std::string q = SideQuestion(side);
+      auto d = AskDocuments(collection, q, options);
+      if (!d.ok()) return d.status();
+      step = std::move(d.value());
+      step.route = "documents";
+      step.route_reason = "this side is read from the documents: \"" + q + "\"";
+      figures[i] = FigureOfDocuments(step);
+    }
+  }
+  for (int i = 0; i < 2; ++i) {
+    all.trace.push_back({"step", std::to_string(i + 1) + ": \"" + sides[i] + "\" -> " + steps[i].route + " (" +
+                                     steps[i].route_reason + ")"});
+    all.timings.retrieve_ms += steps[i].timings.retrieve_ms;
+    all.timings.read_ms += steps[i].timings.read_ms;
+    all.timings.verify_ms += steps[i].timings.verify_ms;
+    all.steps.push_back(std::move(steps[i]));
+  }
+  Answer cmp = CompareFigures(c, figures[0], figures[1]);
+  for (const auto& t : cmp.trace) all.trace.push_back(t);
+  all.trace.push_back({"step", "3: compare -> " + cmp.text});
+  all.status = cmp.status;
+  all.text = cmp.text;
+  all.verified = cmp.status == AnswerStatus::kAnswered && all.steps[0].verified && all.steps[1].verified;
+  all.confidence = cmp.status == AnswerStatus::kAnswered
+                       ? std::min(all.steps[0].confidence, all.steps[1].confidence)
+                       : 0;
+  all.steps.push_back(std::move(cmp));
+  return all;
 }
 
 }  // namespace
@@ -201,6 +308,8 @@ std::vector<std::string> SplitCompound(const std::string& question) {
 }
 
 Result<Answer> Route(const Collection& collection, const std::string& question, const AskOptions& options) {
+  if (Comparison c; options.route == "auto" && SplitComparison(question, &c))
+    return RouteComparison(collection, question, c, options);
   std::vector<std::string> parts = SplitCompound(question);
   if (parts.size() < 2) return RouteOne(collection, question, options);
   Answer all;

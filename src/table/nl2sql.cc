@@ -18,6 +18,12 @@ namespace {
 
 bool Contains(const std::string& s, const std::string& w) { return s.find(w) != std::string::npos; }
 
+// A money column that is a price per unit ("unit_price", "rate", "price per unit").
+bool PerUnitPrice(const CatalogColumn& col) {
+  return !col.currency.empty() &&
+         (Contains(col.name, "price") || Contains(col.name, "rate") || Contains(col.description, "per "));
+}
+
 // Whole-word (ASCII) or substring (Han) containment; returns the byte offset or npos.
 size_t FindWord(const std::string& s, const std::string& w) {
   size_t p = 0;
@@ -634,6 +640,9 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   const Ranked& best = ranked[0];
   const CatalogTable& T = tables[best.table];
   ans.table = T.name;
+  ans.general_words_only = !when.found && std::all_of(best.links.begin(), best.links.end(), [](const Link* l) {
+    return l->via.find("glossary") != std::string::npos;
+  });
   {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", best.score);
@@ -766,8 +775,22 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   };
   // Measure: a numeric column named in the question, else a default.
   std::vector<int> measures;
+  if (!options.measure_like.empty()) {
+    const size_t slash = options.measure_like.find('/');
+    const std::string currency = options.measure_like.substr(0, slash);
+    for (auto* l : named) {
+      const auto& col = T.columns[l->column];
+      if (!col.numeric() || filter_column(l->column) || (col.currency.empty() ? col.unit : col.currency) != currency ||
+          PerUnitPrice(col) != (slash != std::string::npos))
+        continue;
+      measures.push_back(l->column);
+      ans.explanation.push_back("measure " + col.name + ": in the unit of the figure it is compared with (" +
+                                options.measure_like + "); " + catalog.Describe(*l));
+      break;
+    }
+  }
   for (auto* l : named)
-    if (T.columns[l->column].numeric() && !filter_column(l->column)) {
+    if (measures.empty() && T.columns[l->column].numeric() && !filter_column(l->column)) {
       measures.push_back(l->column);
       ans.explanation.push_back("measure " + T.columns[l->column].name + ": " + catalog.Describe(*l));
       break;
@@ -1015,6 +1038,25 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     ans.evidence_sql += " FROM " + Quote(T.name) + where_sql + " ORDER BY _row LIMIT 50";
     auto ev = db.Run(ans.evidence_sql, options.limits);
     if (ev.ok()) ans.evidence_columns = ev->columns, ans.evidence_rows = std::move(ev->rows);
+  }
+  // The measure's unit: its currency or unit; a price per unit also names the rows' unit when they share one.
+  if (measures.size() == 1 && agg != Agg::kCount) {
+    const auto& col = T.columns[measures[0]];
+    ans.measure_unit = col.currency.empty() ? col.unit : col.currency;
+    const bool per_unit = PerUnitPrice(col);
+    int unit_col = -1;
+    for (size_t i = 0; i < T.columns.size(); ++i)
+      if (!T.columns[i].numeric() && (T.columns[i].name == "unit" || T.columns[i].name == "uom" || T.columns[i].name == "单位"))
+        unit_col = static_cast<int>(i);
+    if (per_unit && unit_col >= 0) {
+      auto u = db.Run("SELECT DISTINCT " + Quote(T.columns[unit_col].name) + " FROM " + Quote(T.name) + where_sql +
+                          " LIMIT 2", options.limits);
+      if (u.ok() && u->rows.size() == 1 && !u->rows[0].empty()) {
+        ans.measure_unit += "/" + u->rows[0][0].ToString();
+        ans.explanation.push_back("unit: " + col.name + " is a price per " + T.columns[unit_col].name +
+                                  "; every row counted has " + T.columns[unit_col].name + " = " + u->rows[0][0].ToString());
+      }
+    }
   }
   // The sentence.
   std::string s;

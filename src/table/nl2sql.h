@@ -36,6 +36,9 @@ struct AnswerOptions {
   QueryLimits limits;
   bool allow_ask_back = true;   // false: always take the best table (evaluation)
   double ask_back_margin = 0.15;  // relative score gap under which two tables are "close"
+  // The unit of a figure the answer will be compared with ("CNY/tonne", "CNY"): among the numeric
+  // columns the question names, one in that currency (a price per unit when it has "/") is the measure.
+  std::string measure_like;
   // Internal, for nested clauses ("the state with the largest area"): answer the entity column, and how deep.
   bool entity = false;
   int depth = 0;
@@ -62,6 +65,12 @@ struct TableAnswer {
   std::string evidence_sql;
   std::vector<std::string> evidence_columns;
   std::vector<std::vector<Value>> evidence_rows;
+  // The unit of a one-measure aggregate: the column's currency or unit, and
+  // for a per-unit price the rows' single unit ("CNY/tonne"); empty: none known.
+  std::string measure_unit;
+  // The table was chosen only through the general glossary (no name, synonym, value or
+  // description of the collection's own schema, no time range): ask may prefer the documents.
+  bool general_words_only = false;
 };
 
 // Answers over an open database and its catalog.

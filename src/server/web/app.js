@@ -441,6 +441,9 @@
           el("span", { class: "cite-id", text: `${c.id}${c.page ? ", page " + c.page : ""}${c.verified ? " ✓" : ""}` }),
           el("blockquote", { text: c.quote || "" })))));
     }
+    if (a.route === "compare" && (a.trace || []).length)  // the combining step: both figures, their units, the comparison
+      box.append(el("ul", { class: "answer-trace", "aria-label": "Comparison" },
+        a.trace.map((t) => el("li", { text: `${t.step}: ${t.detail}` }))));
     if (a.status === "handoff" && (a.passages || []).length)
       box.append(el("p", { text: "Closest: " + a.passages.slice(0, 3).map((p) => p.title || p.id).join("; ") }));
     return box;

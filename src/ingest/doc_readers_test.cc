@@ -281,6 +281,7 @@ TEST_F(DocReadersTest, DocxHeadingsBecomeSectionsAndTablesTables) {
   EXPECT_EQ(SectionOf(d, "Parental leave | 90"), "Leave > Sick leave");  // table text kept in the body
   EXPECT_EQ(SectionOf(d, "narwhals"), "Travel");
   EXPECT_NE(d.body.find("Trains are\tpreferred"), std::string::npos);
+  EXPECT_NE(d.body.find("preferred over narwhals."), std::string::npos) << d.body;  // a run of one space is kept
   ASSERT_NE(Meta(d, "author"), nullptr);
   EXPECT_EQ(Meta(d, "author")->text, "Grace Hopper");
   ASSERT_NE(Meta(d, "created"), nullptr);

@@ -155,8 +155,9 @@ mw = {k: statistics.median(v) for k, v in wall.items()}
 mc = {k: statistics.median(v) for k, v in cpu.items()}
 def row(label, name, n, ref):
     runs = " · ".join(f"{t:.2f}" for t in wall[name])
-    print(f"| {label} | {mw[name]:.2f} s ({runs}) | {n / mw[name]:.0f} | {mw[name] / mw[ref]:.2f} | "
-          f"{mc[name]:.2f} s | {n / mc[name]:.0f} | {mc[name] / mc[ref]:.2f} |")
+    rate = lambda r: f"{r:.0f}" if r >= 10 else f"{r:.3f}"
+    print(f"| {label} | {mw[name]:.2f} s ({runs}) | {rate(n / mw[name])} | {mw[name] / mw[ref]:.2f} | "
+          f"{mc[name]:.2f} s | {rate(n / mc[name])} | {mc[name] / mc[ref]:.2f} |")
 head = "| median wall (runs) | pages/s | wall / {0} | median CPU | pages/s of CPU | CPU / {0} |"
 print(f"| tool ({pages} text pages) " + head.format("pdftotext"))
 print("|---|---:|---:|---:|---:|---:|---:|")

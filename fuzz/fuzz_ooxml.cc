@@ -1,4 +1,4 @@
-// DOCX, XLSX and PPTX: the fuzzer's bytes become the XML parts of an OOXML
+// DOCX, XLSX, PPTX and ODT: the fuzzer's bytes become the XML parts of an OOXML
 // package (a stored zip written here), so that mutations reach the XML
 // readers instead of dying in the zip layer. The first byte picks the format;
 // the rest is split on NUL bytes into the format's parts.
@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.ocr_languages = "";
   std::vector<std::pair<std::string, std::string>> entries;
   std::string format;
-  switch (data[0] % 3) {
+  switch (data[0] % 4) {
     case 0: {
       auto parts = SplitNul(input, 3);
       format = "docx";
@@ -34,6 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  {"xl/worksheets/sheet1.xml", parts[1]},
                  {"xl/sharedStrings.xml", parts[2]},
                  {"xl/styles.xml", parts[3]}};
+      break;
+    }
+    case 3: {
+      auto parts = SplitNul(input, 2);
+      format = "odt";
+      entries = {{"content.xml", parts[0]}, {"meta.xml", parts[1]}};
       break;
     }
     default: {

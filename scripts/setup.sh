@@ -23,6 +23,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev clang libclang-rt-14-dev
   # test fixtures for the document readers: PDFs and scanned images made in the test
   python3-reportlab python3-pil fonts-dejavu-core
+  # fidelity test (tests/fidelity_test.py) and the example knowledge base's generated documents
+  # (examples/kb/make_documents.py): pandoc writes DOCX, ODT and HTML from Markdown; a CJK font
+  # for the Chinese text in generated PDFs and scanned images
+  pandoc fonts-wqy-microhei
   # Python module (python/): bindings, Debian's python3 headers, its tests
   pybind11-dev python3-dev python3-pytest
   # sharded collections (python/glassbox/dask.py) and their tests: Dask distributed

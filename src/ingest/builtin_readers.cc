@@ -12,6 +12,7 @@ Reader CsvReader();
 Reader PdfReader();
 Reader ImageReader();
 Reader DocxReader();
+Reader OdtReader();
 Reader XlsxReader();
 Reader PptxReader();
 Reader HtmlReader();
@@ -20,7 +21,7 @@ Reader MboxReader();
 
 std::vector<Reader> BuiltinReaders() {
   return {TextReader(), MarkdownReader(), JsonReader(), JsonLinesReader(), CsvReader(), PdfReader(),
-          ImageReader(), DocxReader(),   XlsxReader(), PptxReader(), HtmlReader(),
+          ImageReader(), DocxReader(),   OdtReader(),   XlsxReader(), PptxReader(), HtmlReader(),
           EmailReader(), MboxReader()};
 }
 

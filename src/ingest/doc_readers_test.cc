@@ -281,6 +281,7 @@ TEST_F(DocReadersTest, DocxHeadingsBecomeSectionsAndTablesTables) {
   EXPECT_EQ(SectionOf(d, "Parental leave | 90"), "Leave > Sick leave");  // table text kept in the body
   EXPECT_EQ(SectionOf(d, "narwhals"), "Travel");
   EXPECT_NE(d.body.find("Trains are\tpreferred"), std::string::npos);
+  EXPECT_NE(d.body.find("preferred over narwhals."), std::string::npos) << d.body;  // a run of one space is kept
   ASSERT_NE(Meta(d, "author"), nullptr);
   EXPECT_EQ(Meta(d, "author")->text, "Grace Hopper");
   ASSERT_NE(Meta(d, "created"), nullptr);
@@ -345,6 +346,44 @@ TEST_F(DocReadersTest, PptxSlidesArePagesInPresentationOrder) {
   EXPECT_NE(PageText(d, 0).find("gazelles"), std::string::npos) << d.body;
   EXPECT_NE(PageText(d, 1).find("Budget for the ibex\nSecond line"), std::string::npos) << d.body;
   EXPECT_EQ(Meta(d, "slides")->number, 2);
+}
+
+TEST_F(DocReadersTest, OdtHeadingsBecomeSectionsAndTablesTables) {
+  std::vector<Table> tables;
+  auto docs = ReadFile(Path("policy.odt"), ReaderOptions{}, &tables);
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  ASSERT_EQ(docs.value().size(), 1u);
+  const SourceDocument& d = docs.value()[0];
+  EXPECT_EQ(d.title, "Leave Policy 2025");
+  // ODF white space: runs in the XML are one space; text:s is N spaces, text:tab a tab, text:line-break a newline.
+  EXPECT_NE(d.body.find("Introductory words about the okapi."), std::string::npos) << d.body;
+  EXPECT_NE(d.body.find("Employees  may take leave."), std::string::npos) << d.body;  // text:s c=2
+  EXPECT_NE(d.body.find("Trains are\tpreferred over\nnarwhals."), std::string::npos) << d.body;
+  // Footnotes and the generated table of contents are left out.
+  EXPECT_EQ(d.body.find("yak"), std::string::npos) << d.body;
+  EXPECT_EQ(d.body.find("Leave 1"), std::string::npos) << d.body;
+  EXPECT_LT(d.body.find("okapi"), d.body.find("Employees"));
+  EXPECT_EQ(SectionOf(d, "okapi"), "");
+  EXPECT_EQ(SectionOf(d, "Employees"), "Leave");
+  EXPECT_EQ(SectionOf(d, "quokka"), "Leave > Sick leave");
+  EXPECT_EQ(SectionOf(d, "lemurs"), "Leave > Sick leave");  // nested lists are read
+  EXPECT_EQ(SectionOf(d, "Parental leave | 90"), "Leave > Sick leave");
+  EXPECT_EQ(SectionOf(d, "narwhals"), "Travel");
+  ASSERT_NE(Meta(d, "author"), nullptr);
+  EXPECT_EQ(Meta(d, "author")->text, "Ada Lovelace");
+  ASSERT_NE(Meta(d, "created"), nullptr);
+  EXPECT_EQ(Meta(d, "created")->type, MetadataValue::Type::kDate);
+  ASSERT_EQ(tables.size(), 1u);
+  ASSERT_EQ(tables[0].columns.size(), 2u);
+  EXPECT_EQ(tables[0].columns[1].name, "Days");
+  EXPECT_EQ(tables[0].columns[1].type, ColumnType::kInteger);
+  ASSERT_EQ(tables[0].rows.size(), 1u);
+  EXPECT_EQ(tables[0].rows[0].cells[1].integer, 90);
+  // Detected by extension inside the zip container; a zip without content.xml is a clear error.
+  std::string xlsx = Bytes("ledger.xlsx");
+  auto r = ReadBuffer(xlsx, "", "wrong.odt", ReaderOptions{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "not an OpenDocument text (no content.xml)");
 }
 
 TEST_F(DocReadersTest, BrokenZipsFailNamingThePart) {

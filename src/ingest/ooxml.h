@@ -42,12 +42,16 @@ inline std::string RelId(const pugi::xml_node& n) {
   return "";
 }
 
-// Parses a part of the archive; errors name the part.
+// Parses a part of the archive; errors name the part. Whitespace-only text is kept when it is an element's only
+// content (`<w:t xml:space="preserve"> </w:t>`, a run holding the space between two words: pandoc writes soft line
+// breaks so); whitespace between elements is not.
 inline Status LoadPart(const ZipArchive& zip, const std::string& part, std::string* buffer, pugi::xml_document* doc) {
   auto data = zip.Read(part);
   if (!data.ok()) return data.status();
   *buffer = std::move(data.value());
-  pugi::xml_parse_result r = doc->load_buffer_inplace(buffer->data(), buffer->size(), pugi::parse_default, pugi::encoding_utf8);
+  pugi::xml_parse_result r = doc->load_buffer_inplace(buffer->data(), buffer->size(),
+                                                        pugi::parse_default | pugi::parse_ws_pcdata_single,
+                                                        pugi::encoding_utf8);
   if (!r) return Status::InvalidArgument("part " + part + ": bad XML at byte " + std::to_string(r.offset) + " (" + r.description() + ")");
   return Status::OK();
 }

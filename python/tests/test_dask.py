@@ -727,8 +727,8 @@ def test_scifact_vector_and_hybrid_equal_one_node(client, scifact_vectors, tmp_p
 # ---------------------------------------------------------------- cmrc2018-dev (Chinese)
 
 def test_cmrc2018_three_shards_equal_one_node(client, tmp_path):
-    """Chinese (the default analyzer's jieba words): BM25, vector and hybrid over
-    3 shards return one node's ids and scores."""
+    """Chinese (the default analyzer's jieba words): BM25 over 3 shards returns one
+    node's ids and scores."""
     folder = os.path.join(DATA, "datasets", "cmrc2018-dev")
     if not os.path.exists(os.path.join(folder, "corpus.jsonl")):
         pytest.skip("cmrc2018-dev not found at %s (set GLASSBOX_DATA)" % folder)
@@ -737,18 +737,18 @@ def test_cmrc2018_three_shards_equal_one_node(client, tmp_path):
     docs = [{"id": d["_id"], "title": d.get("title", ""), "text": d["text"]} for d in docs]
     with open(os.path.join(folder, "queries.jsonl"), encoding="utf-8") as f:
         queries = [json.loads(line)["text"] for line in f][:20]
-    one = one_node(str(tmp_path / "one"), docs, embedder="static-frozen")
-    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=3)
+    one = one_node(str(tmp_path / "one"), docs, embedder="none")
+    sc = ShardedCollection.create(client, str(tmp_path / "sc"), shards=3, embedder="none")
     sc.add(docs)
     sc.commit()
     try:
         for q in queries:
             got = sc.search(q, k=10, mode="bm25", plain=True, snippet=False)
             assert_same_hits(got["hits"], expected_top(one, q, 10, plain=True), q)
-            got, want = search_both(one, sc, q, 10, "vector", plain=True)
-            assert_same_hits(got, want, q)
-            got, want = search_both(one, sc, q, 10, "hybrid", FUSIONS[0], plain=True)
-            assert_same_hits(got, want, q)
+            # (BM25 only: the built-in word vectors know no Chinese words, so every vector score is 0
+            # and which of the tied documents each shard offers is arbitrary — vector and hybrid
+            # candidates then differ from one node's by ties alone. Vector and hybrid equality is
+            # tested on the English sets above.)
     finally:
         sc.drop()
         one.close()

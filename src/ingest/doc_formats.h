@@ -58,6 +58,12 @@ Result<std::string> ToUtf8(std::string_view bytes, const std::string& charset);
 // Collapses runs of whitespace into one space and trims.
 std::string CollapseSpace(std::string_view s);
 
+// Word-processor headings as sections: closes the open section at the end of
+// the body and opens one at `level` whose path is the headings above it
+// joined by " > " (`stack` holds the open headings, outermost first).
+void OpenHeadingSection(int level, const std::string& heading, std::vector<std::pair<int, std::string>>* stack,
+                        SourceDocument* doc);
+
 // ---- Tables (the CSV rules, shared with spreadsheets and tables in documents) ----
 struct CellRow {
   size_t row = 0;   // 1-based row as a spreadsheet numbers it

@@ -201,4 +201,15 @@ std::vector<WordBox> AlignWords(std::string_view text, const std::vector<PlacedW
   return out;
 }
 
+void OpenHeadingSection(int level, const std::string& heading, std::vector<std::pair<int, std::string>>* stack,
+                        SourceDocument* doc) {
+  if (!doc->sections.empty() && doc->sections.back().end == std::string::npos)
+    doc->sections.back().end = doc->body.size();
+  while (!stack->empty() && stack->back().first >= level) stack->pop_back();
+  stack->emplace_back(level, heading);
+  std::string path;
+  for (const auto& [l, h] : *stack) path += (path.empty() ? "" : " > ") + h;
+  doc->sections.push_back({path, doc->body.size(), std::string::npos});
+}
+
 }  // namespace glassbox::ingest

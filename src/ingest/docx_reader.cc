@@ -105,14 +105,7 @@ struct Builder {
     doc.body += cleaned;
   }
 
-  void OpenSection(int level, const std::string& heading) {
-    if (!doc.sections.empty() && doc.sections.back().end == std::string::npos) doc.sections.back().end = doc.body.size();
-    while (!heading_stack.empty() && heading_stack.back().first >= level) heading_stack.pop_back();
-    heading_stack.emplace_back(level, heading);
-    std::string path;
-    for (const auto& [l, h] : heading_stack) path += (path.empty() ? "" : " > ") + h;
-    doc.sections.push_back({path, doc.body.size(), std::string::npos});
-  }
+  void OpenSection(int level, const std::string& heading) { OpenHeadingSection(level, heading, &heading_stack, &doc); }
 
   void Tbl(const pugi::xml_node& tbl) {
     std::vector<std::vector<std::string>> rows;

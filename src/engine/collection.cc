@@ -355,8 +355,8 @@ Status CollectionImpl::OpenSegments() {
       if (!r.ok()) return r.status();
       s.reader = r.value();
     }
-    for (const auto& old : segments_)
-      if (old.meta.name == meta.name) s.vectors = old.vectors;
+    for (const auto& old : segments_)  // (a segment's vector file changes when its graph is built)
+      if (old.meta.name == meta.name && old.meta.vec_file == meta.vec_file) s.vectors = old.vectors;
     if (!s.vectors && !meta.vec_file.empty()) {
       auto v = engine::OpenVectorFile(dir_ + "/" + meta.vec_file, meta.docs);
       if (!v.ok()) return v.status();
@@ -949,8 +949,11 @@ void CollectionImpl::BackgroundLoop() {
     bg_pending_ = false;
     bg_running_ = true;
     l.unlock();
-    Status s = BackgroundGraphs();
-    if (s.ok()) s = BackgroundMerges();
+    // Merges run even when a graph could not be built: a commit may be
+    // waiting for one (too many segments); the graph is tried again next round.
+    Status g = BackgroundGraphs();
+    Status s = BackgroundMerges();
+    if (s.ok()) s = g;
     if (s.ok()) s = BackgroundCalibration();
     l.lock();
     bg_running_ = false;
@@ -1152,10 +1155,9 @@ Status CollectionImpl::BackgroundGraphs() {
     for (auto& sm : next.segments)
       if (sm.name == name) sm.vec_file = path;
     Status saved = next.Save(dir_);  // the commit point
-    if (!saved.ok()) {
-      fs::remove(dir_ + "/" + path, ec);
-      return saved;
-    }
+    // (Not removed when the save fails: the manifest on disk may name it if
+    // only the directory sync failed; the next open removes it if unnamed.)
+    if (!saved.ok()) return saved;
     manifest_ = std::move(next);
     it->meta.vec_file = path;
     it->vectors = graph;

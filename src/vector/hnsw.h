@@ -28,9 +28,10 @@ struct HnswParams {
   bool int8 = false;          // store int8 codes for the graph search
   bool keep_float = true;     // with int8: also keep float32 vectors for exact re-ranking
   uint64_t seed = 42;
-  // false: the vectors only, no links ("flat"): cheap to write, searched
-  // exactly (every node scored); a collection writes a new segment's vectors
-  // so and builds its graph in the background.
+  // false: the vectors only, no links ("flat"): cheap to write, every node
+  // scored by each search (exact with float32 vectors; int8 candidates are
+  // re-ranked in float32 when kept); a collection writes a large new
+  // segment's vectors so and builds its graph in the background.
   bool graph = true;
 };
 

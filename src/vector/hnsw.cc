@@ -632,6 +632,17 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
     batch.reserve(m0_);
     rejected.reserve(m0_);
   }
+  // A node reached for the first time: its distance, and a place among the
+  // candidates and results if it is closer than the ef-th result.
+  auto consider = [&](uint32_t e) {
+    float d = dist(e);
+    ++computed;
+    if (top.size() < ef || d < top.top().first) {
+      cand.emplace(d, e);
+      top.emplace(d, e);
+      if (top.size() > ef) top.pop();
+    }
+  };
   while (!fallback && !cand.empty()) {
     DistId c = cand.top();
     float bound = top.size() >= ef ? top.top().first : std::numeric_limits<float>::infinity();
@@ -648,14 +659,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
       for (uint32_t j = 1; j <= cnt; ++j) {
         uint32_t e = ls[j];
         if (j < cnt) PrefetchRow(row(ls[j + 1]), row_bytes);
-        if (vis.TestAndSet(e)) continue;
-        float d = dist(e);
-        ++computed;
-        if (top.size() < ef || d < top.top().first) {
-          cand.emplace(d, e);
-          top.emplace(d, e);
-          if (top.size() > ef) top.pop();
-        }
+        if (!vis.TestAndSet(e)) consider(e);
       }
       continue;
     }
@@ -691,14 +695,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (i + 1 < batch.size()) PrefetchRow(row(batch[i + 1]), row_bytes);
-      uint32_t e = batch[i];
-      float d = dist(e);
-      ++computed;
-      if (top.size() < ef || d < top.top().first) {
-        cand.emplace(d, e);
-        top.emplace(d, e);
-        if (top.size() > ef) top.pop();
-      }
+      consider(batch[i]);
     }
   }
   t_distances += computed;

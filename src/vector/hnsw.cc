@@ -615,8 +615,21 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
   float cur_d = dist(cur);
   for (int l = max_level_; l > 0; --l) GreedyStep(*this, dist, l, &cur, &cur_d);
 
-  Visited& vis = ThreadVisited();
-  vis.Reset(n_);
+  // The visited tags as a plain pointer and epoch: through the thread_local
+  // object the compiler re-derives its address (a __tls_get_addr call) at
+  // every test in the walk's inner loops.
+  Visited& tls_vis = ThreadVisited();
+  tls_vis.Reset(n_);
+  struct {
+    uint16_t* tags;
+    uint16_t epoch;
+    bool Test(uint32_t i) const { return tags[i] == epoch; }
+    bool TestAndSet(uint32_t i) {
+      if (tags[i] == epoch) return true;
+      tags[i] = epoch;
+      return false;
+    }
+  } vis{tls_vis.tags.data(), tls_vis.epoch};
   MinHeap cand;
   MaxHeap top;
   cand.emplace(cur_d, cur);
@@ -625,6 +638,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
   size_t computed = 1;
   const size_t budget = std::max<size_t>(n_ / 4, 64);
   bool fallback = flat_;
+  constexpr size_t kRejectedPrefetch = 8;  // rejected neighbours' link lists loaded ahead
   // Filtered: the accepted nodes whose distances one expansion computes, and
   // the rejected neighbours to reach through.
   std::vector<uint32_t> batch, rejected;
@@ -672,6 +686,10 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
         vis.TestAndSet(e);
         batch.push_back(e);
       } else {
+        // Its link list is read below unless the direct neighbours fill the
+        // expansion; start loading it now (the reads are cache misses, and
+        // most of the filtered walk's time without this).
+        if (rejected.size() < kRejectedPrefetch) Prefetch(level0_ + size_t(e) * (1 + m0_));
         rejected.push_back(e);
       }
     }
@@ -679,6 +697,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
     // distances the walk seldom needs.
     const size_t fill = m0_ / 2;
     for (size_t r = 0; r < rejected.size() && batch.size() < fill; ++r) {
+      if (r + kRejectedPrefetch < rejected.size()) Prefetch(level0_ + size_t(rejected[r + kRejectedPrefetch]) * (1 + m0_));
       const uint32_t* ls2 = level0_ + size_t(rejected[r]) * (1 + m0_);
       bool all = true;
       for (uint32_t j = 1; j <= ls2[0]; ++j) {
@@ -687,16 +706,18 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
           break;
         }
         uint32_t e = ls2[j];
-        if (vis.Test(e) || !accept(e)) continue;
+        // The filter first: its bitset is small and cached, the visited tags
+        // are not, and most second-hop nodes fail the filter.
+        if (!accept(e) || vis.Test(e)) continue;
         vis.TestAndSet(e);
         batch.push_back(e);
       }
       if (all) vis.TestAndSet(rejected[r]);  // its accepted neighbours are all taken: never read it again
     }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (i + 1 < batch.size()) PrefetchRow(row(batch[i + 1]), row_bytes);
-      consider(batch[i]);
-    }
+    // All of the batch's rows are loaded at once (at most m0 / 2, found
+    // before any distance is needed), then the distances.
+    for (uint32_t e : batch) PrefetchRow(row(e), row_bytes);
+    for (uint32_t e : batch) consider(e);
   }
   t_distances += computed;
   // The walk ran out of accepted nodes to expand before it held ef of them:

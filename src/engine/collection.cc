@@ -12,6 +12,7 @@
 // inputs are still there when it publishes. The manifest rename is the commit
 // point: a crash before it leaves an unreferenced file that Open() removes.
 #include "glassbox/collection.h"
+#include "index/bits.h"
 
 #include <algorithm>
 #include <condition_variable>
@@ -370,7 +371,7 @@ Status CollectionImpl::OpenSegments() {
       uint32_t count;
       GB_RETURN_IF_ERROR(index::ReadDeletions(dir_ + "/" + meta.del_file, meta.docs, live.get(), &count));
       for (DocId d = 0; d < meta.docs; ++d)
-        if (!(((*live)[d >> 6] >> (d & 63)) & 1)) s.deleted.push_back(d);
+        if (!TestBit(*live, d)) s.deleted.push_back(d);
       s.live = std::move(live);
     }
     segs.push_back(std::move(s));
@@ -525,7 +526,7 @@ Status CollectionImpl::Apply(const WriteBatch& batch) {
     if (buffer_ids_.count(id)) return true;
     for (const auto& s : segments_) {
       DocId d = s.reader->FindId(id);
-      if (d != index::kNoDoc && (!s.live || (((*s.live)[d >> 6] >> (d & 63)) & 1))) return true;
+      if (d != index::kNoDoc && (!s.live || TestBit(*s.live, d))) return true;
     }
     return false;
   };
@@ -545,7 +546,7 @@ Status CollectionImpl::Apply(const WriteBatch& batch) {
         if (!s.reader->FindTerm(term, &info)) continue;
         for (index::PostingIterator it(s.reader.get(), info); it.doc() != index::kNoDoc; it.Next()) {
           DocId d = it.doc();
-          if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
+          if (s.live && !TestBit(*s.live, d)) continue;
           stale.insert(std::string(s.reader->ExternalId(d)));
         }
       }
@@ -638,14 +639,14 @@ void CollectionImpl::MarkDeleted(SegmentState& s, DocId d) {
       live = std::make_shared<std::vector<uint64_t>>(*s.live);
     } else {
       uint32_t n = s.reader->num_docs();
-      live = std::make_shared<std::vector<uint64_t>>((n + 63) / 64, ~0ull);
+      live = std::make_shared<BitWords>(BitWordCount(n), ~0ull);
       if (n % 64) live->back() = (1ull << (n % 64)) - 1;
     }
     s.live = std::move(live);
     s.live_private = true;
   }
   // Safe: private to `s` until the next Publish (see live_private).
-  (*const_cast<std::vector<uint64_t>*>(s.live.get()))[d >> 6] &= ~(1ull << (d & 63));
+  ClearBit(*const_cast<BitWords*>(s.live.get()), d);
   s.deleted.push_back(d);
   s.dirty = true;
 }
@@ -662,7 +663,7 @@ Status CollectionImpl::DeleteInternal(const std::string& id, bool* found) {
   for (auto& s : segments_) {
     DocId d = s.reader->FindId(id);
     if (d == index::kNoDoc) continue;
-    if (s.live && !(((*s.live)[d >> 6] >> (d & 63)) & 1)) continue;
+    if (s.live && !TestBit(*s.live, d)) continue;
     MarkDeleted(s, d);
     *found = true;
   }
@@ -676,7 +677,7 @@ Status CollectionImpl::Delete(const std::string& id) {
   bool exists = buffer_ids_.count(id) > 0;
   for (const auto& s : segments_) {
     DocId d = s.reader->FindId(id);
-    if (d != index::kNoDoc && (!s.live || (((*s.live)[d >> 6] >> (d & 63)) & 1))) exists = true;
+    if (d != index::kNoDoc && (!s.live || TestBit(*s.live, d))) exists = true;
   }
   if (!exists) return Status::NotFound("no document with id '" + id + "'");
   if (use_wal) GB_RETURN_IF_ERROR(wal_.Append(index::WalRecordType::kDelete, id));
@@ -715,7 +716,7 @@ Status CollectionImpl::CommitLocked() {
     for (const auto& [id, local] : buffer_ids_) {
       for (auto& s : segs) {
         DocId d = s.reader->FindId(id);
-        if (d != index::kNoDoc && (!s.live || (((*s.live)[d >> 6] >> (d & 63)) & 1))) MarkDeleted(s, d);
+        if (d != index::kNoDoc && (!s.live || TestBit(*s.live, d))) MarkDeleted(s, d);
       }
     }
     SegmentState ns;

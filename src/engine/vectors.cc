@@ -1,4 +1,5 @@
 #include "engine/vectors.h"
+#include "index/bits.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -171,7 +172,7 @@ void CollectVectors(const search::SegmentVectors& v, const std::vector<uint64_t>
                     std::vector<float>* out) {
   std::vector<float> one;
   for (uint32_t d = 0; d < num_docs; ++d) {
-    if (live && !(((*live)[d >> 6] >> (d & 63)) & 1)) continue;
+    if (live && !TestBit(*live, d)) continue;
     v.index->Vector(d, &one);
     out->insert(out->end(), one.begin(), one.end());
   }

@@ -1,4 +1,5 @@
 #include "index/manifest.h"
+#include "index/bits.h"
 
 #include <nlohmann/json.hpp>
 
@@ -118,12 +119,12 @@ Status ReadDeletions(const std::string& path, uint32_t num_docs, std::vector<uin
   uint32_t n = GetFixed32(data.data());
   if (data.size() != 8 + 4ull * n || Crc32c(data.data(), data.size() - 4) != GetFixed32(data.data() + data.size() - 4))
     return Status::Corruption(path + ": deletion file checksum mismatch");
-  live->assign((num_docs + 63) / 64, ~0ull);
+  live->assign(BitWordCount(num_docs), ~0ull);
   if (num_docs % 64) live->back() = (1ull << (num_docs % 64)) - 1;
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t d = GetFixed32(data.data() + 4 + 4 * i);
     if (d >= num_docs) return Status::Corruption(path + ": deleted doc id out of range");
-    (*live)[d >> 6] &= ~(1ull << (d & 63));
+    ClearBit(*live, d);
   }
   *count = n;
   return Status::OK();

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "index/doc_codec.h"
+#include "index/bits.h"
 #include "index/file_util.h"
 #include "index/segment_format.h"
 
@@ -347,13 +348,13 @@ std::shared_ptr<const std::vector<uint64_t>> SegmentReader::DocsWithKeywordField
   std::lock_guard<std::mutex> l(field_docs_mu_);
   auto it = field_docs_.find(field);
   if (it != field_docs_.end()) return it->second;
-  auto bits = std::make_shared<std::vector<uint64_t>>((stats_.docs + 63) / 64, 0);
+  auto bits = std::make_shared<BitWords>(BitWordCount(stats_.docs), 0);
   const std::string prefix = KeywordTerm(field, "");
   TermInfo info;
   for (size_t i = LowerBound(prefix); i < num_terms_; ++i) {
     std::string_view t = TermAt(i, &info);
     if (t.substr(0, prefix.size()) != prefix) break;
-    for (PostingIterator pi(this, info); pi.doc() != kNoDoc; pi.Next()) (*bits)[pi.doc() >> 6] |= 1ull << (pi.doc() & 63);
+    for (PostingIterator pi(this, info); pi.doc() != kNoDoc; pi.Next()) SetBit(*bits, pi.doc());
   }
   field_docs_.emplace(field, bits);
   return bits;

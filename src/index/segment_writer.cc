@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "index/doc_codec.h"
+#include "index/bits.h"
 #include "index/file_util.h"
 #include "index/segment_format.h"
 
@@ -573,7 +574,7 @@ Status SegmentWriter::Finish(const std::string& path) {
 Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs,
                      const std::vector<std::vector<uint64_t>>& live, const std::string& path) {
   auto is_live = [&](size_t s, DocId d) {
-    return live[s].empty() || (live[s][d >> 6] >> (d & 63)) & 1;
+    return live[s].empty() || TestBit(live[s], d);
   };
   DocTables t;
   // Union of text fields (in first-seen order) and doc remapping.

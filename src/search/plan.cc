@@ -4,6 +4,7 @@
 // and plan each segment through PlanSegment, so the rule of what matches
 // (required and excluded clauses, filters, deletions, access control) is here.
 #include "search/plan.h"
+#include "index/bits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -42,13 +43,13 @@ AclFilter::AclFilter(const SegmentView& view, const Principal& principal) {
     // the principal's user or one of its groups.
     auto users = seg.DocsWithKeywordField(kAclUsersField);
     auto groups = seg.DocsWithKeywordField(kAclGroupsField);
-    std::vector<uint64_t> visible((seg.num_docs() + 63) / 64, 0);
+    BitWords visible(BitWordCount(seg.num_docs()), 0);
     for (size_t w = 0; w < visible.size(); ++w) visible[w] = ~((*users)[w] | (*groups)[w]);
     auto allow = [&](const std::string& field, const std::string& value) {
       index::TermInfo info;
       if (!seg.FindTerm(index::KeywordTerm(field, value), &info)) return;
       for (index::PostingIterator it(&seg, info); it.doc() != index::kNoDoc; it.Next())
-        visible[it.doc() >> 6] |= 1ull << (it.doc() & 63);
+        SetBit(visible, it.doc());
     };
     if (!principal.user.empty()) allow(kAclUsersField, principal.user);
     for (const auto& g : principal.groups) allow(kAclGroupsField, g);

@@ -4,6 +4,7 @@
 // ranked candidates (phase 1) and scores the others' candidates (phase 2);
 // FusionRun (fusion_run.cc) fuses the rows.
 #include "search/retrievers.h"
+#include "index/bits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -48,9 +49,9 @@ std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentRe
   return seg.CachedDocSet(key, [&] {
     const int mi = seg.schema().MetadataIndex(f.field);
     const uint32_t n = seg.num_docs();
-    std::vector<uint64_t> bits((n + 63) / 64, 0);
+    BitWords bits(BitWordCount(n), 0);
     for (DocId d = 0; d < n; ++d)
-      if (f.Passes(mi >= 0 ? seg.ColumnValue(mi, d) : NAN)) bits[d >> 6] |= 1ull << (d & 63);
+      if (f.Passes(mi >= 0 ? seg.ColumnValue(mi, d) : NAN)) SetBit(bits, d);
     return bits;
   });
 }
@@ -59,7 +60,7 @@ RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const Seg
   if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
   const auto& seg = *view.reader;
   for (const auto& f : bq.filters) filters_.push_back(FilterDocSet(seg, f));
-  const size_t words = (seg.num_docs() + 63) / 64;
+  const size_t words = BitWordCount(seg.num_docs());
   for (const BoundClause& c : bq.clauses) {
     if (c.occur == Occur::kShould) continue;
     auto cur = MakeCursor(seg, c, bq.deadline);
@@ -70,7 +71,7 @@ RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const Seg
     std::vector<uint64_t> bits(words, 0);
     for (; cur->doc() != index::kNoDoc; cur->Next()) {
       if (bq.deadline != nullptr && bq.deadline->Expired(1, "filtering documents for the vector search")) break;
-      bits[cur->doc() >> 6] |= 1ull << (cur->doc() & 63);
+      SetBit(bits, cur->doc());
     }
     (c.occur == Occur::kMust ? required_ : excluded_).push_back(std::move(bits));
   }
@@ -80,7 +81,7 @@ const std::vector<uint64_t>& RandomAccessConstraints::PassBits() const {
   if (!pass_.empty() || view_.reader->num_docs() == 0) return pass_;
   const uint32_t n = view_.reader->num_docs();
   std::vector<uint64_t>& bits = pass_;
-  bits.assign((n + 63) / 64, ~0ull);
+  bits.assign(BitWordCount(n), ~0ull);
   if (n % 64) bits.back() = (1ull << (n % 64)) - 1;
   if (view_.live)
     for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*view_.live)[w];
@@ -96,9 +97,7 @@ const std::vector<uint64_t>& RandomAccessConstraints::PassBits() const {
 
 bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out) const {
   const std::vector<uint64_t>& bits = PassBits();
-  size_t count = 0;
-  for (uint64_t w : bits) count += static_cast<size_t>(__builtin_popcountll(w));
-  if (count > limit) return false;
+  if (CountBits(bits) > limit) return false;
   out->clear();
   for (size_t w = 0; w < bits.size(); ++w)
     for (uint64_t b = bits[w]; b; b &= b - 1)
@@ -109,11 +108,11 @@ bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out
 bool RandomAccessConstraints::Accept(DocId d) const {
   if (!view_.IsLive(d) || !acl_.Visible(d)) return false;
   for (const auto& bits : required_)
-    if (!((bits[d >> 6] >> (d & 63)) & 1)) return false;
+    if (!TestBit(bits, d)) return false;
   for (const auto& bits : excluded_)
-    if ((bits[d >> 6] >> (d & 63)) & 1) return false;
+    if (TestBit(bits, d)) return false;
   for (const auto& bits : filters_)
-    if (!(((*bits)[d >> 6] >> (d & 63)) & 1)) return false;
+    if (!TestBit(*bits, d)) return false;
   return true;
 }
 
@@ -254,7 +253,7 @@ class SortedConstraints {
       if (c->doc() == d) return false;
     }
     for (const auto& bits : filters_)
-      if (!(((*bits)[d >> 6] >> (d & 63)) & 1)) return false;
+      if (!TestBit(*bits, d)) return false;
     return true;
   }
 

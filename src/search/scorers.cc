@@ -1,4 +1,5 @@
 #include "search/scorers.h"
+#include "index/bits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -251,7 +252,7 @@ class PhraseCursor final : public ExplainableCursor {
     for (uint32_t p : pos_[first]) {
       if (p < off0) continue;
       const uint32_t c = p - off0;
-      starts_[c >> 6] |= uint64_t{1} << (c & 63);
+      SetBit(starts_, c);
       if (live_.empty() || live_.back() != (c >> 6)) live_.push_back(c >> 6);
     }
     bool out_of_time = false;
@@ -260,7 +261,7 @@ class PhraseCursor final : public ExplainableCursor {
       const size_t from = o == 0 ? 1 : 0;
       if (from >= uses_[t].size()) continue;
       Grow(&term_bits_, pos_[t]);
-      for (uint32_t p : pos_[t]) term_bits_[p >> 6] |= uint64_t{1} << (p & 63);
+      for (uint32_t p : pos_[t]) SetBit(term_bits_, p);
       for (size_t u = from; u < uses_[t].size() && !live_.empty(); ++u) {
         const uint64_t off = uses_[t][u];
         size_t kept = 0;

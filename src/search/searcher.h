@@ -8,6 +8,7 @@
 #include <string>
 
 #include "glassbox/search.h"
+#include "index/bits.h"
 #include "glassbox/status.h"
 #include "search/snapshot.h"
 
@@ -23,7 +24,7 @@ class AclFilter {
   // The documents of the segment that `principal` may see: computed once per
   // (segment, principal) and cached in the segment, so a query pays a lookup.
   AclFilter(const SegmentView& view, const Principal& principal);
-  bool Visible(index::DocId d) const { return !visible_ || (((*visible_)[d >> 6] >> (d & 63)) & 1); }
+  bool Visible(index::DocId d) const { return !visible_ || TestBit(*visible_, d); }
   bool active() const { return visible_ != nullptr; }
   // ANDs visibility into `bits`, a bitset over the segment's documents.
   void Restrict(std::vector<uint64_t>* bits) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "glassbox/search.h"
+#include "index/bits.h"
 #include "index/segment.h"
 #include "text/analyzer.h"
 #include "vector/embedder.h"
@@ -38,7 +39,7 @@ struct SegmentView {
   // Live-document bitmap (bit set = live); null when no document is deleted.
   std::shared_ptr<const std::vector<uint64_t>> live;
   uint64_t base = 0;  // global number of this segment's first document
-  bool IsLive(index::DocId d) const { return !live || ((*live)[d >> 6] >> (d & 63)) & 1; }
+  bool IsLive(index::DocId d) const { return !live || TestBit(*live, d); }
 };
 
 struct Snapshot {

@@ -1,4 +1,5 @@
 #include "text/t2s.h"
+#include "index/bits.h"
 
 #include <opencc/Config.hpp>
 #include <opencc/Conversion.hpp>
@@ -58,12 +59,12 @@ void MarkChanges(const opencc::DictPtr& dict, std::vector<uint64_t>* bits) {
       Decode(value, &v);
       same_len &= v.size() == k.size();
       for (size_t i = 0; i < k.size() && i < v.size(); ++i) {
-        if (k[i] != v[i] && k[i] >= 0 && k[i] < 0x110000) (*bits)[k[i] >> 6] |= 1ull << (k[i] & 63);
+        if (k[i] != v[i] && k[i] >= 0 && k[i] < 0x110000) SetBit(*bits, static_cast<uint64_t>(k[i]));
       }
     }
     if (!same_len) {
       for (int32_t c : k) {
-        if (c >= 0 && c < 0x110000) (*bits)[c >> 6] |= 1ull << (c & 63);
+        if (c >= 0 && c < 0x110000) SetBit(*bits, static_cast<uint64_t>(c));
       }
     }
   }
@@ -76,7 +77,7 @@ T2S::~T2S() = default;
 bool T2S::MayChange(int32_t c) const {
   if (changeable_ == 0) return true;
   if (c < 0 || c >= 0x110000) return false;
-  return (changes_[c >> 6] >> (c & 63)) & 1;
+  return TestBit(changes_, c);
 }
 
 Result<std::shared_ptr<const T2S>> T2S::Load(const std::string& config) {
@@ -97,8 +98,7 @@ Result<std::shared_ptr<const T2S>> T2S::Load(const std::string& config) {
     if (auto chain = t->conv_->GetConversionChain()) {
       for (const auto& conv : chain->GetConversions()) MarkChanges(conv->GetDict(), &bits);
     }
-    size_t n = 0;
-    for (uint64_t w : bits) n += static_cast<size_t>(__builtin_popcountll(w));
+    const size_t n = CountBits(bits);
     if (n > 0) {
       t->changes_ = std::move(bits);
       t->changeable_ = n;

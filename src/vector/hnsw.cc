@@ -55,6 +55,7 @@
 // filtered: the filter first, a distance only for accepted nodes). So Search
 // returns min(k, #accepted) results whenever the filter accepts that many.
 #include "vector/hnsw.h"
+#include "index/bits.h"
 
 #include <algorithm>
 #include <cmath>
@@ -572,7 +573,7 @@ class HnswView final : public HnswIndex {
   }
   bool has_graph() const override { return !flat_; }
   void SearchIn(const float* q, size_t k, size_t ef, const uint64_t* pass, std::vector<Neighbor>* out) const override {
-    SearchWith(q, k, ef, pass != nullptr, [pass](uint32_t id) { return ((pass[id >> 6] >> (id & 63)) & 1) != 0; },
+    SearchWith(q, k, ef, pass != nullptr, [pass](uint32_t id) { return TestBit(pass, id); },
                out);
   }
   float Score(const float* q, uint32_t id) const override;

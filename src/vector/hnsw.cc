@@ -23,7 +23,7 @@
 // section starts on a 64-byte boundary, padding is zero):
 //   header (64 bytes)
 //     0  char[8] magic "GBHNSW\0\1"
-//     8  u32 version (1)            12 u32 dim
+//     8  u32 version (1; 2 without links)  12 u32 dim
 //     16 u32 n                      20 u32 m          24 u32 m0 (= 2m)
 //     28 u8 metric  29 u8 flags (1 float32, 2 int8, 4 no graph)  30 u16 int8 row stride
 //     32 u32 entry point (0xffffffff when n = 0)     36 u32 max level
@@ -275,7 +275,10 @@ uint32_t Crc32c(const void* data, size_t n) {
 // ---------------------------------------------------------------- helpers
 
 constexpr char kMagic[8] = {'G', 'B', 'H', 'N', 'S', 'W', '\0', '\1'};
-constexpr uint32_t kVersion = 1;
+// Version 2 marks a file without links (flag 4), so a binary that predates
+// flat files reports "unsupported version 2" rather than bad flags; files with
+// a graph stay version 1.
+constexpr uint32_t kVersion = 1, kVersionFlat = 2;
 constexpr size_t kHeaderSize = 64;
 constexpr uint8_t kFlagFloat = 1, kFlagInt8 = 2, kFlagNoGraph = 4;
 constexpr uint32_t kNone = 0xffffffffu;
@@ -820,7 +823,8 @@ Result<std::unique_ptr<HnswIndex>> HnswView::OpenImpl(std::string_view bytes) {
     p = reinterpret_cast<const uint8_t*>(ix->owned_.get());
   }
   if (std::memcmp(p, kMagic, 8) != 0) return bad("bad magic");
-  if (Get<uint32_t>(p, 8) != kVersion) return bad("unsupported version " + std::to_string(Get<uint32_t>(p, 8)));
+  const uint32_t version = Get<uint32_t>(p, 8);
+  if (version != kVersion && version != kVersionFlat) return bad("unsupported version " + std::to_string(version));
   uint32_t dim = Get<uint32_t>(p, 12), n = Get<uint32_t>(p, 16), m = Get<uint32_t>(p, 20), m0 = Get<uint32_t>(p, 24);
   uint8_t metric = p[28], flags = p[29];
   uint32_t stride = Get<uint16_t>(p, 30);
@@ -829,6 +833,7 @@ Result<std::unique_ptr<HnswIndex>> HnswView::OpenImpl(std::string_view bytes) {
   uint32_t blocks = Get<uint32_t>(p, 48);
   if (total != bytes.size()) return bad("size " + std::to_string(bytes.size()) + " != recorded " + std::to_string(total));
   if (metric > 1 || (flags & ~7u) || !(flags & 3)) return bad("bad metric or flags");
+  if (((flags & kFlagNoGraph) != 0) != (version == kVersionFlat)) return bad("no-graph flag does not match version");
   if (dim == 0 || dim > (1u << 20) || m < 2 || m > 4096 || m0 < m || m0 > 8192) return bad("bad dim or m");
   if ((flags & kFlagInt8) && (stride < 8 + dim || stride % 16 != 0)) return bad("bad int8 stride");
   if (n == 0 ? (entry != kNone || blocks != 0) : (entry >= n || max_level > 255)) return bad("bad entry point");
@@ -988,7 +993,7 @@ Result<std::string> BuildHnsw(const float* vectors, uint32_t n, uint32_t dim, co
   if (blocks > 0xfffffff0ull) return Status::InvalidArgument("hnsw: graph too large");
   std::string out(total, '\0');
   std::memcpy(out.data(), kMagic, 8);
-  Put<uint32_t>(&out, 8, kVersion);
+  Put<uint32_t>(&out, 8, params.graph ? kVersion : kVersionFlat);
   Put<uint32_t>(&out, 12, dim);
   Put<uint32_t>(&out, 16, n);
   Put<uint32_t>(&out, 20, m);

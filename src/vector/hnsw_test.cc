@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 
@@ -234,6 +235,19 @@ TEST(Hnsw, FlatIndexSearchIsExact) {
   auto gx = OpenOk(*with_graph);
   ASSERT_TRUE(gx);
   EXPECT_TRUE(gx->has_graph());
+  // A file without links is version 2 (an older binary reports the version,
+  // not bad flags); with links, version 1; a flat file claiming version 1 is refused.
+  uint32_t version = 0;
+  std::memcpy(&version, blob->data() + 8, 4);
+  EXPECT_EQ(version, 2u);
+  std::memcpy(&version, with_graph->data() + 8, 4);
+  EXPECT_EQ(version, 1u);
+  std::string relabelled = *blob;
+  const uint32_t one = 1;
+  std::memcpy(relabelled.data() + 8, &one, 4);
+  auto refused = HnswIndex::Open(relabelled);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("version"), std::string::npos) << refused.status().message();
 }
 
 TEST(Hnsw, EmptyIndex) {

@@ -75,8 +75,9 @@ struct AskOptions {
   int llm_threads = 0;
   // Progress, called on the thread that runs Ask (optional): the numbered
   // passages once retrieved (document route only); each piece of generated
-  // text (whole UTF-8 characters; the endpoint path gives the reply in one
-  // piece) -- returning false stops generation, which then ends as if
+  // text (whole UTF-8 characters from the GGUF path; the endpoint path asks
+  // for a stream and passes each event's delta, or the whole reply when the
+  // endpoint does not stream) -- returning false stops generation, which then ends as if
   // `cancel` were set; `cancel` set by another thread stops generation at
   // the next token: the answer is made of what was generated so far.
   std::function<void(const std::vector<AnswerPassage>&)> on_retrieved;

@@ -515,6 +515,35 @@ class GenerateTest : public ::testing::Test {
       last_request_ = req.body;
       if (mode_ == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(1500));
       if (mode_ == "garbage") return res.set_content("<html>oops</html>", "text/html");
+      const bool wants_stream = nlohmann::json::parse(req.body).value("stream", false);
+      if (wants_stream && mode_ != "no-stream") {
+        // Server-Sent Events, one word per event (the OpenAI chunk format),
+        // or events without a completion chunk ("stream-garbage").
+        std::vector<std::string> events;
+        if (mode_ == "stream-garbage") {
+          events = {"{\"object\": \"ping\"}", "not json"};
+        } else {
+          size_t b = 0;
+          while (b < reply_.size()) {
+            size_t e = reply_.find(' ', b + 1);
+            e = e == std::string::npos ? reply_.size() : e;
+            nlohmann::json ev = {{"choices", {{{"delta", {{"content", reply_.substr(b, e - b)}}}}}}};
+            events.push_back(ev.dump());
+            b = e;
+          }
+        }
+        events.push_back("[DONE]");
+        auto shared = std::make_shared<std::vector<std::string>>(std::move(events));
+        res.set_chunked_content_provider("text/event-stream", [shared](size_t, httplib::DataSink& sink) {
+          for (const auto& ev : *shared) {
+            const std::string line = "data: " + ev + "\n\n";
+            if (!sink.write(line.data(), line.size())) return false;
+          }
+          sink.done();
+          return true;
+        });
+        return;
+      }
       nlohmann::json j = {{"choices", {{{"message", {{"role", "assistant"}, {"content", reply_}}}}}}};
       res.set_content(j.dump(), "application/json");
     });
@@ -592,6 +621,61 @@ TEST_F(GenerateTest, NotFoundGarbageAndTimeout) {
   AskOptions bad;
   bad.mode = AnswerMode::kGenerative;
   EXPECT_FALSE(ValidateAskOptions(bad).ok());  // no endpoint
+}
+
+TEST_F(GenerateTest, StreamsTheEndpointsReplyPieceByPiece) {
+  reply_ = "Bagged cement costs 468 CNY per tonne [1]. Deliveries take 48 hours [2].";
+  std::vector<std::string> pieces;
+  o_.on_token = [&](std::string_view p) {
+    pieces.emplace_back(p);
+    return true;
+  };
+  auto a = Generate(in_, o_);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_NE(last_request_.find("\"stream\":true"), std::string::npos) << last_request_;
+  ASSERT_EQ(pieces.size(), 13u);  // one per word, as sent
+  std::string joined;
+  for (const auto& p : pieces) joined += p;
+  EXPECT_EQ(joined, reply_);
+  EXPECT_EQ(a->status, AnswerStatus::kAnswered);
+  EXPECT_TRUE(a->verified);
+  EXPECT_EQ(a->citations.size(), 2u);
+  EXPECT_EQ(a->timings.generated_tokens, 13u);
+  EXPECT_LE(a->timings.first_token_ms, a->timings.generate_ms);
+  bool traced = false;
+  for (const auto& t : a->trace) traced |= t.detail.find("streamed") != std::string::npos;
+  EXPECT_TRUE(traced);
+
+  // Stopping after the first sentence: the answer is what arrived so far.
+  pieces.clear();
+  o_.on_token = [&](std::string_view p) {
+    pieces.emplace_back(p);
+    return p.find("[1].") == std::string_view::npos;
+  };
+  auto c = Generate(in_, o_);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(pieces.size(), 8u);
+  EXPECT_EQ(c->text, "Bagged cement costs 468 CNY per tonne [1].");
+  EXPECT_EQ(c->citations.size(), 1u);
+
+  // An endpoint that ignores "stream" answers with one completion: one piece.
+  mode_ = "no-stream";
+  pieces.clear();
+  o_.on_token = [&](std::string_view p) {
+    pieces.emplace_back(p);
+    return true;
+  };
+  auto d = Generate(in_, o_);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0], reply_);
+
+  // A stream with no completion chunk is an error that says so.
+  mode_ = "stream-garbage";
+  auto g = Generate(in_, o_);
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("event stream without a chat completion chunk"), std::string::npos)
+      << g.status().message();
 }
 
 // ---------------------------------------------------------------------------

@@ -83,48 +83,140 @@ Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
   client.set_connection_timeout(sec, usec);
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
+  // With a token callback the reply is asked for as a stream of Server-Sent
+  // Events (choices[0].delta.content per event); an endpoint that ignores
+  // "stream" and answers with one JSON completion is read as that.
+  const bool stream = static_cast<bool>(o.on_token);
   json body = {{"model", o.llm_model},
                {"messages", json::parse(BuildPrompt(in.question, in.passages))},
                {"max_tokens", o.llm_max_tokens},
                {"temperature", 0},
-               {"stream", false}};
-  httplib::Result r = client.Post(path, body.dump(), "application/json");
+               {"stream", stream}};
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  if (stream) req.set_header("Accept", "text/event-stream");
+  int status = 0;
+  bool sse = false, cancelled = false, too_big = false;
+  std::string raw;      // the body when it is not an event stream (or an error)
+  std::string pending;  // event-stream bytes not yet ending in a newline
+  std::string text;
+  size_t events = 0, pieces = 0;
+  double first_ms = -1;
+  const json* usage = nullptr;
+  json usage_event;
+  req.response_handler = [&](const httplib::Response& r) {
+    status = r.status;
+    sse = stream && r.status == 200 && r.get_header_value("Content-Type").find("text/event-stream") != std::string::npos;
+    return true;
+  };
+  // One "data: {...}" line of the stream.
+  auto on_event = [&](std::string_view data) {
+    if (data == "[DONE]") return true;
+    json ev = json::parse(data, nullptr, false);
+    if (ev.is_discarded() || !ev.is_object()) return true;  // comments, keep-alives
+    if (ev.contains("usage") && ev["usage"].is_object()) {
+      usage_event = ev["usage"];
+      usage = &usage_event;
+    }
+    if (!ev.contains("choices") || !ev["choices"].is_array() || ev["choices"].empty()) return true;
+    ++events;  // a completion chunk
+    const json& ch = ev["choices"][0];
+    if (!ch.is_object() || !ch.contains("delta") || !ch["delta"].is_object()) return true;
+    const json& d = ch["delta"];
+    if (!d.contains("content") || !d["content"].is_string()) return true;
+    const std::string piece = d["content"].get<std::string>();
+    if (piece.empty()) return true;
+    if (first_ms < 0)
+      first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ++pieces;
+    text += piece;
+    if (!o.on_token(piece) || (o.cancel && o.cancel->load())) {
+      cancelled = true;
+      return false;
+    }
+    return true;
+  };
+  constexpr size_t kMaxReply = 8 << 20;
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    if (!sse) {
+      raw.append(data, n);
+      if (raw.size() > kMaxReply) too_big = true;
+      return !too_big;
+    }
+    pending.append(data, n);
+    if (pending.size() > kMaxReply) {
+      too_big = true;
+      return false;
+    }
+    size_t from = 0, nl;
+    while ((nl = pending.find('\n', from)) != std::string::npos) {
+      std::string_view line(pending.data() + from, nl - from);
+      from = nl + 1;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.substr(0, 5) != "data:") continue;
+      line.remove_prefix(5);
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      if (!on_event(line)) return false;
+    }
+    pending.erase(0, from);
+    return true;
+  };
+  httplib::Result r = client.send(req);
   const auto t1 = std::chrono::steady_clock::now();
   const double gen_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
-  if (!r) {
+  if (too_big)
+    return Status::IOError("the model endpoint " + o.llm_url + " sent more than " + std::to_string(kMaxReply >> 20) +
+                           " MiB");
+  if (!r && !cancelled) {
     if (r.error() == httplib::Error::Read || r.error() == httplib::Error::ConnectionTimeout)
       return Status::DeadlineExceeded("the model endpoint " + o.llm_url + " gave no answer within llm_timeout " +
                                       std::to_string(o.llm_timeout_ms) + " ms (" + httplib::to_string(r.error()) + ")");
     return Status::IOError("the model endpoint " + o.llm_url + " could not be reached: " + httplib::to_string(r.error()));
   }
-  if (r->status != 200)
-    return Status::IOError("the model endpoint " + o.llm_url + " answered HTTP " + std::to_string(r->status) + ": " +
-                           Clip(r->body, 200));
-  json reply = json::parse(r->body, nullptr, false);
-  const json* content = nullptr;
-  if (!reply.is_discarded() && reply.is_object() && reply.contains("choices") && reply["choices"].is_array() &&
-      !reply["choices"].empty() && reply["choices"][0].is_object() && reply["choices"][0].contains("message") &&
-      reply["choices"][0]["message"].is_object() && reply["choices"][0]["message"].contains("content") &&
-      reply["choices"][0]["message"]["content"].is_string())
-    content = &reply["choices"][0]["message"]["content"];
-  if (!content)
-    return Status::IOError("the model endpoint " + o.llm_url + " did not return a chat completion " +
-                           "(choices[0].message.content): " + Clip(r->body, 200));
-  std::string text = content->get<std::string>();
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "%zu passage(s) sent to %s (model %s), %zu bytes back in %.1f ms",
-                in.passages.size(), o.llm_url.c_str(), o.llm_model.c_str(), text.size(), gen_ms);
+  if (status != 200)
+    return Status::IOError("the model endpoint " + o.llm_url + " answered HTTP " + std::to_string(status) + ": " +
+                           Clip(raw, 200));
+  json reply;
+  if (!sse) {  // one JSON completion
+    reply = json::parse(raw, nullptr, false);
+    const json* content = nullptr;
+    if (!reply.is_discarded() && reply.is_object() && reply.contains("choices") && reply["choices"].is_array() &&
+        !reply["choices"].empty() && reply["choices"][0].is_object() && reply["choices"][0].contains("message") &&
+        reply["choices"][0]["message"].is_object() && reply["choices"][0]["message"].contains("content") &&
+        reply["choices"][0]["message"]["content"].is_string())
+      content = &reply["choices"][0]["message"]["content"];
+    if (!content)
+      return Status::IOError("the model endpoint " + o.llm_url + " did not return a chat completion " +
+                             "(choices[0].message.content): " + Clip(raw, 200));
+    text = content->get<std::string>();
+    if (reply.contains("usage") && reply["usage"].is_object()) usage = &reply["usage"];
+    first_ms = gen_ms;  // one reply, not streamed
+    if (o.on_token && !text.empty()) o.on_token(text);
+  } else if (events == 0 && !cancelled) {
+    return Status::IOError("the model endpoint " + o.llm_url +
+                           " sent an event stream without a chat completion chunk (choices[0].delta.content)");
+  }
+  char buf[240];
+  std::snprintf(buf, sizeof buf, "%zu passage(s) sent to %s (model %s), %zu bytes back in %.1f ms%s", in.passages.size(),
+                o.llm_url.c_str(), o.llm_model.c_str(), text.size(), gen_ms,
+                !sse ? "" : cancelled ? ", streamed, cancelled" : ", streamed");
   ans.trace.push_back({"generate", buf});
-  ans.timings.read_ms = gen_ms;
-  ans.timings.generate_ms = ans.timings.first_token_ms = gen_ms;  // one reply, not streamed
-  if (reply.contains("usage") && reply["usage"].is_object()) {
-    const json& u = reply["usage"];
+  ans.timings.read_ms = ans.timings.generate_ms = gen_ms;
+  ans.timings.first_token_ms = first_ms < 0 ? gen_ms : first_ms;
+  if (usage) {
+    const json& u = *usage;
     if (u.contains("prompt_tokens") && u["prompt_tokens"].is_number_unsigned())
       ans.timings.prompt_tokens = u["prompt_tokens"].get<size_t>();
     if (u.contains("completion_tokens") && u["completion_tokens"].is_number_unsigned())
       ans.timings.generated_tokens = u["completion_tokens"].get<size_t>();
   }
-  if (o.on_token && !text.empty()) o.on_token(text);
+  if (sse && ans.timings.generated_tokens == 0) ans.timings.generated_tokens = pieces;  // one piece per token, usually
+  const double after_first_s = (gen_ms - ans.timings.first_token_ms) / 1000.0;
+  if (sse && ans.timings.generated_tokens > 1 && after_first_s > 0)
+    ans.timings.tokens_per_s = static_cast<double>(ans.timings.generated_tokens - 1) / after_first_s;
   return FinishGenerated(in, o, text, std::move(ans));
 }
 

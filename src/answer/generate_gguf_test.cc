@@ -18,6 +18,7 @@
 
 #ifdef GLASSBOX_HAVE_LLAMA
 #include "answer/gguf_chat_testing.h"
+#include "vector/llama_server_testing.h"
 #endif
 
 namespace glassbox::answer {
@@ -193,6 +194,37 @@ TEST_F(GgufGenerateTest, BadModelFilesGiveClearErrors) {
   EXPECT_TRUE(ValidateAskOptions(ok).ok()) << ValidateAskOptions(ok).ToString();
   EXPECT_TRUE(SetAskOption(&ok, "llm_gguf", Model()).ok());
   EXPECT_FALSE(SetAskOption(&ok, "llm_threads", "many").ok());
+}
+
+// The endpoint path (Generate, llm_url) against llama.cpp's own llama-server
+// serving the same tiny model: the reply arrives as a stream of pieces, the
+// server's usage is read, the token budget holds, and garbage is never verified.
+TEST_F(GgufGenerateTest, LlamaServerStreamsTheReplyToTheEndpointPath) {
+  const std::string server = llama_testing::LlamaServerPath(GLASSBOX_LLAMA_DIR);
+  if (!fs::exists(server)) GTEST_SKIP() << "no " << server << " (build it: scripts/fetch-llama.sh BUILD_DIR --server)";
+  llama_testing::LlamaServerProcess process;
+  ASSERT_EQ(process.Start(server, Model(), {"-t", "1", "-tb", "1", "-c", "2048", "-np", "1", "--no-warmup"},
+                          (*dir_ / "llama-server.log").string()),
+            "");
+  AskOptions o = o_;
+  o.llm_gguf.clear();
+  o.llm_url = "http://127.0.0.1:" + std::to_string(process.port()) + "/v1/chat/completions";
+  o.llm_max_tokens = 12;
+  std::string streamed;
+  size_t pieces = 0;
+  o.on_token = [&](std::string_view p) {
+    streamed += p;
+    ++pieces;
+    return true;
+  };
+  auto a = Generate(in_, o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_GT(pieces, 1u) << Trace(*a);  // a stream, not one reply
+  EXPECT_GT(a->timings.generated_tokens, 0u) << Trace(*a);
+  EXPECT_LE(a->timings.generated_tokens, 12u) << Trace(*a);
+  EXPECT_LE(a->timings.first_token_ms, a->timings.generate_ms);
+  EXPECT_NE(Trace(*a).find(", streamed"), std::string::npos) << Trace(*a);
+  EXPECT_FALSE(a->verified) << streamed;
 }
 
 #else

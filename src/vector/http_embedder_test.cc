@@ -23,6 +23,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "vector/llama_server_testing.h"
 #ifdef GLASSBOX_HAVE_LLAMA
 #include "vector/gguf_embedder.h"
 #include "vector/gguf_embedder_testing.h"
@@ -39,19 +40,7 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-// A port nobody listens on (bound, read, released).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+int FreePort() { return llama_testing::FreeLoopbackPort(); }
 
 // A small OpenAI-style endpoint written with cpp-httplib, for the error
 // paths a real server will not produce on demand.
@@ -249,66 +238,33 @@ TEST(HttpEmbedder, ReadTimeout) {
 class LlamaServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* env = std::getenv("GLASSBOX_LLAMA_SERVER");
-    server_ = env ? env : std::string(GLASSBOX_LLAMA_DIR) + "/bin/llama-server";
-    if (!fs::exists(server_)) {
-      GTEST_SKIP() << "no " << server_ << " (build it: scripts/fetch-llama.sh BUILD_DIR --server)";
+    const std::string server = llama_testing::LlamaServerPath(GLASSBOX_LLAMA_DIR);
+    if (!fs::exists(server)) {
+      GTEST_SKIP() << "no " << server << " (build it: scripts/fetch-llama.sh BUILD_DIR --server)";
     }
     dir_ = fs::temp_directory_path() / ("gb_http_test_" + std::to_string(getpid()));
     fs::create_directories(dir_);
     model_ = (dir_ / "tiny-bert.gguf").string();
     ASSERT_EQ(testing::WriteTinyBertGguf(model_), "");
-    port_ = FreePort();
-    const std::string log = (dir_ / "server.log").string();
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      const std::string port = std::to_string(port_);
-      // Same settings as GgufEmbedder: one thread, no flash attention, the
-      // model's context (128) for one sequence at a time.
-      execl(server_.c_str(), server_.c_str(), "-m", model_.c_str(), "--embeddings", "--host", "127.0.0.1",
-            "--port", port.c_str(), "-t", "1", "-tb", "1", "-fa", "off", "-c", "128", "-b", "128", "-ub", "128",
-            "-np", "1", "--no-warmup", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    ASSERT_GT(pid_, 0);
-    // Wait for /health to say 200 (503 while loading).
-    httplib::Client c("127.0.0.1", port_);
-    c.set_connection_timeout(0, 200000);
-    auto t0 = Clock::now();
-    while (Seconds(t0) < 60) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        std::ifstream in(log);
-        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        FAIL() << "llama-server exited: " << text.substr(text.size() > 3000 ? text.size() - 3000 : 0);
-      }
-      auto r = c.Get("/health");
-      if (r && r->status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    FAIL() << "llama-server not healthy within 60 s; see " << log;
+    // Same settings as GgufEmbedder: one thread, no flash attention, the
+    // model's context (128) for one sequence at a time.
+    const std::string err = process_.Start(server, model_,
+                                           {"--embeddings", "-t", "1", "-tb", "1", "-fa", "off", "-c", "128", "-b",
+                                            "128", "-ub", "128", "-np", "1", "--no-warmup"},
+                                           (dir_ / "server.log").string());
+    ASSERT_EQ(err, "");
+    port_ = process_.port();
   }
-  void StopServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status;
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-  }
+  void StopServer() { process_.Stop(); }
   void TearDown() override {
     StopServer();
     std::error_code ec;
     if (!dir_.empty()) fs::remove_all(dir_, ec);
   }
-  std::string server_, model_;
+  std::string model_;
   fs::path dir_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  llama_testing::LlamaServerProcess process_;
 };
 
 TEST_F(LlamaServerTest, VectorsMatchGgufEmbedderAndStoppedServerFailsClearly) {

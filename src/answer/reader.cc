@@ -199,6 +199,8 @@ struct Tuning {
   double head_len = 3;         // at most this many tokens before that noun
   double en_anchor = 0.5;      // English: bonus of a span next to the question's own context (zh_anchor's value)
   double ranges = 1;           // a number's span runs over a range or clock time (9–18, 4:51)
+  double cue = 0.3;            // English what/which: bonus of the words after "such as", "called", "known as"
+  double quoted = 1;           // English what/which: a quoted title is a candidate, as a name
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
 };
 const Tuning& Tune() {
@@ -216,7 +218,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(ranges) GB_TUNE(en_anchor)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor)
 #undef GB_TUNE
     }
     return t;
@@ -833,6 +835,64 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         cands.push_back(c);
       }
     }
+    // English what/which questions: the words a naming or example cue introduces ("such as cortisol and
+    // catecholamines", "called \"ctenes\"", "known as the hockey stick graph").
+    if (!zh_question && Tune().cue > 0 && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
+      const std::string lower = ingest::AsciiLower(sentence_text);
+      for (std::string_view cue : {"such as", "including", "includes", "include", "called", "named", "known as",
+                                   "referred to as", "termed", "dubbed"}) {
+        for (size_t p = lower.find(cue); p != std::string::npos; p = lower.find(cue, p + 1)) {
+          if ((p > 0 && std::isalpha(static_cast<unsigned char>(lower[p - 1]))) ||
+              (p + cue.size() < lower.size() && std::isalpha(static_cast<unsigned char>(lower[p + cue.size()]))))
+            continue;
+          const size_t from = s.begin + p + cue.size();
+          size_t tb = 0;
+          while (tb < n && s.tokens[tb].begin < from) ++tb;
+          if (tb == n || is_q[tb]) continue;
+          // Up to a break, a question term or max_len tokens.
+          if (BreaksSpan(std::string_view(text).substr(from, s.tokens[tb].begin - from)) &&
+              std::string_view(text).substr(from, s.tokens[tb].begin - from).find('"') == std::string_view::npos)
+            continue;
+          size_t te = tb + 1;
+          while (te < n && te - tb < static_cast<size_t>(Tune().max_len) && !is_q[te] &&
+                 !BreaksSpan(std::string_view(text).substr(s.tokens[te - 1].end, s.tokens[te].begin - s.tokens[te - 1].end)))
+            ++te;
+          Cand c;
+          c.sentence = order[oi];
+          c.start = s.tokens[tb].begin;
+          c.end = s.tokens[te - 1].end;
+          c.score = sscore + Tune().prox * proximity(tb, te, &c.near, &c.distance) + Tune().cue;
+          c.kind = "phrase";
+          c.side = "cue";
+          c.near = std::string(cue);
+          cands.push_back(c);
+        }
+      }
+    }
+    // English what/which questions: a quoted title or term ("A Machine to End War"), as a name.
+    if (!zh_question && Tune().quoted > 0 && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
+      for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"\"", "\""}, {"“", "”"}}) {
+        size_t p = sentence_text.find(open);
+        while (p != std::string_view::npos) {
+          const size_t q = sentence_text.find(close, p + open.size());
+          if (q == std::string_view::npos) break;
+          size_t tb, te;
+          token_range(s.begin + p + open.size(), s.begin + q, &tb, &te);
+          size_t inside_q = 0;
+          for (size_t k = tb; k < te; ++k) inside_q += is_q[k];
+          if (te > tb && te - tb <= 12 && inside_q * 2 < te - tb) {
+            Cand c;
+            c.sentence = order[oi];
+            c.start = s.begin + p + open.size();
+            c.end = s.begin + q;
+            c.score = sscore + Tune().prox * proximity(tb, te, &c.near, &c.distance) + Tune().what_name;
+            c.kind = "quoted";
+            cands.push_back(c);
+          }
+          p = sentence_text.find(open, q + close.size());
+        }
+      }
+    }
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
     size_t cp_len = 1;
     const bool han = n > 0 && IsHan(DecodeAt(text, s.tokens[0].begin, &cp_len));
@@ -940,6 +1000,11 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                       : best->kind == "context"
                           ? "the words " + best->side + " the question's own context \"" + best->near +
                                 "\" (where the question word stands), for a " + QuestionTypeName(qtype) + " question"
+                      : best->kind == "quoted"
+                          ? "a quoted title or term, for a " + std::string(QuestionTypeName(qtype)) + " question"
+                      : best->side == "cue"
+                          ? "the words after \"" + best->near + "\", which names or gives examples, for a " +
+                                QuestionTypeName(qtype) + " question"
                       : best->side == "anchor"
                           ? "the words next to \"" + best->near +
                                 "\", the question's own context around its question word, for a " +

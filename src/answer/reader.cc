@@ -201,6 +201,7 @@ struct Tuning {
   double ranges = 1;           // a number's span runs over a range or clock time (9–18, 4:51)
   double cue = 0.3;            // English what/which: bonus of the words after "such as", "called", "known as"
   double quoted = 1;           // English what/which: a quoted title is a candidate, as a name
+  double head_incl = 1;        // English: the head rule's span ends with that noun; names may hold it
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
 };
 const Tuning& Tune() {
@@ -218,7 +219,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor)
 #undef GB_TUNE
     }
     return t;
@@ -775,8 +776,16 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       size_t tb, te;
       token_range(c.start, c.end, &tb, &te);
       bool overlaps_q = false;  // a number's unit may be a question word ("how many days": "10 days")
-      for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) overlaps_q |= is_q[i];
-      if (overlaps_q) continue;
+      size_t q_inside = 0, head_inside = 0;
+      for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) {
+        overlaps_q |= is_q[i];
+        q_inside += is_q[i];
+        head_inside += !head_term.empty() && s.tokens[i].term == head_term;
+      }
+      // A name may hold the noun the question asks for ("What gorge ...?" -> "the Rhine Gorge"), not its other terms.
+      const bool named_head = Tune().head_incl > 0 && e.kind == Entity::Kind::kName && head_inside > 0 &&
+                              q_inside == head_inside && te - tb > q_inside;
+      if (overlaps_q && !named_head) continue;
       double prox = proximity(tb, te, &c.near, &c.distance);
       double type = wanted ? 0.6 : Tune().what_name;
       if (wanted && qtype == QuestionType::kAmount && e.has_unit) type += 0.2;
@@ -785,6 +794,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         size_t u = surface.find(unit);
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
       }
+      if (named_head) type += Tune().head;
       c.score = sscore + Tune().prox * prox + type;
       c.kind = EntityKindName(e.kind);
       if (std::string anchor_term; Tune().en_anchor > 0 && en_anchor(tb, te, &anchor_term) > 0) {
@@ -949,6 +959,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
           while (b2 < se && IsEdgeWord(s.tokens[b2].term)) ++b2;
           if (b2 < se) {
             h.start = s.tokens[b2].begin;
+            if (Tune().head_incl > 0) h.end = s.tokens[se].end;  // the noun belongs to the answer ("fundamental theorem")
             h.score = c.score + Tune().head;
             h.kind = "phrase";
             h.near = head_term;

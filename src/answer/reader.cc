@@ -951,8 +951,9 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         c.score = sscore + Tune().prox * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
         // Between question terms ("proclaimed itself [a caliphate] in 2014"), or next to one.
         if (!han) c.score += Tune().len_bonus * static_cast<double>(se - sb - 1);
-        if (!head_term.empty() && se < n && s.tokens[se].term == head_term) {
-          // Right before the noun the question asks for: the words just before it.
+        if (!head_term.empty() && se < n && s.tokens[se].term == head_term &&
+            !BreaksSpan(std::string_view(text).substr(s.tokens[se - 1].end, s.tokens[se].begin - s.tokens[se - 1].end))) {
+          // Right before the noun the question asks for (no punctuation between): the words just before it.
           Cand h = c;
           const size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
           size_t b2 = hb;

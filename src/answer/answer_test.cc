@@ -230,8 +230,8 @@ TEST(Reader, ChineseNameEndingWithTheNounAskedFor) {
   EXPECT_EQ(a->citations[0].quote, "琼州海峡");
 }
 
-// "What satellite ...": the words right before the noun the question asks for, not the year near the
-// question's other terms.
+// "What satellite ...": the words right before the noun the question asks for, and the noun itself (SQuAD
+// answers hold it), not the year near the question's other terms.
 TEST(Reader, EnglishWordsBeforeTheHeadNoun) {
   ReaderInput in;
   in.question = "What satellite did the new Sky Digital service use?";
@@ -242,7 +242,7 @@ TEST(Reader, EnglishWordsBeforeTheHeadNoun) {
   auto a = ReadAnswer(in, o);
   ASSERT_TRUE(a.ok()) << a.status().message();
   ASSERT_EQ(a->citations.size(), 1u);
-  EXPECT_EQ(a->citations[0].quote, "Astra 2A");
+  EXPECT_EQ(a->citations[0].quote, "Astra 2A satellite");
   bool why = false;
   for (const auto& t : a->trace) why |= t.step == "span" && t.detail.find("right before \"satellit") != std::string::npos;
   EXPECT_TRUE(why);
@@ -259,6 +259,95 @@ TEST(Reader, EntitySpanIsWholeWords) {
   ASSERT_TRUE(a.ok()) << a.status().message();
   ASSERT_EQ(a->citations.size(), 1u);
   EXPECT_EQ(a->citations[0].quote, "1940s");
+}
+
+std::string ReadQuote(const std::string& question, const std::string& passage, std::string* trace = nullptr) {
+  ReaderInput in;
+  in.question = question;
+  in.passages = {{1, "p0", "p0", 1, "", passage, {}, ""}};
+  AskOptions o;
+  o.not_found_threshold = 0.1;
+  auto a = ReadAnswer(in, o);
+  if (!a.ok() || a->citations.empty()) return "<none>";
+  if (trace != nullptr)
+    for (const auto& t : a->trace) *trace += t.step + ": " + t.detail + "\n";
+  return a->citations[0].quote;
+}
+
+// English read as a statement: the question word stands where the answer goes.
+TEST(Reader, QuestionGap) {
+  const std::string q1 = "Inflammation occurs because of the presence of what molecule?";
+  QuestionGap g = FindQuestionGap(q1);
+  ASSERT_TRUE(g.found);
+  EXPECT_EQ(q1.substr(0, g.left_end), "Inflammation occurs because of the presence of ");
+  EXPECT_EQ(g.right_begin, q1.size());  // "molecule" belongs to the question word
+  const std::string q2 = "Who led the Panthers in sacks?";
+  g = FindQuestionGap(q2);
+  ASSERT_TRUE(g.found);
+  EXPECT_EQ(g.left_end, 0u);
+  EXPECT_EQ(q2.substr(g.right_begin), "led the Panthers in sacks?");
+  EXPECT_FALSE(FindQuestionGap("What did the Islamic State proclaim itself in 2014?").found);  // fronted object
+  EXPECT_FALSE(FindQuestionGap("In what year did Tesla die?").found);  // a fronted preposition is not context
+  EXPECT_FALSE(FindQuestionGap("Is it raining?").found);
+}
+
+// The span right after the question's own context before its question word, not the word between two
+// question terms that the proximity alone prefers.
+TEST(Reader, EnglishSpanAfterTheQuestionsContext) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("Inflammation occurs during sleep times because of the presence of what molecule?",
+                      "Second, inflammation may occur during sleep times due to the presence of melatonin.", &trace),
+            "melatonin")
+      << trace;
+  EXPECT_NE(trace.find("the question's own context around its question word"), std::string::npos) << trace;
+}
+
+// Naming and example cues: "such as X", "called X".
+TEST(Reader, EnglishWordsAfterANamingCue) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("What are two anti-inflammatory molecules that peak during awake hours?",
+                      "As well during awake active times, anti-inflammatory molecules, such as cortisol and "
+                      "catecholamines, peak.",
+                      &trace),
+            "cortisol and catecholamines")
+      << trace;
+  EXPECT_NE(trace.find("after \"such as\""), std::string::npos) << trace;
+}
+
+// A quoted title answers a what question as a name does.
+TEST(Reader, EnglishQuotedTitle) {
+  EXPECT_EQ(ReadQuote("What article was published in 1937?",
+                      "For example, in his article, \"A Machine to End War\", published in 1937, Tesla stated:"),
+            "A Machine to End War");
+}
+
+// A name may hold the noun the question asks for ("What gorge" -> "Rhine Gorge").
+TEST(Reader, EnglishNameHoldingTheHeadNoun) {
+  EXPECT_EQ(ReadQuote("What gorge is between the Bingen and Bonn?",
+                      "Between Bingen and Bonn, the Middle Rhine flows through the Rhine Gorge, a formation which was "
+                      "created by erosion."),
+            "Rhine Gorge");
+}
+
+// Measures are numbers; ranges, clock times and degrees are one answer.
+TEST(Reader, EnglishMeasuresRangesAndDegrees) {
+  EXPECT_EQ(ClassifyQuestion("What is the population of the Greater Los Angeles Area?"), QuestionType::kCount);
+  EXPECT_EQ(ClassifyQuestion("What was the final score of the game?"), QuestionType::kCount);
+  EXPECT_EQ(ClassifyQuestion("What is the name of the stadium?"), QuestionType::kWhat);
+  EXPECT_EQ(ReadQuote("What is the age range of most prostitutes in Kenya?", "Most of the prostitutes in Kenya are aged 9–18."),
+            "9–18");
+  EXPECT_EQ(ReadQuote("How much time was left in the game when Denver took the score to 24-10?",
+                      "Manning completed a pass, giving Denver a 24–10 lead with 3:08 left."),
+            "3:08");
+  EXPECT_EQ(ReadQuote("What is the condenser temperature in a steam turbine?",
+                      "In steam turbines, condenser temperatures are around 30 °C."),
+            "30 °C");
+  auto es = FindEntities("entry temperatures are typically 565 °C and the satellite sits at 28.5°E.");
+  ASSERT_EQ(es.size(), 2u);
+  EXPECT_EQ(es[0].kind, Entity::Kind::kNumber);
+  EXPECT_TRUE(es[0].has_unit);
+  EXPECT_EQ(es[1].norm, "28.5");
+  for (const auto& e : es) EXPECT_NE(e.kind, Entity::Kind::kName);  // "C" and "E" are no names
 }
 
 TEST(Reader, HeadNoun) {

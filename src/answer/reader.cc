@@ -124,6 +124,58 @@ std::string HeadNoun(std::string_view question) {
   return "";
 }
 
+QuestionGap FindQuestionGap(std::string_view question) {
+  QuestionGap gap;
+  const std::string q = ingest::AsciiLower(question);
+  struct Word { std::string w; size_t b, e; };
+  std::vector<Word> words;
+  for (size_t i = 0; i < q.size();) {
+    if (!std::isalnum(static_cast<unsigned char>(q[i]))) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < q.size() && (std::isalnum(static_cast<unsigned char>(q[j])) || q[j] == '\'' || q[j] == '-')) ++j;
+    words.push_back({q.substr(i, j - i), i, j});
+    i = j;
+  }
+  static const std::set<std::string> kWh = {"what", "which", "who", "whom", "whose", "when", "where"};
+  size_t w = 0;
+  while (w < words.size() && !kWh.count(words[w].w)) ++w;
+  if (w == words.size()) return gap;
+  // Words that may stand before a fronted question word ("In what year", "According to whom").
+  static const std::set<std::string> kLead = {"in", "on", "at", "by", "for", "from", "to", "about", "with", "of",
+                                              "during", "under", "after", "before", "since", "through", "into",
+                                              "over", "and", "so", "according", "against", "between", "upon", "as"};
+  bool in_place = false;
+  for (size_t k = 0; k < w; ++k) in_place |= !kLead.count(words[k].w);
+  // The question word's phrase: "what (kind of) molecule"; its noun is not context.
+  size_t after = w + 1;
+  static const std::set<std::string> kAux = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had",
+                                             "can", "could", "would", "will", "should", "may", "might", "must"};
+  if ((words[w].w == "what" || words[w].w == "which") && after < words.size() && !kAux.count(words[after].w)) {
+    if ((words[after].w == "kind" || words[after].w == "type" || words[after].w == "sort") && after + 2 < words.size() &&
+        words[after + 1].w == "of")
+      after += 2;
+    ++after;
+  }
+  if (in_place) {
+    gap.found = true;
+    gap.left_end = words[w].b;
+    gap.right_begin = after < words.size() ? words[after].b : q.size();
+    return gap;
+  }
+  // A subject question: "Who led ...", "What caused ..." (the next word is a verb, not an auxiliary).
+  if (w == 0 && w + 1 < words.size() && !kAux.count(words[w + 1].w) &&
+      (words[w].w == "who" || ((words[w].w == "what" || words[w].w == "which") && words[w + 1].w.size() > 3 &&
+                               words[w + 1].w.ends_with("ed")))) {
+    gap.found = true;
+    gap.left_end = 0;
+    gap.right_begin = words[w + 1].b;
+  }
+  return gap;
+}
+
 namespace {
 
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
@@ -145,6 +197,12 @@ struct Tuning {
   double len_bonus = 0.0;      // bonus per token of an English phrase (answers run to a few words)
   double top = 3;              // sentences whose spans are candidates
   double head_len = 3;         // at most this many tokens before that noun
+  double en_anchor = 0.5;      // English: bonus of a span next to the question's own context (zh_anchor's value)
+  double ranges = 1;           // a number's span runs over a range or clock time (9–18, 4:51)
+  double cue = 0.3;            // English what/which: bonus of the words after "such as", "called", "known as"
+  double quoted = 1;           // English what/which: a quoted title is a candidate, as a name
+  double head_incl = 1;        // English: the head rule's span ends with that noun; names may hold it
+  double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
 };
 const Tuning& Tune() {
   static const Tuning t = [] {
@@ -161,7 +219,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor)
 #undef GB_TUNE
     }
     return t;
@@ -355,6 +413,30 @@ QuestionType ClassifyQuestion(std::string_view question) {
   if (HasWord(q, "how many") || HasWord(q, "how long") || HasWord(q, "how old") || HasWord(q, "how far") ||
       HasWord(q, "how big") || HasWord(q, "how large") || HasWord(q, "what percentage") || HasWord(q, "what number"))
     return QuestionType::kCount;
+  // "What is the population of ...", "What was the final score": a measure is a number.
+  {
+    static const std::set<std::string> kMeasures = {
+        "population", "temperature", "percentage", "percent", "score", "rate", "speed", "distance", "length",
+        "height", "weight", "age", "area", "efficiency", "ratio", "total", "capacity", "depth", "width",
+        "elevation", "altitude", "size", "salary", "budget", "revenue", "density", "frequency", "wavelength",
+        "voltage", "mass", "diameter", "duration", "attendance", "gauge"};
+    for (std::string_view wh : {"what", "which"}) {
+      size_t p = WordPos(q, wh);
+      if (p == std::string::npos) continue;
+      std::vector<std::string> next;
+      std::string w;
+      for (size_t i = p + wh.size(); i <= q.size() && next.size() < 5; ++i) {
+        if (i < q.size() && std::isalpha(static_cast<unsigned char>(q[i]))) w += q[i];
+        else if (!w.empty()) next.push_back(w), w.clear();
+      }
+      // what [is|was|are|were] [the] [adjective] <measure>
+      size_t k = 0;
+      if (k < next.size() && (next[k] == "is" || next[k] == "was" || next[k] == "are" || next[k] == "were")) ++k;
+      if (k < next.size() && next[k] == "the") ++k;
+      for (size_t m = k; m < std::min(next.size(), k + 2); ++m)
+        if (kMeasures.count(next[m])) return QuestionType::kCount;
+    }
+  }
   if (HasWord(q, "how much") || HasWord(q, "what price") || HasWord(q, "what amount") || HasWord(q, "what cost"))
     return QuestionType::kAmount;
   if (leads("when") || HasWord(q, "what year") || HasWord(q, "which year") || HasWord(q, "what date") ||
@@ -484,6 +566,23 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     }
     if (wh != std::string::npos)
       for (const auto& t : qtokens) side[t.term] = t.begin < wh ? -1 : 1;
+  }
+  // English read as a statement: "...the presence of what molecule?" -> "the presence of [melatonin]": the
+  // question's terms before its question word (en_left) precede the answer, those after it (en_right) follow.
+  std::vector<std::string> en_left, en_right;
+  if (!zh_question) {
+    const QuestionGap gap = FindQuestionGap(in.question);
+    if (gap.found)
+      for (const auto& t : qtokens) {
+        if (IsQuestionWord(t.term)) continue;
+        if (t.begin < gap.left_end) {
+          en_left.push_back(t.term);
+          if (Tune().en_side > 0) side[t.term] = -1;
+        } else if (t.begin >= gap.right_begin) {
+          en_right.push_back(t.term);
+          if (Tune().en_side > 0) side[t.term] = 1;
+        }
+      }
   }
   // Chinese: the question's character bigrams (outside its question words), a check on segmentation.
   std::set<std::string> qbigrams;
@@ -629,6 +728,15 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         *te = i;
       }
     };
+    // English: how many of the question's terms next to its question word stand right before (en_left's
+    // end) and right after (en_right's start) tokens [tb, te), in the question's order.
+    auto en_anchor = [&](size_t tb, size_t te, std::string* near) {
+      size_t lk = 0, rk = 0;
+      while (lk < en_left.size() && lk < tb && s.tokens[tb - lk - 1].term == en_left[en_left.size() - lk - 1]) ++lk;
+      while (rk < en_right.size() && te + rk < n && s.tokens[te + rk].term == en_right[rk]) ++rk;
+      if (lk + rk > 0) *near = lk ? s.tokens[tb - 1].term : s.tokens[te].term;
+      return std::min(1.0, static_cast<double>(lk + rk) / 2.0);
+    };
     const double sscore = sentence_score(s);
     // Typed entities. A question that wants a number, date or name prefers a phrase holding one.
     const bool typed = qtype == QuestionType::kCount || qtype == QuestionType::kAmount || qtype == QuestionType::kDate ||
@@ -649,11 +757,35 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       // A recognised part of a word is the whole word ("1940" of "1940s").
       while (c.end < s.end && std::isalnum(static_cast<unsigned char>(text[c.end]))) ++c.end;
       while (c.start > s.begin && std::isalnum(static_cast<unsigned char>(text[c.start - 1]))) --c.start;
+      if (e.kind == Entity::Kind::kNumber && Tune().ranges > 0) {
+        // A range or a clock time is one answer: 9–18, 20-18, 4:51.
+        auto digit_at = [&](size_t p) { return p < s.end && std::isdigit(static_cast<unsigned char>(text[p])); };
+        for (std::string_view joint : {"–", "-", ":"}) {
+          if (std::string_view(text).substr(c.end).starts_with(joint) && digit_at(c.end + joint.size())) {
+            c.end += joint.size();
+            while (c.end < s.end && std::isalnum(static_cast<unsigned char>(text[c.end]))) ++c.end;
+          }
+          if (c.start >= s.begin + joint.size() + 1 &&
+              std::string_view(text).substr(c.start - joint.size(), joint.size()) == joint &&
+              std::isdigit(static_cast<unsigned char>(text[c.start - joint.size() - 1]))) {
+            c.start -= joint.size();
+            while (c.start > s.begin && std::isalnum(static_cast<unsigned char>(text[c.start - 1]))) --c.start;
+          }
+        }
+      }
       size_t tb, te;
       token_range(c.start, c.end, &tb, &te);
       bool overlaps_q = false;  // a number's unit may be a question word ("how many days": "10 days")
-      for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) overlaps_q |= is_q[i];
-      if (overlaps_q) continue;
+      size_t q_inside = 0, head_inside = 0;
+      for (size_t i = tb; i < (e.kind == Entity::Kind::kNumber ? std::min(te, tb + 1) : te); ++i) {
+        overlaps_q |= is_q[i];
+        q_inside += is_q[i];
+        head_inside += !head_term.empty() && s.tokens[i].term == head_term;
+      }
+      // A name may hold the noun the question asks for ("What gorge ...?" -> "the Rhine Gorge"), not its other terms.
+      const bool named_head = Tune().head_incl > 0 && e.kind == Entity::Kind::kName && head_inside > 0 &&
+                              q_inside == head_inside && te - tb > q_inside;
+      if (overlaps_q && !named_head) continue;
       double prox = proximity(tb, te, &c.near, &c.distance);
       double type = wanted ? 0.6 : Tune().what_name;
       if (wanted && qtype == QuestionType::kAmount && e.has_unit) type += 0.2;
@@ -662,8 +794,14 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         size_t u = surface.find(unit);
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
       }
+      if (named_head) type += Tune().head;
       c.score = sscore + Tune().prox * prox + type;
       c.kind = EntityKindName(e.kind);
+      if (std::string anchor_term; Tune().en_anchor > 0 && en_anchor(tb, te, &anchor_term) > 0) {
+        c.score += Tune().en_anchor * en_anchor(tb, te, &anchor_term);
+        c.side = "anchor";
+        c.near = anchor_term;
+      }
       cands.push_back(c);
     }
     // Chinese: the run of characters next to the question's own context ("追封为什么" -> after "追封").
@@ -705,6 +843,64 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         c.kind = "typed";
         c.near = ToUtf8(zh_context.type_noun);
         cands.push_back(c);
+      }
+    }
+    // English what/which questions: the words a naming or example cue introduces ("such as cortisol and
+    // catecholamines", "called \"ctenes\"", "known as the hockey stick graph").
+    if (!zh_question && Tune().cue > 0 && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
+      const std::string lower = ingest::AsciiLower(sentence_text);
+      for (std::string_view cue : {"such as", "including", "includes", "include", "called", "named", "known as",
+                                   "referred to as", "termed", "dubbed"}) {
+        for (size_t p = lower.find(cue); p != std::string::npos; p = lower.find(cue, p + 1)) {
+          if ((p > 0 && std::isalpha(static_cast<unsigned char>(lower[p - 1]))) ||
+              (p + cue.size() < lower.size() && std::isalpha(static_cast<unsigned char>(lower[p + cue.size()]))))
+            continue;
+          const size_t from = s.begin + p + cue.size();
+          size_t tb = 0;
+          while (tb < n && s.tokens[tb].begin < from) ++tb;
+          if (tb == n || is_q[tb]) continue;
+          // Up to a break, a question term or max_len tokens.
+          if (BreaksSpan(std::string_view(text).substr(from, s.tokens[tb].begin - from)) &&
+              std::string_view(text).substr(from, s.tokens[tb].begin - from).find('"') == std::string_view::npos)
+            continue;
+          size_t te = tb + 1;
+          while (te < n && te - tb < static_cast<size_t>(Tune().max_len) && !is_q[te] &&
+                 !BreaksSpan(std::string_view(text).substr(s.tokens[te - 1].end, s.tokens[te].begin - s.tokens[te - 1].end)))
+            ++te;
+          Cand c;
+          c.sentence = order[oi];
+          c.start = s.tokens[tb].begin;
+          c.end = s.tokens[te - 1].end;
+          c.score = sscore + Tune().prox * proximity(tb, te, &c.near, &c.distance) + Tune().cue;
+          c.kind = "phrase";
+          c.side = "cue";
+          c.near = std::string(cue);
+          cands.push_back(c);
+        }
+      }
+    }
+    // English what/which questions: a quoted title or term ("A Machine to End War"), as a name.
+    if (!zh_question && Tune().quoted > 0 && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
+      for (auto [open, close] : {std::pair<std::string_view, std::string_view>{"\"", "\""}, {"“", "”"}}) {
+        size_t p = sentence_text.find(open);
+        while (p != std::string_view::npos) {
+          const size_t q = sentence_text.find(close, p + open.size());
+          if (q == std::string_view::npos) break;
+          size_t tb, te;
+          token_range(s.begin + p + open.size(), s.begin + q, &tb, &te);
+          size_t inside_q = 0;
+          for (size_t k = tb; k < te; ++k) inside_q += is_q[k];
+          if (te > tb && te - tb <= 12 && inside_q * 2 < te - tb) {
+            Cand c;
+            c.sentence = order[oi];
+            c.start = s.begin + p + open.size();
+            c.end = s.begin + q;
+            c.score = sscore + Tune().prox * proximity(tb, te, &c.near, &c.distance) + Tune().what_name;
+            c.kind = "quoted";
+            cands.push_back(c);
+          }
+          p = sentence_text.find(open, q + close.size());
+        }
       }
     }
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
@@ -755,14 +951,16 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         c.score = sscore + Tune().prox * prox + (has_wanted ? 0.3 : typed ? -0.3 : 0);
         // Between question terms ("proclaimed itself [a caliphate] in 2014"), or next to one.
         if (!han) c.score += Tune().len_bonus * static_cast<double>(se - sb - 1);
-        if (!head_term.empty() && se < n && s.tokens[se].term == head_term) {
-          // Right before the noun the question asks for: the words just before it.
+        if (!head_term.empty() && se < n && s.tokens[se].term == head_term &&
+            !BreaksSpan(std::string_view(text).substr(s.tokens[se - 1].end, s.tokens[se].begin - s.tokens[se - 1].end))) {
+          // Right before the noun the question asks for (no punctuation between): the words just before it.
           Cand h = c;
           const size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
           size_t b2 = hb;
           while (b2 < se && IsEdgeWord(s.tokens[b2].term)) ++b2;
           if (b2 < se) {
             h.start = s.tokens[b2].begin;
+            if (Tune().head_incl > 0) h.end = s.tokens[se].end;  // the noun belongs to the answer ("fundamental theorem")
             h.score = c.score + Tune().head;
             h.kind = "phrase";
             h.near = head_term;
@@ -775,6 +973,12 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         if (!han && q_before && q_after) c.score += Tune().between;
         else if (!han && (q_before || q_after)) c.score += Tune().adjacent;
         c.kind = "phrase";
+        if (std::string anchor_term; !han && Tune().en_anchor > 0 && en_anchor(sb, se, &anchor_term) > 0) {
+          c.score += Tune().en_anchor * en_anchor(sb, se, &anchor_term);
+          c.side = "anchor";
+          c.near = anchor_term;
+          c.distance = 0;
+        }
         cands.push_back(c);
       }
       i = j;
@@ -808,6 +1012,15 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                       : best->kind == "context"
                           ? "the words " + best->side + " the question's own context \"" + best->near +
                                 "\" (where the question word stands), for a " + QuestionTypeName(qtype) + " question"
+                      : best->kind == "quoted"
+                          ? "a quoted title or term, for a " + std::string(QuestionTypeName(qtype)) + " question"
+                      : best->side == "cue"
+                          ? "the words after \"" + best->near + "\", which names or gives examples, for a " +
+                                QuestionTypeName(qtype) + " question"
+                      : best->side == "anchor"
+                          ? "the words next to \"" + best->near +
+                                "\", the question's own context around its question word, for a " +
+                                QuestionTypeName(qtype) + " question"
                       : best->side == "head"
                           ? "the words right before \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
                                 " question asks for"

@@ -33,6 +33,16 @@ Pick BestBm25Sentence(const std::string& question, const std::vector<AnswerPassa
 // -> "rock"); empty when a verb or nothing follows.
 std::string HeadNoun(std::string_view question);
 
+// Where the answer stands in an English question read as a statement: terms before `left_end` (bytes)
+// precede the answer, terms from `right_begin` on follow it. In place ("...the presence of what
+// molecule?": left_end at "what", right_begin after "molecule") or a who/what subject ("Who led the
+// Panthers?": left_end 0); found false for a fronted object ("What did X proclaim?") or no question word.
+struct QuestionGap {
+  bool found = false;
+  size_t left_end = 0, right_begin = 0;
+};
+QuestionGap FindQuestionGap(std::string_view question);
+
 // A search hit as a numbered passage (text: the body field; doc_id, page from metadata).
 AnswerPassage PassageFromHit(const Hit& hit, int n);
 

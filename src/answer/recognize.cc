@@ -443,6 +443,13 @@ std::vector<Entity> FindEntities(std::string_view text) {
         e.has_unit = true;
         e.end = at[k].e;
         j = k + 1;
+      } else if (k < n && at[k].t == Atom::T::kPunct && at[k].cp == U'°' &&
+                 (k == j || (k == j + 1 && at[j].t == Atom::T::kSpace && at[j].e - at[j].b == 1))) {
+        // Degrees with their scale or compass point: 565 °C, 28.5°E (the letter is no name).
+        e.has_unit = true;
+        e.end = at[k].e;
+        j = k + 1;
+        if (j < n && at[j].t == Atom::T::kWord && at[j].text.size() == 1) e.end = at[j++].e;
       }
       e.norm = FormatNumber(v);
       e.is_year = a.t == Atom::T::kDigits && a.text.size() == 4 && v >= 1000 && v < 2100 && !e.has_unit;

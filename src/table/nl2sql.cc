@@ -537,6 +537,12 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   else if (HasAny(lr, {"minimum", "min", "lowest", "smallest", "cheapest", "least", "fewest", "shortest", "最低", "最小",
                        "最便宜", "最少", "最短"}))
     superlative = true, superlative_desc = false;
+  // 最低单价是多少: 是多少 / 为多少 asks for a figure ("what is"), not a total; with a superlative and no other
+  // total cue it is the superlative's MIN/MAX of the named column (below), as "What is the lowest unit price" is.
+  bool figure_asked = false;
+  if (superlative && agg == Agg::kSum && HasAny(lr, {"是多少", "为多少"}) &&
+      !HasAny(lr, {"how much", "total", "sum", "altogether", "总共", "总计", "合计", "一共", "总额", "总量"}))
+    agg = Agg::kNone, how_much = false, figure_asked = true;
   // A superlative inside a column's name ("highest elevation", "lowest point") names the column, not a ranking.
   if (superlative && sup_pos != std::string::npos) {
     Catalog::Terms st = catalog.Analyze(rest);
@@ -957,7 +963,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
         size_t p = lr.find(ingest::AsciiLower(l->words));
         if (p != std::string::npos && p < sup_pos) entity_first = true;
       }
-  if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which && !entity_first) {
+  if (superlative && agg == Agg::kNone && group_col < 0 && (explicit_measure || (figure_asked && !measures.empty())) &&
+      !asks_which && !entity_first) {
     agg = superlative_desc ? Agg::kMax : Agg::kMin;
     superlative = false;
     ans.explanation.push_back(std::string("aggregate ") + AggSql(agg) + ": a superlative of a named column, no 'which'");

@@ -183,6 +183,21 @@ TEST_F(TableTest, AggregatesGroupsComparisons) {
   EXPECT_EQ(a.rows[0][0].ToString(), "48") << a.sql;
 }
 
+// 是多少 asks for the figure ("what is"), not for a total: with a superlative it is MIN/MAX, as in English.
+TEST_F(TableTest, ChineseSuperlativeOfANamedColumnIsMinOrMax) {
+  Load(kPurchases);
+  for (auto [q, want] : {std::pair{"水泥的最低单价是多少？", "430"}, std::pair{"水泥的最高单价是多少？", "450"},
+                         std::pair{"What is the lowest unit price of cement?", "430"}}) {
+    TableAnswer a = Ask(q);
+    ASSERT_EQ(a.status, "answered") << q << " " << a.answer;
+    ASSERT_EQ(a.rows.size(), 1u) << a.sql;
+    EXPECT_EQ(a.rows[0][0].ToString(), want) << q << " " << a.sql;
+  }
+  TableAnswer a = Ask("水泥一共花了多少钱？");  // a total stays a total
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows[0][0].ToString(), "142114") << a.sql;
+}
+
 TEST_F(TableTest, UnanswerableAndAskBack) {
   Load(kPurchases);
   TableAnswer a = Ask("What is the weather in Paris?");

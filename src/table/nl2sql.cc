@@ -370,6 +370,36 @@ TimeRange FindTimeRange(const std::string& question, const Date& today) {
     int y = std::stoi(m[1]), mo = std::stoi(m[2]);
     if (mo >= 1 && mo <= 12) { set({y, mo, 1}, {y, mo, DaysIn(y, mo)}, m.position(0), m.length(0)); return r; }
   }
+  // Halves and quarters of a year: "first half of 2025", "H2 2024", "Q4 2025", "fourth quarter of 2025",
+  // "2025年上半年", "2025年第四季度", "2025年Q4".
+  {
+    static const std::regex kPart(
+        R"(\b(first|second|1st|2nd|third|3rd|fourth|4th)\s+(half|quarter)\s+(of\s+)?(\d{4})\b|\b(h[12]|q[1-4])\s+(of\s+)?(\d{4})\b)");
+    static const std::regex kZhPart("(\\d{4})年(的)?(上半年|下半年|第(一|二|三|四|1|2|3|4)季度|q([1-4]))");
+    int y = 0, first = 0, months = 0;  // first month and length of the part
+    if (std::regex_search(q, m, kPart)) {
+      std::string w = m[1].matched ? m[1].str() : m[5].str();
+      int n = w[0] == 'h' || w[0] == 'q' ? w[1] - '0'
+              : (w == "first" || w == "1st") ? 1 : (w == "second" || w == "2nd") ? 2 : (w == "third" || w == "3rd") ? 3 : 4;
+      months = (m[2].matched ? m[2].str() == "half" : w[0] == 'h') ? 6 : 3;
+      y = std::stoi(m[4].matched ? m[4].str() : m[7].str());
+      if (months == 6 && n > 2) months = 0;
+      first = (n - 1) * months + 1;
+    } else if (std::regex_search(q, m, kZhPart)) {
+      y = std::stoi(m[1]);
+      const std::string p = m[3];
+      if (p == "上半年" || p == "下半年") months = 6, first = p == "上半年" ? 1 : 7;
+      else {
+        int n = m[5].matched ? std::stoi(m[5]) : SmallNumber(m[4]) > 0 ? SmallNumber(m[4]) : std::stoi(m[4]);
+        months = 3, first = (n - 1) * 3 + 1;
+      }
+    }
+    if (months > 0 && first >= 1 && first <= 12) {
+      Date e = AddMonths({y, first, 1}, months - 1);
+      set({y, first, 1}, {e.y, e.m, DaysIn(e.y, e.m)}, m.position(0), m.length(0));
+      return r;
+    }
+  }
   // A year: "in 2025", "2025年", "during 2024".
   static const std::regex kYear(R"((^|[^0-9])((19|20)\d{2})(年)?($|[^0-9]))");
   if (std::regex_search(q, m, kYear)) {

@@ -145,6 +145,24 @@ TEST(TimeRanges, ResolvedAgainstTheReferenceDate) {
   EXPECT_FALSE(FindTimeRange("how much cement", today).found);
 }
 
+TEST(TimeRanges, HalvesAndQuartersOfAYear) {
+  Date today{2026, 10, 20};
+  for (auto [q, from, to] : {std::tuple{"How many purchases in the first half of 2025?", "2025-01-01", "2025-06-30"},
+                             std::tuple{"spent in H2 2024", "2024-07-01", "2024-12-31"},
+                             std::tuple{"spent in Q4 2025", "2025-10-01", "2025-12-31"},
+                             std::tuple{"spent in the third quarter of 2023", "2023-07-01", "2023-09-30"},
+                             std::tuple{"2024年上半年采购了多少次？", "2024-01-01", "2024-06-30"},
+                             std::tuple{"2024年下半年", "2024-07-01", "2024-12-31"},
+                             std::tuple{"2025年第四季度花了多少钱？", "2025-10-01", "2025-12-31"},
+                             std::tuple{"2025年第2季度", "2025-04-01", "2025-06-30"}}) {
+    auto r = FindTimeRange(q, today);
+    ASSERT_TRUE(r.found) << q;
+    EXPECT_EQ(r.from.Iso(), from) << q;
+    EXPECT_EQ(r.to.Iso(), to) << q;
+  }
+  EXPECT_EQ(FindTimeRange("spent in 2025", today).to.Iso(), "2025-12-31");  // a year alone stays the whole year
+}
+
 TEST_F(TableTest, CementQuestionEnglishAndChinese) {
   Load(kPurchases);
   for (const char* q : {"How much cement did we buy in the last three years?", "过去三年我们买了多少水泥？"}) {

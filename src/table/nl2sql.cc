@@ -591,7 +591,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     std::smatch m;
     static const std::regex kTop(R"(top\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten))");
     static const std::regex kZhTop("前(\\d+|一|两|二|三|四|五|六|七|八|九|十)(名|个|家|位)?");
-    if (std::regex_search(lr, m, kTop) || std::regex_search(lr, m, kZhTop)) top_n = SmallNumber(m[1]);
+    // 金额最高的三个供应商: a superlative, 的, then a counted noun.
+    static const std::regex kZhSupN("最(?:高|多|大|贵|低|少|小|便宜)的(\\d+|两|二|三|四|五|六|七|八|九|十)(?:名|个|家|位|种|项)");
+    if (std::regex_search(lr, m, kTop) || std::regex_search(lr, m, kZhTop) || std::regex_search(lr, m, kZhSupN))
+      top_n = SmallNumber(m[1]);
   }
   // 3. Linking.
   Catalog::Terms terms = catalog.Analyze(rest);

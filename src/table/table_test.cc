@@ -201,6 +201,18 @@ TEST_F(TableTest, AggregatesGroupsComparisons) {
   EXPECT_EQ(a.rows[0][0].ToString(), "48") << a.sql;
 }
 
+// 金额最高的三个供应商: "the three with the highest amount" is a top 3, as 前三 and "top 3" are.
+TEST_F(TableTest, ChineseTopNAfterASuperlative) {
+  Load(kPurchases);
+  for (const char* q : {"采购金额最高的三个供应商", "采购金额最高的3家供应商", "采购金额前三的供应商"}) {
+    TableAnswer a = Ask(q);
+    ASSERT_EQ(a.status, "answered") << q << " " << a.answer;
+    ASSERT_EQ(a.rows.size(), 3u) << q << " " << a.sql;
+    EXPECT_EQ(a.rows[0][0].text, "Eastline Steel") << q << " " << a.sql;
+    EXPECT_EQ(a.rows[1][0].text, "Huaxin Cement") << q << " " << a.sql;  // 67014 + 44000 + 8600
+  }
+}
+
 // 是多少 asks for the figure ("what is"), not for a total: with a superlative it is MIN/MAX, as in English.
 TEST_F(TableTest, ChineseSuperlativeOfANamedColumnIsMinOrMax) {
   Load(kPurchases);

@@ -869,7 +869,13 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   {
     std::smatch m;
     static const std::regex kHowMany(R"(\bhow many ([a-z]+))");
+    // Unless the word names the rows themselves ("how many deliveries": a synonym of the table): a count.
+    bool names_rows = false;
     if (wants_count && std::regex_search(lr, m, kHowMany))
+      for (auto* l : best.links)
+        names_rows |= l->kind == Link::Kind::kTable && (l->via == "name" || l->via == "synonym") &&
+                      ingest::AsciiLower(l->words) == m.str(1);
+    if (wants_count && !names_rows && std::regex_search(lr, m, kHowMany))
       for (auto* l : named)
         if (T.columns[l->column].numeric() && ingest::AsciiLower(l->words) == m.str(1)) {
           agg = Agg::kNone, wants_count = false;

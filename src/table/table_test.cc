@@ -201,6 +201,17 @@ TEST_F(TableTest, AggregatesGroupsComparisons) {
   EXPECT_EQ(a.rows[0][0].ToString(), "48") << a.sql;
 }
 
+// "How many deliveries": the word names the rows (a table synonym), so it counts them, although a numeric
+// column's description ("money paid for the delivery") also holds it.
+TEST_F(TableTest, HowManyOfTheTablesOwnWordCountsRows) {
+  Load(kPurchases, "data/purchases.csv", R"({"description": "Material purchases", "synonyms": ["deliveries"],
+    "columns": {"amount": {"description": "money paid for the delivery", "currency": "CNY"}}})");
+  TableAnswer a = Ask("How many deliveries did Huaxin Cement make?");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  ASSERT_EQ(a.rows.size(), 1u) << a.sql;
+  EXPECT_EQ(a.rows[0][0].ToString(), "3") << a.sql;
+}
+
 // 金额最高的三个供应商: "the three with the highest amount" is a top 3, as 前三 and "top 3" are.
 TEST_F(TableTest, ChineseTopNAfterASuperlative) {
   Load(kPurchases);

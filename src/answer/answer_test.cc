@@ -882,6 +882,24 @@ TEST_F(RouteTest, FiguresGoToTablesAndCompoundQuestionsKeepTheirSubject) {
   EXPECT_NE(sql.find("'2023-10-20'"), std::string::npos) << sql;
 }
 
+// A later part with no figure cue and no back-reference is a question of its own: the earlier part's words
+// would bring their cue along and send it to the tables again.
+TEST_F(RouteTest, ALaterPartWithoutACueIsAskedOnItsOwn) {
+  auto m = Ask(*c_, "How much steel rebar did we buy in 2025, and who signed the rebar agreement for the seller?", Opts());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->route, "multi-step");
+  ASSERT_EQ(m->steps.size(), 2u);
+  EXPECT_EQ(m->steps[0].route, "table");
+  EXPECT_EQ(m->steps[1].route, "documents") << m->steps[1].text;
+  EXPECT_FALSE(m->steps[1].table.has_value());
+  // A later part with only a time range (还有2026年呢) keeps the earlier part's subject.
+  auto e = Ask(*c_, "2024年水泥的平均单价是多少，还有2026年呢？", Opts());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_EQ(e->steps.size(), 2u);
+  ASSERT_TRUE(e->steps[1].table.has_value()) << e->steps[1].text;
+  EXPECT_NE(e->steps[1].table->sql.find("'cement'"), std::string::npos) << e->steps[1].table->sql;
+}
+
 TEST_F(RouteTest, DocumentsForPrincipalsAndForQuestionsWithoutACue) {
   AskOptions o = Opts();
   o.search.principal = Principal{"bob", {}};

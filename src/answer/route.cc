@@ -17,6 +17,8 @@
 //   4. the later parts of a compound question are read with the earlier part
 //      appended, so "which supplier delivered most of it" (and 哪个供应商供应
 //      的最多, which leaves "it" out) keeps the material and the time range;
+//      a later part with no figure cue, time range or back-reference is
+//      asked on its own (the earlier part's cue would send it to the tables);
 //   5. a comparison of two figures ("Is the contract price of bagged cement
 //      above what we paid on average in 2025?", compare.h) answers each side
 //      on its own (a side with a table cue from the tables, with the other side
@@ -319,11 +321,17 @@ Result<Answer> Route(const Collection& collection, const std::string& question, 
   all.verified = true;
   all.confidence = 1;
   std::string previous;
+  table::Date today;
+  if (!table::Date::Parse(options.today, &today)) today = table::Date::Today();
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string q = parts[i];
-    // "most of it", 哪个供应商供应的最多: a later part keeps the earlier part's
-    // subject and time range, said or not (Chinese usually leaves it out).
-    if (i > 0) q += (RefersBack(q) ? ", " : "，") + previous;
+    // "most of it", 哪个供应商供应的最多, 还有2026年呢: a later part keeps the earlier
+    // part's subject and time range, said or not (Chinese usually leaves it out). One
+    // with no figure cue, time range or back-reference ("who signed the rebar agreement
+    // for the seller") is a question of its own: the earlier words would bring their
+    // cue along and send it to the tables.
+    if (i > 0 && (RefersBack(q) || HasTableCue(q, nullptr) || table::FindTimeRange(q, today).found))
+      q += (RefersBack(q) ? ", " : "，") + previous;
     auto a = RouteOne(collection, q, options);
     if (!a.ok()) return a.status();
     all.trace.push_back({"step", std::to_string(i + 1) + ": \"" + q + "\" -> " + a->route + " (" +

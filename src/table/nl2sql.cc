@@ -370,6 +370,36 @@ TimeRange FindTimeRange(const std::string& question, const Date& today) {
     int y = std::stoi(m[1]), mo = std::stoi(m[2]);
     if (mo >= 1 && mo <= 12) { set({y, mo, 1}, {y, mo, DaysIn(y, mo)}, m.position(0), m.length(0)); return r; }
   }
+  // Halves and quarters of a year: "first half of 2025", "H2 2024", "Q4 2025", "fourth quarter of 2025",
+  // "2025年上半年", "2025年第四季度", "2025年Q4".
+  {
+    static const std::regex kPart(
+        R"(\b(first|second|1st|2nd|third|3rd|fourth|4th)\s+(half|quarter)\s+(of\s+)?(\d{4})\b|\b(h[12]|q[1-4])\s+(of\s+)?(\d{4})\b)");
+    static const std::regex kZhPart("(\\d{4})年(的)?(上半年|下半年|第(一|二|三|四|1|2|3|4)季度|q([1-4]))");
+    int y = 0, first = 0, months = 0;  // first month and length of the part
+    if (std::regex_search(q, m, kPart)) {
+      std::string w = m[1].matched ? m[1].str() : m[5].str();
+      int n = w[0] == 'h' || w[0] == 'q' ? w[1] - '0'
+              : (w == "first" || w == "1st") ? 1 : (w == "second" || w == "2nd") ? 2 : (w == "third" || w == "3rd") ? 3 : 4;
+      months = (m[2].matched ? m[2].str() == "half" : w[0] == 'h') ? 6 : 3;
+      y = std::stoi(m[4].matched ? m[4].str() : m[7].str());
+      if (months == 6 && n > 2) months = 0;
+      first = (n - 1) * months + 1;
+    } else if (std::regex_search(q, m, kZhPart)) {
+      y = std::stoi(m[1]);
+      const std::string p = m[3];
+      if (p == "上半年" || p == "下半年") months = 6, first = p == "上半年" ? 1 : 7;
+      else {
+        int n = m[5].matched ? std::stoi(m[5]) : SmallNumber(m[4]) > 0 ? SmallNumber(m[4]) : std::stoi(m[4]);
+        months = 3, first = (n - 1) * 3 + 1;
+      }
+    }
+    if (months > 0 && first >= 1 && first <= 12) {
+      Date e = AddMonths({y, first, 1}, months - 1);
+      set({y, first, 1}, {e.y, e.m, DaysIn(e.y, e.m)}, m.position(0), m.length(0));
+      return r;
+    }
+  }
   // A year: "in 2025", "2025年", "during 2024".
   static const std::regex kYear(R"((^|[^0-9])((19|20)\d{2})(年)?($|[^0-9]))");
   if (std::regex_search(q, m, kYear)) {
@@ -537,6 +567,12 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   else if (HasAny(lr, {"minimum", "min", "lowest", "smallest", "cheapest", "least", "fewest", "shortest", "最低", "最小",
                        "最便宜", "最少", "最短"}))
     superlative = true, superlative_desc = false;
+  // 最低单价是多少: 是多少 / 为多少 asks for a figure ("what is"), not a total; with a superlative and no other
+  // total cue it is the superlative's MIN/MAX of the named column (below), as "What is the lowest unit price" is.
+  bool figure_asked = false;
+  if (superlative && agg == Agg::kSum && HasAny(lr, {"是多少", "为多少"}) &&
+      !HasAny(lr, {"how much", "total", "sum", "altogether", "总共", "总计", "合计", "一共", "总额", "总量"}))
+    agg = Agg::kNone, how_much = false, figure_asked = true;
   // A superlative inside a column's name ("highest elevation", "lowest point") names the column, not a ranking.
   if (superlative && sup_pos != std::string::npos) {
     Catalog::Terms st = catalog.Analyze(rest);
@@ -555,7 +591,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     std::smatch m;
     static const std::regex kTop(R"(top\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten))");
     static const std::regex kZhTop("前(\\d+|一|两|二|三|四|五|六|七|八|九|十)(名|个|家|位)?");
-    if (std::regex_search(lr, m, kTop) || std::regex_search(lr, m, kZhTop)) top_n = SmallNumber(m[1]);
+    // 金额最高的三个供应商: a superlative, 的, then a counted noun.
+    static const std::regex kZhSupN("最(?:高|多|大|贵|低|少|小|便宜)的(\\d+|两|二|三|四|五|六|七|八|九|十)(?:名|个|家|位|种|项)");
+    if (std::regex_search(lr, m, kTop) || std::regex_search(lr, m, kZhTop) || std::regex_search(lr, m, kZhSupN))
+      top_n = SmallNumber(m[1]);
   }
   // 3. Linking.
   Catalog::Terms terms = catalog.Analyze(rest);
@@ -830,7 +869,13 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   {
     std::smatch m;
     static const std::regex kHowMany(R"(\bhow many ([a-z]+))");
+    // Unless the word names the rows themselves ("how many deliveries": a synonym of the table): a count.
+    bool names_rows = false;
     if (wants_count && std::regex_search(lr, m, kHowMany))
+      for (auto* l : best.links)
+        names_rows |= l->kind == Link::Kind::kTable && (l->via == "name" || l->via == "synonym") &&
+                      ingest::AsciiLower(l->words) == m.str(1);
+    if (wants_count && !names_rows && std::regex_search(lr, m, kHowMany))
       for (auto* l : named)
         if (T.columns[l->column].numeric() && ingest::AsciiLower(l->words) == m.str(1)) {
           agg = Agg::kNone, wants_count = false;
@@ -957,7 +1002,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
         size_t p = lr.find(ingest::AsciiLower(l->words));
         if (p != std::string::npos && p < sup_pos) entity_first = true;
       }
-  if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which && !entity_first) {
+  if (superlative && agg == Agg::kNone && group_col < 0 && (explicit_measure || (figure_asked && !measures.empty())) &&
+      !asks_which && !entity_first) {
     agg = superlative_desc ? Agg::kMax : Agg::kMin;
     superlative = false;
     ans.explanation.push_back(std::string("aggregate ") + AggSql(agg) + ": a superlative of a named column, no 'which'");

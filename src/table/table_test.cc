@@ -145,6 +145,24 @@ TEST(TimeRanges, ResolvedAgainstTheReferenceDate) {
   EXPECT_FALSE(FindTimeRange("how much cement", today).found);
 }
 
+TEST(TimeRanges, HalvesAndQuartersOfAYear) {
+  Date today{2026, 10, 20};
+  for (auto [q, from, to] : {std::tuple{"How many purchases in the first half of 2025?", "2025-01-01", "2025-06-30"},
+                             std::tuple{"spent in H2 2024", "2024-07-01", "2024-12-31"},
+                             std::tuple{"spent in Q4 2025", "2025-10-01", "2025-12-31"},
+                             std::tuple{"spent in the third quarter of 2023", "2023-07-01", "2023-09-30"},
+                             std::tuple{"2024年上半年采购了多少次？", "2024-01-01", "2024-06-30"},
+                             std::tuple{"2024年下半年", "2024-07-01", "2024-12-31"},
+                             std::tuple{"2025年第四季度花了多少钱？", "2025-10-01", "2025-12-31"},
+                             std::tuple{"2025年第2季度", "2025-04-01", "2025-06-30"}}) {
+    auto r = FindTimeRange(q, today);
+    ASSERT_TRUE(r.found) << q;
+    EXPECT_EQ(r.from.Iso(), from) << q;
+    EXPECT_EQ(r.to.Iso(), to) << q;
+  }
+  EXPECT_EQ(FindTimeRange("spent in 2025", today).to.Iso(), "2025-12-31");  // a year alone stays the whole year
+}
+
 TEST_F(TableTest, CementQuestionEnglishAndChinese) {
   Load(kPurchases);
   for (const char* q : {"How much cement did we buy in the last three years?", "过去三年我们买了多少水泥？"}) {
@@ -181,6 +199,44 @@ TEST_F(TableTest, AggregatesGroupsComparisons) {
   a = Ask("去年买了多少钢筋？");
   ASSERT_EQ(a.status, "answered") << a.answer;
   EXPECT_EQ(a.rows[0][0].ToString(), "48") << a.sql;
+}
+
+// "How many deliveries": the word names the rows (a table synonym), so it counts them, although a numeric
+// column's description ("money paid for the delivery") also holds it.
+TEST_F(TableTest, HowManyOfTheTablesOwnWordCountsRows) {
+  Load(kPurchases, "data/purchases.csv", R"({"description": "Material purchases", "synonyms": ["deliveries"],
+    "columns": {"amount": {"description": "money paid for the delivery", "currency": "CNY"}}})");
+  TableAnswer a = Ask("How many deliveries did Huaxin Cement make?");
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  ASSERT_EQ(a.rows.size(), 1u) << a.sql;
+  EXPECT_EQ(a.rows[0][0].ToString(), "3") << a.sql;
+}
+
+// 金额最高的三个供应商: "the three with the highest amount" is a top 3, as 前三 and "top 3" are.
+TEST_F(TableTest, ChineseTopNAfterASuperlative) {
+  Load(kPurchases);
+  for (const char* q : {"采购金额最高的三个供应商", "采购金额最高的3家供应商", "采购金额前三的供应商"}) {
+    TableAnswer a = Ask(q);
+    ASSERT_EQ(a.status, "answered") << q << " " << a.answer;
+    ASSERT_EQ(a.rows.size(), 3u) << q << " " << a.sql;
+    EXPECT_EQ(a.rows[0][0].text, "Eastline Steel") << q << " " << a.sql;
+    EXPECT_EQ(a.rows[1][0].text, "Huaxin Cement") << q << " " << a.sql;  // 67014 + 44000 + 8600
+  }
+}
+
+// 是多少 asks for the figure ("what is"), not for a total: with a superlative it is MIN/MAX, as in English.
+TEST_F(TableTest, ChineseSuperlativeOfANamedColumnIsMinOrMax) {
+  Load(kPurchases);
+  for (auto [q, want] : {std::pair{"水泥的最低单价是多少？", "430"}, std::pair{"水泥的最高单价是多少？", "450"},
+                         std::pair{"What is the lowest unit price of cement?", "430"}}) {
+    TableAnswer a = Ask(q);
+    ASSERT_EQ(a.status, "answered") << q << " " << a.answer;
+    ASSERT_EQ(a.rows.size(), 1u) << a.sql;
+    EXPECT_EQ(a.rows[0][0].ToString(), want) << q << " " << a.sql;
+  }
+  TableAnswer a = Ask("水泥一共花了多少钱？");  // a total stays a total
+  ASSERT_EQ(a.status, "answered") << a.answer;
+  EXPECT_EQ(a.rows[0][0].ToString(), "142114") << a.sql;
 }
 
 TEST_F(TableTest, UnanswerableAndAskBack) {

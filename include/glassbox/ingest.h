@@ -93,4 +93,11 @@ struct IngestReport {
 // Fails only if the collection itself fails (I/O); bad files are reported in the report.
 Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options);
 
+// Removes the collection's copies of PDFs and images kept for the page view
+// (<dir>/originals) that no committed live document names any more: after a
+// changed file is ingested again or documents are deleted. Ingest calls it
+// after its commit, as do `glassbox delete` and the server's delete; returns
+// how many copies were removed. One metadata search per copy.
+Result<size_t> RemoveUnreferencedOriginals(Collection& collection);
+
 }  // namespace glassbox

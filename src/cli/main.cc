@@ -491,6 +491,9 @@ int CmdDelete(int argc, char** argv) {
   }
   Status s = (*c)->Commit();
   if (!s.ok()) return Fail(s, a.Has("json"));
+  if (!deleted.empty()) {  // copies of PDFs and images no document names any more
+    if (auto removed = RemoveUnreferencedOriginals(**c); !removed.ok()) return Fail(removed.status(), a.Has("json"));
+  }
   if (a.Has("json")) std::cout << json{{"deleted", deleted}, {"not_found", missing}}.dump() << "\n";
   else {
     for (const auto& id : deleted) std::printf("deleted %s\n", id.get<std::string>().c_str());

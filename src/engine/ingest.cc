@@ -284,9 +284,30 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
       for (auto& [path, tables] : pending_tables) GB_RETURN_IF_ERROR(table_writer.Write(path, tables));
     }
   }
-  if (report.files_ok > 0 || report.files_failed == 0) GB_RETURN_IF_ERROR(collection.Commit());
+  if (report.files_ok > 0 || report.files_failed == 0) {
+    GB_RETURN_IF_ERROR(collection.Commit());
+    // Replaced files may have left copies of their old bytes behind.
+    if (!was_empty && report.files_ok > 0) GB_RETURN_IF_ERROR(RemoveUnreferencedOriginals(collection).status());
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
+}
+
+Result<size_t> RemoveUnreferencedOriginals(Collection& collection) {
+  if (collection.dir().empty()) return size_t{0};
+  size_t removed = 0;
+  for (const std::string& hash : ingest::ListOriginals(collection.dir())) {
+    SearchOptions o;
+    o.k = 1;
+    o.mode = SearchMode::kBm25;
+    o.with_snippet = false;
+    auto r = collection.Search(std::string(ingest::kOriginalField) + ":" + hash, o);
+    if (!r.ok()) return r.status();
+    if (!r->hits.empty()) continue;
+    GB_RETURN_IF_ERROR(ingest::RemoveOriginal(collection.dir(), hash));
+    ++removed;
+  }
+  return removed;
 }
 
 }  // namespace glassbox

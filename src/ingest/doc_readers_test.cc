@@ -7,7 +7,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+
+#include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-page.h>
 
 #include "ingest/doc_formats.h"
 #include "ingest/reader.h"
@@ -143,6 +147,68 @@ TEST_F(DocReadersTest, PdfChunkBoxContainsWhereTheTextWasDrawn) {
     EXPECT_LT(y, y1 + 2) << box;
     EXPECT_LT(y1 - y0, 20) << box;
     EXPECT_GT(x1, x + 100) << box;  // a sentence of 12-point text is wider than 100 points
+  }
+}
+
+std::vector<std::string> Tokens(std::string_view s) {
+  std::istringstream in{std::string(s)};
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// One pass over poppler's words builds the page text and the boxes: every word
+// of the text has a box, the hyphenated "manu-" / "script" included (joined
+// as poppler's own text joins it), and boxes point at their words.
+TEST_F(DocReadersTest, PdfEveryWordOfThePageHasABox) {
+  auto docs = ReadFile(Path("layout.pdf"), ReaderOptions{});
+  ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+  const SourceDocument& d = docs.value()[0];
+  ASSERT_EQ(d.pages.size(), 1u);
+  const Page& page = d.pages[0];
+  EXPECT_NE(d.body.find("manuscript by the river"), std::string::npos) << d.body;
+  size_t at = 0;
+  for (const std::string& token : Tokens(d.body)) {
+    at = d.body.find(token, at);
+    bool covered = false;
+    for (const WordBox& w : page.words) covered |= w.begin <= at && at < w.end;
+    EXPECT_TRUE(covered) << "no box for \"" << token << "\" at " << at;
+    at += token.size();
+  }
+  for (const WordBox& w : page.words) {
+    ASSERT_LE(w.end, d.body.size());
+    EXPECT_LT(w.begin, w.end);
+    EXPECT_LT(w.x0, w.x1);
+    EXPECT_LT(w.y0, w.y1);
+  }
+  // "manu" (of "manu-") is boxed on its own line (baseline y 725 from the bottom).
+  size_t manu = d.body.find("manuscript");
+  const WordBox* box = nullptr;
+  for (const WordBox& w : page.words)
+    if (w.begin == manu) box = &w;
+  ASSERT_NE(box, nullptr);
+  EXPECT_EQ(d.body.substr(box->begin, box->end - box->begin), "manu");
+  EXPECT_NEAR(box->x0, 72, 1);
+  EXPECT_GT(kA4Height - 725, box->y0);
+  EXPECT_LT(kA4Height - 725, box->y1 + 1);
+}
+
+// The page text has the words of poppler's own page text (what `pdftotext`
+// writes), in the same order, on every fixture PDF with a text layer.
+TEST_F(DocReadersTest, PdfPageTextHasPopplersWords) {
+  for (const char* name : {"report.pdf", "pages3.pdf", "layout.pdf"}) {
+    auto docs = ReadFile(Path(name), ReaderOptions{});
+    ASSERT_TRUE(docs.ok()) << docs.status().ToString();
+    const SourceDocument& d = docs.value()[0];
+    std::unique_ptr<poppler::document> pdf(poppler::document::load_from_file(Path(name)));
+    ASSERT_NE(pdf, nullptr);
+    ASSERT_EQ(static_cast<int>(d.pages.size()), pdf->pages()) << name;
+    for (int i = 0; i < pdf->pages(); ++i) {
+      std::unique_ptr<poppler::page> page(pdf->create_page(i));
+      poppler::byte_array utf8 = page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout).to_utf8();
+      std::string expected(utf8.begin(), utf8.end());
+      EXPECT_EQ(Tokens(PageText(d, i)), Tokens(expected)) << name << " page " << i + 1;
+    }
   }
 }
 

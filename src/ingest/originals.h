@@ -6,12 +6,14 @@
 // copy (temporary file, fsync, rename, fsync of the folder) before it applies
 // the chunks naming it in their `original` field, so a committed chunk never
 // names a missing copy; a crash in between leaves an unreferenced copy, which
-// is harmless. Copies are not removed when their documents are deleted or
-// replaced (see docs/readers.md).
+// is harmless. Copies no live document names are removed after an ingest
+// run and a delete (RemoveUnreferencedOriginals, glassbox/ingest.h).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "glassbox/status.h"
 
@@ -28,6 +30,15 @@ bool IsPageViewable(std::string_view bytes);
 Status StoreOriginal(const std::string& dir, const std::string& hash, std::string_view bytes);
 // The stored copy; InvalidArgument for a hash that is not 64 hex digits,
 // NotFound when missing, Corruption when its content no longer has the hash.
+// The hash is checked once per copy and process while the file's size and
+// modification time stay the same (the page view reads the copy on every
+// request).
 Result<std::string> LoadOriginal(const std::string& dir, const std::string& hash);
+// How many times LoadOriginal hashed a copy (for tests).
+uint64_t OriginalHashChecks();
+// The hashes of the copies stored under dir (temporary files left out).
+std::vector<std::string> ListOriginals(const std::string& dir);
+// Removes the copy (absent: OK).
+Status RemoveOriginal(const std::string& dir, const std::string& hash);
 
 }  // namespace glassbox::ingest

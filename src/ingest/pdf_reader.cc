@@ -1,12 +1,22 @@
 // PDF (poppler-cpp): one document per file, one Page per PDF page.
 //
-//  - Text of each page in reading order (poppler's non-raw, non-physical
-//    layout, as `pdftotext` without -layout); pages are separated by a blank
-//    line in the body and recorded as Pages (1-based numbers as a viewer
-//    counts them), so every passage carries its page (chunks never span
-//    pages). Word boxes from poppler's text_list (points, origin top left, as
-//    the page is displayed with its /Rotate), found in the page text in order
-//    (AlignWords); OCR'd pages get Tesseract's boxes scaled to points.
+//  - Text of each page in reading order, with word boxes, in one pass over
+//    poppler's word list (page::text_list: the words of poppler's non-raw,
+//    non-physical layout, the order `pdftotext` without -layout writes them;
+//    boxes in points, origin top left, as the page is displayed with its
+//    /Rotate). The list has no line or block ends, so PageFromWords rebuilds
+//    them from the boxes: words on one line are joined by a space where
+//    poppler marks one; a word further along the line with no space mark, a
+//    new row and a change of direction start a new line; a line that starts
+//    above or level with the previous one (another column or block) or after
+//    a gap of more than a line's height gets a blank line before it; a line
+//    ending in '-' is joined to the next as poppler's text joins it (the
+//    hyphen dropped, the box of "manu-" kept on "manu"). The words, in order,
+//    are poppler's page text's words (doc_readers_test; bench/readers); line
+//    and blank-line breaks can differ. Pages are separated by a blank line in
+//    the body and recorded as Pages (1-based numbers as a viewer counts them),
+//    so every passage carries its page (chunks never span pages). OCR'd pages
+//    get Tesseract's boxes scaled to points.
 //  - A page without a text layer (a scan) is rendered at 300 dpi and read by
 //    OCR (ocr.cc) when ReaderOptions::ocr_languages is set and Tesseract data
 //    is installed; such a document gets ocr_pages and ocr_confidence (mean
@@ -18,7 +28,9 @@
 //    the user password).
 //  - Errors: an encrypted PDF needing a password or given a wrong one, a file poppler cannot open
 //    (corrupt or truncated), a page that cannot be read ("page 3: ...").
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 
@@ -37,49 +49,106 @@ namespace {
 
 void Quiet(const std::string&, void*) {}
 
-std::string Utf8(const poppler::ustring& s) {
-  poppler::byte_array bytes = s.to_utf8();
-  std::string out(bytes.begin(), bytes.end());
-  while (!out.empty() && out.back() == '\0') out.pop_back();
-  if (FindInvalidUtf8(out) != std::string::npos) {
-    std::string clean;
-    size_t i = 0;
-    while (i < out.size()) {
-      size_t bad = FindInvalidUtf8(std::string_view(out).substr(i));
-      if (bad == std::string::npos) {
-        clean.append(out, i, std::string::npos);
-        break;
-      }
-      clean.append(out, i, bad);
-      i += bad + 1;
+// UTF-16 (poppler's ustring) to UTF-8, appended; NULs and unpaired
+// surrogates dropped.
+void AppendUtf8(const poppler::ustring& s, std::string* out) {
+  const size_t n = s.size();
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t c = s[i];
+    if (c < 0x80) {
+      if (c != 0) out->push_back(static_cast<char>(c));
+      continue;
     }
-    out = std::move(clean);
+    if (c >= 0xD800 && c < 0xE000) {
+      if (c >= 0xDC00 || i + 1 == n || s[i + 1] < 0xDC00 || s[i + 1] >= 0xE000) continue;
+      c = 0x10000 + ((c - 0xD800) << 10) + (s[++i] - 0xDC00);
+    }
+    if (c < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (c >> 6)));
+    } else {
+      if (c < 0x10000) {
+        out->push_back(static_cast<char>(0xE0 | (c >> 12)));
+      } else {
+        out->push_back(static_cast<char>(0xF0 | (c >> 18)));
+        out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+      }
+      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    }
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
   }
+}
+
+std::string Utf8(const poppler::ustring& s) {
+  std::string out;
+  AppendUtf8(s, &out);
   return out;
 }
 
-// Page text: form feeds and CR dropped, trailing spaces trimmed, at most one
-// blank line in a row.
-std::string CleanPageText(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  size_t i = 0, blank = 0;
-  while (i < raw.size()) {
-    size_t j = raw.find('\n', i);
-    if (j == std::string_view::npos) j = raw.size();
-    std::string line(raw.substr(i, j - i));
-    std::erase_if(line, [](char c) { return c == '\f' || c == '\r' || c == '\0'; });
-    while (!line.empty() && IsAsciiSpace(line.back())) line.pop_back();
-    if (line.empty()) {
-      ++blank;
-    } else {
-      if (!out.empty()) out += blank > 0 ? "\n\n" : "\n";
-      out += line;
-      blank = 0;
-    }
-    i = j + 1;
+// A word's box in its writing direction: p along the line, c across it,
+// oriented so that the next line has the larger c.
+struct Oriented {
+  double p0, c0, p1, c1;
+  int rot;
+};
+
+Oriented Orient(const poppler::rectf& r, int rotation) {
+  const double x0 = r.left(), y0 = r.top(), x1 = r.right(), y1 = r.bottom();
+  switch (rotation) {
+    case 1: return {y0, -x1, y1, -x0, 1};    // top to bottom, lines advance leftwards
+    case 2: return {-x1, -y1, -x0, -y0, 2};  // upside down
+    case 3: return {-y1, x0, -y0, x1, 3};    // bottom to top, lines advance rightwards
+    default: return {x0, y0, x1, y1, 0};
   }
-  return out;
+}
+
+// The page text and its word boxes (offsets into *text) from poppler's word
+// list, in one pass (see the top of the file for the rules).
+void PageFromWords(const std::vector<poppler::text_box>& words, std::string* text, std::vector<WordBox>* boxes) {
+  text->clear();
+  boxes->clear();
+  boxes->reserve(words.size());
+  Oriented prev{};
+  bool have = false, space_after = false;
+  for (const poppler::text_box& word : words) {
+    const poppler::rectf r = word.bbox();
+    const Oriented cur = Orient(r, word.rotation());
+    const size_t mark = text->size();
+    if (have) {
+      const double h = std::max(prev.c1 - prev.c0, cur.c1 - cur.c0);
+      const double gap = cur.p0 - prev.p1, mid = (cur.c0 + cur.c1) / 2;
+      bool same_line = false;
+      if (cur.rot == prev.rot) {
+        same_line = space_after ? cur.c0 < prev.c1 - 0.1 * h && cur.c1 > prev.c0 + 0.1 * h && gap >= -0.5 && gap < 1.5 * h
+                                : mid > prev.c0 && mid < prev.c1 && cur.p0 > prev.p0 && gap < 0.15 * h;
+      }
+      if (same_line) {
+        if (space_after) text->push_back(' ');
+      } else {
+        const bool back = cur.rot != prev.rot || mid < (prev.c0 + prev.c1) / 2 + 0.3 * h;
+        if (!back && !text->empty() && text->back() == '-') {
+          text->pop_back();  // hyphenated: "manu-" + "script" is "manuscript"
+          if (!boxes->empty() && boxes->back().end > text->size()) boxes->back().end = text->size();
+        } else {
+          text->append(back || cur.c0 - prev.c1 > 1.5 * h ? "\n\n" : "\n");
+        }
+      }
+    }
+    const size_t begin = text->size();
+    AppendUtf8(word.text(), text);
+    // Spaces and control characters inside a word (rare) become plain spaces; trailing ones go.
+    for (size_t i = begin; i < text->size(); ++i)
+      if (static_cast<unsigned char>((*text)[i]) < 0x20) (*text)[i] = ' ';
+    while (text->size() > begin && text->back() == ' ') text->pop_back();
+    if (text->size() == begin) {  // an empty word: as if it was not there
+      text->resize(mark);
+      continue;
+    }
+    if (!boxes->empty() && boxes->back().end > begin) boxes->back().end = begin;
+    boxes->push_back({begin, text->size(), r.left(), r.top(), r.right(), r.bottom()});
+    prev = cur;
+    have = true;
+    space_after = word.has_space_after();
+  }
 }
 
 std::string IsoTime(time_t t) {
@@ -136,22 +205,19 @@ Status ReadPdf(const ReadInput& in, ReadOutput* out) {
   bool ocr_checked = false, ocr = false;
   double ocr_conf_sum = 0;
   int ocr_pages = 0;
+  std::vector<WordBox> p_words;
   for (int i = 0; i < npages; ++i) {
     const std::string where = "page " + std::to_string(i + 1) + ": ";
     std::unique_ptr<poppler::page> page(pdf->create_page(i));
     if (page == nullptr) return Status::InvalidArgument(where + "cannot be read (corrupt page tree)");
-    std::string text = CleanPageText(Utf8(page->text(poppler::rectf(), poppler::page::non_raw_non_physical_layout)));
+    std::string text;
+    PageFromWords(page->text_list(), &text, &p_words);
     poppler::rectf rect = page->page_rect();
     const bool turned = page->orientation() == poppler::page::landscape ||
                         page->orientation() == poppler::page::seascape;
     Page p{i + 1, 0, 0, turned ? rect.height() : rect.width(), turned ? rect.width() : rect.height(), {}};
     if (!TrimAscii(text).empty()) {
-      std::vector<PlacedWord> placed;
-      for (const poppler::text_box& word : page->text_list()) {
-        poppler::rectf r = word.bbox();
-        placed.push_back({Utf8(word.text()), r.left(), r.top(), r.right(), r.bottom()});
-      }
-      p.words = AlignWords(text, placed);
+      p.words = std::move(p_words);
     } else {
       if (!ocr_checked) {
         ocr = OcrAvailable(in.options.ocr_languages);

@@ -762,6 +762,7 @@ struct Server::Impl {
       if (!s.ok()) ThrowStatus(s);
       s = c.Commit();
       if (!s.ok()) ThrowStatus(s);
+      if (auto removed = RemoveUnreferencedOriginals(c); !removed.ok()) ThrowStatus(removed.status());
       SendJson(res, 200, {{"deleted", id}});
     });
   }

@@ -5,7 +5,8 @@
 // --check-words: for each PDF, also compares every page's words (split at
 // spaces) with poppler's own page text (page::text, what `pdftotext` writes)
 // and reports the pages whose words differ and the words (letters and digits
-// only) of poppler's text missing from the reader's, as a multiset.
+// only) of poppler's text missing from the reader's, as a multiset; with the
+// environment variable SHOW_MISSING set, each missing word on stderr ("pN word").
 //
 // usage: read_docs [--ocr-languages L] [--check-words] FILE...
 #include <cctype>

@@ -217,6 +217,23 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
   return best;
 }
 
+// The column that names a table's entities: a text column whose name holds the table's name ("city_name" in
+// "city", "river_name" in "rivers"), else a text column called "name", else one whose values are all distinct.
+// -1 when none.
+int EntityColumn(const CatalogTable& t) {
+  std::string tn = ingest::AsciiLower(t.name);
+  if (tn.size() > 3 && tn.back() == 's') tn.pop_back();
+  int by_values = -1;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    const auto& col = t.columns[c];
+    if (col.type != "text" || col.name.empty() || col.name[0] == '_') continue;
+    std::string cn = ingest::AsciiLower(col.name);
+    if (cn.find(tn) != std::string::npos || cn == "name") return static_cast<int>(c);
+    if (by_values < 0 && t.rows > 1 && static_cast<int64_t>(col.distinct) == t.rows) by_values = static_cast<int>(c);
+  }
+  return by_values;
+}
+
 const char* kSuperlatives =
     "(largest|biggest|smallest|highest|lowest|longest|shortest|greatest|most|least|fewest|tallest|maximum|minimum)";
 
@@ -575,7 +592,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     for (auto& [p, l] : best) {
       if (used.insert(l).second) r.links.push_back(l);
     }
-    for (auto* l : r.links) r.score += l->score;
+    // A value of the table's entity column ("austin" a city_name) says a little more about the table than the same
+    // value elsewhere (a state's capital): it breaks ties.
+    const int ent = EntityColumn(tables[t]);
+    for (auto* l : r.links) r.score += l->score + (l->kind == Link::Kind::kValue && l->column == ent ? 0.05 : 0.0);
     // A nested clause joins this table (or is about it).
     if (nested.table >= 0) {
       if (static_cast<int>(t) == nested.table) r.score += 0.6;
@@ -679,11 +699,35 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   std::set<int> reserved;
   for (auto& [span, cols] : span_columns)
     if (cols.size() == 1) reserved.insert(*cols.begin());
+  // A value found both in the entity column and in another column of the table: the entity column when the words
+  // name the entity ("the missouri river", "rivers named colorado", or no word names the table), else the other
+  // column ("rivers in colorado", "the biggest city in wyoming": the question asks for the entities).
+  const int entity_col = EntityColumn(T);
+  auto value_rank = [&](const Link* l) {
+    bool table_named = false, names_entity = false;
+    for (auto* tl : best.links) {
+      if (tl->kind != Link::Kind::kTable || (tl->via != "name" && tl->via != "synonym")) continue;
+      table_named = true;
+      names_entity |= tl->begin == l->end;
+    }
+    for (size_t i = l->begin; i-- > 0;) {
+      if (terms.words[i].empty() || terms.words[i][0] == '\x01') continue;
+      std::string w = ingest::AsciiLower(terms.words[i]);
+      names_entity |= w == "named" || w == "called";
+      break;
+    }
+    bool want_entity = names_entity || !table_named;
+    return (l->column == entity_col) == want_entity ? 0 : 1;
+  };
   std::stable_sort(value_links.begin(), value_links.end(), [&](const Link* a, const Link* b) {
     if (a->end - a->begin != b->end - b->begin) return a->end - a->begin > b->end - b->begin;
     bool ra = reserved.count(a->column) && span_columns[{a->begin, a->end}].size() > 1;
     bool rb = reserved.count(b->column) && span_columns[{b->begin, b->end}].size() > 1;
     if (ra != rb) return rb;
+    if (entity_col >= 0 && a->begin == b->begin && a->end == b->end) {
+      int va = value_rank(a), vb = value_rank(b);
+      if (va != vb) return va < vb;
+    }
     return a->column < b->column;
   });
   for (const Link* l : value_links) {
@@ -941,9 +985,16 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       entity = l->column;
       break;
     }
-  if (entity < 0)
+  if (entity < 0 && entity_col >= 0 && !filter_column(entity_col)) entity = entity_col;
+  // Else the first text column that is not a filter, preferring one with more than one value (a column with one value
+  // everywhere tells nothing about the rows).
+  for (int pass = 0; pass < 2 && entity < 0; ++pass)
     for (size_t c = 0; c < T.columns.size(); ++c)
-      if (T.columns[c].type == "text" && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_') { entity = static_cast<int>(c); break; }
+      if (T.columns[c].type == "text" && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_' &&
+          (pass == 1 || T.columns[c].distinct != 1)) {
+        entity = static_cast<int>(c);
+        break;
+      }
   if (superlative && agg == Agg::kSum && !how_much) agg = Agg::kNone;
   bool explicit_measure = false;
   for (auto* l : named)
@@ -956,6 +1007,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       if (l->kind == Link::Kind::kTable && (l->via == "name" || l->via == "synonym")) {
         size_t p = lr.find(ingest::AsciiLower(l->words));
         if (p != std::string::npos && p < sup_pos) entity_first = true;
+        // "the most populous city", "the longest river": the superlative qualifies the table's noun.
+        if (p != std::string::npos && p > sup_pos && p - sup_pos < 32 &&
+            lr.substr(sup_pos, p - sup_pos).find(" of ") == std::string::npos)
+          entity_first = true;
       }
   if (superlative && agg == Agg::kNone && group_col < 0 && explicit_measure && !asks_which && !entity_first) {
     agg = superlative_desc ? Agg::kMax : Agg::kMin;

@@ -596,6 +596,17 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     // value elsewhere (a state's capital): it breaks ties.
     const int ent = EntityColumn(tables[t]);
     for (auto* l : r.links) r.score += l->score + (l->kind == Link::Kind::kValue && l->column == ent ? 0.05 : 0.0);
+    // "the missouri river": an entity's name followed by its table's noun names that entity.
+    for (auto* l : r.links) {
+      if (l->kind != Link::Kind::kValue || l->column != ent) continue;
+      bool noun_after = false;
+      for (auto* tl : r.links)
+        noun_after |= tl->kind == Link::Kind::kTable && (tl->via == "name" || tl->via == "synonym") && tl->begin == l->end;
+      if (noun_after) {
+        r.score += 0.5;
+        break;
+      }
+    }
     // A nested clause joins this table (or is about it).
     if (nested.table >= 0) {
       if (static_cast<int>(t) == nested.table) r.score += 0.6;
@@ -907,6 +918,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
                  (wpos != std::string::npos && wpos >= 3 && (lr.compare(wpos - 3, 3, "哪") == 0 || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪个") == 0) || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪家") == 0)));
     const auto& col = T.columns[l->column];
     bool repeating = col.distinct > 0 && static_cast<int64_t>(col.distinct) < T.rows;
+    // "what city has the largest population": the table's own entity is ranked, not grouped.
+    if (!by && l->column == entity_col) continue;
     if (by || ((which || top_n > 0) && (superlative || top_n > 0) && repeating)) {
       group_col = l->column;
       ans.explanation.push_back("group by " + col.name + ": '" + l->words + "'" + (by ? " after by/per/each" : " asks which one"));
@@ -995,6 +1008,29 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
         entity = static_cast<int>(c);
         break;
       }
+  // "which states does the missouri river run through", "which state has the longest river": the asked-for noun
+  // names another table; the answer is this table's column that joins that table's entities.
+  bool head_entity = false;
+  {
+    std::smatch m;
+    static const std::regex kHead(
+        R"(^\s*(?:what|which|name|list|show|give me|through which|in which)\s+(?:are |is |were )?(?:the |all (?:the )?)?([a-z]+))");
+    if (std::regex_search(lower, m, kHead)) {
+      int u = TableNamed(catalog, m[1]);
+      int ue = u >= 0 ? EntityColumn(tables[u]) : -1;
+      bool text_named = false;  // a text column the question names is the answer already ("which states border X")
+      for (auto* l : named) text_named |= !T.columns[l->column].numeric() && !filter_column(l->column);
+      if (u >= 0 && u != best.table && ue >= 0 && !text_named) {
+        std::string how;
+        auto jc = JoinColumns(catalog, best.table, u, ue, &how);
+        if (jc.first >= 0 && !filter_column(jc.first)) {
+          entity = jc.first, head_entity = true;
+          ans.explanation.push_back("'" + m.str(1) + "' asks for " + tables[u].name + ": answer " + T.columns[entity].name +
+                                    ", joined on " + how);
+        }
+      }
+    }
+  }
   if (superlative && agg == Agg::kSum && !how_much) agg = Agg::kNone;
   bool explicit_measure = false;
   for (auto* l : named)
@@ -1067,6 +1103,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     std::vector<int> cols;
     for (auto* l : named)
       if (!filter_column(l->column) && std::find(cols.begin(), cols.end(), l->column) == cols.end()) cols.push_back(l->column);
+    if (head_entity) cols.insert(cols.begin(), entity);
     if (cols.empty() && entity >= 0) cols.push_back(entity);
     if (cols.empty()) {
       ans.status = "unanswerable";

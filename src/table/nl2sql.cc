@@ -1019,7 +1019,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       int u = TableNamed(catalog, m[1]);
       int ue = u >= 0 ? EntityColumn(tables[u]) : -1;
       bool text_named = false;  // a text column the question names is the answer already ("which states border X")
-      for (auto* l : named) text_named |= !T.columns[l->column].numeric() && !filter_column(l->column);
+      for (auto* l : named)
+        text_named |= !T.columns[l->column].numeric() && !filter_column(l->column) && l->column != entity_col;
       if (u >= 0 && u != best.table && ue >= 0 && !text_named) {
         std::string how;
         auto jc = JoinColumns(catalog, best.table, u, ue, &how);

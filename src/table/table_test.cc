@@ -342,6 +342,69 @@ TEST_F(JoinTest, Negation) {
   EXPECT_EQ(Texts(a), (std::multiset<std::string>{"legal"})) << Trace(a);
 }
 
+// Entities: a table's entity column (its name holds the table's name), values that are both an entity name and
+// another column's value, and nouns that name another table. A small schema of towns, provinces and canals.
+class EntityTest : public JoinTest {
+ protected:
+  std::string MakeEntities() {
+    std::string path = (dir_ / "places.sqlite").string();
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db,
+                 "CREATE TABLE province(province_name text, population int, area real, capital text);"
+                 "INSERT INTO province VALUES('york', 500, 30.0, 'ashby'), ('kent', 800, 20.0, 'dover'),"
+                 "('essex', 300, 50.0, 'colne');"
+                 "CREATE TABLE town(town_name text, population int, nation text, province text);"
+                 "INSERT INTO town VALUES('ashby', 100, 'xland', 'york'), ('york', 250, 'xland', 'york'),"
+                 "('lakeside', 40, 'xland', 'kent'), ('dover', 300, 'xland', 'kent'), ('colne', 90, 'xland', 'essex'),"
+                 "('york', 20, 'xland', 'essex');"
+                 "CREATE TABLE canal(canal_name text, length int, crosses text);"
+                 "INSERT INTO canal VALUES('york', 120, 'york'), ('york', 120, 'kent'), ('grand', 300, 'essex'),"
+                 "('grand', 300, 'kent');",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return path;
+  }
+};
+
+TEST_F(EntityTest, ValueInTheEntityColumnAndElsewhere) {
+  std::string path = MakeEntities();
+  // 'york' is a town and a province: the question asks for towns, so 'in york' filters the province column.
+  TableAnswer a = Run(path, "what is the most populous town in york");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"york"})) << Trace(a);
+  EXPECT_NE(a.sql.find("\"province\" = 'york'"), std::string::npos) << Trace(a);
+  // 'ashby' is a town's name and a province's capital: the town (its entity column) wins the tie.
+  a = Run(path, "what is the population of ashby");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 100) << Trace(a);
+}
+
+TEST_F(EntityTest, DefaultAnswerSkipsSingleValuedColumns) {
+  std::string path = MakeEntities();
+  // The entity column is the filter; 'nation' has one value everywhere, so the province is the answer.
+  TableAnswer a = Run(path, "where is lakeside");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"kent"})) << Trace(a);
+}
+
+TEST_F(EntityTest, RankingTheTablesOwnEntityIsNotAGroup) {
+  std::string path = MakeEntities();
+  TableAnswer a = Run(path, "what town has the largest population");
+  EXPECT_EQ(a.columns.size(), 1u) << Trace(a);
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"dover"})) << Trace(a);
+  EXPECT_EQ(a.sql.find("GROUP BY"), std::string::npos) << Trace(a);
+}
+
+TEST_F(EntityTest, NounOfAnotherTableAsksForTheJoiningColumn) {
+  std::string path = MakeEntities();
+  // 'york canal' names a canal; 'provinces' asks for the canal's column that joins province names.
+  TableAnswer a = Run(path, "which provinces does the york canal cross");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"york", "kent"})) << Trace(a);
+  EXPECT_EQ(a.table, "canal") << Trace(a);
+  // The same through a superlative: the province(s) of the longest canal.
+  a = Run(path, "which province has the longest canal");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"essex", "kent"})) << Trace(a);
+}
+
 TEST_F(JoinTest, RetrieveRanksAWholeSynonymPhraseAboveScatteredWords) {
   std::string path = (dir_ / "shards.sqlite").string();
   sqlite3* db = nullptr;

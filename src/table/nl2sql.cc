@@ -217,8 +217,9 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
   return best;
 }
 
-// The column that names a table's entities: a text column whose name holds the table's name ("city_name" in
-// "city", "river_name" in "rivers"), else a text column called "name", else one whose values are all distinct.
+// The column that names a table's entities: a text column named after the table ("city_name" in "city",
+// "river_name" in "rivers"; not "purchaser" in "purchases"), else one called "name", else one whose values are all
+// distinct.
 // -1 when none.
 int EntityColumn(const CatalogTable& t) {
   std::string tn = ingest::AsciiLower(t.name);
@@ -228,7 +229,8 @@ int EntityColumn(const CatalogTable& t) {
     const auto& col = t.columns[c];
     if (col.type != "text" || col.name.empty() || col.name[0] == '_') continue;
     std::string cn = ingest::AsciiLower(col.name);
-    if (cn.find(tn) != std::string::npos || cn == "name") return static_cast<int>(c);
+    if (cn == tn || cn == tn + "_name" || cn == tn + "name" || cn == tn + " name" || cn == "name")
+      return static_cast<int>(c);
     if (by_values < 0 && t.rows > 1 && static_cast<int64_t>(col.distinct) == t.rows) by_values = static_cast<int>(c);
   }
   return by_values;

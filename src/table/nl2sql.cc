@@ -200,7 +200,13 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
     else if (k.to_table == from && k.from_table == to) fc = k.to_column, tc = k.from_column;
     else continue;
     if (to_col >= 0 && tc != to_col) continue;
-    if (T[from].columns[fc].numeric() || T[to].columns[tc].numeric()) continue;  // measures do not join
+    // Measures do not join; ids do ("id" = "<table>_id").
+    auto id_name = [](const std::string& n) {
+      std::string l = ingest::AsciiLower(n);
+      return l == "id" || (l.size() > 3 && l.compare(l.size() - 3, 3, "_id") == 0);
+    };
+    const bool ids = id_name(T[from].columns[fc].name) && id_name(T[to].columns[tc].name);
+    if (!ids && (T[from].columns[fc].numeric() || T[to].columns[tc].numeric())) continue;
     if (T[from].columns[fc].distinct == 1 || T[to].columns[tc].distinct == 1) continue;  // one value: no key
     bool same = ingest::AsciiLower(T[from].columns[fc].name) == ingest::AsciiLower(T[to].columns[tc].name);
     // A side whose values are unique is an entity key: prefer joins onto one.
@@ -211,7 +217,8 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
       best_rank = rank, best = {fc, tc};
       if (how)
         *how = T[from].name + "." + T[from].columns[fc].name + " = " + T[to].name + "." + T[to].columns[tc].name +
-               (k.declared ? " (declared key)" : same ? " (inferred: equal names, overlapping values)" : " (inferred: overlapping values)");
+               (k.declared ? " (declared key)" : same ? " (inferred: equal names, overlapping values)"
+                              : ids ? " (inferred: <table>_id = id)" : " (inferred: overlapping values)");
     }
   }
   return best;
@@ -234,6 +241,52 @@ int EntityColumn(const CatalogTable& t) {
     if (by_values < 0 && t.rows > 1 && static_cast<int64_t>(col.distinct) == t.rows) by_values = static_cast<int>(c);
   }
   return by_values;
+}
+
+// Text columns with too many values for a dictionary (street names, people's names) are not in the catalog's
+// index: runs of question words that nothing linked (longest first, up to four words) are looked up in them.
+void LookUpLargeColumnValues(const ReadOnlyDatabase& db, const Catalog& cat, const Catalog::Terms& terms,
+                             const QueryLimits& limits, std::vector<Link>* links) {
+  constexpr size_t kMaxWords = 4, kMaxQueries = 96;
+  std::vector<std::pair<int, int>> large;
+  const auto& T = cat.tables();
+  for (size_t t = 0; t < T.size(); ++t)
+    for (size_t c = 0; c < T[t].columns.size(); ++c) {
+      const auto& col = T[t].columns[c];
+      if (col.type == "text" && col.values.empty() && col.distinct > kMaxDictionary && col.name[0] != '_')
+        large.push_back({static_cast<int>(t), static_cast<int>(c)});
+    }
+  if (large.empty()) return;
+  const size_t n = terms.terms.size();
+  std::vector<bool> free(n, true);
+  for (const Link& l : *links)
+    for (size_t p = l.begin; p < l.end && p < n; ++p) free[p] = false;
+  for (size_t i = 0; i < n; ++i)
+    if (terms.words[i].empty() || terms.words[i][0] == '\x01' || !std::isalnum(static_cast<unsigned char>(terms.words[i][0])))
+      free[i] = false;
+  size_t queries = 0;
+  for (size_t i = 0; i < n;) {
+    if (!free[i]) { ++i; continue; }
+    size_t run = 0;
+    while (i + run < n && free[i + run] && run < kMaxWords) ++run;
+    bool found = false;
+    for (size_t len = run; len >= 1 && !found; --len) {
+      if (len == 1 && IsQuestionWord(terms.terms[i])) break;
+      std::string text;
+      for (size_t k = i; k < i + len; ++k) text += (k > i ? " " : "") + ingest::AsciiLower(terms.words[k]);
+      for (auto [t, c] : large) {
+        if (++queries > kMaxQueries) return;
+        auto r = db.Run("SELECT " + Quote(T[t].columns[c].name) + " FROM " + Quote(T[t].name) + " WHERE " +
+                            Quote(T[t].columns[c].name) + " = " + Lit(text) + " COLLATE NOCASE LIMIT 1", limits);
+        if (!r.ok() || r->rows.empty() || r->rows[0].empty()) continue;
+        Link l{Link::Kind::kValue, t, c, r->rows[0][0].ToString(), i, i + len, 1.0, text, "value (looked up)"};
+        links->push_back(l);
+        found = true;
+      }
+      if (found) i += len;
+    }
+    if (!found) ++i;
+  }
 }
 
 const char* kSuperlatives =
@@ -579,6 +632,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   // 3. Linking.
   Catalog::Terms terms = catalog.Analyze(rest);
   std::vector<Link> links = catalog.LinkTerms(terms);
+  LookUpLargeColumnValues(db, catalog, terms, options.limits, &links);
   std::vector<Ranked> ranked;
   for (size_t t = 0; t < tables.size(); ++t) {
     std::map<size_t, const Link*> best;  // per question position: the best link into this table
@@ -732,6 +786,15 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     bool want_entity = names_entity || !table_named;
     return (l->column == entity_col) == want_entity ? 0 : 1;
   };
+  // The same words as values of several columns: the column where the value is common ("san francisco" in 1,000
+  // rows' city, one row's food type) is the likelier reading.
+  std::map<const Link*, int64_t> value_rows;
+  for (const Link* l : value_links) {
+    if (span_columns[{l->begin, l->end}].size() < 2) continue;
+    auto r = db.Run("SELECT COUNT(*) FROM " + Quote(T.name) + " WHERE " + Quote(T.columns[l->column].name) + " = " +
+                        Lit(l->value), options.limits);
+    if (r.ok() && !r->rows.empty() && !r->rows[0].empty()) value_rows[l] = r->rows[0][0].integer;
+  }
   std::stable_sort(value_links.begin(), value_links.end(), [&](const Link* a, const Link* b) {
     if (a->end - a->begin != b->end - b->begin) return a->end - a->begin > b->end - b->begin;
     bool ra = reserved.count(a->column) && span_columns[{a->begin, a->end}].size() > 1;
@@ -741,6 +804,9 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       int va = value_rank(a), vb = value_rank(b);
       if (va != vb) return va < vb;
     }
+    if (a->begin == b->begin && a->end == b->end && value_rows.count(a) && value_rows.count(b) &&
+        value_rows[a] != value_rows[b])
+      return value_rows[a] > value_rows[b];
     return a->column < b->column;
   });
   for (const Link* l : value_links) {

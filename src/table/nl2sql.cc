@@ -633,6 +633,18 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   Catalog::Terms terms = catalog.Analyze(rest);
   std::vector<Link> links = catalog.LinkTerms(terms);
   LookUpLargeColumnValues(db, catalog, terms, options.limits, &links);
+  // The first linked term after "how many" (what is counted).
+  size_t count_head = std::string::npos;
+  {
+    size_t hm = std::string::npos;
+    for (size_t i = 0; i + 1 < terms.words.size(); ++i)
+      if (ingest::AsciiLower(terms.words[i]) == "how" && ingest::AsciiLower(terms.words[i + 1]) == "many") hm = i + 2;
+    if (hm != std::string::npos) {
+      count_head = terms.terms.size();
+      for (const Link& l : links)
+        if (l.begin >= hm && l.begin < count_head) count_head = l.begin;
+    }
+  }
   std::vector<Ranked> ranked;
   for (size_t t = 0; t < tables.size(); ++t) {
     std::map<size_t, const Link*> best;  // per question position: the best link into this table
@@ -679,6 +691,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       j = std::max(j, 0.8 * l.score);
     }
     for (auto& [span, sc] : joined) r.score += sc;
+    // "how many chinese places ...": a value right after "how many" says what is counted.
+    if (count_head < terms.terms.size())
+      for (auto* l : r.links)
+        if (l->begin == count_head && l->kind == Link::Kind::kValue) r.score += 0.3;
     if (r.score > 0) ranked.push_back(std::move(r));
   }
   std::stable_sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
@@ -1174,6 +1190,14 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       if (!filter_column(l->column) && std::find(cols.begin(), cols.end(), l->column) == cols.end()) cols.push_back(l->column);
     if (head_entity) cols.insert(cols.begin(), entity);
     if (cols.empty() && entity >= 0) cols.push_back(entity);
+    // Every text column is a filter ("where is a place on buchanan in san francisco" over a table of addresses):
+    // the first other column (a house number) rather than nothing.
+    for (size_t c = 0; c < T.columns.size() && cols.empty(); ++c)
+      if (!filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_' && T.columns[c].distinct != 1) {
+        bool sub = false;
+        for (auto& f : filters) sub |= f.column == static_cast<int>(c);
+        if (!sub) cols.push_back(static_cast<int>(c));
+      }
     if (cols.empty()) {
       ans.status = "unanswerable";
       ans.answer = "the data has no column in " + T.name + " that the question asks for";

@@ -258,9 +258,14 @@ void LookUpLargeColumnValues(const ReadOnlyDatabase& db, const Catalog& cat, con
     }
   if (large.empty()) return;
   const size_t n = terms.terms.size();
-  std::vector<bool> free(n, true);
+  // Free: no value linked there. A run may hold a word that names a column or table ("street 6" holds "street")
+  // but needs one that nothing linked.
+  std::vector<bool> free(n, true), unlinked(n, true);
   for (const Link& l : *links)
-    for (size_t p = l.begin; p < l.end && p < n; ++p) free[p] = false;
+    for (size_t p = l.begin; p < l.end && p < n; ++p) {
+      unlinked[p] = false;
+      if (l.kind == Link::Kind::kValue) free[p] = false;
+    }
   for (size_t i = 0; i < n; ++i)
     if (terms.words[i].empty() || terms.words[i][0] == '\x01' || !std::isalnum(static_cast<unsigned char>(terms.words[i][0])))
       free[i] = false;
@@ -271,6 +276,9 @@ void LookUpLargeColumnValues(const ReadOnlyDatabase& db, const Catalog& cat, con
     while (i + run < n && free[i + run] && run < kMaxWords) ++run;
     bool found = false;
     for (size_t len = run; len >= 1 && !found; --len) {
+      bool any_unlinked = false;
+      for (size_t k = i; k < i + len; ++k) any_unlinked |= unlinked[k];
+      if (!any_unlinked) continue;
       if (len == 1 && IsQuestionWord(terms.terms[i])) break;
       std::string text;
       for (size_t k = i; k < i + len; ++k) text += (k > i ? " " : "") + ingest::AsciiLower(terms.words[k]);

@@ -603,7 +603,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   else if (HasAny(lr, {"how many times", "number of", "count", "多少次", "几次", "几笔", "多少笔", "多少条", "多少个", "几个", "多少家"}))
     agg = Agg::kCount, wants_count = true;
   else if (HasAny(lr, {"how many"})) agg = Agg::kCount, wants_count = true;
-  else if (HasAny(lr, {"how much", "total", "sum", "altogether", "in total", "总共", "总计", "合计", "一共", "总额", "总量", "多少"}))
+  else if (HasAny(lr, {"how much", "total", "sum", "altogether", "in total", "combined", "总共", "总计", "合计", "一共", "总额", "总量", "多少"}))
     agg = Agg::kSum, how_much = true;
   size_t sup_pos = std::string::npos;
   {
@@ -916,6 +916,19 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     if (!dup) named.push_back(l);
   }
   std::stable_sort(named.begin(), named.end(), [](const Link* a, const Link* b) { return a->score > b->score; });
+  // Two measures named side by side ("population density"): the last is the head noun, the first only qualifies it.
+  {
+    std::vector<const Link*> heads;
+    for (auto* a : named) {
+      bool modifier = false;
+      for (auto* b : named)
+        modifier |= b != a && b->begin == a->end && b->column != a->column && T.columns[a->column].numeric() &&
+                    T.columns[b->column].numeric() && a->via.find("glossary") == std::string::npos;
+      if (!modifier) heads.push_back(a);
+      else ans.explanation.push_back("'" + a->words + "' qualifies the next word, not a column of its own");
+    }
+    if (!heads.empty()) named = std::move(heads);
+  }
   auto filter_column = [&](int c) {
     for (auto& f : filters) if (f.column == c && f.sub.empty()) return true;
     return false;
@@ -1212,7 +1225,11 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       return ans;
     }
     // One column: the best named one.
-    select = (nested.table == best.table ? "DISTINCT " : "") + Quote(T.columns[cols[0]].name);
+    // An entity that repeats over rows (a river listed once per state it crosses) has one value per measure:
+    // DISTINCT when the entity's name is the filter and a measure is asked for.
+    bool repeated_entity = entity_col >= 0 && filter_column(entity_col) &&
+                           static_cast<int64_t>(T.columns[entity_col].distinct) < T.rows && T.columns[cols[0]].numeric();
+    select = (nested.table == best.table || repeated_entity ? "DISTINCT " : "") + Quote(T.columns[cols[0]].name);
     ans.explanation.push_back("answer column " + T.columns[cols[0]].name);
   }
   ans.sql = "SELECT " + select + " FROM " + Quote(T.name) + where_sql + tail;

@@ -394,6 +394,23 @@ TEST_F(EntityTest, RankingTheTablesOwnEntityIsNotAGroup) {
   EXPECT_EQ(a.sql.find("GROUP BY"), std::string::npos) << Trace(a);
 }
 
+TEST_F(EntityTest, HeadNounMeasureDistinctAndCombined) {
+  std::string path = MakeEntities();
+  // 'population area' is no phrase of this schema, but two measures side by side name the last one.
+  TableAnswer a = Run(path, "what is the population area of kent");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_DOUBLE_EQ(a.rows[0][0].kind == Value::Kind::kReal ? a.rows[0][0].real : a.rows[0][0].integer, 20.0) << Trace(a);
+  // The york canal is listed once per province it crosses: its length once.
+  a = Run(path, "what is the length of the york canal");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 120) << Trace(a);
+  // 'combined' asks for a sum.
+  a = Run(path, "what is the combined population of all provinces");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].kind == Value::Kind::kReal ? static_cast<int64_t>(a.rows[0][0].real) : a.rows[0][0].integer, 1600)
+      << Trace(a);
+}
+
 TEST_F(EntityTest, NounOfAnotherTableAsksForTheJoiningColumn) {
   std::string path = MakeEntities();
   // 'york canal' names a canal; 'provinces' asks for the canal's column that joins province names.

@@ -1210,6 +1210,21 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     for (auto* l : named)
       if (!filter_column(l->column) && std::find(cols.begin(), cols.end(), l->column) == cols.end()) cols.push_back(l->column);
     if (head_entity) cols.insert(cols.begin(), entity);
+    // "how high is the highest point in montana": "how <adjective>" asks for the measure the adjective (or its
+    // superlative, "highest") names.
+    {
+      std::smatch m;
+      static const std::regex kHowAdj(R"(^\s*how (high|long|big|large|tall|deep|old|far|wide|heavy|much|many) )");
+      if (std::regex_search(lower, m, kHowAdj))
+        for (auto* l : named)
+          if (l->words.find(' ') == std::string::npos && ingest::AsciiLower(l->words).rfind(m.str(1), 0) == 0 &&
+              !filter_column(l->column)) {
+            cols.erase(std::remove(cols.begin(), cols.end(), l->column), cols.end());
+            cols.insert(cols.begin(), l->column);
+            ans.explanation.push_back("'how " + m.str(1) + "' asks for " + T.columns[l->column].name);
+            break;
+          }
+    }
     if (cols.empty() && entity >= 0) cols.push_back(entity);
     // Every text column is a filter ("where is a place on buchanan in san francisco" over a table of addresses):
     // the first other column (a house number) rather than nothing.

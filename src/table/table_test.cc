@@ -411,6 +411,20 @@ TEST_F(EntityTest, HeadNounMeasureDistinctAndCombined) {
       << Trace(a);
 }
 
+TEST_F(EntityTest, HowAdjectiveAsksForTheMeasure) {
+  std::string path = (dir_ / "relief.sqlite").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db,
+               "CREATE TABLE relief(region text, highest_point text, highest_elevation text, lowest_elevation text);"
+               "INSERT INTO relief VALUES('york', 'fell top', '950', '0'), ('kent', 'hill end', '250', '-2');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  // 'highest point' names a text column; 'how high' asks for the elevation.
+  TableAnswer a = Run(path, "how high is the highest point in york");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"950"})) << Trace(a);
+}
+
 TEST_F(EntityTest, NounOfAnotherTableAsksForTheJoiningColumn) {
   std::string path = MakeEntities();
   // 'york canal' names a canal; 'provinces' asks for the canal's column that joins province names.

@@ -682,6 +682,14 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
         r.score += 0.5;
         break;
       }
+      // "atlanta georgia": an entity's name qualified by a value of another column right after it.
+      bool qualified = false;
+      for (auto* ql : r.links)
+        qualified |= ql->kind == Link::Kind::kValue && ql->column != ent && ql->begin == l->end;
+      if (qualified) {
+        r.score += 0.3;
+        break;
+      }
     }
     // A nested clause joins this table (or is about it).
     if (nested.table >= 0) {

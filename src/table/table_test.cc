@@ -379,6 +379,15 @@ TEST_F(EntityTest, ValueInTheEntityColumnAndElsewhere) {
   EXPECT_EQ(a.rows[0][0].integer, 100) << Trace(a);
 }
 
+TEST_F(EntityTest, EntityNameQualifiedByAnotherValue) {
+  std::string path = MakeEntities();
+  // 'colne essex': the town colne (entity) in the province essex, not the province essex whose capital is colne.
+  TableAnswer a = Run(path, "what is the population of colne essex");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 90) << Trace(a);
+  EXPECT_EQ(a.table, "town") << Trace(a);
+}
+
 TEST_F(EntityTest, DefaultAnswerSkipsSingleValuedColumns) {
   std::string path = MakeEntities();
   // The entity column is the filter; 'nation' has one value everywhere, so the province is the answer.

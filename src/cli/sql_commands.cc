@@ -17,11 +17,12 @@ namespace {
 using json = nlohmann::json;
 
 const char* kSqlHelp =
-    "usage: glassbox sql DIR \"question\" [--today YYYY-MM-DD] [--max-rows N] [--json]\n"
+    "usage: glassbox sql DIR \"question\" [--today YYYY-MM-DD] [--max-rows N] [--no-ask-back] [--json]\n"
     "Answers a question over the collection's tables (DIR/tables.sqlite, or DIR may be an SQLite file):\n"
     "the answer, the SQL it ran, the rows, and why it chose that table and those columns; or a question\n"
     "back when two tables fit about equally, or 'the data has no ...' when nothing fits.\n"
-    "  --today D   reference date for 'last three years', 去年, ... (default: today)\n";
+    "  --today D   reference date for 'last three years', 去年, ... (default: today)\n"
+    "  --no-ask-back  always answer from the best table (as eval-sql does), never ask back\n";
 const char* kTablesHelp = "usage: glassbox tables DIR [--json]\nLists the tables of a collection (or SQLite file): "
                           "source, rows, columns with types, units and descriptions.\n";
 const char* kEvalSqlHelp =
@@ -55,12 +56,13 @@ void PrintRows(const std::vector<std::string>& columns, const std::vector<std::v
 int CmdSql(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"today", "max-rows"}, {"json", "help"}, &err)) return Usage(err, kSqlHelp);
+  if (!a.Parse(argc, argv, 2, {"today", "max-rows"}, {"json", "help", "no-ask-back"}, &err)) return Usage(err, kSqlHelp);
   if (a.Has("help")) return std::printf("%s", kSqlHelp), 0;
   if (a.positional().size() != 2) return Usage("sql needs DIR and a question", kSqlHelp);
   table::AnswerOptions o;
   o.today = a.Get("today");
   if (a.HasValue("max-rows")) o.limits.max_rows = std::strtoul(a.Get("max-rows").c_str(), nullptr, 10);
+  o.allow_ask_back = !a.Has("no-ask-back");
   auto ans = table::AnswerQuestion(a.positional()[0], a.positional()[1], o);
   if (!ans.ok()) return Fail(ans.status(), a.Has("json"));
   if (a.Has("json")) {

@@ -222,6 +222,27 @@ Result<std::unique_ptr<Catalog>> Catalog::Load(const ReadOnlyDatabase& db) {
         }
     }
   }
+  // The id convention: U.<t>_id (or U.<t>id) refers to t.id ("location.restaurant_id" -> "restaurant.id"), for a
+  // table t in singular or plural ("restaurants" -> restaurant_id) that has an "id" column and no declared key to U.
+  {
+    std::set<std::pair<int, int>> declared;
+    for (auto& k : c->keys_)
+      if (k.declared) declared.insert({std::min(k.from_table, k.to_table), std::max(k.from_table, k.to_table)});
+    for (size_t i = 0; i < c->tables_.size(); ++i) {
+      int id = c->tables_[i].Find("id");
+      if (id < 0) continue;
+      std::string tn = ingest::AsciiLower(c->tables_[i].name);
+      std::string single = tn.size() > 3 && tn.back() == 's' ? tn.substr(0, tn.size() - 1) : tn;
+      for (size_t j = 0; j < c->tables_.size(); ++j) {
+        if (j == i || declared.count({std::min(i, j), std::max(i, j)})) continue;
+        for (size_t b = 0; b < c->tables_[j].columns.size(); ++b) {
+          std::string cn = ingest::AsciiLower(c->tables_[j].columns[b].name);
+          if (cn == tn + "_id" || cn == single + "_id" || cn == tn + "id" || cn == single + "id")
+            c->keys_.push_back({static_cast<int>(j), static_cast<int>(b), static_cast<int>(i), id, false});
+        }
+      }
+    }
+  }
   // Value overlap between differently named text columns (a column whose values are mostly another's: river.traverse
   // -> state.state_name): counted through an inverted index of the dictionaries, so it stays linear in their size.
   {

@@ -200,7 +200,13 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
     else if (k.to_table == from && k.from_table == to) fc = k.to_column, tc = k.from_column;
     else continue;
     if (to_col >= 0 && tc != to_col) continue;
-    if (T[from].columns[fc].numeric() || T[to].columns[tc].numeric()) continue;  // measures do not join
+    // Measures do not join; ids do ("id" = "<table>_id").
+    auto id_name = [](const std::string& n) {
+      std::string l = ingest::AsciiLower(n);
+      return l == "id" || (l.size() > 3 && l.compare(l.size() - 3, 3, "_id") == 0);
+    };
+    const bool ids = id_name(T[from].columns[fc].name) && id_name(T[to].columns[tc].name);
+    if (!ids && (T[from].columns[fc].numeric() || T[to].columns[tc].numeric())) continue;
     if (T[from].columns[fc].distinct == 1 || T[to].columns[tc].distinct == 1) continue;  // one value: no key
     bool same = ingest::AsciiLower(T[from].columns[fc].name) == ingest::AsciiLower(T[to].columns[tc].name);
     // A side whose values are unique is an entity key: prefer joins onto one.
@@ -211,10 +217,84 @@ std::pair<int, int> JoinColumns(const Catalog& cat, int from, int to, int to_col
       best_rank = rank, best = {fc, tc};
       if (how)
         *how = T[from].name + "." + T[from].columns[fc].name + " = " + T[to].name + "." + T[to].columns[tc].name +
-               (k.declared ? " (declared key)" : same ? " (inferred: equal names, overlapping values)" : " (inferred: overlapping values)");
+               (k.declared ? " (declared key)" : same ? " (inferred: equal names, overlapping values)"
+                              : ids ? " (inferred: <table>_id = id)" : " (inferred: overlapping values)");
     }
   }
   return best;
+}
+
+// The column that names a table's entities: a text column named after the table ("city_name" in "city",
+// "river_name" in "rivers"; not "purchaser" in "purchases"), else one called "name", else one whose values are all
+// distinct.
+// -1 when none.
+int EntityColumn(const CatalogTable& t) {
+  std::string tn = ingest::AsciiLower(t.name);
+  if (tn.size() > 3 && tn.back() == 's') tn.pop_back();
+  int by_values = -1;
+  for (size_t c = 0; c < t.columns.size(); ++c) {
+    const auto& col = t.columns[c];
+    if (col.type != "text" || col.name.empty() || col.name[0] == '_') continue;
+    std::string cn = ingest::AsciiLower(col.name);
+    if (cn == tn || cn == tn + "_name" || cn == tn + "name" || cn == tn + " name" || cn == "name")
+      return static_cast<int>(c);
+    if (by_values < 0 && t.rows > 1 && static_cast<int64_t>(col.distinct) == t.rows) by_values = static_cast<int>(c);
+  }
+  return by_values;
+}
+
+// Text columns with too many values for a dictionary (street names, people's names) are not in the catalog's
+// index: runs of question words that nothing linked (longest first, up to four words) are looked up in them.
+void LookUpLargeColumnValues(const ReadOnlyDatabase& db, const Catalog& cat, const Catalog::Terms& terms,
+                             const QueryLimits& limits, std::vector<Link>* links) {
+  constexpr size_t kMaxWords = 4, kMaxQueries = 96;
+  std::vector<std::pair<int, int>> large;
+  const auto& T = cat.tables();
+  for (size_t t = 0; t < T.size(); ++t)
+    for (size_t c = 0; c < T[t].columns.size(); ++c) {
+      const auto& col = T[t].columns[c];
+      if (col.type == "text" && col.values.empty() && col.distinct > kMaxDictionary && col.name[0] != '_')
+        large.push_back({static_cast<int>(t), static_cast<int>(c)});
+    }
+  if (large.empty()) return;
+  const size_t n = terms.terms.size();
+  // Free: no value linked there. A run may hold a word that names a column or table ("street 6" holds "street")
+  // but needs one that nothing linked.
+  std::vector<bool> free(n, true), unlinked(n, true);
+  for (const Link& l : *links)
+    for (size_t p = l.begin; p < l.end && p < n; ++p) {
+      unlinked[p] = false;
+      if (l.kind == Link::Kind::kValue) free[p] = false;
+    }
+  for (size_t i = 0; i < n; ++i)
+    if (terms.words[i].empty() || terms.words[i][0] == '\x01' || !std::isalnum(static_cast<unsigned char>(terms.words[i][0])))
+      free[i] = false;
+  size_t queries = 0;
+  for (size_t i = 0; i < n;) {
+    if (!free[i]) { ++i; continue; }
+    size_t run = 0;
+    while (i + run < n && free[i + run] && run < kMaxWords) ++run;
+    bool found = false;
+    for (size_t len = run; len >= 1 && !found; --len) {
+      bool any_unlinked = false;
+      for (size_t k = i; k < i + len; ++k) any_unlinked |= unlinked[k];
+      if (!any_unlinked) continue;
+      if (len == 1 && IsQuestionWord(terms.terms[i])) break;
+      std::string text;
+      for (size_t k = i; k < i + len; ++k) text += (k > i ? " " : "") + ingest::AsciiLower(terms.words[k]);
+      for (auto [t, c] : large) {
+        if (++queries > kMaxQueries) return;
+        auto r = db.Run("SELECT " + Quote(T[t].columns[c].name) + " FROM " + Quote(T[t].name) + " WHERE " +
+                            Quote(T[t].columns[c].name) + " = " + Lit(text) + " COLLATE NOCASE LIMIT 1", limits);
+        if (!r.ok() || r->rows.empty() || r->rows[0].empty()) continue;
+        Link l{Link::Kind::kValue, t, c, r->rows[0][0].ToString(), i, i + len, 1.0, text, "value (looked up)"};
+        links->push_back(l);
+        found = true;
+      }
+      if (found) i += len;
+    }
+    if (!found) ++i;
+  }
 }
 
 const char* kSuperlatives =
@@ -553,7 +633,7 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   else if (HasAny(lr, {"how many times", "number of", "count", "多少次", "几次", "几笔", "多少笔", "多少条", "多少个", "几个", "多少家"}))
     agg = Agg::kCount, wants_count = true;
   else if (HasAny(lr, {"how many"})) agg = Agg::kCount, wants_count = true;
-  else if (HasAny(lr, {"how much", "total", "sum", "altogether", "in total", "总共", "总计", "合计", "一共", "总额", "总量", "多少"}))
+  else if (HasAny(lr, {"how much", "total", "sum", "altogether", "in total", "combined", "总共", "总计", "合计", "一共", "总额", "总量", "多少"}))
     agg = Agg::kSum, how_much = true;
   size_t sup_pos = std::string::npos;
   {
@@ -599,6 +679,19 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   // 3. Linking.
   Catalog::Terms terms = catalog.Analyze(rest);
   std::vector<Link> links = catalog.LinkTerms(terms);
+  LookUpLargeColumnValues(db, catalog, terms, options.limits, &links);
+  // The first linked term after "how many" (what is counted).
+  size_t count_head = std::string::npos;
+  {
+    size_t hm = std::string::npos;
+    for (size_t i = 0; i + 1 < terms.words.size(); ++i)
+      if (ingest::AsciiLower(terms.words[i]) == "how" && ingest::AsciiLower(terms.words[i + 1]) == "many") hm = i + 2;
+    if (hm != std::string::npos) {
+      count_head = terms.terms.size();
+      for (const Link& l : links)
+        if (l.begin >= hm && l.begin < count_head) count_head = l.begin;
+    }
+  }
   std::vector<Ranked> ranked;
   for (size_t t = 0; t < tables.size(); ++t) {
     std::map<size_t, const Link*> best;  // per question position: the best link into this table
@@ -614,7 +707,29 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     for (auto& [p, l] : best) {
       if (used.insert(l).second) r.links.push_back(l);
     }
-    for (auto* l : r.links) r.score += l->score;
+    // A value of the table's entity column ("austin" a city_name) says a little more about the table than the same
+    // value elsewhere (a state's capital): it breaks ties.
+    const int ent = EntityColumn(tables[t]);
+    for (auto* l : r.links) r.score += l->score + (l->kind == Link::Kind::kValue && l->column == ent ? 0.05 : 0.0);
+    // "the missouri river": an entity's name followed by its table's noun names that entity.
+    for (auto* l : r.links) {
+      if (l->kind != Link::Kind::kValue || l->column != ent) continue;
+      bool noun_after = false;
+      for (auto* tl : r.links)
+        noun_after |= tl->kind == Link::Kind::kTable && (tl->via == "name" || tl->via == "synonym") && tl->begin == l->end;
+      if (noun_after) {
+        r.score += 0.5;
+        break;
+      }
+      // "atlanta georgia": an entity's name qualified by a value of another column right after it.
+      bool qualified = false;
+      for (auto* ql : r.links)
+        qualified |= ql->kind == Link::Kind::kValue && ql->column != ent && ql->begin == l->end;
+      if (qualified) {
+        r.score += 0.3;
+        break;
+      }
+    }
     // A nested clause joins this table (or is about it).
     if (nested.table >= 0) {
       if (static_cast<int>(t) == nested.table) r.score += 0.6;
@@ -631,6 +746,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       j = std::max(j, 0.8 * l.score);
     }
     for (auto& [span, sc] : joined) r.score += sc;
+    // "how many chinese places ...": a value right after "how many" says what is counted.
+    if (count_head < terms.terms.size())
+      for (auto* l : r.links)
+        if (l->begin == count_head && l->kind == Link::Kind::kValue) r.score += 0.3;
     if (r.score > 0) ranked.push_back(std::move(r));
   }
   std::stable_sort(ranked.begin(), ranked.end(), [&](const Ranked& a, const Ranked& b) {
@@ -718,11 +837,47 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   std::set<int> reserved;
   for (auto& [span, cols] : span_columns)
     if (cols.size() == 1) reserved.insert(*cols.begin());
+  // A value found both in the entity column and in another column of the table: the entity column when the words
+  // name the entity ("the missouri river", "rivers named colorado", or no word names the table), else the other
+  // column ("rivers in colorado", "the biggest city in wyoming": the question asks for the entities).
+  const int entity_col = EntityColumn(T);
+  auto value_rank = [&](const Link* l) {
+    bool table_named = false, names_entity = false;
+    for (auto* tl : best.links) {
+      if (tl->kind != Link::Kind::kTable || (tl->via != "name" && tl->via != "synonym")) continue;
+      table_named = true;
+      names_entity |= tl->begin == l->end;
+    }
+    for (size_t i = l->begin; i-- > 0;) {
+      if (terms.words[i].empty() || terms.words[i][0] == '\x01') continue;
+      std::string w = ingest::AsciiLower(terms.words[i]);
+      names_entity |= w == "named" || w == "called";
+      break;
+    }
+    bool want_entity = names_entity || !table_named;
+    return (l->column == entity_col) == want_entity ? 0 : 1;
+  };
+  // The same words as values of several columns: the column where the value is common ("san francisco" in 1,000
+  // rows' city, one row's food type) is the likelier reading.
+  std::map<const Link*, int64_t> value_rows;
+  for (const Link* l : value_links) {
+    if (span_columns[{l->begin, l->end}].size() < 2) continue;
+    auto r = db.Run("SELECT COUNT(*) FROM " + Quote(T.name) + " WHERE " + Quote(T.columns[l->column].name) + " = " +
+                        Lit(l->value), options.limits);
+    if (r.ok() && !r->rows.empty() && !r->rows[0].empty()) value_rows[l] = r->rows[0][0].integer;
+  }
   std::stable_sort(value_links.begin(), value_links.end(), [&](const Link* a, const Link* b) {
     if (a->end - a->begin != b->end - b->begin) return a->end - a->begin > b->end - b->begin;
     bool ra = reserved.count(a->column) && span_columns[{a->begin, a->end}].size() > 1;
     bool rb = reserved.count(b->column) && span_columns[{b->begin, b->end}].size() > 1;
     if (ra != rb) return rb;
+    if (entity_col >= 0 && a->begin == b->begin && a->end == b->end) {
+      int va = value_rank(a), vb = value_rank(b);
+      if (va != vb) return va < vb;
+    }
+    if (a->begin == b->begin && a->end == b->end && value_rows.count(a) && value_rows.count(b) &&
+        value_rows[a] != value_rows[b])
+      return value_rows[a] > value_rows[b];
     return a->column < b->column;
   });
   for (const Link* l : value_links) {
@@ -808,6 +963,19 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     if (!dup) named.push_back(l);
   }
   std::stable_sort(named.begin(), named.end(), [](const Link* a, const Link* b) { return a->score > b->score; });
+  // Two measures named side by side ("population density"): the last is the head noun, the first only qualifies it.
+  {
+    std::vector<const Link*> heads;
+    for (auto* a : named) {
+      bool modifier = false;
+      for (auto* b : named)
+        modifier |= b != a && b->begin == a->end && b->column != a->column && T.columns[a->column].numeric() &&
+                    T.columns[b->column].numeric() && a->via.find("glossary") == std::string::npos;
+      if (!modifier) heads.push_back(a);
+      else ans.explanation.push_back("'" + a->words + "' qualifies the next word, not a column of its own");
+    }
+    if (!heads.empty()) named = std::move(heads);
+  }
   auto filter_column = [&](int c) {
     for (auto& f : filters) if (f.column == c && f.sub.empty()) return true;
     return false;
@@ -908,6 +1076,8 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
                  (wpos != std::string::npos && wpos >= 3 && (lr.compare(wpos - 3, 3, "哪") == 0 || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪个") == 0) || (wpos >= 6 && lr.compare(wpos - 6, 6, "哪家") == 0)));
     const auto& col = T.columns[l->column];
     bool repeating = col.distinct > 0 && static_cast<int64_t>(col.distinct) < T.rows;
+    // "what city has the largest population": the table's own entity is ranked, not grouped.
+    if (!by && l->column == entity_col) continue;
     if (by || ((which || top_n > 0) && (superlative || top_n > 0) && repeating)) {
       group_col = l->column;
       ans.explanation.push_back("group by " + col.name + ": '" + l->words + "'" + (by ? " after by/per/each" : " asks which one"));
@@ -986,9 +1156,40 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       entity = l->column;
       break;
     }
-  if (entity < 0)
+  if (entity < 0 && entity_col >= 0 && !filter_column(entity_col)) entity = entity_col;
+  // Else the first text column that is not a filter, preferring one with more than one value (a column with one value
+  // everywhere tells nothing about the rows).
+  for (int pass = 0; pass < 2 && entity < 0; ++pass)
     for (size_t c = 0; c < T.columns.size(); ++c)
-      if (T.columns[c].type == "text" && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_') { entity = static_cast<int>(c); break; }
+      if (T.columns[c].type == "text" && !filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_' &&
+          (pass == 1 || T.columns[c].distinct != 1)) {
+        entity = static_cast<int>(c);
+        break;
+      }
+  // "which states does the missouri river run through", "which state has the longest river": the asked-for noun
+  // names another table; the answer is this table's column that joins that table's entities.
+  bool head_entity = false;
+  {
+    std::smatch m;
+    static const std::regex kHead(
+        R"(^\s*(?:what|which|name|list|show|give me|through which|in which)\s+(?:are |is |were )?(?:the |all (?:the )?)?([a-z]+))");
+    if (std::regex_search(lower, m, kHead)) {
+      int u = TableNamed(catalog, m[1]);
+      int ue = u >= 0 ? EntityColumn(tables[u]) : -1;
+      bool text_named = false;  // a text column the question names is the answer already ("which states border X")
+      for (auto* l : named)
+        text_named |= !T.columns[l->column].numeric() && !filter_column(l->column) && l->column != entity_col;
+      if (u >= 0 && u != best.table && ue >= 0 && !text_named) {
+        std::string how;
+        auto jc = JoinColumns(catalog, best.table, u, ue, &how);
+        if (jc.first >= 0 && !filter_column(jc.first)) {
+          entity = jc.first, head_entity = true;
+          ans.explanation.push_back("'" + m.str(1) + "' asks for " + tables[u].name + ": answer " + T.columns[entity].name +
+                                    ", joined on " + how);
+        }
+      }
+    }
+  }
   if (superlative && agg == Agg::kSum && !how_much) agg = Agg::kNone;
   bool explicit_measure = false;
   for (auto* l : named)
@@ -1001,6 +1202,10 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
       if (l->kind == Link::Kind::kTable && (l->via == "name" || l->via == "synonym")) {
         size_t p = lr.find(ingest::AsciiLower(l->words));
         if (p != std::string::npos && p < sup_pos) entity_first = true;
+        // "the most populous city", "the longest river": the superlative qualifies the table's noun.
+        if (p != std::string::npos && p > sup_pos && p - sup_pos < 32 &&
+            lr.substr(sup_pos, p - sup_pos).find(" of ") == std::string::npos)
+          entity_first = true;
       }
   if (superlative && agg == Agg::kNone && group_col < 0 && (explicit_measure || (figure_asked && !measures.empty())) &&
       !asks_which && !entity_first) {
@@ -1058,14 +1263,42 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
     std::vector<int> cols;
     for (auto* l : named)
       if (!filter_column(l->column) && std::find(cols.begin(), cols.end(), l->column) == cols.end()) cols.push_back(l->column);
+    if (head_entity) cols.insert(cols.begin(), entity);
+    // "how high is the highest point in montana": "how <adjective>" asks for the measure the adjective (or its
+    // superlative, "highest") names.
+    {
+      std::smatch m;
+      static const std::regex kHowAdj(R"(^\s*how (high|long|big|large|tall|deep|old|far|wide|heavy|much|many) )");
+      if (std::regex_search(lower, m, kHowAdj))
+        for (auto* l : named)
+          if (l->words.find(' ') == std::string::npos && ingest::AsciiLower(l->words).rfind(m.str(1), 0) == 0 &&
+              !filter_column(l->column)) {
+            cols.erase(std::remove(cols.begin(), cols.end(), l->column), cols.end());
+            cols.insert(cols.begin(), l->column);
+            ans.explanation.push_back("'how " + m.str(1) + "' asks for " + T.columns[l->column].name);
+            break;
+          }
+    }
     if (cols.empty() && entity >= 0) cols.push_back(entity);
+    // Every text column is a filter ("where is a place on buchanan in san francisco" over a table of addresses):
+    // the first other column (a house number) rather than nothing.
+    for (size_t c = 0; c < T.columns.size() && cols.empty(); ++c)
+      if (!filter_column(static_cast<int>(c)) && T.columns[c].name[0] != '_' && T.columns[c].distinct != 1) {
+        bool sub = false;
+        for (auto& f : filters) sub |= f.column == static_cast<int>(c);
+        if (!sub) cols.push_back(static_cast<int>(c));
+      }
     if (cols.empty()) {
       ans.status = "unanswerable";
       ans.answer = "the data has no column in " + T.name + " that the question asks for";
       return ans;
     }
     // One column: the best named one.
-    select = (nested.table == best.table ? "DISTINCT " : "") + Quote(T.columns[cols[0]].name);
+    // An entity that repeats over rows (a river listed once per state it crosses) has one value per measure:
+    // DISTINCT when the entity's name is the filter and a measure is asked for.
+    bool repeated_entity = entity_col >= 0 && filter_column(entity_col) &&
+                           static_cast<int64_t>(T.columns[entity_col].distinct) < T.rows && T.columns[cols[0]].numeric();
+    select = (nested.table == best.table || repeated_entity ? "DISTINCT " : "") + Quote(T.columns[cols[0]].name);
     ans.explanation.push_back("answer column " + T.columns[cols[0]].name);
   }
   ans.sql = "SELECT " + select + " FROM " + Quote(T.name) + where_sql + tail;

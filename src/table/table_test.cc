@@ -398,6 +398,155 @@ TEST_F(JoinTest, Negation) {
   EXPECT_EQ(Texts(a), (std::multiset<std::string>{"legal"})) << Trace(a);
 }
 
+// Entities: a table's entity column (its name holds the table's name), values that are both an entity name and
+// another column's value, and nouns that name another table. A small schema of towns, provinces and canals.
+class EntityTest : public JoinTest {
+ protected:
+  std::string MakeEntities() {
+    std::string path = (dir_ / "places.sqlite").string();
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db,
+                 "CREATE TABLE province(province_name text, population int, area real, capital text);"
+                 "INSERT INTO province VALUES('york', 500, 30.0, 'ashby'), ('kent', 800, 20.0, 'dover'),"
+                 "('essex', 300, 50.0, 'colne');"
+                 "CREATE TABLE town(town_name text, population int, nation text, province text);"
+                 "INSERT INTO town VALUES('ashby', 100, 'xland', 'york'), ('york', 250, 'xland', 'york'),"
+                 "('lakeside', 40, 'xland', 'kent'), ('dover', 300, 'xland', 'kent'), ('colne', 90, 'xland', 'essex'),"
+                 "('york', 20, 'xland', 'essex');"
+                 "CREATE TABLE canal(canal_name text, length int, crosses text);"
+                 "INSERT INTO canal VALUES('york', 120, 'york'), ('york', 120, 'kent'), ('grand', 300, 'essex'),"
+                 "('grand', 300, 'kent');",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return path;
+  }
+};
+
+TEST_F(EntityTest, ValueInTheEntityColumnAndElsewhere) {
+  std::string path = MakeEntities();
+  // 'york' is a town and a province: the question asks for towns, so 'in york' filters the province column.
+  TableAnswer a = Run(path, "what is the most populous town in york");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"york"})) << Trace(a);
+  EXPECT_NE(a.sql.find("\"province\" = 'york'"), std::string::npos) << Trace(a);
+  // 'ashby' is a town's name and a province's capital: the town (its entity column) wins the tie.
+  a = Run(path, "what is the population of ashby");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 100) << Trace(a);
+}
+
+TEST_F(EntityTest, EntityNameQualifiedByAnotherValue) {
+  std::string path = MakeEntities();
+  // 'colne essex': the town colne (entity) in the province essex, not the province essex whose capital is colne.
+  TableAnswer a = Run(path, "what is the population of colne essex");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 90) << Trace(a);
+  EXPECT_EQ(a.table, "town") << Trace(a);
+}
+
+TEST_F(EntityTest, DefaultAnswerSkipsSingleValuedColumns) {
+  std::string path = MakeEntities();
+  // The entity column is the filter; 'nation' has one value everywhere, so the province is the answer.
+  TableAnswer a = Run(path, "where is lakeside");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"kent"})) << Trace(a);
+}
+
+TEST_F(EntityTest, RankingTheTablesOwnEntityIsNotAGroup) {
+  std::string path = MakeEntities();
+  TableAnswer a = Run(path, "what town has the largest population");
+  EXPECT_EQ(a.columns.size(), 1u) << Trace(a);
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"dover"})) << Trace(a);
+  EXPECT_EQ(a.sql.find("GROUP BY"), std::string::npos) << Trace(a);
+}
+
+TEST_F(EntityTest, HeadNounMeasureDistinctAndCombined) {
+  std::string path = MakeEntities();
+  // 'population area' is no phrase of this schema, but two measures side by side name the last one.
+  TableAnswer a = Run(path, "what is the population area of kent");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_DOUBLE_EQ(a.rows[0][0].kind == Value::Kind::kReal ? a.rows[0][0].real : a.rows[0][0].integer, 20.0) << Trace(a);
+  // The york canal is listed once per province it crosses: its length once.
+  a = Run(path, "what is the length of the york canal");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, 120) << Trace(a);
+  // 'combined' asks for a sum.
+  a = Run(path, "what is the combined population of all provinces");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].kind == Value::Kind::kReal ? static_cast<int64_t>(a.rows[0][0].real) : a.rows[0][0].integer, 1600)
+      << Trace(a);
+}
+
+TEST_F(EntityTest, HowAdjectiveAsksForTheMeasure) {
+  std::string path = (dir_ / "relief.sqlite").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db,
+               "CREATE TABLE relief(region text, highest_point text, highest_elevation text, lowest_elevation text);"
+               "INSERT INTO relief VALUES('york', 'fell top', '950', '0'), ('kent', 'hill end', '250', '-2');",
+               nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  // 'highest point' names a text column; 'how high' asks for the elevation.
+  TableAnswer a = Run(path, "how high is the highest point in york");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"950"})) << Trace(a);
+}
+
+TEST_F(EntityTest, NounOfAnotherTableAsksForTheJoiningColumn) {
+  std::string path = MakeEntities();
+  // 'york canal' names a canal; 'provinces' asks for the canal's column that joins province names.
+  TableAnswer a = Run(path, "which provinces does the york canal cross");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"york", "kent"})) << Trace(a);
+  EXPECT_EQ(a.table, "canal") << Trace(a);
+  // The same through a superlative: the province(s) of the longest canal.
+  a = Run(path, "which province has the longest canal");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"essex", "kent"})) << Trace(a);
+}
+
+// Large columns (more distinct values than a dictionary holds), the <table>_id = id join and counting.
+class LargeTest : public JoinTest {
+ protected:
+  std::string MakeShops() {
+    std::string path = (dir_ / "shops.sqlite").string();
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string n = std::to_string(kMaxDictionary + 200);
+    sqlite3_exec(db,
+                 ("CREATE TABLE shop(id int, name text, kind text, town text);"
+                  "CREATE TABLE address(shop_id int, number int, street text, town text);"
+                  "CREATE TABLE town(town_name text, region text);"
+                  "INSERT INTO town VALUES('york', 'north'), ('kent', 'south');"
+                  "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < " + n + ") "
+                  "INSERT INTO shop SELECT i, 'shop ' || i, CASE WHEN i % 3 = 0 THEN 'bakery' ELSE 'cafe' END,"
+                  " CASE WHEN i % 2 = 0 THEN 'york' ELSE 'kent' END FROM k;"
+                  "INSERT INTO address SELECT id, id * 10, 'street ' || id, town FROM shop;").c_str(),
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return path;
+  }
+};
+
+TEST_F(LargeTest, ValuesOfLargeColumnsAreLookedUpAndJoinedById) {
+  std::string path = MakeShops();
+  // 'street 6' is in address.street, too large for the catalog's dictionary: looked up, then joined on
+  // address.shop_id = shop.id.
+  TableAnswer a = Run(path, "what is the town of the bakery on street 6");
+  EXPECT_EQ(Texts(a), (std::multiset<std::string>{"york"})) << Trace(a);
+  EXPECT_NE(Trace(a).find("'street 6' → address.street = 'street 6' (value (looked up)"), std::string::npos) << Trace(a);
+  EXPECT_NE(Trace(a).find("address.shop_id = shop.id (inferred: <table>_id = id)"), std::string::npos) << Trace(a);
+  // Shop 7 is a cafe: joined by id, no row (joined by town, every york bakery would match).
+  a = Run(path, "what is the town of the bakery on street 7");
+  EXPECT_EQ(a.status, "answered") << Trace(a);
+  EXPECT_TRUE(a.rows.empty()) << Trace(a);
+}
+
+TEST_F(LargeTest, HowManyCountsTheTableOfTheValueAfterIt) {
+  std::string path = MakeShops();
+  // 'bakery' (shop.kind) and 'north' (town.region) tie between the tables; 'how many bakery' counts shops.
+  TableAnswer a = Run(path, "how many bakery are there in the north");
+  ASSERT_EQ(a.rows.size(), 1u) << Trace(a);
+  EXPECT_EQ(a.rows[0][0].integer, (kMaxDictionary + 200) / 6) << Trace(a);
+  EXPECT_EQ(a.table, "shop") << Trace(a);
+}
+
 TEST_F(JoinTest, RetrieveRanksAWholeSynonymPhraseAboveScatteredWords) {
   std::string path = (dir_ / "shards.sqlite").string();
   sqlite3* db = nullptr;

@@ -140,6 +140,52 @@ TEST_F(FeedbackTest, WhyNotInResultsSeesTheExpandedQuery) {
   EXPECT_GT(w->score, 0);
 }
 
+// The feedback documents are those the principal may see: a hidden document's
+// words never join the query (nor bring in the visible documents they match).
+TEST(Feedback, OnlyVisibleDocumentsFeedTheModel) {
+  std::string dir = (fs::temp_directory_path() / ("gb_feedback_acl_" + std::to_string(::getpid()))).string();
+  fs::remove_all(dir);
+  CollectionOptions co;
+  co.analyzer = "standard";
+  co.embedder = "none";
+  auto c = Collection::Create(dir, co);
+  ASSERT_TRUE(c.ok());
+  auto add = [&](const std::string& id, const std::string& body, const std::string& user) {
+    Document d;
+    d.id = id;
+    d.text = {{"body", body}};
+    if (!user.empty()) d.metadata = {{kAclUsersField, MetadataValue::Keyword(user)}};
+    ASSERT_TRUE((*c)->Add(d).ok());
+  };
+  add("hidden", "apple apple secretword secretword", "boss");
+  add("visible", "apple pie", "");
+  add("bait", "secretword only", "");
+  for (int i = 0; i < 30; ++i) add("f" + std::to_string(i), "filler" + std::to_string(i), "");
+  ASSERT_TRUE((*c)->Commit().ok());
+  for (bool statistics : {false, true}) {
+    SearchOptions o;
+    o.mode = SearchMode::kBm25;
+    o.with_explanation = true;
+    o.principal = Principal{"intern", {}};
+    o.principal_statistics = statistics;
+    ASSERT_TRUE(SetSearchOption(&o, "feedback", "docs=5,terms=5,weight=0.5").ok());
+    auto r = (*c)->Search("apple", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->hits.size(), 1u);
+    EXPECT_EQ(r->hits[0].id, "visible");
+    for (const auto& t : r->hits[0].explanation->terms) EXPECT_NE(t.term, "secretword");
+    // The boss sees the hidden document: its word joins and brings in "bait".
+    o.principal = Principal{"boss", {}};
+    auto b = (*c)->Search("apple", o);
+    ASSERT_TRUE(b.ok());
+    bool bait = false;
+    for (const auto& h : b->hits) bait |= h.id == "bait";
+    EXPECT_TRUE(bait) << "statistics " << statistics;
+  }
+  c->reset();
+  fs::remove_all(dir);
+}
+
 TEST_F(FeedbackTest, OptionSyntaxAndLimits) {
   SearchOptions o;
   EXPECT_TRUE(SetSearchOption(&o, "feedback", "on").ok());

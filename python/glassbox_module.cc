@@ -219,7 +219,8 @@ py::dict ExplanationToPy(const glassbox::Explanation& e) {
     terms.append(py::dict("term"_a = t.term, "field"_a = t.field, "boost"_a = t.boost, "tf"_a = t.tf,
                           "df"_a = t.df, "doc_count"_a = t.doc_count, "idf"_a = t.idf,
                           "doc_length"_a = t.doc_length, "avg_doc_length"_a = t.avg_doc_length,
-                          "length_norm"_a = t.length_norm, "contribution"_a = t.contribution));
+                          "length_norm"_a = t.length_norm, "contribution"_a = t.contribution,
+                          "feedback"_a = t.feedback));
   }
   return py::dict("matched"_a = e.matched, "score"_a = e.score, "k1"_a = e.k1, "b"_a = e.b, "terms"_a = terms,
                   "summary"_a = e.summary);
@@ -566,9 +567,10 @@ class PyCollection {
                   bool snippet, size_t snippet_chars, std::string highlight_open, std::string highlight_close,
                   bool explain_words, size_t ef_search, size_t time_budget, bool principal_statistics,
                   std::optional<py::dict> statistics, std::optional<std::vector<std::string>> facets,
-                  std::optional<double> min_similarity) {
+                  std::optional<double> min_similarity, std::optional<std::string> feedback) {
     glassbox::SearchOptions o;
     if (facets) o.facets = *facets;
+    if (feedback) SetOption(o, "feedback", *feedback);
     o.min_similarity = min_similarity;
     o.statistics = CorpusStatisticsFromPy(statistics);
     o.principal_statistics = principal_statistics;
@@ -1033,6 +1035,7 @@ PYBIND11_MODULE(glassbox, m) {
            "snippet_chars"_a = 240, "highlight_open"_a = "[", "highlight_close"_a = "]", "explain_words"_a = true,
            "ef_search"_a = 0, "time_budget"_a = 0, "principal_statistics"_a = false,
            "statistics"_a = py::none(), "facets"_a = py::none(), "min_similarity"_a = py::none(),
+           "feedback"_a = py::none(),
            "Searches; returns a dict with hits, total_hits, total_exact, mode, fusion, took_ms (and facets when "
            "facets=[field, ...] asks for them). The options are "
            "those of the CLI and the HTTP API (one table, glassbox/request.h); weights=(bm25, vector).")

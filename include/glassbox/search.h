@@ -126,6 +126,18 @@ struct SearchOptions {
   // loading each one's stored metadata. In bm25 mode it also makes
   // total_hits exact.
   std::vector<std::string> facets;
+  // Pseudo-relevance feedback (RM3): the top `docs` BM25 hits of a first pass
+  // give a relevance model (each word's share of a hit's analyzed text,
+  // weighted by the hit's share of the BM25 score mass); its top `terms` words
+  // (those in under 10 % of documents) join the query as optional terms. The
+  // query's own clauses keep 1 - weight of their boost; the model's words
+  // share weight * (number of query words). docs = 0: off. See EVALUATION.md.
+  struct Feedback {
+    size_t docs = 0;
+    size_t terms = 10;
+    double weight = 0.5;
+  };
+  Feedback feedback;
 };
 
 // One query term's part of a BM25 score:
@@ -144,6 +156,10 @@ struct TermExplanation {
   double avg_doc_length = 0;
   double length_norm = 0;  // k1 * (1 - b + b * dl / avgdl)
   double contribution = 0;
+  // Pseudo-relevance feedback (SearchOptions::feedback): the part of boost
+  // the relevance model gave this term (boost - feedback came from the
+  // query). A term only feedback added has boost == feedback.
+  double feedback = 0;
 };
 
 struct Explanation {

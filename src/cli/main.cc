@@ -100,6 +100,7 @@ void PrintExplanation(const Explanation& e, const std::string& indent) {
   for (const auto& t : e.terms) {
     std::string name = t.field.empty() ? t.term : t.field + ":" + t.term;
     if (t.boost != 1) name += "^" + std::to_string(t.boost).substr(0, 4);
+    if (t.feedback > 0) name += t.feedback == t.boost ? " (fb)" : " (+fb)";  // pseudo-relevance feedback
     std::printf("%s%-24s %7.2f %8llu %8.4f %8.1f %9.4f %9.4f\n", indent.c_str(), name.c_str(), t.tf,
                 static_cast<unsigned long long>(t.df), t.idf, t.doc_length, t.length_norm, t.contribution);
   }
@@ -554,6 +555,7 @@ const char* kEvalHelp =
     "  --analyzer NAME --k1 X --b X --field-weight F=W --embedder SPEC --int8\n"
     "  --calibrate-fusion   collection options (see init)\n"
     "  --mode M --fusion F --weights B,V --rrf-k N --candidates N --min-similarity X   search options (see search)\n"
+    "  --feedback docs=N,terms=N,weight=X   pseudo-relevance feedback (RM3; see search)\n"
     "  --algorithm A        top-k algorithm (default auto)\n"
     "  --collection DIR     keep the index here (reused if it exists)\n"
     "  --run-out FILE       write the run in TREC format\n"
@@ -572,7 +574,7 @@ int CmdEval(int argc, char** argv) {
   std::string err;
   if (!a.Parse(argc, argv, 2,
                {"dataset", "analyzer", "k1", "b", "field-weight", "algorithm", "collection", "run-out", "run", "embedder",
-                "mode", "fusion", "weights", "rrf-k", "candidates", "min-similarity"},
+                "mode", "fusion", "weights", "rrf-k", "candidates", "min-similarity", "feedback"},
                {"json", "help", "per-query", "int8", "calibrate-fusion"}, &err))
     return Usage(err, kEvalHelp);
   if (a.Has("help")) return std::printf("%s", kEvalHelp), kOk;
@@ -638,6 +640,7 @@ int CmdEval(int argc, char** argv) {
   so.with_snippet = false;
   so.algorithm = algo;
   if (Status hs = ParseHybridOptions(a, &so); !hs.ok()) return Fail(hs, as_json);
+  if (Status fs = SetOptionsFromFlags(a, &so, {"feedback"}); !fs.ok()) return Fail(fs, as_json);
   so.with_explanation = true;  // to count the hits no query word found (retriever parts)
   so.explain_words = false;
   size_t semantic_only_top10 = 0, semantic_only_rest = 0, judged = 0;
@@ -671,6 +674,9 @@ int CmdEval(int argc, char** argv) {
                  ? a.Get("fusion", "minmax") + " " + a.Get("weights", "0.5,0.5")
                  : stats.fusion;
   }
+  if (so.feedback.docs > 0)
+    label += " feedback=docs=" + std::to_string(so.feedback.docs) + ",terms=" + std::to_string(so.feedback.terms) +
+             ",weight=" + std::to_string(so.feedback.weight).substr(0, 4);
   label += "]";
   print(m, label);
   if (!as_json) {

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "glassbox/collection.h"
+#include "glassbox/request.h"
 
 namespace glassbox {
 namespace {
@@ -289,6 +290,45 @@ TEST(Collection, ExplanationsSumToScores) {
     }
   }
   EXPECT_GT(checked, 300);
+  c.reset();
+  fs::remove_all(dir);
+}
+
+// The same with pseudo-relevance feedback: the added words are terms of the
+// explanation like the query's own, and the sum still equals the score.
+TEST(Collection, ExplanationsSumToScoresWithFeedback) {
+  const int vocab = 400;
+  std::string dir = TempDir("explain_feedback");
+  auto c = MakeRandomCollection(dir, 7, 1200, 2, vocab);
+  std::mt19937 rng(5);
+  int checked = 0, feedback_terms = 0;
+  for (int qi = 0; qi < 60; ++qi) {
+    std::string q = RandomQuery(rng, vocab);
+    SearchOptions o;
+    o.k = 5;
+    o.with_explanation = true;
+    o.mode = SearchMode::kBm25;
+    ASSERT_TRUE(SetSearchOption(&o, "feedback", "docs=5,terms=8,weight=0.4").ok());
+    auto r = c->Search(q, o);
+    ASSERT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    for (const auto& h : r->hits) {
+      const Explanation& e = *h.explanation;
+      ASSERT_TRUE(e.matched) << q << " " << h.id;
+      double sum = 0;
+      for (const auto& t : e.terms) {
+        sum += t.contribution;
+        if (t.feedback > 0) ++feedback_terms;
+        EXPECT_LE(t.feedback, t.boost + 1e-12) << t.term;
+        if (t.df == 0) continue;
+        double expect = t.boost * t.idf * t.tf * (e.k1 + 1) / (t.tf + t.length_norm);
+        EXPECT_NEAR(t.contribution, expect, 1e-4 * std::max(1.0, expect)) << t.term;
+      }
+      EXPECT_NEAR(sum, h.score, 1e-5) << q << " " << h.id;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100);
+  EXPECT_GT(feedback_terms, 50);  // the expansion words did score
   c.reset();
   fs::remove_all(dir);
 }

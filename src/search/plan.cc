@@ -226,6 +226,8 @@ class Binder {
       for (const auto& [name, n] : snap_.field_tokens) f(name, n);
   }
 
+  // Public: WeighClauses re-weighs after feedback changed boosts.
+ public:
   void Weigh(BoundClause* c) {
     if (c->kind == BoundClause::Kind::kFilter) return;
     const double n = static_cast<double>(std::max<uint64_t>(DocCount(), 1));
@@ -254,6 +256,8 @@ class Binder {
     c->weight = Bm25Weight(c->idf, c->boost, snap_.k1, snap_.b, avgdl);
   }
 
+
+ private:
   const Snapshot& snap_;
   bool list_fields_;
   const CorpusStatistics* stats_;
@@ -412,9 +416,26 @@ Result<BoundQuery> BindRequest(const Snapshot& snap, const std::string& query, c
                                Deadline& deadline, CorpusStatistics* stats) {
   const Principal* principal = options.principal ? &*options.principal : nullptr;
   auto bound = BindCall(snap, query, options.plain, principal, options.statistics.get(), deadline);
-  if (!bound.ok() || !options.principal_statistics || principal == nullptr || options.statistics) return bound;
-  *stats = VisibleStatistics(snap, *bound, *principal);
-  return BindCall(snap, query, options.plain, principal, stats, deadline);
+  if (!bound.ok()) return bound;
+  const CorpusStatistics* weigh_with = options.statistics.get();
+  const bool visible = options.principal_statistics && principal != nullptr && !options.statistics;
+  if (visible) {
+    *stats = VisibleStatistics(snap, *bound, *principal);
+    bound = BindCall(snap, query, options.plain, principal, stats, deadline);
+    if (!bound.ok()) return bound;
+    weigh_with = stats;
+  }
+  if (options.feedback.docs > 0 && options.feedback.weight > 0) {
+    GB_RETURN_IF_ERROR(ExpandWithFeedback(snap, options, weigh_with, &*bound));
+    if (visible) *stats = VisibleStatistics(snap, *bound, *principal);  // the added words' df too
+    WeighClauses(snap, weigh_with, &*bound);
+  }
+  return bound;
+}
+
+void WeighClauses(const Snapshot& snap, const CorpusStatistics* stats, BoundQuery* bq) {
+  Binder binder(snap, false, stats);
+  for (BoundClause& c : bq->clauses) binder.Weigh(&c);
 }
 
 Result<SearchMode> ResolveMode(const Snapshot& snap, const BoundQuery& bq, SearchMode mode) {
@@ -468,6 +489,7 @@ Explanation ExplainInPlan(const Snapshot& snap, const BoundQuery& bq, SegmentPla
     t.term = bc.display;
     t.field = bc.field;
     t.boost = bc.boost;
+    t.feedback = bc.feedback;
     t.df = bc.kind == BoundClause::Kind::kFilter ? 0 : bc.df;
     t.doc_count = bq.doc_count;
     t.idf = bc.idf;

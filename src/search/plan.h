@@ -36,6 +36,7 @@ struct BoundClause {
   std::string field;    // restriction; "" = default fields
   std::string display;  // as shown in explanations
   double boost = 1;
+  double feedback = 0;  // the part of boost pseudo-relevance feedback gave (ExpandWithFeedback)
   uint64_t df = 0;
   double idf = 0;
   Bm25Weight weight;
@@ -94,6 +95,26 @@ CorpusStatistics VisibleStatistics(const Snapshot& snap, const BoundQuery& bq, c
 // learn the terms, once to weigh them. `stats` keeps the statistics alive.
 Result<BoundQuery> BindRequest(const Snapshot& snap, const std::string& query, const SearchOptions& options,
                                Deadline& deadline, CorpusStatistics* stats);
+
+// Weighs (again) every clause of bq with BM25 statistics: the snapshot's, or
+// `stats` when given; after boosts or statistics changed.
+void WeighClauses(const Snapshot& snap, const CorpusStatistics* stats, BoundQuery* bq);
+
+// Pseudo-relevance feedback (SearchOptions::feedback, RM3) on a bound query:
+// ranks the top `docs` by BM25, estimates a relevance model from their
+// analyzed stored text (P(w|R) = sum over the feedback documents of
+// tf(w,d)/|d| times the document's share of the feedback score mass), keeps
+// its top `terms` words that occur in under 10 % of the documents, and
+// interpolates: the query's scoring clauses keep (1 - weight) of their boost,
+// each model word gets weight * n * P(w|R) renormalized over the kept words
+// (n = the query's scoring clauses), added to a plain clause of the same term
+// or as a new optional clause (BoundClause::feedback records the part).
+// Document frequencies come from `stats` when given (terms it lacks are not
+// added), from the documents the principal may see with principal
+// statistics, else from the snapshot. The clauses are not re-weighed.
+// (feedback.cc)
+Status ExpandWithFeedback(const Snapshot& snap, const SearchOptions& options, const CorpusStatistics* stats,
+                          BoundQuery* bq);
 
 // The mode a search runs in (kAuto resolved), or why it cannot run.
 Result<SearchMode> ResolveMode(const Snapshot& snap, const BoundQuery& bq, SearchMode mode);

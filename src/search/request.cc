@@ -10,6 +10,7 @@ namespace {
 
 constexpr size_t kMaxK = 10000, kMaxOffset = 100000, kMaxCandidates = 10000, kMaxEf = 100000;
 constexpr size_t kMaxSnippetChars = 100000, kMaxHighlightBytes = 64, kMaxFacets = 32;
+constexpr size_t kMaxFeedback = 1000;
 
 Status Invalid(std::string_view name, const std::string& what) {
   return Status::InvalidArgument("option \"" + std::string(name) + "\" " + what);
@@ -71,6 +72,40 @@ Status ParseWeights(std::string_view s, SearchOptions* o) {
   return Status::OK();
 }
 
+// "docs=10,terms=10,weight=0.5" (any of them; the others keep their
+// defaults), "on"/"true" (all defaults) or "off"/"false".
+Status ParseFeedback(std::string_view s, SearchOptions::Feedback* f) {
+  const std::string syntax = "is docs=N,terms=N,weight=X (any of them), on or off; got '" + std::string(s) + "'";
+  SearchOptions::Feedback out;
+  out.docs = 10;
+  if (s == "off" || s == "false" || s == "0") out.docs = 0;
+  else if (s == "on" || s == "true" || s == "1") {}
+  else {
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t comma = s.find(',', start);
+      std::string_view part = s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+      size_t eq = part.find('=');
+      if (eq == std::string_view::npos) return Invalid("feedback", syntax);
+      std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+      bool ok = key == "docs"     ? ParseWhole(value, &out.docs)
+                : key == "terms"  ? ParseWhole(value, &out.terms)
+                : key == "weight" ? ParseReal(value, &out.weight)
+                                  : false;
+      if (!ok) {
+        if (key != "docs" && key != "terms" && key != "weight")
+          return Invalid("feedback", "names an unknown setting '" + std::string(key) + "' (docs, terms, weight)");
+        return Invalid("feedback", "needs a " + std::string(key == "weight" ? "number" : "whole number") +
+                                       " after '" + std::string(key) + "=', not '" + std::string(value) + "'");
+      }
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+  }
+  *f = out;
+  return Status::OK();
+}
+
 }  // namespace
 
 const std::vector<SearchOptionSpec>& SearchOptionSpecs() {
@@ -96,6 +131,8 @@ const std::vector<SearchOptionSpec>& SearchOptionSpecs() {
       {"time_budget", "MS", "give up after MS milliseconds (default 0 = no limit)"},
       {"principal_statistics", "true|false", "with a principal: BM25 statistics over only the documents it may see"},
       {"facets", "FIELD,FIELD | *", "count the top 10 values of these keyword metadata fields over every visible match"},
+      {"feedback", "docs=N,terms=N,weight=X | on | off",
+       "pseudo-relevance feedback (RM3): expand the query with the top terms of the top docs, weighted (on: 10,10,0.5)"},
   };
   return kSpecs;
 }
@@ -176,6 +213,7 @@ Status SetSearchOption(SearchOptions* o, std::string_view name, std::string_view
     return Status::OK();
   }
   if (name == "weights") return ParseWeights(value, o);
+  if (name == "feedback") return ParseFeedback(value, &o->feedback);
   if (name == "algorithm") {
     if (!ParseTopKAlgorithm(value, &o->algorithm))
       return Invalid(name, "is auto, exhaustive, wand, maxscore or bmw, not '" + std::string(value) + "'");
@@ -251,6 +289,10 @@ Status ValidateSearchOptions(const SearchOptions& o) {
   if (o.time_budget.count() < 0) return Invalid("time_budget", "must not be negative");
   if (o.min_similarity && !(*o.min_similarity >= -1 && *o.min_similarity <= 1))
     return Invalid("min_similarity", "must be between -1 and 1");
+  if (o.feedback.docs > kMaxFeedback) return Invalid("feedback", "docs must be at most " + std::to_string(kMaxFeedback));
+  if (o.feedback.terms == 0 || o.feedback.terms > kMaxFeedback)
+    return Invalid("feedback", "terms must be between 1 and " + std::to_string(kMaxFeedback));
+  if (!(o.feedback.weight >= 0 && o.feedback.weight <= 1)) return Invalid("feedback", "weight must be between 0 and 1");
   if (o.facets.size() > kMaxFacets) return Invalid("facets", "names at most " + std::to_string(kMaxFacets) + " fields");
   std::vector<std::string> names = {"bm25", "vector"};
   if (o.faq_weight > 0) names.push_back("faq");  // the built-in FAQ retriever runs

@@ -213,6 +213,7 @@ FaqRetriever::FaqRetriever(const Snapshot& snap, const BoundQuery& bq, const Sea
   // Bound as the request is (principal, injected or principal statistics); its deadline when it has one.
   Deadline& deadline = bq.deadline != nullptr ? *bq.deadline : own_deadline_;
   options_.plain = false;  // kind:faq and title:word are syntax
+  options_.feedback.docs = 0;  // the FAQ query is matched as written
   auto b = BindRequest(snap, FaqQueryText(bq.semantic_text), options_, deadline, &stats_);
   if (b.ok()) faq_.emplace(std::move(b.value()));
   else if (b.status().code() == Status::Code::kDeadlineExceeded) error_ = b.status();

@@ -65,11 +65,11 @@ Result<SearchResponse> Searcher::Search(const std::string& query, const SearchOp
   auto start = std::chrono::steady_clock::now();
   const Snapshot& snap = *snap_;
   Deadline deadline(options.time_budget);
+  GB_RETURN_IF_ERROR(ValidateSearchOptions(options));  // before binding: feedback runs a first pass there
   CorpusStatistics principal_stats;
   auto bound = BindRequest(snap, query, options, deadline, &principal_stats);
   if (!bound.ok()) return bound.status();
   const BoundQuery& bq = *bound;
-  GB_RETURN_IF_ERROR(ValidateSearchOptions(options));
   auto resolved = ResolveMode(snap, bq, options.mode);
   if (!resolved.ok()) return resolved.status();
   const SearchMode mode = *resolved;

@@ -23,7 +23,7 @@ json ExplanationToJson(const Explanation& e) {
     terms.push_back({{"term", t.term}, {"field", t.field}, {"boost", t.boost}, {"tf", t.tf}, {"df", t.df},
                      {"doc_count", t.doc_count}, {"idf", t.idf}, {"doc_length", t.doc_length},
                      {"avg_doc_length", t.avg_doc_length}, {"length_norm", t.length_norm},
-                     {"contribution", t.contribution}});
+                     {"contribution", t.contribution}, {"feedback", t.feedback}});
   return {{"matched", e.matched}, {"score", e.score}, {"k1", e.k1}, {"b", e.b}, {"terms", terms},
           {"summary", e.summary}};
 }

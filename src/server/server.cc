@@ -800,6 +800,11 @@ struct Server::Impl {
           if (!x.is_number()) BadRequest("field \"weights\": the weight of \"" + r + "\" must be a number");
           text += (text.empty() ? "" : ",") + r + "=" + x.dump();
         }
+      } else if (key == "feedback" && v.is_object()) {  // {"docs": 10, "terms": 10, "weight": 0.5}
+        for (const auto& [name, x] : v.items()) {
+          if (!x.is_number()) BadRequest("field \"feedback\": \"" + name + "\" must be a number");
+          text += (text.empty() ? "" : ",") + name + "=" + x.dump();
+        }
       } else if (key == "facets" && v.is_array()) {  // ["dept", "supplier"]
         for (const auto& x : v) {
           if (!x.is_string()) BadRequest("field \"facets\" must be a list of field names");

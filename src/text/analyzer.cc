@@ -529,6 +529,12 @@ std::vector<std::string> AnalyzerNames() {
           "chinese-jieba", "chinese-icu", "chinese-bigram", "chinese-multi", "chinese-mix"};
 }
 
+std::string WordAnalyzerName(const std::string& name) {
+  if (name == "auto-stop-mix") return "auto-stop";
+  if (name == "chinese-mix") return "chinese-jieba";
+  return name;
+}
+
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
   using internal::HanMode;
   internal::AnalyzerConfig c;

@@ -315,6 +315,22 @@ TEST(AnalyzerTest, MixConfigVariants) {
   EXPECT_EQ(std::count_if(t.begin(), t.end(), [](const std::string& x) { return x[0] == '#'; }), 3);
 }
 
+// The word-level analyzer of a multi-granularity one: its terms are the
+// words (no marked bigram), each of which is also a term of the mix analyzer.
+TEST(AnalyzerTest, WordAnalyzerNameDropsTheBigrams) {
+  EXPECT_EQ(WordAnalyzerName("auto-stop-mix"), "auto-stop");
+  EXPECT_EQ(WordAnalyzerName("chinese-mix"), "chinese-jieba");
+  EXPECT_EQ(WordAnalyzerName("auto-stop"), "auto-stop");
+  EXPECT_EQ(WordAnalyzerName("chinese-bigram"), "chinese-bigram");
+  const std::string text = "Glassbox 支持中文搜索, the searching";
+  auto mix = Terms("auto-stop-mix", text);
+  auto words = Terms(WordAnalyzerName("auto-stop-mix"), text);
+  V mix_words;
+  for (auto& t : mix)
+    if (t[0] != '#') mix_words.push_back(t);
+  EXPECT_EQ(words, mix_words);
+}
+
 // Latin and digit runs inside Chinese text stay whole words (stemmed as
 // English), and English text analyzes exactly as in auto-stop.
 TEST(AnalyzerTest, AutoStopMixLatinDigitsAndEnglish) {

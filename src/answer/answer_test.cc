@@ -20,6 +20,7 @@
 #include "answer/route.h"
 #include "glassbox/ingest.h"
 #include "answer/verify.h"
+#include "text/analyzer.h"
 #include "glassbox/answer.h"
 #include "glassbox/collection.h"
 
@@ -81,6 +82,17 @@ TEST(Verify, SplitsEnglishAndChineseSentences) {
   EXPECT_EQ(t.substr(s[0].first, s[0].second - s[0].first), "Prices rose 5% in 2025 [1].");
   EXPECT_EQ(t.substr(s[1].first, s[1].second - s[1].first), "Mr. Li said so.");
   EXPECT_EQ(t.substr(s[3].first, s[3].second - s[3].first), "原因是什么？");
+}
+
+// The reader reads a multi-granularity collection word by word: the analyzer
+// for "auto-stop-mix" gives no marked bigram.
+TEST(SharedAnalyzerTest, ReadsMixCollectionsByWords) {
+  auto a = SharedAnalyzer("auto-stop-mix");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  std::vector<text::Token> toks;
+  (*a)->Analyze("水泥价格自2026年起调整", &toks);
+  ASSERT_FALSE(toks.empty());
+  for (const auto& t : toks) EXPECT_NE(t.term[0], '#') << t.term;
 }
 
 class VerifyTest : public ::testing::Test {

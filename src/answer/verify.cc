@@ -136,7 +136,7 @@ Result<std::shared_ptr<const text::Analyzer>> SharedAnalyzer(const std::string& 
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(name);
   if (it != cache.end()) return it->second;
-  auto a = text::MakeAnalyzer(name);
+  auto a = text::MakeAnalyzer(text::WordAnalyzerName(name));  // reading wants words, not bigrams
   if (!a.ok()) return a.status();
   cache[name] = *a;
   return *a;

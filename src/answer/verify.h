@@ -50,7 +50,9 @@ bool Supports(std::string_view claim, std::string_view passage, const text::Anal
 VerifyResult VerifyAnswer(std::string_view answer, const std::vector<std::string>& passages,
                           const text::Analyzer& analyzer, UnsupportedPolicy policy);
 
-// The analyzer of that name, made once per process and shared.
+// The analyzer that reads text for analyzer `name` (text::WordAnalyzerName:
+// a collection's "auto-stop-mix" is read with "auto-stop"), made once per
+// process and shared.
 Result<std::shared_ptr<const text::Analyzer>> SharedAnalyzer(const std::string& name);
 
 }  // namespace glassbox::answer

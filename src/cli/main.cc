@@ -127,8 +127,8 @@ void PrintRetrievers(const std::vector<RetrieverScore>& rs, const std::vector<Wo
 
 const char* kInitHelp =
     "usage: glassbox init DIR [options]\n"
-    "  --analyzer NAME      auto-stop (default), auto, english, english-stop, standard,\n"
-    "                       chinese-jieba, chinese-icu, chinese-bigram, chinese-multi\n"
+    "  --analyzer NAME      auto-stop-mix (default), auto-stop, auto, english, english-stop, standard,\n"
+    "                       chinese-jieba, chinese-icu, chinese-bigram, chinese-multi, chinese-mix\n"
     "  --k1 X  --b X        BM25 parameters (default 1.2, 0.75)\n"
     "  --field-weight F=W   weight of text field F for queries without a field (repeatable)\n"
     "  --embedder SPEC      static (default: built-in English word vectors), none,\n"

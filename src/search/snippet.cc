@@ -56,15 +56,26 @@ std::string MakeSnippet(const text::Analyzer& analyzer, const std::string& text,
   while (begin > 0 && begin < text.size() && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
   std::string out;
   if (begin > 0) out += "…";
-  size_t cursor = begin;
+  // Matches that overlap (a multi-granularity analyzer's words and bigrams,
+  // in order of their starts) are marked as one.
+  std::vector<std::pair<size_t, size_t>> marks;
   for (size_t h : hits) {
     const auto& t = tokens[h];
+    if (t.begin >= end) break;
     if (t.begin < begin || t.end > end) continue;
-    out.append(text, cursor, t.begin - cursor);
+    if (!marks.empty() && t.begin < marks.back().second) {
+      marks.back().second = std::max<size_t>(marks.back().second, t.end);
+    } else {
+      marks.emplace_back(t.begin, t.end);
+    }
+  }
+  size_t cursor = begin;
+  for (const auto& [b, e] : marks) {
+    out.append(text, cursor, b - cursor);
     out += open;
-    out.append(text, t.begin, t.end - t.begin);
+    out.append(text, b, e - b);
     out += close;
-    cursor = t.end;
+    cursor = e;
   }
   out.append(text, cursor, end - cursor);
   if (end < text.size()) out += "…";

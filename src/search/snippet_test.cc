@@ -107,6 +107,18 @@ TEST(Snippet, EveryTokenMatchingIsLinear) {
   EXPECT_LT(took, 1.0);  // was ~ 200,000 * 666 set insertions
 }
 
+// A multi-granularity analyzer's tokens overlap (a word and the bigrams in
+// it and across its end): overlapping matches are one mark, the text is
+// copied once.
+TEST(Snippet, OverlappingTokensAreOneMark) {
+  auto analyzer = text::MakeAnalyzer("chinese-mix");
+  ASSERT_TRUE(analyzer.ok()) << analyzer.status().ToString();
+  const std::string text = "我们在北京大学学习";
+  EXPECT_EQ(MakeSnippet(**analyzer, text, {"北京大学", "#北京", "#京大", "#大学"}, 200, "[", "]"), "我们在[北京大学]学习");
+  EXPECT_EQ(MakeSnippet(**analyzer, text, {"在", "#在北", "#大学"}, 200, "[", "]"), "我们[在北]京[大学]学习");
+  EXPECT_EQ(MakeSnippet(**analyzer, text, {"我们", "学习"}, 200, "[", "]"), "[我们]在北京大学[学习]");
+}
+
 // The cache key of a principal's visible documents: no user or group name can
 // spell another principal's key; group order does not matter.
 TEST(PrincipalKey, DistinctPrincipalsHaveDistinctKeys) {

@@ -369,6 +369,31 @@ class AnalyzerImpl final : public Analyzer {
         }
         break;
       }
+      case HanMode::kMix: {
+        const MixConfig& m = cfg_.mix;
+        ends.clear();
+        if (m.words == HanMode::kJieba) {
+          cut();
+        } else if (m.words == HanMode::kIcu) {
+          IcuEnds(utf8, starts, n, &ends);
+        } else {
+          for (uint32_t k = 1; k <= n; ++k) ends.push_back(k);
+        }
+        const bool unigrams = m.unigrams && m.words != HanMode::kInline;
+        uint32_t x = 0;
+        for (uint32_t y : ends) {
+          emit(x, y);
+          if (unigrams && y - x > 1)
+            for (uint32_t k = x; k < y; ++k) emit(k, k + 1);
+          if (m.bigrams)
+            for (uint32_t k = x; k < y && k + 2 <= n; ++k) {
+              emit(k, k + 2);
+              if (!m.bigram_mark.empty()) sink.out->back().term.insert(0, m.bigram_mark);
+            }
+          x = y;
+        }
+        break;
+      }
       case HanMode::kJieba: {
         cut();
         uint32_t x = 0;
@@ -403,6 +428,25 @@ class AnalyzerImpl final : public Analyzer {
       case HanMode::kInline:
         break;
     }
+  }
+
+  // Word ends (character indices, the last one n) of the folded run `utf8`
+  // by ICU's dictionary break iterator; a character ICU puts in no word ends
+  // a word of its own.
+  static void IcuEnds(const std::string& utf8, const std::vector<uint32_t>& starts, uint32_t n,
+                      std::vector<uint32_t>* ends) {
+    thread_local std::vector<Span> spans;
+    spans.clear();
+    IcuWordSpans(utf8, 0, &spans);
+    uint32_t x = 0;
+    for (const Span& sp : spans) {
+      while (x < n && starts[x] < sp.first) ends->push_back(++x);
+      uint32_t y = x;
+      while (y < n && starts[y] < sp.second) ++y;
+      if (y > x) ends->push_back(y);
+      x = y;
+    }
+    while (x < n) ends->push_back(++x);
   }
 
   const JiebaDict* Dict() const {
@@ -462,7 +506,9 @@ void IcuWordSpans(std::string_view text, uint32_t base, std::vector<Span>* out) 
 }
 
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerConfig& config) {
-  if ((config.han == HanMode::kJieba || config.han == HanMode::kMulti) && !FileExists(config.jieba_dict_path)) {
+  const bool jieba = config.han == HanMode::kJieba || config.han == HanMode::kMulti ||
+                     (config.han == HanMode::kMix && config.mix.words == HanMode::kJieba);
+  if (jieba && !FileExists(config.jieba_dict_path)) {
     return Status::NotFound("jieba dictionary not found: " + config.jieba_dict_path +
                             " (install python3-jieba or set GLASSBOX_JIEBA_DICT to the path of dict.txt)");
   }
@@ -479,8 +525,14 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerCon
 }  // namespace internal
 
 std::vector<std::string> AnalyzerNames() {
-  return {"auto",          "auto-stop",   "standard",       "english",      "english-stop",
-          "chinese-jieba", "chinese-icu", "chinese-bigram", "chinese-multi"};
+  return {"auto",          "auto-stop",   "auto-stop-mix",  "standard",      "english",    "english-stop",
+          "chinese-jieba", "chinese-icu", "chinese-bigram", "chinese-multi", "chinese-mix"};
+}
+
+std::string WordAnalyzerName(const std::string& name) {
+  if (name == "auto-stop-mix") return "auto-stop";
+  if (name == "chinese-mix") return "chinese-jieba";
+  return name;
 }
 
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
@@ -509,6 +561,14 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
   } else if (name == "chinese-multi") {
     c.stem = true;
     c.han = HanMode::kMulti;
+  } else if (name == "chinese-mix") {
+    c.stem = true;
+    c.han = HanMode::kMix;
+    c.mix.bigram_mark = internal::kBigramMark;
+  } else if (name == "auto-stop-mix") {
+    c.stem = c.stop = true;
+    c.han = HanMode::kMix;
+    c.mix.bigram_mark = internal::kBigramMark;
   } else if (name == "auto") {
     c.stem = true;
     c.han = segmenter(internal::kDefaultChineseSegmenter);

@@ -38,4 +38,11 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name);
 // Names MakeAnalyzer accepts.
 std::vector<std::string> AnalyzerNames();
 
+// The analyzer that reads text word by word for analyzer `name`: the same
+// analyzer without its extra granularity ("auto-stop-mix" -> "auto-stop",
+// "chinese-mix" -> "chinese-jieba"), `name` itself for the others. Its words
+// are terms of `name`'s index too. For the answer reader, which matches words
+// and spans and is hurt by overlapping bigrams (EVALUATION.md).
+std::string WordAnalyzerName(const std::string& name);
+
 }  // namespace glassbox::text

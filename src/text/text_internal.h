@@ -17,6 +17,12 @@ namespace glassbox::text::internal {
 // "icu" or "bigram". Chosen by measuring nDCG on cmrc2018.
 inline constexpr std::string_view kDefaultChineseSegmenter = "jieba";
 
+// The mark in front of a character bigram in the multi-granularity analyzers
+// ("chinese-mix", "auto-stop-mix"): "#北京" is the bigram, "北京" the word.
+// No analyzed word contains '#' (it is not a word character), so the two
+// vocabularies never meet.
+inline constexpr std::string_view kBigramMark = "#";
+
 // How runs of Han characters are handled.
 enum class HanMode {
   kInline,  // no special handling: ICU word breaks (its CJK dictionary), no T2S folding
@@ -24,7 +30,23 @@ enum class HanMode {
   kIcu,     // T2S, then ICU's dictionary word breaks on the Han run alone
   kBigram,  // T2S, then overlapping character bigrams
   kMulti,   // T2S, jieba words, and at each word's position the character
-            // bigrams inside it and across its end (multi-granularity)
+            // bigrams inside it and across its end (multi-granularity). The
+            // index keeps one term per position, so only the words reach it:
+            // kept as it was for the collections built with it.
+  kMix,     // T2S, then the granularities in AnalyzerConfig::mix, every
+            // token at a position of its own (see MixConfig)
+};
+
+// Multi-granularity for HanMode::kMix. Per word of the run (cut by `words`),
+// in order: the word, then its characters if `unigrams`, then the bigrams that
+// start inside it (the last one crosses into the next word) if `bigrams`. A
+// bigram term carries `bigram_mark` in front, so that it is a term of its own
+// and not the dictionary word it may spell (empty: no mark).
+struct MixConfig {
+  HanMode words = HanMode::kJieba;  // kJieba, kIcu, or kInline for none
+  bool unigrams = false;
+  bool bigrams = true;
+  std::string bigram_mark;
 };
 
 struct AnalyzerConfig {
@@ -35,6 +57,7 @@ struct AnalyzerConfig {
   bool ascii_fast_path = true;  // false: every span goes through ICU (tests)
   std::string jieba_dict_path;  // for kJieba
   std::string opencc_config;    // for every mode but kInline
+  MixConfig mix;                // for kMix
 };
 
 // Makes an analyzer from an explicit configuration (MakeAnalyzer resolves

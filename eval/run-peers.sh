@@ -28,7 +28,7 @@ FTS5=$(tool fts5_bench)
 
 # dataset:language (both Chinese sets: cmrc2018-dev Simplified, drcd-test
 # Traditional). EVAL_SETS="cmrc2018-dev:zh drcd-test:zh" runs a subset.
-DATASETS=${EVAL_SETS:-"scifact:en cranfield:en cmrc2018-dev:zh drcd-test:zh"}
+DATASETS=${EVAL_SETS:-"scifact:en cranfield:en xquad-en:en faq-covid:en cmrc2018-dev:zh drcd-test:zh"}
 
 results=()
 table=()

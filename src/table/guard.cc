@@ -13,14 +13,23 @@ namespace {
 
 struct AuthState {
   std::string refused;  // first refused action
+  const std::vector<std::string>* tables = nullptr;  // allow-list of readable tables, or null
 };
 
 int Authorize(void* user, int action, const char* a, const char* b, const char*, const char*) {
   auto* st = static_cast<AuthState*>(user);
   switch (action) {
     case SQLITE_SELECT:
-    case SQLITE_READ:
       return SQLITE_OK;
+    case SQLITE_READ: {
+      if (st->tables == nullptr || st->tables->empty() || a == nullptr) return SQLITE_OK;
+      std::string t = a;
+      for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (const auto& ok : *st->tables)
+        if (ok == t) return SQLITE_OK;
+      if (st->refused.empty()) st->refused = "a read of table " + std::string(a) + ", which is not in the catalog";
+      return SQLITE_DENY;
+    }
     case SQLITE_FUNCTION: {
       std::string f = b ? b : "";
       for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -145,6 +154,7 @@ Result<QueryResult> ReadOnlyDatabase::RunTrusted(const std::string& sql) const {
 
 Result<QueryResult> ReadOnlyDatabase::Run(const std::string& sql, const QueryLimits& limits) const {
   AuthState auth;
+  auth.tables = &limits.tables;
   sqlite3_set_authorizer(db_, Authorize, &auth);
   sqlite3_stmt* s = nullptr;
   const char* tail = nullptr;

@@ -180,7 +180,8 @@ TEST_F(LlmSqlTest, HostileRepliesAreRefusedNamingWhatAndNeverRun) {
     reply_ = c.reply;
     auto a = Sql("How much cement did we buy in 2025?");
     ASSERT_FALSE(a.ok()) << c.reply;
-    EXPECT_NE(a.status().message().find(c.expect), std::string::npos) << a.status().message();
+    const std::string why = a.status().message().substr(0, a.status().message().find("; SQL: "));  // not the SQL itself
+    EXPECT_NE(why.find(c.expect), std::string::npos) << a.status().message();
     EXPECT_NE(a.status().message().find("the model's SQL was not run"), std::string::npos) << a.status().message();
   }
   EXPECT_EQ(ReadAll(db_path_), before);

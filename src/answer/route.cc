@@ -113,7 +113,9 @@ Result<Answer> AskTables(const Collection& collection, const std::string& questi
     a.text = t->answer;
     a.confidence = 1;  // a figure computed by the SQL shown, not a guess; see docs/tables.md
     a.verified = true;
-    a.trace.push_back({"verify", "the figure is the result of the SQL shown, over the rows listed as evidence"});
+    a.trace.push_back({"verify", t->path == "llm" ? "the figure is the result of the model's SQL shown, run after the SQL "
+                                                    "guard passed it; that the SQL means the question is the model's"
+                                                  : "the figure is the result of the SQL shown, over the rows listed as evidence"});
   } else if (t->status == "ask_back") {
     a.status = AnswerStatus::kHandoff;
     a.text = t->answer.empty() ? "Several tables fit this question; which one do you mean?" : t->answer;

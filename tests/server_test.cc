@@ -719,6 +719,16 @@ TEST_F(ServerTest, SqlOverUploadedTable) {
   EXPECT_GE(Post("/v1/collections/kb/search", {{"query", "cement"}}).body["hits"].size(), 1u);
   EXPECT_EQ(Post("/v1/collections/kb/sql", {{"today", "2026-10-20"}}).status, 400);
   EXPECT_EQ(Post("/v1/collections/kb/sql", {{"question", "x"}, {"today", "yesterday"}}).status, 400);
+  // The LLM path needs the operator's model; a body never names one.
+  EXPECT_EQ(a.body["path"], "deterministic") << a.text;
+  auto llm = Post("/v1/collections/kb/sql", {{"question", "How much cement?"}, {"sql_mode", "llm"}});
+  EXPECT_EQ(llm.status, 400) << llm.text;
+  EXPECT_NE(llm.text.find("needs a model"), std::string::npos) << llm.text;
+  EXPECT_EQ(Post("/v1/collections/kb/sql", {{"question", "How much cement?"}, {"sql_mode", "guess"}}).status, 400);
+  auto named = Post("/v1/collections/kb/sql", {{"question", "How much cement?"}, {"sql_mode", "llm"},
+                                               {"llm_url", "http://127.0.0.1:1/v1/chat/completions"}});
+  EXPECT_EQ(named.status, 400) << named.text;
+  EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "How much cement?"}, {"sql_mode", "llm"}}).status, 400);
 }
 
 }  // namespace

@@ -92,6 +92,10 @@ struct AskOptions {
   // into steps. `today` (YYYY-MM-DD; empty: today) resolves relative dates.
   std::string route = "auto";
   std::string today;
+  // Tables: "deterministic" (the parser, default), "llm" (a chat model -- llm_gguf, else llm_url -- given a
+  // schema-retrieved prompt; its SQL is checked by the SQL guard before it runs) or "llm-fallback" (the model
+  // only when the parser refuses or asks back). docs/tables.md, "The LLM path".
+  std::string sql_mode = "deterministic";
 };
 
 struct Citation {
@@ -122,6 +126,7 @@ struct TableResult {
   std::vector<std::string> evidence_columns;
   std::vector<std::vector<std::string>> evidence_rows;
   std::vector<std::string> alternatives;       // a question back: the tables that fit about equally
+  std::string path = "deterministic";          // which text-to-SQL path answered: deterministic or llm (sql_mode)
 };
 
 struct AnswerTimings {

@@ -369,3 +369,38 @@ def test_sql_over_ingested_csv(tmp_path):
     assert c.sql("what is the weather in paris", today="2026-10-20")["status"] == "unanswerable"
     with pytest.raises(glassbox.InvalidArgument):
         c.sql("how much cement", today="yesterday")
+    assert a["path"] == "deterministic"
+    # The LLM path (docs/tables.md): it needs a model, and a reply the SQL guard refuses is never run.
+    with pytest.raises(glassbox.InvalidArgument, match="needs a model"):
+        c.sql("how much cement", sql_mode="llm")
+    with pytest.raises(glassbox.InvalidArgument):
+        c.sql("how much cement", sql_mode="guess")
+    import http.server, json as _json, threading
+
+    class Stand(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = _json.dumps({"choices": [{"message": {"role": "assistant",
+                                                         "content": "```sql\nDROP TABLE purchases\n```"}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Stand)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/v1/chat/completions" % server.server_address[1]
+        with pytest.raises(glassbox.Error, match="DROP TABLE") as e:
+            c.sql("How much cement did we buy?", sql_mode="llm", llm_url=url)
+        assert e.value.code == "permission_denied"
+        # llm-fallback: the parser answers, the model is not needed
+        assert c.sql("How much cement did we buy in the last three years?", today="2026-10-20",
+                     sql_mode="llm-fallback", llm_url=url)["path"] == "deterministic"
+    finally:
+        server.shutdown()
+    assert c.sql("How much cement did we buy in the last three years?", today="2026-10-20")["rows"] == [[15, "tonne"]]

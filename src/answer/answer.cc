@@ -80,6 +80,7 @@ const std::vector<SearchOptionSpec>& AskOptionSpecs() {
       {"llm_gguf", "PATH", "generative: a GGUF chat model run in process by llama.cpp (instead of llm_url)"},
       {"llm_threads", "N", "generative, llm_gguf: CPU threads (default 0: all cores)"},
       {"route", "auto|documents|tables", "where the question goes (default auto: by its words, with fallback)"},
+      {"sql_mode", "deterministic|llm|llm-fallback", "tables: the parser, a chat model (llm_url or llm_gguf) given a schema-retrieved prompt, or the model when the parser refuses (default deterministic)"},
       {"today", "YYYY-MM-DD", "tables: the reference date of \"last three years\", 去年 ... (default today)"},
   };
   return kSpecs;
@@ -106,6 +107,12 @@ Status SetAskOption(AskOptions* o, std::string_view name, std::string_view value
   if (name == "route") {
     if (value != "auto" && value != "documents" && value != "tables") return Invalid(name, "is auto, documents or tables");
     o->route = std::string(value);
+    return Status::OK();
+  }
+  if (name == "sql_mode") {
+    if (value != "deterministic" && value != "llm" && value != "llm-fallback")
+      return Invalid(name, "is deterministic, llm or llm-fallback");
+    o->sql_mode = std::string(value);
     return Status::OK();
   }
   if (name == "today") {
@@ -156,6 +163,14 @@ Status ValidateAskOptions(const AskOptions& o) {
     return Invalid("not_found_threshold", "must be between 0 and 1");
   if (!std::isnan(o.handoff_threshold) && !(o.handoff_threshold >= 0 && o.handoff_threshold <= 1))
     return Invalid("handoff_threshold", "must be between 0 and 1");
+  if (o.sql_mode != "deterministic") {
+    if (!o.llm_gguf.empty() && !o.llm_url.empty())
+      return Invalid("llm_gguf", "and llm_url are two ways to call a model; give one");
+    if (o.llm_gguf.empty() && o.llm_url.rfind("http://", 0) != 0 && o.llm_url.rfind("https://", 0) != 0)
+      return Invalid("sql_mode", "\"" + o.sql_mode + "\" needs a model: llm_url (an http(s) OpenAI-compatible "
+                                 "/v1/chat/completions endpoint) or llm_gguf (a GGUF chat model file)");
+    if (o.llm_timeout_ms < 1) return Invalid("llm_timeout", "must be at least 1 ms");
+  }
   if (o.mode == AnswerMode::kGenerative) {
     if (!o.llm_gguf.empty() && !o.llm_url.empty())
       return Invalid("llm_gguf", "and llm_url are two ways to generate; give one");

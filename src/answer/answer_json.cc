@@ -43,7 +43,7 @@ json AnswerToJson(const Answer& a, bool with_passage_text) {
     const TableResult& t = *a.table;
     j["table"] = {{"table", t.table},           {"sql", t.sql},
                   {"columns", t.columns},       {"rows", t.rows},
-                  {"explanation", t.explanation}, {"alternatives", t.alternatives}};
+                  {"explanation", t.explanation}, {"alternatives", t.alternatives}, {"path", t.path}};
     if (!t.evidence_sql.empty())
       j["table"]["evidence"] = {{"sql", t.evidence_sql}, {"columns", t.evidence_columns}, {"rows", t.evidence_rows}};
   }

@@ -1,5 +1,7 @@
 #include "answer/generate.h"
 
+#include "answer/chat.h"
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -60,36 +62,29 @@ std::string BuildPrompt(const std::string& question, const std::vector<AnswerPas
   return messages.dump();
 }
 
-Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
+Result<ChatResult> ChatEndpoint(const ChatMessages& messages, const ChatOptions& co) {
   const auto t0 = std::chrono::steady_clock::now();
-  Answer ans;
-  ans.passages = in.passages;
-  if (in.passages.empty()) {
-    ans.status = AnswerStatus::kNotFound;
-    ans.text = "Not found in the knowledge base.";
-    ans.trace.push_back({"decision", "no passage was retrieved; the model was not called"});
-    return ans;
-  }
-  auto an = SharedAnalyzer(in.analyzer);
-  if (!an.ok()) return an.status();
+  ChatResult out;
+  json msgs = json::array();
+  for (const auto& [role, content] : messages) msgs.push_back({{"role", role}, {"content", content}});
   // http(s)://host[:port]/path
-  const size_t scheme_end = o.llm_url.find("://");
-  const size_t path_begin = o.llm_url.find('/', scheme_end + 3);
-  const std::string origin = o.llm_url.substr(0, path_begin);
-  const std::string path = path_begin == std::string::npos ? "/v1/chat/completions" : o.llm_url.substr(path_begin);
+  const size_t scheme_end = co.url.find("://");
+  const size_t path_begin = co.url.find('/', scheme_end + 3);
+  const std::string origin = co.url.substr(0, path_begin);
+  const std::string path = path_begin == std::string::npos ? "/v1/chat/completions" : co.url.substr(path_begin);
   httplib::Client client(origin);
-  if (!client.is_valid()) return Status::InvalidArgument("cannot use the model endpoint " + o.llm_url);
-  const time_t sec = o.llm_timeout_ms / 1000, usec = (o.llm_timeout_ms % 1000) * 1000;
+  if (!client.is_valid()) return Status::InvalidArgument("cannot use the model endpoint " + co.url);
+  const time_t sec = co.timeout_ms / 1000, usec = (co.timeout_ms % 1000) * 1000;
   client.set_connection_timeout(sec, usec);
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
   // With a token callback the reply is asked for as a stream of Server-Sent
   // Events (choices[0].delta.content per event); an endpoint that ignores
   // "stream" and answers with one JSON completion is read as that.
-  const bool stream = static_cast<bool>(o.on_token);
-  json body = {{"model", o.llm_model},
-               {"messages", json::parse(BuildPrompt(in.question, in.passages))},
-               {"max_tokens", o.llm_max_tokens},
+  const bool stream = static_cast<bool>(co.on_token);
+  json body = {{"model", co.model},
+               {"messages", msgs},
+               {"max_tokens", co.max_tokens},
                {"temperature", 0},
                {"stream", stream}};
   httplib::Request req;
@@ -133,7 +128,7 @@ Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
       first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     ++pieces;
     text += piece;
-    if (!o.on_token(piece) || (o.cancel && o.cancel->load())) {
+    if (!co.on_token(piece) || (co.cancel && co.cancel->load())) {
       cancelled = true;
       return false;
     }
@@ -168,16 +163,16 @@ Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
   const auto t1 = std::chrono::steady_clock::now();
   const double gen_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   if (too_big)
-    return Status::IOError("the model endpoint " + o.llm_url + " sent more than " + std::to_string(kMaxReply >> 20) +
+    return Status::IOError("the model endpoint " + co.url + " sent more than " + std::to_string(kMaxReply >> 20) +
                            " MiB");
   if (!r && !cancelled) {
     if (r.error() == httplib::Error::Read || r.error() == httplib::Error::ConnectionTimeout)
-      return Status::DeadlineExceeded("the model endpoint " + o.llm_url + " gave no answer within llm_timeout " +
-                                      std::to_string(o.llm_timeout_ms) + " ms (" + httplib::to_string(r.error()) + ")");
-    return Status::IOError("the model endpoint " + o.llm_url + " could not be reached: " + httplib::to_string(r.error()));
+      return Status::DeadlineExceeded("the model endpoint " + co.url + " gave no answer within llm_timeout " +
+                                      std::to_string(co.timeout_ms) + " ms (" + httplib::to_string(r.error()) + ")");
+    return Status::IOError("the model endpoint " + co.url + " could not be reached: " + httplib::to_string(r.error()));
   }
   if (status != 200)
-    return Status::IOError("the model endpoint " + o.llm_url + " answered HTTP " + std::to_string(status) + ": " +
+    return Status::IOError("the model endpoint " + co.url + " answered HTTP " + std::to_string(status) + ": " +
                            Clip(raw, 200));
   json reply;
   if (!sse) {  // one JSON completion
@@ -189,35 +184,95 @@ Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
         reply["choices"][0]["message"]["content"].is_string())
       content = &reply["choices"][0]["message"]["content"];
     if (!content)
-      return Status::IOError("the model endpoint " + o.llm_url + " did not return a chat completion " +
+      return Status::IOError("the model endpoint " + co.url + " did not return a chat completion " +
                              "(choices[0].message.content): " + Clip(raw, 200));
     text = content->get<std::string>();
     if (reply.contains("usage") && reply["usage"].is_object()) usage = &reply["usage"];
     first_ms = gen_ms;  // one reply, not streamed
-    if (o.on_token && !text.empty()) o.on_token(text);
+    if (co.on_token && !text.empty()) co.on_token(text);
   } else if (events == 0 && !cancelled) {
-    return Status::IOError("the model endpoint " + o.llm_url +
+    return Status::IOError("the model endpoint " + co.url +
                            " sent an event stream without a chat completion chunk (choices[0].delta.content)");
   }
-  char buf[240];
-  std::snprintf(buf, sizeof buf, "%zu passage(s) sent to %s (model %s), %zu bytes back in %.1f ms%s", in.passages.size(),
-                o.llm_url.c_str(), o.llm_model.c_str(), text.size(), gen_ms,
-                !sse ? "" : cancelled ? ", streamed, cancelled" : ", streamed");
-  ans.trace.push_back({"generate", buf});
-  ans.timings.read_ms = ans.timings.generate_ms = gen_ms;
-  ans.timings.first_token_ms = first_ms < 0 ? gen_ms : first_ms;
+  out.streamed = sse;
+  out.cancelled = cancelled;
+  AnswerTimings& tm = out.timings;
+  tm.read_ms = tm.generate_ms = gen_ms;
+  tm.first_token_ms = first_ms < 0 ? gen_ms : first_ms;
   if (usage) {
     const json& u = *usage;
     if (u.contains("prompt_tokens") && u["prompt_tokens"].is_number_unsigned())
-      ans.timings.prompt_tokens = u["prompt_tokens"].get<size_t>();
+      tm.prompt_tokens = u["prompt_tokens"].get<size_t>();
     if (u.contains("completion_tokens") && u["completion_tokens"].is_number_unsigned())
-      ans.timings.generated_tokens = u["completion_tokens"].get<size_t>();
+      tm.generated_tokens = u["completion_tokens"].get<size_t>();
   }
-  if (sse && ans.timings.generated_tokens == 0) ans.timings.generated_tokens = pieces;  // one piece per token, usually
-  const double after_first_s = (gen_ms - ans.timings.first_token_ms) / 1000.0;
-  if (sse && ans.timings.generated_tokens > 1 && after_first_s > 0)
-    ans.timings.tokens_per_s = static_cast<double>(ans.timings.generated_tokens - 1) / after_first_s;
-  return FinishGenerated(in, o, text, std::move(ans));
+  if (sse && tm.generated_tokens == 0) tm.generated_tokens = pieces;  // one piece per token, usually
+  const double after_first_s = (gen_ms - tm.first_token_ms) / 1000.0;
+  if (sse && tm.generated_tokens > 1 && after_first_s > 0)
+    tm.tokens_per_s = static_cast<double>(tm.generated_tokens - 1) / after_first_s;
+  out.text = std::move(text);
+  return out;
+}
+
+Result<Answer> Generate(const ReaderInput& in, const AskOptions& o) {
+  Answer ans;
+  ans.passages = in.passages;
+  if (in.passages.empty()) {
+    ans.status = AnswerStatus::kNotFound;
+    ans.text = "Not found in the knowledge base.";
+    ans.trace.push_back({"decision", "no passage was retrieved; the model was not called"});
+    return ans;
+  }
+  auto an = SharedAnalyzer(in.analyzer);
+  if (!an.ok()) return an.status();
+  auto r = ChatEndpoint(BuildMessages(in.question, in.passages), ChatOptionsFrom(o));
+  if (!r.ok()) return r.status();
+  char buf[240];
+  std::snprintf(buf, sizeof buf, "%zu passage(s) sent to %s (model %s), %zu bytes back in %.1f ms%s", in.passages.size(),
+                o.llm_url.c_str(), o.llm_model.c_str(), r->text.size(), r->timings.generate_ms,
+                !r->streamed ? "" : r->cancelled ? ", streamed, cancelled" : ", streamed");
+  ans.trace.push_back({"generate", buf});
+  ans.timings = r->timings;
+  return FinishGenerated(in, o, r->text, std::move(ans));
+}
+
+ChatOptions ChatOptionsFrom(const AskOptions& o) {
+  ChatOptions c;
+  c.url = o.llm_url;
+  c.model = o.llm_model;
+  c.gguf = o.llm_gguf;
+  c.max_tokens = o.llm_max_tokens;
+  c.timeout_ms = o.llm_timeout_ms;
+  c.threads = o.llm_threads;
+  c.on_token = o.on_token;
+  c.cancel = o.cancel;
+  return c;
+}
+
+void TableOptionsFrom(const AskOptions& o, table::AnswerOptions* out) {
+  out->today = o.today;
+  out->sql_mode = o.sql_mode;
+  if (o.sql_mode == "deterministic" || (o.llm_url.empty() && o.llm_gguf.empty())) return;
+  ChatOptions c = ChatOptionsFrom(o);
+  c.on_token = nullptr;  // the SQL is checked whole before anything is shown
+  c.max_tokens = std::max<size_t>(c.max_tokens, 512);
+  out->chat = [c](const table::ChatMessages& m) -> Result<table::ChatReply> {
+    auto r = c.gguf.empty() ? ChatEndpoint(m, c) : ChatGguf(m, c);
+    if (!r.ok()) return r.status();
+    table::ChatReply reply;
+    reply.text = r->text;
+    reply.ms = r->timings.generate_ms;
+    char buf[300];
+    if (c.gguf.empty())
+      std::snprintf(buf, sizeof buf, "sent to %s (model %s), %zu bytes back in %.1f ms", c.url.c_str(), c.model.c_str(),
+                    r->text.size(), reply.ms);
+    else
+      std::snprintf(buf, sizeof buf, "%s in process (%s; %zu prompt tokens): %zu token(s), stopped by %s, %.1f ms",
+                    c.gguf.c_str(), r->layout.c_str(), r->timings.prompt_tokens, r->timings.generated_tokens,
+                    r->stop.c_str(), reply.ms);
+    reply.how = buf;
+    return reply;
+  };
 }
 
 Result<Answer> FinishGenerated(const ReaderInput& in, const AskOptions& o, const std::string& text, Answer ans) {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "answer/chat.h"
 #include "answer/generate.h"
 #include "vector/gguf_embedder.h"
 
@@ -25,6 +26,12 @@
 namespace glassbox::answer {
 
 #ifndef GLASSBOX_HAVE_LLAMA
+
+Result<ChatResult> ChatGguf(const ChatMessages&, const ChatOptions&) {
+  return Status::Unsupported(
+      "this Glassbox was built without llama.cpp, so llm_gguf cannot be used; run scripts/fetch-llama.sh BUILD_DIR "
+      "and configure again, or use llm_url");
+}
 
 Result<Answer> GenerateGguf(const ReaderInput&, const AskOptions&) {
   return Status::Unsupported(
@@ -225,34 +232,26 @@ bool AbortCallback(void* data) {
 
 }  // namespace
 
-Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
+Result<ChatResult> ChatGguf(const ChatMessages& messages, const ChatOptions& co) {
   const auto t0 = Clock::now();
-  Answer ans;
-  ans.passages = in.passages;
-  if (in.passages.empty()) {
-    ans.status = AnswerStatus::kNotFound;
-    ans.text = "Not found in the knowledge base.";
-    ans.trace.push_back({"decision", "no passage was retrieved; the model was not run"});
-    return ans;
-  }
-  AbortState abort_state{t0 + std::chrono::milliseconds(o.llm_timeout_ms), o.cancel};
+  ChatResult out;
+  AbortState abort_state{t0 + std::chrono::milliseconds(co.timeout_ms), co.cancel};
   auto timed_out = [&] {
     return Status::DeadlineExceeded("llm_gguf: the model did not finish within llm_timeout " +
-                                    std::to_string(o.llm_timeout_ms) + " ms");
+                                    std::to_string(co.timeout_ms) + " ms");
   };
   double load_ms = 0;
-  auto loaded = LoadModel(o.llm_gguf, &load_ms);
+  auto loaded = LoadModel(co.gguf, &load_ms);
   if (!loaded.ok()) return loaded.status();
   const llama_model* model = (*loaded)->model.get();
   const llama_vocab* vocab = llama_model_get_vocab(model);
 
   std::string layout;
-  const auto messages = BuildMessages(in.question, in.passages);
   const std::string prompt = ApplyTemplate(model, messages, &layout);
   auto tokens = TokenizePrompt(vocab, prompt, messages);
   if (!tokens.ok()) return tokens.status();
   const int n_ctx_train = llama_model_n_ctx_train(model);
-  const size_t need = tokens->size() + o.llm_max_tokens;
+  const size_t need = tokens->size() + co.max_tokens;
   if (n_ctx_train > 0 && tokens->size() + 1 > static_cast<size_t>(n_ctx_train))
     return Status::InvalidArgument("llm_gguf: the prompt is " + std::to_string(tokens->size()) +
                                    " tokens; the model's context is " + std::to_string(n_ctx_train) +
@@ -261,7 +260,7 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
       static_cast<uint32_t>(n_ctx_train > 0 ? std::min<size_t>(need, static_cast<size_t>(n_ctx_train)) : need);
 
   llama_context_params cp = llama_context_default_params();
-  const int threads = o.llm_threads > 0 ? o.llm_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = co.threads > 0 ? co.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cp.n_ctx = std::max<uint32_t>(n_ctx, 16);
   cp.n_batch = std::min<uint32_t>(cp.n_ctx, 512);
   cp.n_ubatch = cp.n_batch;
@@ -278,7 +277,7 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
   std::unique_ptr<llama_context, ContextDeleter> ctx(llama_init_from_model(const_cast<llama_model*>(model), cp));
   if (!ctx) {
     const std::string why = vector::TakeLlamaError();
-    return Status::InvalidArgument("llm_gguf: cannot create a llama.cpp context for " + o.llm_gguf +
+    return Status::InvalidArgument("llm_gguf: cannot create a llama.cpp context for " + co.gguf +
                                    (why.empty() ? "" : ": " + why));
   }
   std::unique_ptr<llama_sampler, SamplerDeleter> sampler(llama_sampler_chain_init(llama_sampler_chain_default_params()));
@@ -302,10 +301,10 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
 
   std::string text, pending;  // pending: bytes of a character not yet complete
   size_t generated = 0;
-  std::string stop = "token budget (" + std::to_string(o.llm_max_tokens) + ")";
+  std::string stop = "token budget (" + std::to_string(co.max_tokens) + ")";
   double first_ms = 0;
-  bool cancelled = o.cancel && o.cancel->load();
-  while (!cancelled && generated < o.llm_max_tokens) {
+  bool cancelled = co.cancel && co.cancel->load();
+  while (!cancelled && generated < co.max_tokens) {
     if (Clock::now() > abort_state.deadline) return timed_out();
     if (llama_memory_seq_pos_max(llama_get_memory(ctx.get()), 0) + 1 >= static_cast<llama_pos>(llama_n_ctx(ctx.get()))) {
       stop = "the context (" + std::to_string(llama_n_ctx(ctx.get())) + " tokens) is full";
@@ -326,9 +325,9 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
       const std::string piece = SanitizeUtf8(pending.substr(0, whole));
       pending.erase(0, whole);
       text += piece;
-      if (o.on_token && !o.on_token(piece)) cancelled = true;
+      if (co.on_token && !co.on_token(piece)) cancelled = true;
     }
-    if (o.cancel && o.cancel->load()) cancelled = true;
+    if (co.cancel && co.cancel->load()) cancelled = true;
     if (cancelled) break;
     const int32_t rc = llama_decode(ctx.get(), llama_batch_get_one(&tok, 1));
     if (rc == 2) {
@@ -342,7 +341,7 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
   if (!pending.empty()) text += SanitizeUtf8(pending);
   const auto t_end = Clock::now();
 
-  AnswerTimings& tm = ans.timings;
+  AnswerTimings& tm = out.timings;
   tm.load_ms = load_ms;
   tm.prompt_ms = Ms(t_prompt, t_gen);
   tm.first_token_ms = first_ms;
@@ -352,14 +351,35 @@ Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
   tm.generated_tokens = generated;
   const double after_first_s = (tm.generate_ms - first_ms) / 1000.0;
   tm.tokens_per_s = generated > 1 && after_first_s > 0 ? static_cast<double>(generated - 1) / after_first_s : 0;
+  out.text = std::move(text);
+  out.layout = layout;
+  out.stop = stop;
+  out.threads = threads;
+  out.cancelled = cancelled;
+  return out;
+}
+
+Result<Answer> GenerateGguf(const ReaderInput& in, const AskOptions& o) {
+  Answer ans;
+  ans.passages = in.passages;
+  if (in.passages.empty()) {
+    ans.status = AnswerStatus::kNotFound;
+    ans.text = "Not found in the knowledge base.";
+    ans.trace.push_back({"decision", "no passage was retrieved; the model was not run"});
+    return ans;
+  }
+  auto r = ChatGguf(BuildMessages(in.question, in.passages), ChatOptionsFrom(o));
+  if (!r.ok()) return r.status();
+  ans.timings = r->timings;
+  const AnswerTimings& tm = ans.timings;
   char line[400];
   std::snprintf(line, sizeof line,
                 "%zu passage(s) to %s in process (%s; %zu prompt tokens, %d threads): %zu token(s), stopped by %s; "
                 "load %.1f ms, prompt %.1f ms, first token %.1f ms, %.1f tokens/s",
-                in.passages.size(), o.llm_gguf.c_str(), layout.c_str(), tokens->size(), threads, generated, stop.c_str(),
-                load_ms, tm.prompt_ms, first_ms, tm.tokens_per_s);
+                in.passages.size(), o.llm_gguf.c_str(), r->layout.c_str(), tm.prompt_tokens, r->threads,
+                tm.generated_tokens, r->stop.c_str(), tm.load_ms, tm.prompt_ms, tm.first_token_ms, tm.tokens_per_s);
   ans.trace.push_back({"generate", line});
-  return FinishGenerated(in, o, text, std::move(ans));
+  return FinishGenerated(in, o, r->text, std::move(ans));
 }
 
 #endif  // GLASSBOX_HAVE_LLAMA

@@ -25,12 +25,15 @@
 //      appended for its subject; the other from the documents), then compares
 //      the two figures when both were found in the same currency and unit.
 #include "answer/route.h"
+
+#include "answer/chat.h"
 #include "answer/compare.h"
 #include "ingest/text_util.h"
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 
 #include "table/nl2sql.h"
 #include "table/table_store.h"
@@ -56,6 +59,7 @@ TableResult ToResult(const table::TableAnswer& t) {
   TableResult r;
   r.table = t.table;
   r.sql = t.sql;
+  r.path = t.path;
   r.columns = t.columns;
   for (const auto& row : t.rows) {
     std::vector<std::string> cells;
@@ -80,7 +84,7 @@ Result<Answer> AskTables(const Collection& collection, const std::string& questi
                          bool* general_words_only = nullptr) {
   const auto t0 = std::chrono::steady_clock::now();
   table::AnswerOptions to;
-  to.today = options.today;
+  TableOptionsFrom(options, &to);  // today, sql_mode and the model
   to.measure_like = measure_like;
   auto t = table::AnswerQuestion(collection.dir(), question, to);
   if (!t.ok()) return t.status();
@@ -93,12 +97,25 @@ Result<Answer> AskTables(const Collection& collection, const std::string& questi
   a.timings.read_ms = ms;  // linking the question to the catalog, and running the SQL
   a.table = ToResult(*t);
   for (const auto& line : t->explanation) a.trace.push_back({"table", line});
+  if (!t->llm.prompt_tables.empty()) {  // the LLM path: the prompt's tables, the model's SQL, the guard, timings
+    const table::LlmTrace& l = t->llm;
+    std::string names;
+    for (const auto& n : l.prompt_tables) names += (names.empty() ? "" : ", ") + n;
+    char ms[160];
+    std::snprintf(ms, sizeof ms, "prompt %.1f ms, model %.1f ms, guard and run %.1f ms", l.prompt_ms, l.chat_ms, l.run_ms);
+    a.trace.push_back({"sql_prompt", "tables in the prompt: " + names});
+    if (!l.model_sql.empty()) a.trace.push_back({"sql_model", l.model_sql});
+    a.trace.push_back({"sql_guard", l.verdict});
+    a.trace.push_back({"sql_timings", ms});
+  }
   if (t->status == "answered") {
     a.status = AnswerStatus::kAnswered;
     a.text = t->answer;
     a.confidence = 1;  // a figure computed by the SQL shown, not a guess; see docs/tables.md
     a.verified = true;
-    a.trace.push_back({"verify", "the figure is the result of the SQL shown, over the rows listed as evidence"});
+    a.trace.push_back({"verify", t->path == "llm" ? "the figure is the result of the model's SQL shown, run after the SQL "
+                                                    "guard passed it; that the SQL means the question is the model's"
+                                                  : "the figure is the result of the SQL shown, over the rows listed as evidence"});
   } else if (t->status == "ask_back") {
     a.status = AnswerStatus::kHandoff;
     a.text = t->answer.empty() ? "Several tables fit this question; which one do you mean?" : t->answer;

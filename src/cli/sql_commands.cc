@@ -1,9 +1,11 @@
 #include "cli/sql_commands.h"
 
 #include <cstdio>
+#include <set>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "answer/chat.h"
 #include "cli/args.h"
 #include "cli/common.h"
 #include "server/json.h"
@@ -16,20 +18,27 @@ namespace {
 
 using json = nlohmann::json;
 
+#define GB_LLM_SQL_HELP                                                                                          \
+  "  --sql-mode M  deterministic (the parser, default) | llm (a chat model given a schema-retrieved prompt;\n"   \
+  "                its SQL checked by the SQL guard before it runs) | llm-fallback (the model when the parser\n"  \
+  "                refuses or asks back)\n"                                                                      \
+  "  --llm-url URL | --llm-gguf PATH   the model: an OpenAI-compatible endpoint, or a GGUF chat model in process\n" \
+  "  --llm-model NAME --llm-timeout MS --llm-max-tokens N --llm-threads N\n"
+
 const char* kSqlHelp =
-    "usage: glassbox sql DIR \"question\" [--today YYYY-MM-DD] [--max-rows N] [--no-ask-back] [--json]\n"
+    "usage: glassbox sql DIR \"question\" [--today YYYY-MM-DD] [--max-rows N] [--no-ask-back] [--sql-mode M] [--json]\n"
     "Answers a question over the collection's tables (DIR/tables.sqlite, or DIR may be an SQLite file):\n"
     "the answer, the SQL it ran, the rows, and why it chose that table and those columns; or a question\n"
     "back when two tables fit about equally, or 'the data has no ...' when nothing fits.\n"
     "  --today D   reference date for 'last three years', 去年, ... (default: today)\n"
-    "  --no-ask-back  always answer from the best table (as eval-sql does), never ask back\n";
+    "  --no-ask-back  always answer from the best table (as eval-sql does), never ask back\n" GB_LLM_SQL_HELP;
 const char* kTablesHelp = "usage: glassbox tables DIR [--json]\nLists the tables of a collection (or SQLite file): "
                           "source, rows, columns with types, units and descriptions.\n";
 const char* kEvalSqlHelp =
     "usage: glassbox eval-sql --dataset DIR [--split S] [--predictions-out FILE] [--today D] [--database DB] [--json]\n"
     "Execution accuracy of `glassbox sql` on DIR/database.sqlite + DIR/questions.jsonl, next to a trivial\n"
     "baseline (the best-linked table's first column). Questions of split 'unanswerable' must be refused.\n"
-    "  --database DB   a collection directory (its tables) or SQLite file instead of DIR/database.sqlite\n";
+    "  --database DB   a collection directory (its tables) or SQLite file instead of DIR/database.sqlite\n" GB_LLM_SQL_HELP;
 
 void PrintRows(const std::vector<std::string>& columns, const std::vector<std::vector<table::Value>>& rows, size_t max) {
   std::vector<size_t> w(columns.size());
@@ -51,18 +60,44 @@ void PrintRows(const std::vector<std::string>& columns, const std::vector<std::v
   if (rows.size() > max) std::printf("  ... %zu more rows\n", rows.size() - max);
 }
 
+const std::vector<std::string> kLlmFlags = {"sql-mode", "llm-url", "llm-gguf", "llm-model", "llm-timeout",
+                                           "llm-max-tokens", "llm-threads"};
+
+std::set<std::string> WithLlmFlags(std::set<std::string> v) {
+  v.insert(kLlmFlags.begin(), kLlmFlags.end());
+  return v;
+}
+
+// --sql-mode and the --llm-* flags, through the ask options (one declaration: answer.cc), into `o`.
+Status LlmSqlOptions(const Args& a, table::AnswerOptions* o) {
+  AskOptions ask;
+  for (const auto& flag : kLlmFlags)
+    if (a.HasValue(flag)) {
+      std::string name = flag;
+      for (auto& c : name) c = c == '-' ? '_' : c;
+      GB_RETURN_IF_ERROR(SetAskOption(&ask, name, a.Get(flag)));
+    }
+  GB_RETURN_IF_ERROR(ValidateAskOptions(ask));
+  const std::string today = o->today;
+  answer::TableOptionsFrom(ask, o);
+  o->today = today;
+  return Status::OK();
+}
+
 }  // namespace
 
 int CmdSql(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"today", "max-rows"}, {"json", "help", "no-ask-back"}, &err)) return Usage(err, kSqlHelp);
+  if (!a.Parse(argc, argv, 2, WithLlmFlags({"today", "max-rows"}), {"json", "help", "no-ask-back"}, &err))
+    return Usage(err, kSqlHelp);
   if (a.Has("help")) return std::printf("%s", kSqlHelp), 0;
   if (a.positional().size() != 2) return Usage("sql needs DIR and a question", kSqlHelp);
   table::AnswerOptions o;
   o.today = a.Get("today");
   if (a.HasValue("max-rows")) o.limits.max_rows = std::strtoul(a.Get("max-rows").c_str(), nullptr, 10);
   o.allow_ask_back = !a.Has("no-ask-back");
+  if (Status st = LlmSqlOptions(a, &o); !st.ok()) return Fail(st, a.Has("json"));
   auto ans = table::AnswerQuestion(a.positional()[0], a.positional()[1], o);
   if (!ans.ok()) return Fail(ans.status(), a.Has("json"));
   if (a.Has("json")) {
@@ -80,6 +115,13 @@ int CmdSql(int argc, char** argv) {
   }
   std::printf("\nwhy:\n");
   for (auto& e : ans->explanation) std::printf("  - %s\n", e.c_str());
+  if (!ans->llm.prompt_tables.empty()) {
+    std::string names;
+    for (auto& n : ans->llm.prompt_tables) names += (names.empty() ? "" : ", ") + n;
+    std::printf("LLM path: prompt tables %s\n  model's SQL: %s\n  guard: %s\n  prompt %.1f ms, model %.1f ms, run %.1f ms\n",
+                names.c_str(), ans->llm.model_sql.empty() ? "(none)" : ans->llm.model_sql.c_str(), ans->llm.verdict.c_str(),
+                ans->llm.prompt_ms, ans->llm.chat_ms, ans->llm.run_ms);
+  }
   if (ans->status == "ask_back") {
     std::printf("candidates:\n");
     for (auto& alt : ans->alternatives) std::printf("  %-20s %.2f  %s\n", alt.table.c_str(), alt.score, alt.why.c_str());
@@ -140,7 +182,8 @@ int CmdTables(int argc, char** argv) {
 int CmdEvalSql(int argc, char** argv) {
   Args a;
   std::string err;
-  if (!a.Parse(argc, argv, 2, {"dataset", "split", "predictions-out", "today", "database"}, {"json", "help"}, &err))
+  if (!a.Parse(argc, argv, 2, WithLlmFlags({"dataset", "split", "predictions-out", "today", "database"}), {"json", "help"},
+               &err))
     return Usage(err, kEvalSqlHelp);
   if (a.Has("help")) return std::printf("%s", kEvalSqlHelp), 0;
   if (!a.HasValue("dataset")) return Usage("eval-sql needs --dataset DIR", kEvalSqlHelp);
@@ -149,6 +192,10 @@ int CmdEvalSql(int argc, char** argv) {
   o.predictions_out = a.Get("predictions-out");
   o.today = a.Get("today");
   o.database = a.Get("database");
+  table::AnswerOptions llm;
+  if (Status st = LlmSqlOptions(a, &llm); !st.ok()) return Fail(st, a.Has("json"));
+  o.sql_mode = llm.sql_mode;
+  o.chat = llm.chat;
   auto r = table::EvaluateSql(a.Get("dataset"), o);
   if (!r.ok()) return Fail(r.status(), a.Has("json"));
   json j = {{"dataset", a.Get("dataset")}, {"split", o.split.empty() ? "all" : o.split}, {"questions", r->questions},

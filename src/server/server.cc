@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "answer/answer_json.h"
+#include "answer/chat.h"
 #include "glassbox/answer.h"
 #include "glassbox/glassbox.h"
 #include "ingest/originals.h"
@@ -868,9 +869,11 @@ struct Server::Impl {
     const bool generation = !opts.llm_gguf.empty() || !opts.llm_url.empty();
     if (!generation && (o.mode == AnswerMode::kGenerative || !o.llm_url.empty() || !o.llm_gguf.empty()))
       BadRequest("answer_mode generative is not enabled on this server (use extractive or faq)");
+    if (!generation && o.sql_mode != "deterministic")
+      BadRequest("sql_mode " + o.sql_mode + " needs a model, and none is enabled on this server (serve --llm-url or --llm-gguf)");
     for (const char* f : {"llm_url", "llm_gguf", "llm_model", "llm_threads"})
       if (j.contains(f)) BadRequest(std::string("\"") + f + "\" is set by the server's operator, not by a request");
-    if (o.mode == AnswerMode::kGenerative) {
+    if (o.mode == AnswerMode::kGenerative || o.sql_mode != "deterministic") {
       o.llm_gguf = opts.llm_gguf;
       o.llm_url = opts.llm_url;
       if (!opts.llm_model.empty()) o.llm_model = opts.llm_model;
@@ -961,6 +964,27 @@ struct Server::Impl {
       if (!j["max_rows"].is_number_unsigned() || j["max_rows"].get<size_t>() == 0 || j["max_rows"].get<size_t>() > 10000)
         BadRequest("field \"max_rows\" must be between 1 and 10000");
       o.limits.max_rows = j["max_rows"].get<size_t>();
+    }
+    // sql_mode llm / llm-fallback: the operator's model (serve --llm-url / --llm-gguf), as for /ask.
+    if (j.contains("sql_mode") && !j["sql_mode"].is_null()) {
+      AskOptions ask;
+      if (!j["sql_mode"].is_string()) BadRequest("field \"sql_mode\" must be a string");
+      if (Status st = SetAskOption(&ask, "sql_mode", j["sql_mode"].get<std::string>()); !st.ok()) BadRequest(st.message());
+      for (const char* f : {"llm_url", "llm_gguf", "llm_model", "llm_threads"})
+        if (j.contains(f)) BadRequest(std::string("\"") + f + "\" is set by the server's operator, not by a request");
+      if (ask.sql_mode != "deterministic") {
+        if (opts.llm_gguf.empty() && opts.llm_url.empty())
+          BadRequest("sql_mode " + ask.sql_mode + " needs a model, and none is enabled on this server (serve --llm-url or --llm-gguf)");
+        ask.llm_gguf = opts.llm_gguf;
+        ask.llm_url = opts.llm_url;
+        if (!opts.llm_model.empty()) ask.llm_model = opts.llm_model;
+        ask.llm_threads = opts.llm_threads;
+        if (j.contains("llm_timeout") && !j["llm_timeout"].is_null())
+          if (Status st = SetAskOption(&ask, "llm_timeout", j["llm_timeout"].dump()); !st.ok()) BadRequest(st.message());
+      }
+      const std::string today = o.today;
+      answer::TableOptionsFrom(ask, &o);
+      o.today = today;
     }
     With(name, [&](Collection& c, Entry&) {
       auto a = table::AnswerQuestion(c.dir(), question, o);

@@ -73,6 +73,11 @@ json AnswerToJson(const TableAnswer& a) {
   j["rows"] = rows;
   if (a.truncated) j["truncated"] = true;
   j["explanation"] = a.explanation;
+  j["path"] = a.path;
+  if (!a.llm.prompt_tables.empty())
+    j["llm"] = {{"prompt_tables", a.llm.prompt_tables}, {"sql", a.llm.model_sql},   {"verdict", a.llm.verdict},
+                {"model", a.llm.how},                   {"prompt_ms", a.llm.prompt_ms}, {"model_ms", a.llm.chat_ms},
+                {"run_ms", a.llm.run_ms}};
   json alts = json::array();
   for (auto& x : a.alternatives) alts.push_back({{"table", x.table}, {"score", x.score}, {"why", x.why}});
   j["alternatives"] = alts;
@@ -110,6 +115,8 @@ Result<SqlEvalReport> EvaluateSql(const std::string& dir, const SqlEvalOptions& 
   size_t line_no = 0;
   AnswerOptions ao;
   ao.today = options.today;
+  ao.sql_mode = options.sql_mode;
+  ao.chat = options.chat;
   ao.allow_ask_back = false;
   ao.limits.max_rows = 100000;
   while (std::getline(in, line)) {

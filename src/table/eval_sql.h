@@ -27,6 +27,8 @@ struct SqlEvalOptions {
   std::string predictions_out;     // JSON lines file, or empty
   std::string today;
   std::string database;            // a collection directory or SQLite file instead of DIR/database.sqlite
+  std::string sql_mode = "deterministic";  // as AnswerOptions::sql_mode, with `chat` for the llm paths
+  ChatFn chat;
 };
 
 struct SqlEvalReport {

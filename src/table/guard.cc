@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,20 +13,34 @@ namespace glassbox::table {
 namespace {
 
 struct AuthState {
-  std::string refused;  // first refused action
+  std::string refused;  // the refused actions, in order ("DELETE sqlite_master, DROP TABLE purchases")
+  void Refuse(const std::string& what) {
+    if (refused.find(what) != std::string::npos) return;
+    if (std::count(refused.begin(), refused.end(), ',') >= 3) return;
+    refused += (refused.empty() ? "" : ", ") + what;
+  }
+  const std::vector<std::string>* tables = nullptr;  // allow-list of readable tables, or null
 };
 
 int Authorize(void* user, int action, const char* a, const char* b, const char*, const char*) {
   auto* st = static_cast<AuthState*>(user);
   switch (action) {
     case SQLITE_SELECT:
-    case SQLITE_READ:
       return SQLITE_OK;
+    case SQLITE_READ: {
+      if (st->tables == nullptr || st->tables->empty() || a == nullptr) return SQLITE_OK;
+      std::string t = a;
+      for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (const auto& ok : *st->tables)
+        if (ok == t) return SQLITE_OK;
+      st->Refuse("a read of table " + std::string(a) + ", which is not in the catalog");
+      return SQLITE_DENY;
+    }
     case SQLITE_FUNCTION: {
       std::string f = b ? b : "";
       for (auto& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (f == "load_extension" || f == "readfile" || f == "writefile" || f == "edit" || f == "fts3_tokenizer") {
-        if (st->refused.empty()) st->refused = "function " + f;
+        st->Refuse("function " + f);
         return SQLITE_DENY;
       }
       return SQLITE_OK;
@@ -39,7 +54,7 @@ int Authorize(void* user, int action, const char* a, const char* b, const char*,
                                      "CREATE VTABLE", "DROP VTABLE", "FUNCTION", "SAVEPOINT", "RECURSIVE"};
       std::string name = action >= 0 && action < static_cast<int>(sizeof kNames / sizeof kNames[0])
                              ? kNames[action] : "action " + std::to_string(action);
-      if (st->refused.empty()) st->refused = name + (a ? std::string(" ") + a : "");
+      st->Refuse(name + (a ? std::string(" ") + a : ""));
       return SQLITE_DENY;
     }
   }
@@ -72,6 +87,28 @@ Value ColumnValue(sqlite3_stmt* s, int i) {
     }
   }
   return v;
+}
+
+// "a DROP TABLE statement", "an INSERT statement": the statement's leading keywords (two for CREATE, DROP,
+// ALTER), for a refusal that SQLite's authorizer reports by its first effect (DROP TABLE: DELETE sqlite_master).
+std::string StatementKind(const std::string& sql) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (words.size() < 2 && i < sql.size()) {
+    while (i < sql.size() && !std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+    size_t b = i;
+    while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
+    if (i > b) {
+      std::string w = sql.substr(b, i - b);
+      for (auto& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      words.push_back(w);
+    }
+  }
+  if (words.empty()) return "";
+  std::string k = words[0];
+  if ((k == "CREATE" || k == "DROP" || k == "ALTER") && words.size() > 1) k += " " + words[1];
+  const bool vowel = std::string("AEIOU").find(k[0]) != std::string::npos;
+  return std::string(vowel ? "an " : "a ") + k + " statement";
 }
 
 bool OnlySpaceOrSemicolons(const char* p) {
@@ -145,6 +182,7 @@ Result<QueryResult> ReadOnlyDatabase::RunTrusted(const std::string& sql) const {
 
 Result<QueryResult> ReadOnlyDatabase::Run(const std::string& sql, const QueryLimits& limits) const {
   AuthState auth;
+  auth.tables = &limits.tables;
   sqlite3_set_authorizer(db_, Authorize, &auth);
   sqlite3_stmt* s = nullptr;
   const char* tail = nullptr;
@@ -152,7 +190,8 @@ Result<QueryResult> ReadOnlyDatabase::Run(const std::string& sql, const QueryLim
   sqlite3_set_authorizer(db_, nullptr, nullptr);
   if (!auth.refused.empty()) {
     sqlite3_finalize(s);
-    return Status::PermissionDenied("SQL guard: refused " + auth.refused + " (only SELECT may run)");
+    return Status::PermissionDenied("SQL guard: refused " + auth.refused + " (" + StatementKind(sql) +
+                                    "; only SELECT may run)");
   }
   if (rc != SQLITE_OK) {
     std::string msg = sqlite3_errmsg(db_);

@@ -31,6 +31,9 @@ struct Value {
 struct QueryLimits {
   size_t max_rows = 1000;   // more rows: the result is cut and marked truncated
   int timeout_ms = 2000;    // longer: DeadlineExceeded
+  // Tables the statement may read (lower case); empty: any. Reading another
+  // (sqlite_master, the _gb_* catalog) is PermissionDenied naming the table.
+  std::vector<std::string> tables;
 };
 
 struct QueryResult {

@@ -523,8 +523,36 @@ Result<TableAnswer> AnswerQuestion(const std::string& dir_or_db, const std::stri
   return AnswerWithCatalog(**db, **catalog, question, options);
 }
 
-Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question_arg,
+bool ValidSqlMode(const std::string& m) { return m == "deterministic" || m == "llm" || m == "llm-fallback"; }
+
+namespace {
+Result<TableAnswer> AnswerDeterministic(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
+                                        const AnswerOptions& options);
+}  // namespace
+
+Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
                                       const AnswerOptions& options) {
+  if (options.depth > 0 || options.sql_mode.empty() || options.sql_mode == "deterministic")
+    return AnswerDeterministic(db, catalog, question, options);
+  if (!ValidSqlMode(options.sql_mode))
+    return Status::InvalidArgument("sql_mode: expected deterministic, llm or llm-fallback, got '" + options.sql_mode + "'");
+  if (options.sql_mode == "llm") return AnswerWithLlm(db, catalog, question, options);
+  // llm-fallback: the parser first; the model only when it refuses or asks back.
+  auto det = AnswerDeterministic(db, catalog, question, options);
+  if (!det.ok() || det->status == "answered") return det;
+  auto llm = AnswerWithLlm(db, catalog, question, options);
+  if (!llm.ok()) {  // the parser's answer stands, with why the model's did not
+    det->explanation.push_back("LLM fallback after the parser's " + det->status + " failed: " + llm.status().message());
+    return det;
+  }
+  llm->explanation.insert(llm->explanation.begin(), "the parser's answer was " + det->status + " (" + det->answer +
+                                                        "); the LLM path was asked (sql_mode llm-fallback)");
+  return llm;
+}
+
+namespace {
+Result<TableAnswer> AnswerDeterministic(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question_arg,
+                                        const AnswerOptions& options) {
   TableAnswer ans;
   const std::string& question0 = question_arg;
   Date today = Date::Today();
@@ -1366,5 +1394,6 @@ Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog&
   ans.answer = s;
   return ans;
 }
+}  // namespace
 
 }  // namespace glassbox::table

@@ -11,6 +11,7 @@
 #include "glassbox/status.h"
 #include "table/catalog.h"
 #include "table/guard.h"
+#include "table/llm_sql.h"
 
 namespace glassbox::table {
 
@@ -39,6 +40,11 @@ struct AnswerOptions {
   // The unit of a figure the answer will be compared with ("CNY/tonne", "CNY"): among the numeric
   // columns the question names, one in that currency (a price per unit when it has "/") is the measure.
   std::string measure_like;
+  // Which text-to-SQL path (docs/tables.md): "deterministic" (the parser), "llm" (a chat model given a
+  // schema-retrieved prompt; `chat` must be set), "llm-fallback" (the model only when the parser refuses or asks back).
+  std::string sql_mode = "deterministic";
+  ChatFn chat;
+  size_t prompt_tables = 3;  // llm: the catalog retriever's top tables described in the prompt
   // Internal, for nested clauses ("the state with the largest area"): answer the entity column, and how deep.
   bool entity = false;
   int depth = 0;
@@ -50,7 +56,16 @@ struct Alternative {
   std::string why;
 };
 
+// The LLM path's trace: the prompt's tables, the model's SQL, the guard's verdict, timings.
+struct LlmTrace {
+  std::vector<std::string> prompt_tables;
+  std::string model_sql, verdict, reply, how;
+  double prompt_ms = 0, chat_ms = 0, run_ms = 0;
+};
+
 struct TableAnswer {
+  std::string path = "deterministic";  // which path answered: "deterministic" or "llm"
+  LlmTrace llm;                        // path "llm", or a fallback that was tried
   std::string status;  // "answered", "ask_back", "unanswerable"
   std::string answer;  // one sentence
   std::string sql;
@@ -76,6 +91,14 @@ struct TableAnswer {
 // Answers over an open database and its catalog.
 Result<TableAnswer> AnswerWithCatalog(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
                                       const AnswerOptions& options);
+
+// The LLM path alone (options.chat): prompt, reply, SQL extraction, the guard, the rows. A reply that is not
+// one read-only SELECT over the prompt's tables is an error naming what was wrong (never run); UNANSWERABLE
+// is status "unanswerable"; errors of the model call are returned prefixed.
+Result<TableAnswer> AnswerWithLlm(const ReadOnlyDatabase& db, const Catalog& catalog, const std::string& question,
+                                  const AnswerOptions& options);
+
+bool ValidSqlMode(const std::string& mode);  // deterministic, llm, llm-fallback
 
 // Answers over a collection directory (its tables.sqlite) or an SQLite file.
 // NotFound when there are no tables.

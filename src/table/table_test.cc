@@ -251,6 +251,22 @@ TEST_F(TableTest, UnanswerableAndAskBack) {
   EXPECT_GE(a.alternatives.size(), 2u);
 }
 
+TEST_F(TableTest, GuardReadsOnlyTheAllowedTables) {
+  Load(kPurchases);
+  auto db = ReadOnlyDatabase::Open((dir_ / kTablesFile).string());
+  ASSERT_TRUE(db.ok());
+  QueryLimits limits;
+  limits.tables = {"purchases"};
+  auto r = (*db)->Run("SELECT SUM(amount) FROM Purchases WHERE material = 'cement'", limits);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  r = (*db)->Run("SELECT name FROM sqlite_master", limits);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("sqlite_master"), std::string::npos) << r.status().message();
+  r = (*db)->Run("SELECT name FROM sqlite_master");  // no allow-list: any table may be read
+  EXPECT_TRUE(r.ok()) << r.status().message();
+}
+
 TEST_F(TableTest, GuardRefusesHostileSql) {
   Load(kPurchases);
   auto db = ReadOnlyDatabase::Open((dir_ / kTablesFile).string());

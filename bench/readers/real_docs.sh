@@ -17,7 +17,7 @@
 # image reader (one process for all pages), same language (eng).
 #
 # usage: bench/readers/real_docs.sh [BUILD_DIR]
-#   env: RUNS (default 3), PDFMINER_RUNS (default RUNS), OCR_PAGES (default 6),
+#   env: RUNS (default 3), PDFMINER_RUNS (default RUNS), OCR_PAGES (default 6; 0 skips OCR),
 #        NICE (default 10: every command runs at this niceness, so all sides
 #        compete equally with whatever else the machine runs)
 # Needs the glassbox and read_docs targets (cmake --build build --target glassbox read_docs).
@@ -126,7 +126,8 @@ for r in $(seq 1 "$RUNS"); do
   if [ "$r" -le "$PDFMINER_RUNS" ]; then time_runs pdfminer /usr/bin/python3 "$TMP/run_pdfminer.py" "${PDFS[@]}"; fi
 done
 
-# OCR: pages 11.. of R-intro (running text), 300 dpi grayscale PNGs.
+# OCR: pages 11.. of R-intro (running text), 300 dpi grayscale PNGs (OCR_PAGES=0: skipped).
+if [ "$OCR_PAGES" -gt 0 ]; then
 pdftoppm -r 300 -gray -png -f 11 -l $((10 + OCR_PAGES)) "$TMP/pdf/R-intro.pdf" "$TMP/ocr/p"
 PNGS=("$TMP"/ocr/*.png)
 for r in $(seq 1 "$RUNS"); do
@@ -142,6 +143,7 @@ truth = words(open(sys.argv[1]).read())
 tess = words("".join(open(p + ".txt").read() for p in sys.argv[2:]))
 print(f"tesseract found {sum((truth & tess).values()) / sum(truth.values()):.1%} of pdftotext's words on those pages")
 PY
+fi
 
 /usr/bin/python3 - "$TMP/times" "$total" "$OCR_PAGES" <<'PY'
 import collections, statistics, sys
@@ -170,6 +172,8 @@ if "pdfminer" in mw:
     print(f"\npdfminer / Glassbox readers: wall {mw['pdfminer'] / mw['read_docs']:.1f}x, CPU "
           f"{mc['pdfminer'] / mc['read_docs']:.1f}x; pdfminer / `glassbox ingest --threads 1`: wall "
           f"{mw['pdfminer'] / mw['ingest1']:.1f}x, CPU {mc['pdfminer'] / mc['ingest1']:.1f}x")
+if ocr_pages == 0:
+    sys.exit(0)
 print(f"\n| OCR ({ocr_pages} pages, 300 dpi) " + head.format("tesseract"))
 print("|---|---:|---:|---:|---:|---:|---:|")
 row("`tesseract -l eng` (one process per page)", "tesseract", ocr_pages, "tesseract")

@@ -56,6 +56,7 @@
 // returns min(k, #accepted) results whenever the filter accepts that many.
 #include "vector/hnsw.h"
 #include "index/bits.h"
+#include "index/coding.h"
 
 #include <algorithm>
 #include <cmath>
@@ -209,75 +210,16 @@ const Kernels& K() {
 
 inline void Prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
-// ---------------------------------------------------------------- CRC-32C
-
-uint32_t crc_table[8][256];
-
-void InitCrcTable() {
-  static bool done = [] {
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      crc_table[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; ++i)
-      for (int t = 1; t < 8; ++t) crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
-    return true;
-  }();
-  (void)done;
-}
-
-uint32_t Crc32cSoft(const uint8_t* p, size_t n) {
-  InitCrcTable();
-  uint32_t c = 0xffffffffu;
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    w ^= c;
-    c = crc_table[7][w & 0xff] ^ crc_table[6][(w >> 8) & 0xff] ^ crc_table[5][(w >> 16) & 0xff] ^
-        crc_table[4][(w >> 24) & 0xff] ^ crc_table[3][(w >> 32) & 0xff] ^ crc_table[2][(w >> 40) & 0xff] ^
-        crc_table[1][(w >> 48) & 0xff] ^ crc_table[0][w >> 56];
-    p += 8;
-    n -= 8;
-  }
-  while (n--) c = crc_table[0][(c ^ *p++) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
-
-#ifdef GB_HNSW_X86
-__attribute__((target("sse4.2"))) uint32_t Crc32cHw(const uint8_t* p, size_t n) {
-  uint64_t c = 0xffffffffu;
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    c = _mm_crc32_u64(c, w);
-    p += 8;
-    n -= 8;
-  }
-  uint32_t c32 = uint32_t(c);
-  while (n--) c32 = _mm_crc32_u8(c32, *p++);
-  return c32 ^ 0xffffffffu;
-}
-#endif
-
-uint32_t Crc32c(const void* data, size_t n) {
-  const uint8_t* p = static_cast<const uint8_t*>(data);
-#ifdef GB_HNSW_X86
-  static const bool hw = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sse4.2");
-  }();
-  if (hw) return Crc32cHw(p, n);
-#endif
-  return Crc32cSoft(p, n);
-}
+// CRC-32C: the engine's one implementation (index/coding.h).
+uint32_t Crc32c(const void* data, size_t n) { return index::Crc32c(static_cast<const char*>(data), n); }
 
 // ---------------------------------------------------------------- helpers
 
 constexpr char kMagic[8] = {'G', 'B', 'H', 'N', 'S', 'W', '\0', '\1'};
 // Version 2 marks a file without links (flag 4), so a binary that predates
 // flat files reports "unsupported version 2" rather than bad flags; files with
-// a graph stay version 1.
+// a graph stay version 1. Version 1 files with flag 4 (written before version
+// 2 existed) still open.
 constexpr uint32_t kVersion = 1, kVersionFlat = 2;
 constexpr size_t kHeaderSize = 64;
 constexpr uint8_t kFlagFloat = 1, kFlagInt8 = 2, kFlagNoGraph = 4;
@@ -718,8 +660,8 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
       }
       if (all) vis.TestAndSet(rejected[r]);  // its accepted neighbours are all taken: never read it again
     }
-    // All of the batch's rows are loaded at once (at most m0 / 2, found
-    // before any distance is needed), then the distances.
+    // All of the batch's rows are loaded at once (at most m0, found before
+    // any distance is needed), then the distances.
     for (uint32_t e : batch) PrefetchRow(row(e), row_bytes);
     for (uint32_t e : batch) consider(e);
   }
@@ -833,7 +775,9 @@ Result<std::unique_ptr<HnswIndex>> HnswView::OpenImpl(std::string_view bytes) {
   uint32_t blocks = Get<uint32_t>(p, 48);
   if (total != bytes.size()) return bad("size " + std::to_string(bytes.size()) + " != recorded " + std::to_string(total));
   if (metric > 1 || (flags & ~7u) || !(flags & 3)) return bad("bad metric or flags");
-  if (((flags & kFlagNoGraph) != 0) != (version == kVersionFlat)) return bad("no-graph flag does not match version");
+  // Version 2 always has flag 4; version 1 may too (files written before
+  // version 2 existed), and is read as what the flag says.
+  if (version == kVersionFlat && !(flags & kFlagNoGraph)) return bad("version 2 without the no-graph flag");
   if (dim == 0 || dim > (1u << 20) || m < 2 || m > 4096 || m0 < m || m0 > 8192) return bad("bad dim or m");
   if ((flags & kFlagInt8) && (stride < 8 + dim || stride % 16 != 0)) return bad("bad int8 stride");
   if (n == 0 ? (entry != kNone || blocks != 0) : (entry >= n || max_level > 255)) return bad("bad entry point");

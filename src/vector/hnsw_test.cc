@@ -1,4 +1,5 @@
 #include "vector/hnsw.h"
+#include "index/coding.h"
 
 #include <gtest/gtest.h>
 
@@ -236,18 +237,29 @@ TEST(Hnsw, FlatIndexSearchIsExact) {
   ASSERT_TRUE(gx);
   EXPECT_TRUE(gx->has_graph());
   // A file without links is version 2 (an older binary reports the version,
-  // not bad flags); with links, version 1; a flat file claiming version 1 is refused.
+  // not bad flags); with links, version 1. A flat file labelled version 1 (as
+  // written before version 2 existed) still opens; version 2 without the
+  // no-graph flag is refused.
   uint32_t version = 0;
   std::memcpy(&version, blob->data() + 8, 4);
   EXPECT_EQ(version, 2u);
   std::memcpy(&version, with_graph->data() + 8, 4);
   EXPECT_EQ(version, 1u);
-  std::string relabelled = *blob;
-  const uint32_t one = 1;
-  std::memcpy(relabelled.data() + 8, &one, 4);
-  auto refused = HnswIndex::Open(relabelled);
+  // A header changed in place, with its checksum (the last 8 bytes: CRC-32C of the rest, zero) recomputed.
+  auto with_version = [](std::string b, uint32_t v) {
+    std::memcpy(b.data() + 8, &v, 4);
+    const uint32_t crc = index::Crc32c(b.data(), b.size() - 8);
+    std::memcpy(b.data() + b.size() - 8, &crc, 4);
+    return b;
+  };
+  const std::string relabelled = with_version(*blob, 1);
+  auto old_flat = HnswIndex::Open(relabelled);
+  ASSERT_TRUE(old_flat.ok()) << old_flat.status().message();
+  EXPECT_FALSE((*old_flat)->has_graph());
+  const std::string graph_as_v2 = with_version(*with_graph, 2);
+  auto refused = HnswIndex::Open(graph_as_v2);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("version"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("version 2"), std::string::npos) << refused.status().message();
 }
 
 TEST(Hnsw, EmptyIndex) {

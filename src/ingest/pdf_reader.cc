@@ -109,10 +109,20 @@ void PageFromWords(const std::vector<poppler::text_box>& words, std::string* tex
   boxes->reserve(words.size());
   Oriented prev{};
   bool have = false, space_after = false;
+  std::string word_text;
   for (const poppler::text_box& word : words) {
     const poppler::rectf r = word.bbox();
     const Oriented cur = Orient(r, word.rotation());
-    const size_t mark = text->size();
+    // The word's text first: an empty word (a glyph run whose text maps to
+    // nothing) is as if it was not there, before any separator is written or
+    // a hyphen taken back.
+    word_text.clear();
+    AppendUtf8(word.text(), &word_text);
+    // Spaces and control characters inside a word (rare) become plain spaces; trailing ones go.
+    for (char& c : word_text)
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    while (!word_text.empty() && word_text.back() == ' ') word_text.pop_back();
+    if (word_text.empty()) continue;
     if (have) {
       const double h = std::max(prev.c1 - prev.c0, cur.c1 - cur.c0);
       const double gap = cur.p0 - prev.p1, mid = (cur.c0 + cur.c1) / 2;
@@ -134,15 +144,7 @@ void PageFromWords(const std::vector<poppler::text_box>& words, std::string* tex
       }
     }
     const size_t begin = text->size();
-    AppendUtf8(word.text(), text);
-    // Spaces and control characters inside a word (rare) become plain spaces; trailing ones go.
-    for (size_t i = begin; i < text->size(); ++i)
-      if (static_cast<unsigned char>((*text)[i]) < 0x20) (*text)[i] = ' ';
-    while (text->size() > begin && text->back() == ' ') text->pop_back();
-    if (text->size() == begin) {  // an empty word: as if it was not there
-      text->resize(mark);
-      continue;
-    }
+    text->append(word_text);
     if (!boxes->empty() && boxes->back().end > begin) boxes->back().end = begin;
     boxes->push_back({begin, text->size(), r.left(), r.top(), r.right(), r.bottom()});
     prev = cur;

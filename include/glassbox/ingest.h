@@ -97,7 +97,10 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
 // (<dir>/originals) that no committed live document names any more: after a
 // changed file is ingested again or documents are deleted. Ingest calls it
 // after its commit, as do `glassbox delete` and the server's delete; returns
-// how many copies were removed. One metadata search per copy.
+// how many copies were removed. One metadata search per copy. Callers treat
+// a failure as a warning: the commit before it stands (Ingest puts it in the
+// report's errors). Assumes one writer at a time: a copy stored by another
+// thread's ingest that has not committed yet would be removed.
 Result<size_t> RemoveUnreferencedOriginals(Collection& collection);
 
 }  // namespace glassbox

@@ -635,8 +635,10 @@ class GenerateTest : public ::testing::Test {
         }
         events.push_back("[DONE]");
         auto shared = std::make_shared<std::vector<std::string>>(std::move(events));
-        res.set_chunked_content_provider("text/event-stream", [shared](size_t, httplib::DataSink& sink) {
+        const bool trickle = mode_ == "trickle";  // one event every 300 ms
+        res.set_chunked_content_provider("text/event-stream", [shared, trickle](size_t, httplib::DataSink& sink) {
           for (const auto& ev : *shared) {
+            if (trickle) std::this_thread::sleep_for(std::chrono::milliseconds(300));
             const std::string line = "data: " + ev + "\n\n";
             if (!sink.write(line.data(), line.size())) return false;
           }
@@ -770,6 +772,16 @@ TEST_F(GenerateTest, StreamsTheEndpointsReplyPieceByPiece) {
   ASSERT_TRUE(d.ok()) << d.status().message();
   ASSERT_EQ(pieces.size(), 1u);
   EXPECT_EQ(pieces[0], reply_);
+
+  // A stream that trickles past llm_timeout (1 s here; each read is within
+  // the socket's idle timeout) is stopped by the whole-reply deadline.
+  mode_ = "trickle";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto slow = Generate(in_, o_);
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.status().code(), Status::Code::kDeadlineExceeded) << slow.status().message();
+  EXPECT_NE(slow.status().message().find("did not finish its reply"), std::string::npos) << slow.status().message();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 2.0);
 
   // A stream with no completion chunk is an error that says so.
   mode_ = "stream-garbage";

@@ -135,17 +135,31 @@ Result<ChatResult> ChatEndpoint(const ChatMessages& messages, const ChatOptions&
     return true;
   };
   constexpr size_t kMaxReply = 8 << 20;
+  // Bounds on the whole reply, not per read: its size, llm_timeout from the
+  // start (a trickling stream never trips the socket's idle timeout), and the
+  // cancel flag at every chunk.
+  size_t received = 0;
+  bool out_of_time = false;
+  const auto deadline = t0 + std::chrono::milliseconds(co.timeout_ms);
   req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-    if (!sse) {
-      raw.append(data, n);
-      if (raw.size() > kMaxReply) too_big = true;
-      return !too_big;
-    }
-    pending.append(data, n);
-    if (pending.size() > kMaxReply) {
+    received += n;
+    if (received > kMaxReply) {
       too_big = true;
       return false;
     }
+    if (std::chrono::steady_clock::now() > deadline) {
+      out_of_time = true;
+      return false;
+    }
+    if (co.cancel && co.cancel->load()) {
+      cancelled = true;
+      return false;
+    }
+    if (!sse) {
+      raw.append(data, n);
+      return true;
+    }
+    pending.append(data, n);
     size_t from = 0, nl;
     while ((nl = pending.find('\n', from)) != std::string::npos) {
       std::string_view line(pending.data() + from, nl - from);
@@ -165,6 +179,20 @@ Result<ChatResult> ChatEndpoint(const ChatMessages& messages, const ChatOptions&
   if (too_big)
     return Status::IOError("the model endpoint " + co.url + " sent more than " + std::to_string(kMaxReply >> 20) +
                            " MiB");
+  if (out_of_time)
+    return Status::DeadlineExceeded("the model endpoint " + co.url + " did not finish its reply within llm_timeout " +
+                                    std::to_string(co.timeout_ms) + " ms (" + std::to_string(received) +
+                                    " bytes received)");
+  // A last event without its newline.
+  if (sse && !cancelled && !pending.empty()) {
+    std::string_view line(pending);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.substr(0, 5) == "data:") {
+      line.remove_prefix(5);
+      while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+      on_event(line);
+    }
+  }
   if (!r && !cancelled) {
     if (r.error() == httplib::Error::Read || r.error() == httplib::Error::ConnectionTimeout)
       return Status::DeadlineExceeded("the model endpoint " + co.url + " gave no answer within llm_timeout " +

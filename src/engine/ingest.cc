@@ -286,8 +286,14 @@ Result<IngestReport> Ingest(Collection& collection, const IngestOptions& options
   }
   if (report.files_ok > 0 || report.files_failed == 0) {
     GB_RETURN_IF_ERROR(collection.Commit());
-    // Replaced files may have left copies of their old bytes behind.
-    if (!was_empty && report.files_ok > 0) GB_RETURN_IF_ERROR(RemoveUnreferencedOriginals(collection).status());
+    // Replaced files may have left copies of their old bytes behind. Best
+    // effort: the documents are committed, so a failure here is reported, not
+    // returned as the run's failure.
+    if (!was_empty && report.files_ok > 0) {
+      if (auto removed = RemoveUnreferencedOriginals(collection); !removed.ok())
+        report.errors.push_back({collection.dir() + "/originals",
+                                 "committed; stale copies of originals not removed: " + removed.status().message()});
+    }
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;

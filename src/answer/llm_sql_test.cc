@@ -196,6 +196,16 @@ TEST_F(LlmSqlTest, UnanswerableGarbageAndTimeout) {
   EXPECT_EQ(a->answer.rfind("the data has no", 0), 0u) << a->answer;
   EXPECT_TRUE(a->sql.empty());
 
+  reply_ = "```\nUNANSWERABLE\n```";  // the word inside a block is not SQL
+  a = Sql("What is the colour of the sky over the Harbour project?");
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, "unanswerable");
+
+  reply_ = "Without more data I cannot say.";  // "with" only as a word starts SQL
+  a = Sql("How much cement did we buy in 2025?");
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.status().message().find("holds no SQL"), std::string::npos) << a.status().message();
+
   reply_ = "I think you should look at the purchases table, maybe.";
   a = Sql("How much cement did we buy in 2025?");
   ASSERT_FALSE(a.ok());

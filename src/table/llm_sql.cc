@@ -1,8 +1,10 @@
 #include "table/llm_sql.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "table/nl2sql.h"
@@ -117,11 +119,20 @@ Result<std::string> ExtractSql(const std::string& reply, bool* unanswerable) {
       return Status::InvalidArgument("the model's reply opens a ``` block that it never closes: '" + Clip(reply, 200) + "'");
     std::string sql = Trim(reply.substr(b + 1, end - b - 1));
     if (sql.empty()) return Status::InvalidArgument("the model's reply has an empty ``` block");
+    if (Lower(sql) == "unanswerable" || Lower(sql) == "unanswerable.") {  // the word inside the block
+      *unanswerable = true;
+      return std::string();
+    }
     return sql;
   }
   const std::string t = Trim(reply);
   const std::string lt = Lower(t);
-  if (lt.rfind("select", 0) == 0 || lt.rfind("with", 0) == 0) return t;
+  // SELECT or WITH as a word ("Without more data..." is prose).
+  auto starts_with_word = [&](const char* w) {
+    const size_t n = std::strlen(w);
+    return lt.compare(0, n, w) == 0 && (lt.size() == n || !std::isalnum(static_cast<unsigned char>(lt[n])));
+  };
+  if (starts_with_word("select") || starts_with_word("with")) return t;
   if (t.find("UNANSWERABLE") != std::string::npos || lt == "unanswerable" || lt == "unanswerable.") {
     *unanswerable = true;
     return std::string();

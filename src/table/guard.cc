@@ -33,7 +33,10 @@ int Authorize(void* user, int action, const char* a, const char* b, const char*,
       for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       for (const auto& ok : *st->tables)
         if (ok == t) return SQLITE_OK;
-      st->Refuse("a read of table " + std::string(a) + ", which is not in the catalog");
+      std::string allowed;
+      for (const auto& ok : *st->tables) allowed += (allowed.empty() ? "" : ", ") + ok;
+      st->Refuse("a read of table " + std::string(a) + ", which is not among the tables this query may read (" +
+                 allowed + ")");
       return SQLITE_DENY;
     }
     case SQLITE_FUNCTION: {
@@ -190,8 +193,10 @@ Result<QueryResult> ReadOnlyDatabase::Run(const std::string& sql, const QueryLim
   sqlite3_set_authorizer(db_, nullptr, nullptr);
   if (!auth.refused.empty()) {
     sqlite3_finalize(s);
-    return Status::PermissionDenied("SQL guard: refused " + auth.refused + " (" + StatementKind(sql) +
-                                    "; only SELECT may run)");
+    const std::string kind = StatementKind(sql);
+    const bool select = kind.find("SELECT") != std::string::npos;
+    return Status::PermissionDenied("SQL guard: refused " + auth.refused + " (" + kind +
+                                    (select ? ")" : "; only SELECT may run)"));
   }
   if (rc != SQLITE_OK) {
     std::string msg = sqlite3_errmsg(db_);

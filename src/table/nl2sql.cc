@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -245,9 +246,13 @@ int EntityColumn(const CatalogTable& t) {
 
 // Text columns with too many values for a dictionary (street names, people's names) are not in the catalog's
 // index: runs of question words that nothing linked (longest first, up to four words) are looked up in them.
+// All lookups of one question together: each is a scan of an unindexed column.
+constexpr int kLookUpBudgetMs = 500;
+
 void LookUpLargeColumnValues(const ReadOnlyDatabase& db, const Catalog& cat, const Catalog::Terms& terms,
                              const QueryLimits& limits, std::vector<Link>* links) {
   constexpr size_t kMaxWords = 4, kMaxQueries = 96;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kLookUpBudgetMs);
   std::vector<std::pair<int, int>> large;
   const auto& T = cat.tables();
   for (size_t t = 0; t < T.size(); ++t)
@@ -284,8 +289,13 @@ void LookUpLargeColumnValues(const ReadOnlyDatabase& db, const Catalog& cat, con
       for (size_t k = i; k < i + len; ++k) text += (k > i ? " " : "") + ingest::AsciiLower(terms.words[k]);
       for (auto [t, c] : large) {
         if (++queries > kMaxQueries) return;
+        // One budget for all the lookups of a question, not 2 s each.
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        QueryLimits each = limits;
+        each.timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), limits.timeout_ms));
         auto r = db.Run("SELECT " + Quote(T[t].columns[c].name) + " FROM " + Quote(T[t].name) + " WHERE " +
-                            Quote(T[t].columns[c].name) + " = " + Lit(text) + " COLLATE NOCASE LIMIT 1", limits);
+                            Quote(T[t].columns[c].name) + " = " + Lit(text) + " COLLATE NOCASE LIMIT 1", each);
         if (!r.ok() || r->rows.empty() || r->rows[0].empty()) continue;
         Link l{Link::Kind::kValue, t, c, r->rows[0][0].ToString(), i, i + len, 1.0, text, "value (looked up)"};
         links->push_back(l);

@@ -70,12 +70,6 @@ std::set<std::string> AskBoolFlags() {
   return f;
 }
 
-Result<std::unique_ptr<Collection>> OpenForReading(const std::string& dir) {
-  auto c = Collection::Open(dir, false);
-  if (c.ok() || c.status().code() != Status::Code::kBusy) return c;
-  return Collection::Open(dir, true);
-}
-
 std::string ResolveDataset(const std::string& name) {
   if (fs::is_directory(name)) return name;
   std::string alt = eval::DataRoot() + "/datasets/" + name;

@@ -2,8 +2,10 @@
 // failure or a usage error is reported.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "glassbox/collection.h"
 #include "glassbox/status.h"
 
 namespace glassbox::cli {
@@ -17,5 +19,12 @@ int ExitFor(const Status& s);
 int Fail(const Status& s, bool as_json);
 // Prints the message and the command's help on stderr; returns kUsage.
 int Usage(const std::string& msg, const char* help);
+
+// Opens a collection for a command that only reads. Read-only, so that the
+// command neither merges nor builds graphs in the background (and never waits
+// for them at exit), unless the write-ahead log holds writes a crashed writer
+// left: then it takes the write lock (when free) so that they are recovered
+// first. A collection another process holds for writing is read at its last commit.
+Result<std::unique_ptr<Collection>> OpenForReading(const std::string& dir);
 
 }  // namespace glassbox::cli

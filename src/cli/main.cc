@@ -69,14 +69,6 @@ const char* kMainHelp =
     "Run `glassbox <command> --help` for the options of a command.\n"
     "Exit codes: 0 ok, 1 failure, 2 bad command line, 3 invalid input, 4 not found, 5 some files failed.\n";
 
-// Opens for reading. Takes the write lock when free, so that a log left by a
-// crashed writer is recovered first; otherwise reads the last commit.
-Result<std::unique_ptr<Collection>> OpenForReading(const std::string& dir) {
-  auto c = Collection::Open(dir, false);
-  if (c.ok() || c.status().code() != Status::Code::kBusy) return c;
-  return Collection::Open(dir, true);
-}
-
 bool ParseDouble(const std::string& s, double* out) {
   char* end = nullptr;
   *out = std::strtod(s.c_str(), &end);

@@ -393,6 +393,19 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
 };
 
+// The model (a file or an endpoint) is the operator's (serve --llm-gguf / --llm-url), never a request's: a body
+// naming it would let any key make the server open any file or call any URL.
+void RefuseModelFields(const json& j) {
+  for (const char* f : {"llm_url", "llm_gguf", "llm_model", "llm_threads"})
+    if (j.contains(f)) BadRequest(std::string("\"") + f + "\" is set by the server's operator, not by a request");
+}
+void UseOperatorModel(const ServerOptions& opts, AskOptions* o) {
+  o->llm_gguf = opts.llm_gguf;
+  o->llm_url = opts.llm_url;
+  if (!opts.llm_model.empty()) o->llm_model = opts.llm_model;
+  o->llm_threads = opts.llm_threads;
+}
+
 }  // namespace
 
 // ---- the server ---------------------------------------------------------------
@@ -867,21 +880,13 @@ struct Server::Impl {
       Status st = SetAskOption(&o, spec.name, v.is_string() ? v.get<std::string>() : v.dump());
       if (!st.ok()) BadRequest(st.message());
     }
-    // The model (a file or an endpoint) comes from the operator (serve --llm-gguf / --llm-url), never from a
-    // body: a body naming it would let any key make the server open any file or call any URL.
     const bool generation = !opts.llm_gguf.empty() || !opts.llm_url.empty();
     if (!generation && (o.mode == AnswerMode::kGenerative || !o.llm_url.empty() || !o.llm_gguf.empty()))
       BadRequest("answer_mode generative is not enabled on this server (use extractive or faq)");
     if (!generation && o.sql_mode != "deterministic")
       BadRequest("sql_mode " + o.sql_mode + " needs a model, and none is enabled on this server (serve --llm-url or --llm-gguf)");
-    for (const char* f : {"llm_url", "llm_gguf", "llm_model", "llm_threads"})
-      if (j.contains(f)) BadRequest(std::string("\"") + f + "\" is set by the server's operator, not by a request");
-    if (o.mode == AnswerMode::kGenerative || o.sql_mode != "deterministic") {
-      o.llm_gguf = opts.llm_gguf;
-      o.llm_url = opts.llm_url;
-      if (!opts.llm_model.empty()) o.llm_model = opts.llm_model;
-      o.llm_threads = opts.llm_threads;
-    }
+    RefuseModelFields(j);
+    if (o.mode == AnswerMode::kGenerative || o.sql_mode != "deterministic") UseOperatorModel(opts, &o);
     o.search = SearchOptionsFromBody(j, caller, skip);
     if (Status st = ValidateAskOptions(o); !st.ok()) BadRequest(st.message());
     const bool redact = !SeesStatistics(caller) && !o.search.principal_statistics;
@@ -973,15 +978,11 @@ struct Server::Impl {
       AskOptions ask;
       if (!j["sql_mode"].is_string()) BadRequest("field \"sql_mode\" must be a string");
       if (Status st = SetAskOption(&ask, "sql_mode", j["sql_mode"].get<std::string>()); !st.ok()) BadRequest(st.message());
-      for (const char* f : {"llm_url", "llm_gguf", "llm_model", "llm_threads"})
-        if (j.contains(f)) BadRequest(std::string("\"") + f + "\" is set by the server's operator, not by a request");
+      RefuseModelFields(j);
       if (ask.sql_mode != "deterministic") {
         if (opts.llm_gguf.empty() && opts.llm_url.empty())
           BadRequest("sql_mode " + ask.sql_mode + " needs a model, and none is enabled on this server (serve --llm-url or --llm-gguf)");
-        ask.llm_gguf = opts.llm_gguf;
-        ask.llm_url = opts.llm_url;
-        if (!opts.llm_model.empty()) ask.llm_model = opts.llm_model;
-        ask.llm_threads = opts.llm_threads;
+        UseOperatorModel(opts, &ask);
         if (j.contains("llm_timeout") && !j["llm_timeout"].is_null())
           if (Status st = SetAskOption(&ask, "llm_timeout", j["llm_timeout"].dump()); !st.ok()) BadRequest(st.message());
       }

@@ -711,9 +711,11 @@ class PyCollection {
                   std::optional<std::vector<std::string>> groups, size_t offset, const std::string& mode,
                   std::optional<std::string> fusion, std::optional<std::pair<double, double>> weights, double rrf_k,
                   size_t candidates, bool plain, std::optional<std::string> algorithm, size_t time_budget,
-                  std::optional<py::dict> statistics, size_t ef_search, std::optional<double> min_similarity) {
+                  std::optional<py::dict> statistics, size_t ef_search, std::optional<double> min_similarity,
+                  std::optional<std::string> feedback) {
     glassbox::SearchOptions so;
     so.ef_search = ef_search;
+    if (feedback) SetOption(so, "feedback", *feedback);
     so.min_similarity = min_similarity;
     so.statistics = CorpusStatisticsFromPy(statistics);
     so.k = k;
@@ -1072,7 +1074,7 @@ PYBIND11_MODULE(glassbox, m) {
            "groups"_a = py::none(), "offset"_a = 0, "mode"_a = "auto", "fusion"_a = py::none(),
            "weights"_a = py::none(), "rrf_k"_a = 60.0, "candidates"_a = 100, "plain"_a = false,
            "algorithm"_a = py::none(), "time_budget"_a = 0, "statistics"_a = py::none(), "ef_search"_a = 0,
-           "min_similarity"_a = py::none(),
+           "min_similarity"_a = py::none(), "feedback"_a = py::none(),
            "Why a document is or is not among the hits of this search (the same options as search()).")
       .def("ingest", &PyCollection::Ingest, "paths"_a, "include"_a = py::none(), "exclude"_a = py::none(),
            "chunk_chars"_a = 1200, "overlap"_a = 150, py::kw_only(), "unit"_a = "paragraph", "id_key"_a = py::none(),

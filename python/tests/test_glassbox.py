@@ -85,6 +85,12 @@ def test_why_not(tmp_path):
     assert c.why_not("leave", "leave", k=10)["reason"] == "in_top_k"
     assert c.why_not("leave", "remote", k=1)["reason"] == "ranked_below"
     assert c.why_not("leave", "nope")["reason"] == "no_such_document"
+    # Feedback (RM3) takes the same option as search(), and why_not explains that ranking.
+    fb = "docs=2,terms=5,weight=0.5"
+    for h in c.search("leave", k=3, mode="bm25", feedback=fb)["hits"]:
+        assert c.why_not("leave", h["id"], k=3, mode="bm25", feedback=fb)["reason"] == "in_top_k"
+    with pytest.raises(glassbox.InvalidArgument):
+        c.why_not("leave", "leave", feedback="docs=many")
 
 
 def test_filters_get_delete_merge(tmp_path):

@@ -117,6 +117,10 @@ class Binder {
         clauses.push_back(c);
       }
     }
+    whole_query_.clear();
+    for (const Clause& c : clauses)
+      if (c.occur != Occur::kMustNot && (c.field.empty() || KnownTextField(c.field)))  // not keyword filters
+        whole_query_ += (whole_query_.empty() ? "" : " ") + c.text;
     for (const Clause& c : clauses) GB_RETURN_IF_ERROR(BindClause(c, default_weights, &bq));
     for (const RangeClause& r : pq.ranges) {
       auto it = snap_.metadata_types.find(r.field);
@@ -141,6 +145,10 @@ class Binder {
   }
 
  private:
+  // The query's words (its clauses but the excluded ones): the analyzer
+  // decides from them whether stop words stay in its clauses.
+  std::string whole_query_;
+
   std::string Fields() const { return list_fields_ ? " (" + FieldList(snap_) + ")" : std::string(); }
   bool KnownTextField(const std::string& f) const {
     return std::find(snap_.text_fields.begin(), snap_.text_fields.end(), f) != snap_.text_fields.end();
@@ -174,7 +182,7 @@ class Binder {
     }
     if (c.occur != Occur::kMustNot) bq->semantic_text += (bq->semantic_text.empty() ? "" : " ") + c.text;
     std::vector<text::Token> tokens;
-    snap_.analyzer->Analyze(c.text, &tokens);
+    snap_.analyzer->AnalyzeQuery(c.text, whole_query_, &tokens);
     if (tokens.empty()) return Status::OK();
     std::unordered_map<std::string, double> weights;
     if (!c.field.empty()) {

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 
 #include "text/analyzer.h"
 #include "text/jieba.h"
@@ -182,7 +183,26 @@ class AnalyzerImpl final : public Analyzer {
   const std::string& name() const override { return cfg_.name; }
 
   void Analyze(std::string_view text, std::vector<Token>* out, uint32_t first_position) const override {
-    Sink sink{text, out, first_position};
+    AnalyzeWith(text, out, first_position, cfg_.stop);
+  }
+
+  // Short questions keep their stop words (their question words are much of
+  // what they share with stored questions); longer queries drop them.
+  void AnalyzeQuery(std::string_view clause, std::string_view whole_query, std::vector<Token>* out) const override {
+    bool stop = cfg_.stop;
+    if (cfg_.query_stop_min > 0) {
+      std::vector<Token> content;
+      AnalyzeWith(whole_query, &content, 0, true);
+      std::set<std::string> distinct;
+      for (const Token& t : content) distinct.insert(t.term);
+      stop = distinct.size() >= static_cast<size_t>(cfg_.query_stop_min);
+    }
+    AnalyzeWith(clause, out, 0, stop);
+  }
+
+ private:
+  void AnalyzeWith(std::string_view text, std::vector<Token>* out, uint32_t first_position, bool stop) const {
+    Sink sink{text, out, first_position, stop};
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
     if (!cfg_.ascii_fast_path) {
@@ -228,11 +248,12 @@ class AnalyzerImpl final : public Analyzer {
     std::string_view text;
     std::vector<Token>* out;
     uint32_t position;
+    bool stop;  // the English stop list applies
   };
 
   // Finishes a folded non-Han word: stop list, stemming, output.
   void Finish(Sink& sink, std::string&& term, uint32_t b, uint32_t e) const {
-    if (cfg_.stop && IsEnglishStopWord(term)) {
+    if (sink.stop && IsEnglishStopWord(term)) {
       ++sink.position;  // a stopped word keeps its position
       return;
     }
@@ -525,14 +546,22 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzerFromConfig(const AnalyzerCon
 }  // namespace internal
 
 std::vector<std::string> AnalyzerNames() {
-  return {"auto",          "auto-stop",   "auto-stop-mix",  "standard",      "english",    "english-stop",
-          "chinese-jieba", "chinese-icu", "chinese-bigram", "chinese-multi", "chinese-mix"};
+  return {"auto",          "auto-stop",   "auto-stop-mix", "auto-qstop-mix", "standard",      "english",
+          "english-stop",  "chinese-jieba", "chinese-icu",  "chinese-bigram", "chinese-multi", "chinese-mix"};
 }
 
 std::string WordAnalyzerName(const std::string& name) {
   if (name == "auto-stop-mix") return "auto-stop";
+  if (name == "auto-qstop-mix") return "auto-stop";
   if (name == "chinese-mix") return "chinese-jieba";
   return name;
+}
+
+int internal::QueryStopMin() {
+  const char* v = std::getenv("GLASSBOX_QUERY_STOP_MIN");
+  if (v == nullptr || *v == '\0') return kQueryStopMin;
+  const int n = std::atoi(v);
+  return n > 0 ? n : kQueryStopMin;
 }
 
 Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
@@ -567,6 +596,13 @@ Result<std::shared_ptr<const Analyzer>> MakeAnalyzer(const std::string& name) {
     c.mix.bigram_mark = internal::kBigramMark;
   } else if (name == "auto-stop-mix") {
     c.stem = c.stop = true;
+    c.han = HanMode::kMix;
+    c.mix.bigram_mark = internal::kBigramMark;
+  } else if (name == "auto-qstop-mix") {
+    // auto-stop-mix, but the index keeps English stop words; queries drop them
+    // only when enough other words remain (kQueryStopMin).
+    c.stem = true;
+    c.query_stop_min = internal::QueryStopMin();
     c.han = HanMode::kMix;
     c.mix.bigram_mark = internal::kBigramMark;
   } else if (name == "auto") {

@@ -78,7 +78,7 @@ TEST(AnalyzerTest, AutoStopDropsEnglishStopWordsKeepsChineseAndPositions) {
 
 TEST(AnalyzerTest, Names) {
   auto names = AnalyzerNames();
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 12u);
   for (const auto& n : names) {
     auto a = Make(n);
     ASSERT_NE(a, nullptr) << n;
@@ -329,6 +329,41 @@ TEST(AnalyzerTest, WordAnalyzerNameDropsTheBigrams) {
   for (auto& t : mix)
     if (t[0] != '#') mix_words.push_back(t);
   EXPECT_EQ(words, mix_words);
+}
+
+// auto-qstop-mix: the index keeps English stop words; a query drops them
+// only when it keeps at least 3 other distinct words (short questions keep
+// "what is", whose words are much of what they share with stored questions).
+TEST(AnalyzerTest, QueryStopWordsOnlyLeaveLongerQueries) {
+  auto an = MakeAnalyzer("auto-qstop-mix");
+  ASSERT_TRUE(an.ok()) << an.status().message();
+  auto terms = [&](std::string_view clause, std::string_view whole) {
+    std::vector<Token> t;
+    (*an)->AnalyzeQuery(clause, whole, &t);
+    V out;
+    for (auto& x : t) out.push_back(x.term);
+    return out;
+  };
+  std::vector<Token> indexed;
+  (*an)->Analyze("What is the incubation period?", &indexed);
+  EXPECT_EQ(indexed.size(), 5u);  // the index keeps every word
+  EXPECT_EQ(terms("what is covid", "what is covid"), (V{"what", "is", "covid"}));
+  EXPECT_EQ(terms("what is the incubation period", "what is the incubation period"),
+            (V{"what", "is", "the", "incub", "period"}));  // two other words: kept
+  EXPECT_EQ(terms("what is the incubation period of covid", "what is the incubation period of covid"),
+            (V{"incub", "period", "covid"}));  // three: dropped
+  // The decision is the whole query's, applied to each clause.
+  EXPECT_EQ(terms("what is", "what is the incubation period of covid"), V{});
+  EXPECT_EQ(terms("what is", "what is covid"), (V{"what", "is"}));
+  // Repeated words count once; other analyzers analyze a query as a text.
+  EXPECT_EQ(terms("what is covid covid covid", "what is covid covid covid"),
+            (V{"what", "is", "covid", "covid", "covid"}));
+  auto stop = MakeAnalyzer("auto-stop-mix");
+  std::vector<Token> t;
+  (*stop)->AnalyzeQuery("what is covid", "what is covid", &t);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].term, "covid");
+  EXPECT_EQ(WordAnalyzerName("auto-qstop-mix"), "auto-stop");  // the answer reader reads as before
 }
 
 // Latin and digit runs inside Chinese text stay whole words (stemmed as

@@ -58,7 +58,15 @@ struct AnalyzerConfig {
   std::string jieba_dict_path;  // for kJieba
   std::string opencc_config;    // for every mode but kInline
   MixConfig mix;                // for kMix
+  // > 0: queries (AnalyzeQuery) drop English stop words when at least this
+  // many other words remain; the index keeps them (stop is false).
+  int query_stop_min = 0;
 };
+
+// The query_stop_min of "auto-qstop-mix": kQueryStopMin, or
+// $GLASSBOX_QUERY_STOP_MIN (an evaluation knob).
+inline constexpr int kQueryStopMin = 3;
+int QueryStopMin();
 
 // Makes an analyzer from an explicit configuration (MakeAnalyzer resolves
 // names and paths into one of these). Fails NotFound if a data file is missing.

@@ -1027,7 +1027,7 @@ PYBIND11_MODULE(glassbox, m) {
   py::class_<PyCollection>(m, "Collection",
                            "A searchable set of documents stored in one directory. Create with "
                            "Collection.create(path) or Collection.open(path).")
-      .def_static("create", &PyCollection::Create, "path"_a, "analyzer"_a = "auto-qstop-mix", "embedder"_a = "static",
+      .def_static("create", &PyCollection::Create, "path"_a, "analyzer"_a = "auto-stop-mix", "embedder"_a = "static",
                   "k1"_a = 1.2, "b"_a = 0.75, "field_weights"_a = py::none(), "min_similarity"_a = -1.0,
                   "Creates a new collection directory (AlreadyExists if one is there).")
       .def_static("open", &PyCollection::Open, "path"_a, "read_only"_a = false,

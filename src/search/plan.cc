@@ -117,10 +117,11 @@ class Binder {
         clauses.push_back(c);
       }
     }
-    whole_query_.clear();
+    std::string words;
     for (const Clause& c : clauses)
       if (c.occur != Occur::kMustNot && (c.field.empty() || KnownTextField(c.field)))  // not keyword filters
-        whole_query_ += (whole_query_.empty() ? "" : " ") + c.text;
+        words += (words.empty() ? "" : " ") + c.text;
+    drop_stop_ = snap_.analyzer->QueryDropsStopWords(words);
     for (const Clause& c : clauses) GB_RETURN_IF_ERROR(BindClause(c, default_weights, &bq));
     for (const RangeClause& r : pq.ranges) {
       auto it = snap_.metadata_types.find(r.field);
@@ -145,9 +146,9 @@ class Binder {
   }
 
  private:
-  // The query's words (its clauses but the excluded ones): the analyzer
-  // decides from them whether stop words stay in its clauses.
-  std::string whole_query_;
+  // Whether the analyzer drops stop words from this query's clauses, decided
+  // once from the query's words (its clauses but the excluded ones).
+  bool drop_stop_ = false;
 
   std::string Fields() const { return list_fields_ ? " (" + FieldList(snap_) + ")" : std::string(); }
   bool KnownTextField(const std::string& f) const {
@@ -182,7 +183,7 @@ class Binder {
     }
     if (c.occur != Occur::kMustNot) bq->semantic_text += (bq->semantic_text.empty() ? "" : " ") + c.text;
     std::vector<text::Token> tokens;
-    snap_.analyzer->AnalyzeQuery(c.text, whole_query_, &tokens);
+    snap_.analyzer->AnalyzeQuery(c.text, drop_stop_, &tokens);
     if (tokens.empty()) return Status::OK();
     std::unordered_map<std::string, double> weights;
     if (!c.field.empty()) {

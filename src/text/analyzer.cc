@@ -188,16 +188,16 @@ class AnalyzerImpl final : public Analyzer {
 
   // Short questions keep their stop words (their question words are much of
   // what they share with stored questions); longer queries drop them.
-  void AnalyzeQuery(std::string_view clause, std::string_view whole_query, std::vector<Token>* out) const override {
-    bool stop = cfg_.stop;
-    if (cfg_.query_stop_min > 0) {
-      std::vector<Token> content;
-      AnalyzeWith(whole_query, &content, 0, true);
-      std::set<std::string> distinct;
-      for (const Token& t : content) distinct.insert(t.term);
-      stop = distinct.size() >= static_cast<size_t>(cfg_.query_stop_min);
-    }
-    AnalyzeWith(clause, out, 0, stop);
+  bool QueryDropsStopWords(std::string_view whole_query) const override {
+    if (cfg_.query_stop_min <= 0) return cfg_.stop;
+    std::vector<Token> content;
+    AnalyzeWith(whole_query, &content, 0, true);
+    std::set<std::string> distinct;
+    for (const Token& t : content) distinct.insert(t.term);
+    return distinct.size() >= static_cast<size_t>(cfg_.query_stop_min);
+  }
+  void AnalyzeQuery(std::string_view clause, bool drop_stop, std::vector<Token>* out) const override {
+    AnalyzeWith(clause, out, 0, cfg_.query_stop_min > 0 ? drop_stop : cfg_.stop);
   }
 
  private:

@@ -26,11 +26,17 @@ class Analyzer {
   // Appends the tokens of `text` to *out. Positions start at `first_position`.
   // Never fails: invalid UTF-8 is replaced, not rejected.
   virtual void Analyze(std::string_view text, std::vector<Token>* out, uint32_t first_position = 0) const = 0;
-  // Analyzes one clause of a query whose words are `whole_query`. By default
-  // as Analyze; "auto-qstop-mix" drops English stop words from the clause only
-  // when the whole query keeps enough other words, while its index keeps them.
-  virtual void AnalyzeQuery(std::string_view clause, std::string_view whole_query, std::vector<Token>* out) const {
+  // Queries: "auto-qstop-mix" keeps English stop words in its index and drops
+  // them from a query's clauses only when the whole query keeps enough other
+  // words. QueryDropsStopWords decides once per query (from all its words);
+  // AnalyzeQuery analyzes one clause with that decision. Other analyzers
+  // analyze a clause as Analyze does.
+  virtual bool QueryDropsStopWords(std::string_view whole_query) const {
     (void)whole_query;
+    return false;
+  }
+  virtual void AnalyzeQuery(std::string_view clause, bool drop_stop, std::vector<Token>* out) const {
+    (void)drop_stop;
     Analyze(clause, out);
   }
   // The spec this analyzer was made from ("auto", "english", ...).

@@ -32,6 +32,7 @@
 
 #include "answer/chat.h"
 #include "answer/answer_json.h"
+#include "answer/reader.h"
 #include "hybrid/fusion.h"
 #include "search/scorers.h"
 #include "glassbox/answer.h"
@@ -980,19 +981,7 @@ py::object ReadAnswerPy(const std::string& question, const py::list& passages, s
     if (d.contains("page") && !d["page"].is_none()) p.page = d["page"].cast<int>();
     in.passages.push_back(std::move(p));
   }
-  if (auto st = CorpusStatisticsFromPy(statistics)) {
-    in.idf = [st](const std::string& term) {
-      auto it = st->doc_freq.find(term);
-      return glassbox::search::Bm25Weight::Idf(it == st->doc_freq.end() ? 0 : it->second, st->doc_count);
-    };
-    double known = 0, all = 0;  // as Ask: the IDF-weighted share of known terms, not for a principal
-    for (const auto& [term, df] : st->doc_freq) {
-      const double w = in.idf(term);
-      all += w;
-      if (df > 0) known += w;
-    }
-    if (all > 0 && !principal) in.known_share = known / all;
-  }
+  if (auto st = CorpusStatisticsFromPy(statistics)) glassbox::answer::SetStatistics(&in, *st, principal);  // as Ask
   glassbox::Result<glassbox::Answer> r = glassbox::Status::OK();
   {
     py::gil_scoped_release nogil;
@@ -1027,7 +1016,7 @@ PYBIND11_MODULE(glassbox, m) {
   py::class_<PyCollection>(m, "Collection",
                            "A searchable set of documents stored in one directory. Create with "
                            "Collection.create(path) or Collection.open(path).")
-      .def_static("create", &PyCollection::Create, "path"_a, "analyzer"_a = "auto-stop-mix", "embedder"_a = "static",
+      .def_static("create", &PyCollection::Create, "path"_a, "analyzer"_a = "auto-qstop-mix", "embedder"_a = "static",
                   "k1"_a = 1.2, "b"_a = 0.75, "field_weights"_a = py::none(), "min_similarity"_a = -1.0,
                   "Creates a new collection directory (AlreadyExists if one is there).")
       .def_static("open", &PyCollection::Open, "path"_a, "read_only"_a = false,

@@ -520,6 +520,7 @@ TEST_F(ServerTest, QueriesPastTheTimeBudgetGet503) {
   server_ = std::make_unique<Server>(o);
   ASSERT_TRUE(server_->Start().ok());
   client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  client_->set_read_timeout(120, 0);  // adding the 1M-word document takes >5 s (httplib's default) on a loaded machine
   CreateCollection("kb");
   // Matching a 1,300-word phrase against 1,000,000 positions takes well over 1 ms.
   std::string body, phrase;

@@ -51,7 +51,7 @@ def test_create_add_commit_search(tmp_path):
     assert "[" in h["snippet"] and "]" in h["snippet"]
     assert h["explanation"] is None  # only with explain=True
     st = c.stats()
-    assert st["documents"] == 3 and st["analyzer"] == "auto-stop-mix" and st["embedder"] == "none"
+    assert st["documents"] == 3 and st["analyzer"] == "auto-qstop-mix" and st["embedder"] == "none"
     c.close()
     assert c.closed
 

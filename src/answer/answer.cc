@@ -262,25 +262,8 @@ Result<Answer> AskDocuments(const Collection& collection, const std::string& que
   in.question = question;
   in.analyzer = collection.AnalyzerName();
   for (const auto& h : r->hits) in.passages.push_back(answer::PassageFromHit(h, static_cast<int>(in.passages.size()) + 1));
-  auto stats = collection.QueryStatistics(question, so);
-  std::shared_ptr<CorpusStatistics> st;
-  if (stats.ok()) {
-    st = std::make_shared<CorpusStatistics>(std::move(stats.value()));
-    in.idf = [st](const std::string& term) {  // BM25's idf, as the search scored the passages
-      auto it = st->doc_freq.find(term);
-      return search::Bm25Weight::Idf(it == st->doc_freq.end() ? 0 : it->second, st->doc_count);
-    };
-    // Terms of the question the collection never contains (IDF-weighted
-    // share). Not for a principal: the counts include documents it may not
-    // see, and a lowered confidence would tell that a word exists only there.
-    double known = 0, all = 0;
-    for (const auto& [term, df] : st->doc_freq) {
-      const double w = in.idf(term);
-      all += w;
-      if (df > 0) known += w;
-    }
-    if (all > 0 && !options.search.principal) in.known_share = known / all;
-  }
+  if (auto stats = collection.QueryStatistics(question, so); stats.ok())
+    answer::SetStatistics(&in, std::move(stats.value()), options.search.principal.has_value());
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<TraceStep> retrieval;
   char buf[160];

@@ -20,6 +20,7 @@
 #include "answer/route.h"
 #include "glassbox/ingest.h"
 #include "answer/verify.h"
+#include "search/scorers.h"
 #include "text/analyzer.h"
 #include "glassbox/answer.h"
 #include "glassbox/collection.h"
@@ -391,6 +392,37 @@ TEST(Reader, UnknownQuestionWordsLowerTheConfidence) {
   ASSERT_TRUE(known.ok() && unknown.ok());
   EXPECT_NEAR(unknown->confidence, known->confidence * 0.4, 1e-9);
   EXPECT_EQ(unknown->status, AnswerStatus::kNotFound);
+}
+
+// Under "auto-qstop-mix" a short question keeps its stop words, and the
+// collection knows them all; they must not make an unknown question look
+// known ("france" is the only content word the collection lacks).
+TEST(Reader, StopWordsDoNotCountAsKnownQuestionWords) {
+  CorpusStatistics st;
+  st.doc_count = 100;
+  st.doc_freq = {{"what", 40}, {"is", 90}, {"the", 95}, {"of", 90}, {"capit", 3}, {"franc", 0}};
+  ReaderInput in;
+  in.question = "What is the capital of France?";
+  in.analyzer = "auto-qstop-mix";
+  SetStatistics(&in, st, /*principal=*/false);
+  const double capital = search::Bm25Weight::Idf(3, 100), france = search::Bm25Weight::Idf(0, 100);
+  EXPECT_NEAR(in.known_share, capital / (capital + france), 1e-12);
+  EXPECT_NEAR(in.idf("is"), search::Bm25Weight::Idf(90, 100), 1e-12);  // idf still covers every term
+  // A principal's search gets no share (its counts include hidden documents).
+  ReaderInput p;
+  p.question = in.question;
+  p.analyzer = in.analyzer;
+  SetStatistics(&p, st, /*principal=*/true);
+  EXPECT_EQ(p.known_share, 1);
+  // Analyzers whose queries are analyzed as their documents count every term.
+  ReaderInput plain;
+  plain.question = in.question;
+  plain.analyzer = "auto";
+  SetStatistics(&plain, st, false);
+  double known = 0;
+  for (const auto& [term, df] : st.doc_freq)
+    if (df > 0) known += search::Bm25Weight::Idf(df, 100);
+  EXPECT_NEAR(plain.known_share, known / (known + france), 1e-12);
 }
 
 // One matching FAQ entry has no runner-up: its confidence is the squared

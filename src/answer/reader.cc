@@ -14,6 +14,7 @@
 
 #include "answer/recognize.h"
 #include "answer/verify.h"
+#include "search/scorers.h"
 
 namespace glassbox::answer {
 namespace {
@@ -1081,6 +1082,33 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   }
   ans.timings.verify_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_read).count();
   return ans;
+}
+
+void SetStatistics(ReaderInput* in, CorpusStatistics statistics, bool principal) {
+  auto st = std::make_shared<const CorpusStatistics>(std::move(statistics));
+  in->idf = [st](const std::string& term) {
+    auto it = st->doc_freq.find(term);
+    return search::Bm25Weight::Idf(it == st->doc_freq.end() ? 0 : it->second, st->doc_count);
+  };
+  if (principal) return;
+  // Terms only a question that keeps its stop words has (none for analyzers
+  // whose queries are analyzed as their documents).
+  std::set<std::string> stop_terms;
+  if (auto an = SharedAnalyzer(in->analyzer, /*words=*/false); an.ok()) {
+    std::vector<text::Token> all_words, content;
+    (*an)->AnalyzeQuery(in->question, false, &all_words);
+    (*an)->AnalyzeQuery(in->question, true, &content);
+    for (const auto& t : all_words) stop_terms.insert(t.term);
+    for (const auto& t : content) stop_terms.erase(t.term);
+  }
+  double known = 0, all = 0;
+  for (const auto& [term, df] : st->doc_freq) {
+    if (stop_terms.count(term)) continue;
+    const double w = in->idf(term);
+    all += w;
+    if (df > 0) known += w;
+  }
+  if (all > 0) in->known_share = known / all;
 }
 
 }  // namespace glassbox::answer

@@ -49,4 +49,16 @@ AnswerPassage PassageFromHit(const Hit& hit, int n);
 // The extractive reader (ReadAnswer's work).
 Result<Answer> ReadExtractive(const ReaderInput& input, const AskOptions& options);
 
+// Gives the reader the collection's statistics for the question's terms:
+// in->idf (BM25's idf, as the search scored the passages) and, unless the
+// search ran for a principal, in->known_share -- the IDF-weighted share of the
+// question's content terms the collection contains. Stop words a long query
+// would drop (analyzer "auto-qstop-mix" keeps them in short ones) do not count:
+// "What is the capital of France?" is not 80 % known because the index has
+// "what", "is" and "the". A principal's search gets no share: its counts
+// include documents it may not see, and a lowered confidence would tell that a
+// word exists only there. Ask and the sharded coordinator (read_answer) both
+// call this, so a sharded answer equals one node's.
+void SetStatistics(ReaderInput* in, CorpusStatistics statistics, bool principal);
+
 }  // namespace glassbox::answer

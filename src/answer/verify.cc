@@ -130,15 +130,16 @@ std::vector<std::pair<size_t, size_t>> SplitSentences(std::string_view text) {
   return out;
 }
 
-Result<std::shared_ptr<const text::Analyzer>> SharedAnalyzer(const std::string& name) {
+Result<std::shared_ptr<const text::Analyzer>> SharedAnalyzer(const std::string& name, bool words) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const text::Analyzer>> cache;
+  const std::string made = words ? text::WordAnalyzerName(name) : name;  // reading wants words, not bigrams
   std::lock_guard<std::mutex> lock(mu);
-  auto it = cache.find(name);
+  auto it = cache.find(made);
   if (it != cache.end()) return it->second;
-  auto a = text::MakeAnalyzer(text::WordAnalyzerName(name));  // reading wants words, not bigrams
+  auto a = text::MakeAnalyzer(made);
   if (!a.ok()) return a.status();
-  cache[name] = *a;
+  cache[made] = *a;
   return *a;
 }
 

@@ -51,8 +51,8 @@ VerifyResult VerifyAnswer(std::string_view answer, const std::vector<std::string
                           const text::Analyzer& analyzer, UnsupportedPolicy policy);
 
 // The analyzer that reads text for analyzer `name` (text::WordAnalyzerName:
-// a collection's "auto-stop-mix" is read with "auto-stop"), made once per
-// process and shared.
-Result<std::shared_ptr<const text::Analyzer>> SharedAnalyzer(const std::string& name);
+// a collection's "auto-stop-mix" is read with "auto-stop"), or with
+// words = false analyzer `name` itself; made once per process and shared.
+Result<std::shared_ptr<const text::Analyzer>> SharedAnalyzer(const std::string& name, bool words = true);
 
 }  // namespace glassbox::answer

@@ -119,7 +119,7 @@ void PrintRetrievers(const std::vector<RetrieverScore>& rs, const std::vector<Wo
 
 const char* kInitHelp =
     "usage: glassbox init DIR [options]\n"
-    "  --analyzer NAME      auto-stop-mix (default), auto-qstop-mix, auto-stop, auto, english, english-stop, standard,\n"
+    "  --analyzer NAME      auto-qstop-mix (default), auto-stop-mix, auto-stop, auto, english, english-stop, standard,\n"
     "                       chinese-jieba, chinese-icu, chinese-bigram, chinese-multi, chinese-mix\n"
     "  --k1 X  --b X        BM25 parameters (default 1.2, 0.75)\n"
     "  --field-weight F=W   weight of text field F for queries without a field (repeatable)\n"

@@ -4,6 +4,7 @@
 //  - deletes, replacements, merges and reopen keep what was acknowledged;
 //  - a corrupt segment gives an error naming the file.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "glassbox/collection.h"
@@ -253,6 +255,40 @@ TEST(Collection, PrincipalStatisticsEqualACollectionOfTheVisibleDocuments) {
   EXPECT_GT(compared, 300);
   EXPECT_GT(differ_without, compared / 4);  // collection-wide statistics would have scored differently
   for (const auto& d : {dmix, dvis}) fs::remove_all(d);
+}
+
+// The nice value of each of this process's threads (Linux /proc).
+std::vector<int> ThreadNiceValues() {
+  std::vector<int> out;
+  for (const auto& e : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream f(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i)
+      if (i == 19) out.push_back(std::stoi(field));  // field 19: nice
+  }
+  return out;
+}
+
+// Background graph builds and merges yield the CPU to searches: their thread
+// runs at nice 10, the searching threads are unchanged.
+TEST(Collection, BackgroundWorkRunsAtLowerPriority) {
+  errno = 0;
+  const int own = getpriority(PRIO_PROCESS, 0);
+  if (errno != 0 || own >= 10) GTEST_SKIP() << "the test itself runs at nice " << own;
+  const std::vector<int> before = ThreadNiceValues();
+  std::string dir = TempDir("bgnice");
+  auto c = MakeRandomCollection(dir, 5, 200, 2, 50);  // commits start the background thread
+  auto lowered = [&] {
+    const std::vector<int> after = ThreadNiceValues();
+    return std::count(after.begin(), after.end(), 10) - std::count(before.begin(), before.end(), 10);
+  };
+  for (int i = 0; i < 200 && lowered() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(lowered(), 1);
+  EXPECT_EQ(getpriority(PRIO_PROCESS, 0), own);  // this (the main) thread is unchanged
 }
 
 TEST(Collection, ExplanationsSumToScores) {

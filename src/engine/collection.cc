@@ -204,6 +204,7 @@ class CollectionImpl final : public Collection {
     return snap_;
   }
   Status OpenSegments();
+  Status OpenSegmentsOfLatestManifest();
   Status ReplayLog();
   void Publish();
   // batch_types: metadata types of the documents before this one in the same batch.
@@ -334,7 +335,7 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
   if (!analyzer.ok()) return analyzer.status();
   analyzer_ = analyzer.value();
   GB_RETURN_IF_ERROR(OpenEmbedder());
-  GB_RETURN_IF_ERROR(OpenSegments());
+  GB_RETURN_IF_ERROR(OpenSegmentsOfLatestManifest());
   buffer_ = std::make_unique<index::SegmentWriter>();
   Publish();
   if (!read_only_) {
@@ -346,6 +347,21 @@ Status CollectionImpl::Init(const CollectionOptions* create) {
     ScheduleBackgroundWork();
   }
   return Status::OK();
+}
+
+// A reader in another process than the writer: between its loading the
+// manifest and opening the files it names, the writer may save a newer one and
+// remove files the old one named (merged segments, a flat vector file replaced
+// by its graph, old deletion files). Then the newer manifest names files that
+// exist: it is loaded and the open tried again while the generation moves.
+Status CollectionImpl::OpenSegmentsOfLatestManifest() {
+  for (int attempt = 0;; ++attempt) {
+    Status s = OpenSegments();
+    if (s.ok() || !read_only_ || s.code() != Status::Code::kNotFound || attempt == 50) return s;
+    auto m = index::Manifest::Load(dir_);
+    if (!m.ok() || m->generation == manifest_.generation) return s;  // the file is really missing
+    manifest_ = std::move(m.value());
+  }
 }
 
 Status CollectionImpl::OpenSegments() {
@@ -1022,7 +1038,7 @@ Status CollectionImpl::Refresh() {
   if (m->generation == manifest_.generation) return Status::OK();
   index::Manifest old = manifest_;
   manifest_ = std::move(m.value());
-  Status s = OpenSegments();
+  Status s = OpenSegmentsOfLatestManifest();
   if (!s.ok()) {
     manifest_ = std::move(old);
     return s;

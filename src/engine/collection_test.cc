@@ -628,6 +628,46 @@ TEST(Collection, DeleteReplaceMergeReopen) {
   fs::remove_all(dir);
 }
 
+// Readers in other processes open and refresh while the writer merges and
+// removes the files the previous manifest named: an open or refresh that read
+// the old manifest retries with the new one instead of failing on a file that
+// is gone.
+TEST(Collection, ReadersOpenWhileTheWriterMergesAway) {
+  std::string dir = TempDir("open_race");
+  auto w = Collection::Create(dir, NoVectors());
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Add({"d0", {{"body", "alpha"}}, {}}).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 1; !stop; ++i) {
+      if (!(*w)->Add({"d" + std::to_string(i), {{"body", "alpha beta"}}, {}}).ok()) break;
+      if (!(*w)->Commit().ok() || !(*w)->Merge(1).ok()) break;
+      if (i % 3 == 0 && !(*w)->Delete("d" + std::to_string(i - 1)).ok()) break;
+    }
+  });
+  int opens = 0, refreshes = 0;
+  std::vector<std::string> failures;
+  auto reader = Collection::Open(dir, true);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < until && failures.size() < 5) {
+    auto r = Collection::Open(dir, true);
+    ++opens;
+    if (!r.ok()) failures.push_back("open: " + r.status().ToString());
+    Status st = (*reader)->Refresh();
+    ++refreshes;
+    if (!st.ok()) failures.push_back("refresh: " + st.ToString());
+  }
+  stop = true;
+  writer.join();
+  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << opens << " opens / " << refreshes
+                                << " refreshes failed, first: " << failures[0];
+  EXPECT_GT(opens, 10);
+  w->reset();
+  fs::remove_all(dir);
+}
+
 // A commit or merge whose manifest cannot be saved (here: a directory sits
 // where the new MANIFEST is written first) leaves memory as it was: what
 // searches see, the documents waiting for commit, and the files on disk all

@@ -58,9 +58,19 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) { std::fprintf(stderr, "faq_latency: %s needs a value\n", a.c_str()); std::exit(2); }
       return argv[++i];
     };
-    if (a == "--entries") entries = std::stoul(next());
-    else if (a == "--queries") queries = std::stoul(next());
-    else if (a == "--reps") reps = std::stoul(next());
+    auto count = [&]() -> size_t {
+      const std::string v = next();
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n == 0 || n > 100000000ull) {
+        std::fprintf(stderr, "faq_latency: %s wants a positive count, not \"%s\"\n", a.c_str(), v.c_str());
+        std::exit(2);
+      }
+      return static_cast<size_t>(n);
+    };
+    if (a == "--entries") entries = count();
+    else if (a == "--queries") queries = count();
+    else if (a == "--reps") reps = count();
     else if (a == "--dir") dir = next();
     else if (a == "--json") as_json = true;
     else { std::fprintf(stderr, "faq_latency: unknown flag %s\n", a.c_str()); return 2; }

@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -402,17 +403,37 @@ const Point* AtTarget(const EngineResult& r, double target) {
 int main(int argc, char** argv) {
   std::string cache = ".", fashion = "/usr/share/datasets/fashion-mnist", wink, out_path, engines_arg, datasets_arg;
   uint32_t nq_limit = 10000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i], v = argv[i + 1];
+  const char* kUsage =
+      "usage: ann_bench [--cache DIR] [--fashion DIR] [--wink FILE] [--out FILE] [--queries N]\n"
+      "                 [--engines a,b,...] [--datasets fashion-mnist,glove-100]\n";
+  for (int i = 1; i < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "ann_bench: flag %s needs a value\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+    std::string v = argv[i + 1];
     if (a == "--cache") cache = v;
     else if (a == "--fashion") fashion = v;
     else if (a == "--wink") wink = v;
     else if (a == "--out") out_path = v;
-    else if (a == "--queries") nq_limit = uint32_t(std::stoul(v));
+    else if (a == "--queries") {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n == 0 || n > 10000000) {
+        fprintf(stderr, "ann_bench: --queries wants a positive count, not \"%s\"\n", v.c_str());
+        return 2;
+      }
+      nq_limit = uint32_t(n);
+    }
     else if (a == "--engines") engines_arg = v;
     else if (a == "--datasets") datasets_arg = v;
     else {
-      fprintf(stderr, "unknown flag %s\n", a.c_str());
+      fprintf(stderr, "ann_bench: unknown flag %s\n%s", a.c_str(), kUsage);
       return 2;
     }
   }

@@ -2,7 +2,11 @@
 # HTTP load test: hybrid search through `glassbox serve` with wrk at 1, 8 and 64
 # connections while an ingest adds documents through the same server.
 #
-#   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S] [--reuse]
+#   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S] [--reuse] [--root DIR]
+#
+# --root DIR: the server's data directory (default bench/out/load-data); with
+# --reuse, DIR/load is any existing collection (e.g. a copy of bench/acl's);
+# without --reuse DIR is emptied and the collection built there.
 #
 # Builds a collection "load" (static embedder) from the first N documents of
 # the benchmark corpus (bench/out/corpus-1000000.jsonl; run bench/run.sh first
@@ -14,12 +18,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:?usage: bench/load/run.sh BUILD_DIR [--docs N] [--seconds S]}" && pwd)
 shift
-DOCS=1000000 SECS=20 REUSE=0
+DOCS=1000000 SECS=20 REUSE=0 ROOTDIR_ARG=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --reuse) REUSE=1; shift ;;
     --docs) DOCS=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
+    --root) ROOTDIR_ARG=$2; shift 2 ;;
     *) echo "bench/load/run.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -30,7 +35,7 @@ OUT="$ROOT/bench/out"
 mkdir -p "$OUT"
 if [ ! -s "$CORPUS" ]; then "$BUILD/bench/gen_corpus" --docs 1000000 --out "$CORPUS" --queries "$QUERIES"; fi
 G="$BUILD/glassbox"
-ROOTDIR="$OUT/load-data"
+ROOTDIR=${ROOTDIR_ARG:-$OUT/load-data}
 t0=$(date +%s.%N)
 if [ "$REUSE" = 1 ] && [ -f "$ROOTDIR/load/MANIFEST" ]; then
   echo "reusing the collection in $ROOTDIR/load" >&2

@@ -626,6 +626,19 @@ TEST_F(AskTest, FaqThresholdDerivedFromTheCollectionWhenUnset) {
   EXPECT_EQ(a->status, a->confidence >= d.threshold ? AnswerStatus::kAnswered : AnswerStatus::kHandoff);
 }
 
+// A question that shares no word with any entry, or ties two entries, is
+// handed off at any threshold, 0 included (a derived threshold can be 0).
+TEST_F(AskTest, FaqNoEvidenceHandsOffEvenAtThresholdZero) {
+  AskOptions o;
+  o.mode = AnswerMode::kFaq;
+  o.handoff_threshold = 0;
+  auto a = Ask(*c_, "book a meeting room on the moon", o);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_EQ(a->status, AnswerStatus::kHandoff) << a->text;
+  EXPECT_EQ(a->confidence, 0);
+  EXPECT_TRUE(a->faq_id.empty());
+}
+
 TEST_F(AskTest, FaqWeakMatchHandsOffWithThreeCandidates) {
   AskOptions o;
   o.mode = AnswerMode::kFaq;

@@ -316,7 +316,9 @@ Result<Answer> AnswerFaq(const Collection& collection, const std::string& questi
     ans.trace.push_back({"candidate", "[" + std::to_string(p.n) + "] " + p.id + " \"" + p.title + "\": " + p.why});
     ans.passages.push_back(std::move(p));
   }
-  if (r->hits.empty()) {
+  // The query's "kind:faq" filter alone matches every entry with score 0: an
+  // entry that shares no word with the question is no match at any threshold.
+  if (r->hits.empty() || !(r->hits[0].score > 0)) {
     ans.status = AnswerStatus::kHandoff;
     ans.text = "No stored answer matches; handing you to a person.";
     ans.trace.push_back({"decision", "no FAQ entry shares a word with the question: hand-off"});
@@ -332,7 +334,9 @@ Result<Answer> AnswerFaq(const Collection& collection, const std::string& questi
                 "question words covered %.0f%%); hand-off threshold %.2f",
                 ans.confidence, s1, s2, coverage * 100, options.handoff_threshold);
   ans.trace.push_back({"confidence", std::string(buf) + " (" + threshold_source + ")"});
-  if (ans.confidence < options.handoff_threshold) {
+  // Confidence 0 (a tie, or no evidence) never answers, even at threshold 0
+  // (a derived threshold is 0 when every paraphrase probe found its entry).
+  if (ans.confidence < options.handoff_threshold || !(ans.confidence > 0)) {
     ans.status = AnswerStatus::kHandoff;
     ans.text = "Not sure which answer fits; handing you to a person. Closest questions: ";
     for (size_t i = 0; i < ans.passages.size(); ++i)

@@ -341,6 +341,23 @@ TEST(Reader, EnglishNameHoldingTheHeadNoun) {
             "Rhine Gorge");
 }
 
+// How and why questions: the words that follow the question's own terms, not the whole sentence.
+TEST(Reader, EnglishHowAndWhySpans) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("How are nurses licensed in most countries?",
+                      "In most countries, nurses are licensed separately from doctors, and their training is shorter.",
+                      &trace),
+            "separately from doctors")
+      << trace;
+  EXPECT_NE(trace.find("which a how or why question's answer follows"), std::string::npos) << trace;
+  EXPECT_EQ(ReadQuote("How often are the city council elections held?",
+                      "City council elections are held every four years, while the mayor serves for six."),
+            "every four years");
+  EXPECT_EQ(ReadQuote("Why was the old bridge closed in 2019?",
+                      "The old bridge was closed in 2019 because of severe structural damage."),
+            "because of severe structural damage");
+}
+
 // Measures are numbers; ranges, clock times and degrees are one answer.
 TEST(Reader, EnglishMeasuresRangesAndDegrees) {
   EXPECT_EQ(ClassifyQuestion("What is the population of the Greater Los Angeles Area?"), QuestionType::kCount);

@@ -203,6 +203,9 @@ struct Tuning {
   double quoted = 1;           // English what/which: a quoted title is a candidate, as a name
   double head_incl = 1;        // English: the head rule's span ends with that noun; names may hold it
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
+  double how_span = 1;         // English how/why questions: the words after the question's terms, not the whole sentence
+  double how_len = 10;         // longest such span, in tokens
+  double how_lead = 1;         // the span keeps the stop words right after the question term ("every five years")
 };
 const Tuning& Tune() {
   static const Tuning t = [] {
@@ -219,7 +222,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead)
 #undef GB_TUNE
     }
     return t;
@@ -584,6 +587,16 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         }
       }
   }
+  // English "how" and "why" questions (how did X V, how often, why was X V-ed) read as a statement: the manner,
+  // degree or reason follows the question's own words ("pharmacists are regulated [separately from physicians]").
+  bool how_question = false;
+  if (!zh_question && Tune().how_span > 0 && (qtype == QuestionType::kReason || qtype == QuestionType::kOther)) {
+    const std::string lq = ingest::AsciiLower(in.question);
+    how_question = HasWord(lq, "how") || HasWord(lq, "why");
+    if (how_question)
+      for (const auto& t : qtokens)
+        if (!IsQuestionWord(t.term)) side[t.term] = -1;
+  }
   // Chinese: the question's character bigrams (outside its question words), a check on segmentation.
   std::set<std::string> qbigrams;
   if (zh_question) {
@@ -903,6 +916,33 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         }
       }
     }
+    // English how/why questions: the words right after a question term, up to a break or the next question term;
+    // question terms before the span count fully, those after it a tenth (`side`).
+    if (how_question) {
+      for (size_t k = 1; k < n; ++k) {
+        if (is_q[k] || !is_q[k - 1]) continue;
+        size_t e = k + 1;
+        while (e < n && !is_q[e] && e - k < static_cast<size_t>(Tune().how_len) &&
+               !BreaksSpan(std::string_view(text).substr(s.tokens[e - 1].end, s.tokens[e].begin - s.tokens[e - 1].end)))
+          ++e;
+        if (BreaksSpan(std::string_view(text).substr(s.tokens[k - 1].end, s.tokens[k].begin - s.tokens[k - 1].end)))
+          continue;  // a new clause starts: not what the question's words lead to
+        Cand c;
+        c.sentence = order[oi];
+        // The unindexed words between the question term and the span belong to it ("every", "because of").
+        c.start = s.tokens[k].begin;
+        if (Tune().how_lead > 0) {
+          c.start = s.tokens[k - 1].end;
+          while (c.start < s.tokens[k].begin && !std::isalnum(static_cast<unsigned char>(text[c.start]))) ++c.start;
+        }
+        c.end = s.tokens[e - 1].end;
+        c.score = sscore + Tune().prox * proximity(k, e, &c.near, &c.distance);
+        c.kind = "phrase";
+        c.side = "how";
+        c.near = s.tokens[k - 1].term;
+        cands.push_back(c);
+      }
+    }
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
     size_t cp_len = 1;
     const bool han = n > 0 && IsHan(DecodeAt(text, s.tokens[0].begin, &cp_len));
@@ -984,7 +1024,10 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       i = j;
     }
   }
-  if (!IsFactoid(qtype) || cands.empty()) {
+  if (how_question) {  // only the how-spans compete; the whole sentence when there is none
+    std::erase_if(cands, [](const Cand& c) { return c.side != "how"; });
+  }
+  if ((!IsFactoid(qtype) && !how_question) || cands.empty()) {
     const SentenceInfo& s = sentences[order[0]];
     cands.clear();
     cands.push_back({order[0], s.begin, s.end, sentence_score(s), "sentence", "", 0, ""});
@@ -1021,6 +1064,9 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                           ? "the words next to \"" + best->near +
                                 "\", the question's own context around its question word, for a " +
                                 QuestionTypeName(qtype) + " question"
+                      : best->side == "how"
+                          ? "the words right after the question's terms (\"" + best->near +
+                                "\"), which a how or why question's answer follows"
                       : best->side == "head"
                           ? "the words right before \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
                                 " question asks for"

@@ -358,6 +358,19 @@ TEST(Reader, EnglishHowAndWhySpans) {
             "because of severe structural damage");
 }
 
+// "Who" asks for a person: a name ending with an award, place or organisation word is a weaker candidate;
+// a possessive name is the name without its "'s".
+TEST(Reader, EnglishWhoPrefersPeopleAndDropsPossessives) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("Who sang the anthem at the 2015 final?",
+                      "The anthem at the 2015 final was sung by the Golden Globe Award winner Mara Lind.", &trace),
+            "Mara Lind")
+      << trace;
+  EXPECT_EQ(ReadQuote("Who first crossed the glacier on foot?",
+                      "The glacier was first crossed on foot during Halvorsen's expedition of 1911."),
+            "Halvorsen");
+}
+
 // Measures are numbers; ranges, clock times and degrees are one answer.
 TEST(Reader, EnglishMeasuresRangesAndDegrees) {
   EXPECT_EQ(ClassifyQuestion("What is the population of the Greater Los Angeles Area?"), QuestionType::kCount);

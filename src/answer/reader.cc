@@ -178,6 +178,28 @@ QuestionGap FindQuestionGap(std::string_view question) {
 
 namespace {
 
+// A capitalised name whose last word names a place, an organisation, an event or a work, not a person
+// ("Academy Award", "Middle East", "Oracle Corporation").
+bool NamesAThing(std::string_view lower_name) {
+  static const std::set<std::string, std::less<>> kThings = {
+      "award", "awards", "prize", "medal", "cup", "bowl", "league", "championship", "games", "olympics", "war",
+      "republic", "kingdom", "empire", "state", "states", "union", "federation", "province", "county", "city",
+      "district", "region", "territory", "island", "islands", "peninsula", "ocean", "sea", "lake", "river", "bay",
+      "mountain", "mountains", "valley", "desert", "coast", "america", "europe", "asia", "africa", "east", "west",
+      "north", "south", "corporation", "company", "inc", "ltd", "group", "network", "association", "society",
+      "institute", "institution", "university", "college", "school", "academy", "museum", "library", "gallery",
+      "church", "party", "council", "committee", "commission", "parliament", "congress", "assembly", "court",
+      "ministry", "department", "agency", "office", "army", "navy", "force", "bank", "exchange", "street", "road",
+      "avenue", "square", "park", "station", "airport", "bridge", "tower", "hall", "palace", "castle", "cathedral",
+      "exhibition", "festival", "conference", "treaty", "act", "agreement", "constitution", "revolution",
+      "centre", "center", "hospital", "stadium", "theatre", "theater", "building", "house", "law"};
+  size_t sp = lower_name.find_last_of(' ');
+  std::string_view last = sp == std::string_view::npos ? lower_name : lower_name.substr(sp + 1);
+  while (!last.empty() && !std::isalpha(static_cast<unsigned char>(last.back()))) last.remove_suffix(1);
+  if (last.ends_with("'s")) last.remove_suffix(2);
+  return kThings.count(last) > 0;
+}
+
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
 
 // The reader's weights. Defaults chosen on xquad-en, cmrc2018-dev and drcd-test together and checked
@@ -205,6 +227,8 @@ struct Tuning {
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
   double how_span = 1;         // English how/why questions: the words after the question's terms, not the whole sentence
   double how_len = 10;         // longest such span, in tokens
+  double poss = 1;             // English: a name's possessive "'s" is not part of the answer
+  double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
   double how_lead = 1;         // the span keeps the stop words right after the question term ("every five years")
 };
 const Tuning& Tune() {
@@ -222,7 +246,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead) GB_TUNE(poss) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -808,6 +832,17 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
       }
       if (named_head) type += Tune().head;
+      if (!zh_question && e.kind == Entity::Kind::kName && Tune().poss > 0) {
+        // A possessive is the name, not its "'s" ("Marconi's" -> "Marconi").
+        for (std::string_view poss : {"'s", "’s", "'"})
+          if (c.end - c.start > poss.size() + 1 && std::string_view(text).substr(c.start, c.end - c.start).ends_with(poss)) {
+            c.end -= poss.size();
+            break;
+          }
+      }
+      if (!zh_question && qtype == QuestionType::kPerson && e.kind == Entity::Kind::kName && Tune().who_thing > 0 &&
+          NamesAThing(surface))
+        type -= Tune().who_thing;  // "who" asks for a person: not "Academy Award", "Middle East"
       c.score = sscore + Tune().prox * prox + type;
       c.kind = EntityKindName(e.kind);
       if (std::string anchor_term; Tune().en_anchor > 0 && en_anchor(tb, te, &anchor_term) > 0) {

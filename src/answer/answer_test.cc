@@ -371,6 +371,18 @@ TEST(Reader, EnglishWhoPrefersPeopleAndDropsPossessives) {
             "Halvorsen");
 }
 
+// "What kind of N" asks for the kind: the words joined to N in the passage, without N.
+TEST(Reader, EnglishKindOfIsTheModifier) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("What kind of roof covers the old mill?",
+                      "Since its restoration, the old mill has been covered with a steep slate roof.", &trace),
+            "steep slate")
+      << trace;
+  EXPECT_EQ(ReadQuote("What type of engines were fitted to the ferry?",
+                      "The ferry was fitted with engines of a new design, twin diesel-electric engines."),
+            "twin diesel-electric");
+}
+
 // Measures are numbers; ranges, clock times and degrees are one answer.
 TEST(Reader, EnglishMeasuresRangesAndDegrees) {
   EXPECT_EQ(ClassifyQuestion("What is the population of the Greater Los Angeles Area?"), QuestionType::kCount);

@@ -227,6 +227,7 @@ struct Tuning {
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
   double how_span = 1;         // English how/why questions: the words after the question's terms, not the whole sentence
   double how_len = 10;         // longest such span, in tokens
+  double kind_mod = 1;         // English "what kind of N": the head rule's span is the one word before N
   double poss = 1;             // English: a name's possessive "'s" is not part of the answer
   double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
   double how_lead = 1;         // the span keeps the stop words right after the question term ("every five years")
@@ -246,7 +247,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead) GB_TUNE(poss) GB_TUNE(who_thing)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead) GB_TUNE(poss) GB_TUNE(kind_mod) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -650,6 +651,12 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     if (!head_word.empty()) analyzer.Analyze(head_word, &ht);
     if (ht.size() == 1) head_term = ht[0].term;
   }
+  bool kind_question = false;  // "what kind/type/sort/form of <noun>"
+  if (!head_term.empty() && Tune().kind_mod > 0) {
+    const std::string lq = ingest::AsciiLower(in.question);
+    for (std::string_view k : {"kind of", "kinds of", "type of", "types of", "sort of", "sorts of", "form of", "forms of"})
+      kind_question |= HasWord(lq, std::string(k));
+  }
   const ZhQuestionContext zh_context = zh_question ? SplitAroundQuestionWord(in.question) : ZhQuestionContext{};
   std::set<std::string> question_entities;
   for (const auto& e : FindEntities(in.question)) question_entities.insert(e.norm);
@@ -1030,12 +1037,24 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
             !BreaksSpan(std::string_view(text).substr(s.tokens[se - 1].end, s.tokens[se].begin - s.tokens[se - 1].end))) {
           // Right before the noun the question asks for (no punctuation between): the words just before it.
           Cand h = c;
-          const size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
+          size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
+          if (kind_question) {
+            // "What kind of farmers" asks for the kind: the words joined to the noun, without it ("soy",
+            // "moist broadleaf", "multi-cultural"), not across a stop word.
+            auto joined = [&](size_t a) {
+              for (char ch : std::string_view(text).substr(s.tokens[a].end, s.tokens[a + 1].begin - s.tokens[a].end))
+                if (ch != ' ' && ch != '-') return false;
+              return true;
+            };
+            hb = se - 1;
+            while (hb > sb && se - hb < static_cast<size_t>(Tune().head_len) && joined(hb - 1)) --hb;
+          }
           size_t b2 = hb;
           while (b2 < se && IsEdgeWord(s.tokens[b2].term)) ++b2;
           if (b2 < se) {
             h.start = s.tokens[b2].begin;
-            if (Tune().head_incl > 0) h.end = s.tokens[se].end;  // the noun belongs to the answer ("fundamental theorem")
+            if (Tune().head_incl > 0 && !kind_question)
+              h.end = s.tokens[se].end;  // the noun belongs to the answer ("fundamental theorem")
             h.score = c.score + Tune().head;
             h.kind = "phrase";
             h.near = head_term;

@@ -349,13 +349,28 @@ TEST(Reader, EnglishHowAndWhySpans) {
                       &trace),
             "separately from doctors")
       << trace;
-  EXPECT_NE(trace.find("which a how or why question's answer follows"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("which the answer to a how, why or what-did question follows"), std::string::npos) << trace;
   EXPECT_EQ(ReadQuote("How often are the city council elections held?",
                       "City council elections are held every four years, while the mayor serves for six."),
             "every four years");
   EXPECT_EQ(ReadQuote("Why was the old bridge closed in 2019?",
                       "The old bridge was closed in 2019 because of severe structural damage."),
             "because of severe structural damage");
+}
+
+// "What did X V?" reads as "X V-ed [answer]"; "What is X?" often as "X is [answer]".
+TEST(Reader, EnglishWhatDidAndWhatIsReadAsStatements) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("What did the 1998 treaty require?",
+                      "Under the terms agreed by Norway, the 1998 treaty required annual inspections of every dam.",
+                      &trace),
+            "annual inspections of every dam")
+      << trace;
+  EXPECT_EQ(ReadQuote("What was the first product of the Lund workshop?",
+                      "Visitors admire its painted doors, but the first product of the Lund workshop was a folding chair.",
+                      &trace),
+            "folding chair")
+      << trace;
 }
 
 // "Who" asks for a person: a name ending with an award, place or organisation word is a weaker candidate;

@@ -227,7 +227,9 @@ struct Tuning {
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
   double how_span = 1;         // English how/why questions: the words after the question's terms, not the whole sentence
   double how_len = 10;         // longest such span, in tokens
-  double kind_mod = 1;         // English "what kind of N": the head rule's span is the one word before N
+  double kind_mod = 1;         // English "what kind of N": the head rule's span is the words joined to N, without N
+  double what_did = 2;         // "What did X V?": the words after the question's terms (2: only they compete, 1: with the rest)
+  double what_is = 1;          // "What is X?": the words after the question's terms compete with the other spans
   double poss = 1;             // English: a name's possessive "'s" is not part of the answer
   double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
   double how_lead = 1;         // the span keeps the stop words right after the question term ("every five years")
@@ -247,7 +249,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead) GB_TUNE(poss) GB_TUNE(kind_mod) GB_TUNE(who_thing)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead) GB_TUNE(poss) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -622,6 +624,20 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       for (const auto& t : qtokens)
         if (!IsQuestionWord(t.term)) side[t.term] = -1;
   }
+  // "What did X V?" read as "X V-ed [answer]": the object follows the question's words; so, often, does what
+  // "What is X?" asks ("X is [answer]"), where the words after the question's terms join the other candidates.
+  bool did_question = false, be_question = false;
+  if (!zh_question && qtype == QuestionType::kWhat) {
+    const std::string lq = ingest::AsciiLower(in.question);
+    did_question = Tune().what_did > 0 && (lq.starts_with("what did ") || lq.starts_with("what does ") || lq.starts_with("what do ")) &&
+                   !lq.ends_with(" do?") && !lq.ends_with(" do");
+    if (Tune().what_is > 0)
+      be_question = lq.starts_with("what is ") || lq.starts_with("what was ") || lq.starts_with("what are ") ||
+                    lq.starts_with("what were ");
+    if (did_question || be_question)
+      for (const auto& t : qtokens)
+        if (!IsQuestionWord(t.term)) side[t.term] = -1;
+  }
   // Chinese: the question's character bigrams (outside its question words), a check on segmentation.
   std::set<std::string> qbigrams;
   if (zh_question) {
@@ -960,7 +976,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
     }
     // English how/why questions: the words right after a question term, up to a break or the next question term;
     // question terms before the span count fully, those after it a tenth (`side`).
-    if (how_question) {
+    if (how_question || did_question || be_question) {
       for (size_t k = 1; k < n; ++k) {
         if (is_q[k] || !is_q[k - 1]) continue;
         size_t e = k + 1;
@@ -973,7 +989,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         c.sentence = order[oi];
         // The unindexed words between the question term and the span belong to it ("every", "because of").
         c.start = s.tokens[k].begin;
-        if (Tune().how_lead > 0) {
+        if (Tune().how_lead > 0 && (how_question || Tune().how_lead > 1)) {
           c.start = s.tokens[k - 1].end;
           while (c.start < s.tokens[k].begin && !std::isalnum(static_cast<unsigned char>(text[c.start]))) ++c.start;
         }
@@ -1078,7 +1094,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       i = j;
     }
   }
-  if (how_question) {  // only the how-spans compete; the whole sentence when there is none
+  if (how_question || (did_question && Tune().what_did > 1)) {  // only these spans compete; the whole sentence if none
     std::erase_if(cands, [](const Cand& c) { return c.side != "how"; });
   }
   if ((!IsFactoid(qtype) && !how_question) || cands.empty()) {
@@ -1120,7 +1136,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                                 QuestionTypeName(qtype) + " question"
                       : best->side == "how"
                           ? "the words right after the question's terms (\"" + best->near +
-                                "\"), which a how or why question's answer follows"
+                                "\"), which the answer to a how, why or what-did question follows"
                       : best->side == "head"
                           ? "the words right before \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
                                 " question asks for"

@@ -381,6 +381,9 @@ TEST(Reader, EnglishWhoPrefersPeopleAndDropsPossessives) {
                       "The anthem at the 2015 final was sung by the Golden Globe Award winner Mara Lind.", &trace),
             "Mara Lind")
       << trace;
+  EXPECT_EQ(ReadQuote("Who reopened the old bakery?",
+                      "The old bakery was reopened last October, after the fire, by the young Lena Kraus."),
+            "Lena Kraus");  // a month is no person
   EXPECT_EQ(ReadQuote("Who first crossed the glacier on foot?",
                       "The glacier was first crossed on foot during Halvorsen's expedition of 1911."),
             "Halvorsen");

@@ -200,6 +200,14 @@ bool NamesAThing(std::string_view lower_name) {
   return kThings.count(last) > 0;
 }
 
+// Month and weekday names, which the name recogniser reads as capitalised names.
+bool IsCalendarWord(std::string_view lower) {
+  static const std::set<std::string, std::less<>> kWords = {
+      "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+      "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+  return kWords.count(lower) > 0;
+}
+
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
 
 // The reader's weights. Defaults chosen on xquad-en, cmrc2018-dev and drcd-test together and checked
@@ -863,6 +871,9 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
             break;
           }
       }
+      if (!zh_question && (qtype == QuestionType::kPerson || qtype == QuestionType::kPlace) &&
+          e.kind == Entity::Kind::kName && IsCalendarWord(surface))
+        continue;  // "September", "Tuesday": neither a person nor a place
       if (!zh_question && qtype == QuestionType::kPerson && e.kind == Entity::Kind::kName && Tune().who_thing > 0 &&
           NamesAThing(surface))
         type -= Tune().who_thing;  // "who" asks for a person: not "Academy Award", "Middle East"

@@ -238,9 +238,9 @@ struct Tuning {
   double kind_mod = 1;         // English "what kind of N": the head rule's span is the words joined to N, without N
   double what_did = 2;         // "What did X V?": the words after the question's terms (2: only they compete, 1: with the rest)
   double what_is = 1;          // "What is X?": the words after the question's terms compete with the other spans
+  double calendar = 1;         // English who/where: a month or weekday name is no candidate
   double poss = 1;             // English: a name's possessive "'s" is not part of the answer
   double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
-  double how_lead = 1;         // the span keeps the stop words right after the question term ("every five years")
 };
 const Tuning& Tune() {
   static const Tuning t = [] {
@@ -257,7 +257,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(how_lead) GB_TUNE(poss) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(poss) GB_TUNE(calendar) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -872,7 +872,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
           }
       }
       if (!zh_question && (qtype == QuestionType::kPerson || qtype == QuestionType::kPlace) &&
-          e.kind == Entity::Kind::kName && IsCalendarWord(surface))
+          e.kind == Entity::Kind::kName && Tune().calendar > 0 && IsCalendarWord(surface))
         continue;  // "September", "Tuesday": neither a person nor a place
       if (!zh_question && qtype == QuestionType::kPerson && e.kind == Entity::Kind::kName && Tune().who_thing > 0 &&
           NamesAThing(surface))
@@ -998,12 +998,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
           continue;  // a new clause starts: not what the question's words lead to
         Cand c;
         c.sentence = order[oi];
-        // The unindexed words between the question term and the span belong to it ("every", "because of").
-        c.start = s.tokens[k].begin;
-        if (Tune().how_lead > 0 && (how_question || Tune().how_lead > 1)) {
-          c.start = s.tokens[k - 1].end;
-          while (c.start < s.tokens[k].begin && !std::isalnum(static_cast<unsigned char>(text[c.start]))) ++c.start;
-        }
+        c.start = s.tokens[k].begin;  // without the stop words before it (with them: xquad-en F1 -0.1)
         c.end = s.tokens[e - 1].end;
         c.score = sscore + Tune().prox * proximity(k, e, &c.near, &c.distance);
         c.kind = "phrase";

@@ -353,6 +353,10 @@ TEST(Reader, EnglishHowAndWhySpans) {
   EXPECT_EQ(ReadQuote("How often are the city council elections held?",
                       "City council elections are held every four years, while the mayor serves for six."),
             "four years");
+  // The span does not end inside a hyphenated word ("four" of "four-class"), which the verifier would reject.
+  EXPECT_EQ(ReadQuote("How did the historian describe the class system?",
+                      "The historian described it as a misleading name for their four-class system."),
+            "misleading name for their four-class");
   EXPECT_EQ(ReadQuote("Why was the old bridge closed in 2019?",
                       "The old bridge was closed in 2019 because of severe structural damage."),
             "severe structural damage");

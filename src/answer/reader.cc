@@ -1000,6 +1000,12 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         c.sentence = order[oi];
         c.start = s.tokens[k].begin;  // without the stop words before it (with them: xquad-en F1 -0.1)
         c.end = s.tokens[e - 1].end;
+        // Not inside a hyphenated word ("four" of "four-class").
+        while (c.end + 1 < s.end && (text[c.end] == '-' || text[c.end] == '\'') &&
+               std::isalnum(static_cast<unsigned char>(text[c.end + 1]))) {
+          ++c.end;
+          while (c.end < s.end && std::isalnum(static_cast<unsigned char>(text[c.end]))) ++c.end;
+        }
         c.score = sscore + Tune().prox * proximity(k, e, &c.near, &c.distance);
         c.kind = "phrase";
         c.side = "how";

@@ -393,6 +393,16 @@ TEST(Reader, EnglishWhoPrefersPeopleAndDropsPossessives) {
             "Halvorsen");
 }
 
+// "Which German architect": the answer stands before or is named for "architect", not "German".
+TEST(Reader, EnglishHeadNounAfterAModifier) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("Which Danish architect designed the new library?",
+                      "In 1961 the Danish council chose a design for the new library by the architect Jorn Dahl.",
+                      &trace),
+            "Jorn Dahl")
+      << trace;
+}
+
 // "What kind of N" asks for the kind: the words joined to N in the passage, without N.
 TEST(Reader, EnglishKindOfIsTheModifier) {
   std::string trace;
@@ -428,6 +438,11 @@ TEST(Reader, EnglishMeasuresRangesAndDegrees) {
 
 TEST(Reader, HeadNoun) {
   EXPECT_EQ(HeadNoun("What satellite was used?"), "satellite");
+  // After a modifier, the noun that ends the phrase; not past a verb.
+  EXPECT_EQ(HeadNoun("Which German architect was asked to design it?"), "architect");
+  EXPECT_EQ(HeadNoun("Which German architect was asked to design it?", false), "german");
+  EXPECT_EQ(HeadNoun("What Oxford tower was copied?"), "tower");
+  EXPECT_EQ(HeadNoun("What theorem defines the role of primes?"), "theorem");
   EXPECT_EQ(HeadNoun("In what kind of rock are fossils found?"), "rock");
   EXPECT_EQ(HeadNoun("What did Luther call the mass?"), "");
   EXPECT_EQ(HeadNoun("Who won?"), "");

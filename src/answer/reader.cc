@@ -99,15 +99,20 @@ bool WantsEntity(QuestionType t, const Entity& e) {
 
 }  // namespace
 
-std::string HeadNoun(std::string_view question) {
+std::string HeadNoun(std::string_view question, bool multi_word) {
   const std::string q = ingest::AsciiLower(question);
   std::vector<std::string> words;
+  std::vector<bool> capital;  // the word is capitalised in the question
   std::string w;
-  for (char ch : q) {
-    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'') w += ch;
-    else if (!w.empty()) words.push_back(w), w.clear();
+  for (size_t i = 0; i <= q.size(); ++i) {
+    const char ch = i < q.size() ? q[i] : ' ';
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'') {
+      if (w.empty()) capital.push_back(std::isupper(static_cast<unsigned char>(question[i])) != 0);
+      w += ch;
+    } else if (!w.empty()) {
+      words.push_back(w), w.clear();
+    }
   }
-  if (!w.empty()) words.push_back(w);
   static const std::set<std::string> kNot = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had",
                                              "can", "could", "would", "will", "should", "may", "might", "the", "a",
                                              "an", "of", "in", "on", "to", "for", "by", "with", "at", "from", "it",
@@ -119,6 +124,31 @@ std::string HeadNoun(std::string_view question) {
         words[k + 1] == "of")
       k += 2;
     if (kNot.count(words[k]) || words[k].find('\'') != std::string::npos) return "";
+    if (multi_word) {
+      // "Which German architect was asked": the noun ends the question word's phrase, before an auxiliary,
+      // a preposition or a verb ("What satellite enabled ...").
+      static const std::set<std::string> kEnd = {"that", "which", "who", "whom", "whose", "and", "or", "as", "be",
+                                                 "been", "being", "said", "says", "say", "holds", "hold", "gave",
+                                                 "give", "gives", "took", "take", "takes", "led", "leads", "won",
+                                                 "wins", "became", "become", "becomes", "began", "begin", "begins",
+                                                 "went", "goes", "came", "comes", "got", "gets", "used", "uses",
+                                                 "make", "makes", "found", "find", "finds", "left", "saw", "sees",
+                                                 "during", "after", "before", "about", "into", "under", "between",
+                                                 "among", "than", "not", "also", "first", "most", "only"};
+      const size_t first = k;
+      // Only after a modifier: a capitalised word (German, Buddhist, UN) or an adjective ending.
+      bool modifier = capital[k] && k > 0;
+      for (std::string_view suffix : {"al", "ic", "an", "ous", "ern", "ive", "ish", "ese", "ary", "ior"})
+        modifier |= words[k].size() > suffix.size() + 2 && words[k].ends_with(suffix);
+      auto is_verb = [&](size_t j) {  // followed by a determiner: "defines the", "includes its"
+        static const std::set<std::string> kDet = {"the", "a", "an", "its", "their", "his", "her", "this", "these"};
+        return j + 1 < words.size() && kDet.count(words[j + 1]) > 0;
+      };
+      while (modifier && k + 1 < words.size() && k + 1 - first < 3 && !is_verb(k + 1) && !kNot.count(words[k + 1]) && !kEnd.count(words[k + 1]) &&
+             !(words[k + 1].size() > 3 && words[k + 1].ends_with("ed")) && words[k + 1].find('\'') == std::string::npos &&
+             !std::isdigit(static_cast<unsigned char>(words[k + 1][0])))
+        ++k;
+    }
     return words[k];
   }
   return "";
@@ -239,6 +269,7 @@ struct Tuning {
   double what_did = 2;         // "What did X V?": the words after the question's terms (2: only they compete, 1: with the rest)
   double what_is = 1;          // "What is X?": the words after the question's terms compete with the other spans
   double calendar = 1;         // English who/where: a month or weekday name is no candidate
+  double head_phrase = 1;      // English: after a modifier the asked-for noun ends the phrase ("German architect")
   double poss = 1;             // English: a name's possessive "'s" is not part of the answer
   double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
 };
@@ -257,7 +288,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(poss) GB_TUNE(calendar) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(poss) GB_TUNE(head_phrase) GB_TUNE(calendar) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -670,7 +701,7 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   // the answer often stands right before ("the Astra 2A satellite").
   std::string head_term, head_word;
   if (!zh_question && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
-    head_word = HeadNoun(in.question);
+    head_word = HeadNoun(in.question, Tune().head_phrase > 0);
     std::vector<text::Token> ht;
     if (!head_word.empty()) analyzer.Analyze(head_word, &ht);
     if (ht.size() == 1) head_term = ht[0].term;

@@ -375,6 +375,10 @@ TEST(Reader, EnglishWhatDidAndWhatIsReadAsStatements) {
                       &trace),
             "folding chair")
       << trace;
+  // Also after a leading clause.
+  EXPECT_EQ(ReadQuote("In its first year, what did the new museum display?",
+                      "In its first year the new museum, run by Karl Weiss, displayed glass from Venice."),
+            "glass from Venice");
 }
 
 // "Who" asks for a person: a name ending with an award, place or organisation word is a weaker candidate;

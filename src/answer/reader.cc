@@ -270,6 +270,7 @@ struct Tuning {
   double what_is = 1;          // "What is X?": the words after the question's terms compete with the other spans
   double calendar = 1;         // English who/where: a month or weekday name is no candidate
   double head_phrase = 1;      // English: after a modifier the asked-for noun ends the phrase ("German architect")
+  double clause_lead = 1;      // the what-did/what-is rules also after a leading clause (", what did ...")
   double poss = 1;             // English: a name's possessive "'s" is not part of the answer
   double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
 };
@@ -288,7 +289,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(poss) GB_TUNE(head_phrase) GB_TUNE(calendar) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(poss) GB_TUNE(clause_lead) GB_TUNE(head_phrase) GB_TUNE(calendar) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -668,11 +669,14 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   bool did_question = false, be_question = false;
   if (!zh_question && qtype == QuestionType::kWhat) {
     const std::string lq = ingest::AsciiLower(in.question);
-    did_question = Tune().what_did > 0 && (lq.starts_with("what did ") || lq.starts_with("what does ") || lq.starts_with("what do ")) &&
+    // The question word leads the question or its main clause ("After rejecting X, what did Luther call for?").
+    auto leads = [&](std::string_view w) {
+      return lq.starts_with(w) || (Tune().clause_lead > 0 && lq.find(", " + std::string(w)) != std::string::npos);
+    };
+    did_question = Tune().what_did > 0 && (leads("what did ") || leads("what does ") || leads("what do ")) &&
                    !lq.ends_with(" do?") && !lq.ends_with(" do");
     if (Tune().what_is > 0)
-      be_question = lq.starts_with("what is ") || lq.starts_with("what was ") || lq.starts_with("what are ") ||
-                    lq.starts_with("what were ");
+      be_question = leads("what is ") || leads("what was ") || leads("what are ") || leads("what were ");
     if (did_question || be_question)
       for (const auto& t : qtokens)
         if (!IsQuestionWord(t.term)) side[t.term] = -1;

@@ -342,6 +342,84 @@ TEST(Reader, EnglishNameHoldingTheHeadNoun) {
             "Rhine Gorge");
 }
 
+// How and why questions: the words that follow the question's own terms, not the whole sentence.
+TEST(Reader, EnglishHowAndWhySpans) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("How are nurses licensed in most countries?",
+                      "In most countries, nurses are licensed separately from doctors, and their training is shorter.",
+                      &trace),
+            "separately from doctors")
+      << trace;
+  EXPECT_NE(trace.find("which the answer to a how, why or what-did question follows"), std::string::npos) << trace;
+  EXPECT_EQ(ReadQuote("How often are the city council elections held?",
+                      "City council elections are held every four years, while the mayor serves for six."),
+            "four years");
+  // The span does not end inside a hyphenated word ("four" of "four-class"), which the verifier would reject.
+  EXPECT_EQ(ReadQuote("How did the historian describe the class system?",
+                      "The historian described it as a misleading name for their four-class system."),
+            "misleading name for their four-class");
+  EXPECT_EQ(ReadQuote("Why was the old bridge closed in 2019?",
+                      "The old bridge was closed in 2019 because of severe structural damage."),
+            "severe structural damage");
+}
+
+// "What did X V?" reads as "X V-ed [answer]"; "What is X?" often as "X is [answer]".
+TEST(Reader, EnglishWhatDidAndWhatIsReadAsStatements) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("What did the 1998 treaty require?",
+                      "Under the terms agreed by Norway, the 1998 treaty required annual inspections of every dam.",
+                      &trace),
+            "annual inspections of every dam")
+      << trace;
+  EXPECT_EQ(ReadQuote("What was the first product of the Lund workshop?",
+                      "Visitors admire its painted doors, but the first product of the Lund workshop was a folding chair.",
+                      &trace),
+            "folding chair")
+      << trace;
+  // Also after a leading clause.
+  EXPECT_EQ(ReadQuote("In its first year, what did the new museum display?",
+                      "In its first year the new museum, run by Karl Weiss, displayed glass from Venice."),
+            "glass from Venice");
+}
+
+// "Who" asks for a person: a name ending with an award, place or organisation word is a weaker candidate;
+// a possessive name is the name without its "'s".
+TEST(Reader, EnglishWhoPrefersPeopleAndDropsPossessives) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("Who sang the anthem at the 2015 final?",
+                      "The anthem at the 2015 final was sung by the Golden Globe Award winner Mara Lind.", &trace),
+            "Mara Lind")
+      << trace;
+  EXPECT_EQ(ReadQuote("Who reopened the old bakery?",
+                      "The old bakery was reopened last October, after the fire, by the young Lena Kraus."),
+            "Lena Kraus");  // a month is no person
+  EXPECT_EQ(ReadQuote("Who first crossed the glacier on foot?",
+                      "The glacier was first crossed on foot during Halvorsen's expedition of 1911."),
+            "Halvorsen");
+}
+
+// "Which German architect": the answer stands before or is named for "architect", not "German".
+TEST(Reader, EnglishHeadNounAfterAModifier) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("Which Danish architect designed the new library?",
+                      "In 1961 the Danish council chose a design for the new library by the architect Jorn Dahl.",
+                      &trace),
+            "Jorn Dahl")
+      << trace;
+}
+
+// "What kind of N" asks for the kind: the words joined to N in the passage, without N.
+TEST(Reader, EnglishKindOfIsTheModifier) {
+  std::string trace;
+  EXPECT_EQ(ReadQuote("What kind of roof covers the old mill?",
+                      "Since its restoration, the old mill has been covered with a steep slate roof.", &trace),
+            "steep slate")
+      << trace;
+  EXPECT_EQ(ReadQuote("What type of engines were fitted to the ferry?",
+                      "The ferry was fitted with engines of a new design, twin diesel-electric engines."),
+            "twin diesel-electric");
+}
+
 // Measures are numbers; ranges, clock times and degrees are one answer.
 TEST(Reader, EnglishMeasuresRangesAndDegrees) {
   EXPECT_EQ(ClassifyQuestion("What is the population of the Greater Los Angeles Area?"), QuestionType::kCount);
@@ -365,6 +443,11 @@ TEST(Reader, EnglishMeasuresRangesAndDegrees) {
 
 TEST(Reader, HeadNoun) {
   EXPECT_EQ(HeadNoun("What satellite was used?"), "satellite");
+  // After a modifier, the noun that ends the phrase; not past a verb.
+  EXPECT_EQ(HeadNoun("Which German architect was asked to design it?"), "architect");
+  EXPECT_EQ(HeadNoun("Which German architect was asked to design it?", false), "german");
+  EXPECT_EQ(HeadNoun("What Oxford tower was copied?"), "tower");
+  EXPECT_EQ(HeadNoun("What theorem defines the role of primes?"), "theorem");
   EXPECT_EQ(HeadNoun("In what kind of rock are fossils found?"), "rock");
   EXPECT_EQ(HeadNoun("What did Luther call the mass?"), "");
   EXPECT_EQ(HeadNoun("Who won?"), "");

@@ -100,15 +100,20 @@ bool WantsEntity(QuestionType t, const Entity& e) {
 
 }  // namespace
 
-std::string HeadNoun(std::string_view question) {
+std::string HeadNoun(std::string_view question, bool multi_word) {
   const std::string q = ingest::AsciiLower(question);
   std::vector<std::string> words;
+  std::vector<bool> capital;  // the word is capitalised in the question
   std::string w;
-  for (char ch : q) {
-    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'') w += ch;
-    else if (!w.empty()) words.push_back(w), w.clear();
+  for (size_t i = 0; i <= q.size(); ++i) {
+    const char ch = i < q.size() ? q[i] : ' ';
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '\'') {
+      if (w.empty()) capital.push_back(std::isupper(static_cast<unsigned char>(question[i])) != 0);
+      w += ch;
+    } else if (!w.empty()) {
+      words.push_back(w), w.clear();
+    }
   }
-  if (!w.empty()) words.push_back(w);
   static const std::set<std::string> kNot = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had",
                                              "can", "could", "would", "will", "should", "may", "might", "the", "a",
                                              "an", "of", "in", "on", "to", "for", "by", "with", "at", "from", "it",
@@ -120,6 +125,31 @@ std::string HeadNoun(std::string_view question) {
         words[k + 1] == "of")
       k += 2;
     if (kNot.count(words[k]) || words[k].find('\'') != std::string::npos) return "";
+    if (multi_word) {
+      // "Which German architect was asked": the noun ends the question word's phrase, before an auxiliary,
+      // a preposition or a verb ("What satellite enabled ...").
+      static const std::set<std::string> kEnd = {"that", "which", "who", "whom", "whose", "and", "or", "as", "be",
+                                                 "been", "being", "said", "says", "say", "holds", "hold", "gave",
+                                                 "give", "gives", "took", "take", "takes", "led", "leads", "won",
+                                                 "wins", "became", "become", "becomes", "began", "begin", "begins",
+                                                 "went", "goes", "came", "comes", "got", "gets", "used", "uses",
+                                                 "make", "makes", "found", "find", "finds", "left", "saw", "sees",
+                                                 "during", "after", "before", "about", "into", "under", "between",
+                                                 "among", "than", "not", "also", "first", "most", "only"};
+      const size_t first = k;
+      // Only after a modifier: a capitalised word (German, Buddhist, UN) or an adjective ending.
+      bool modifier = capital[k] && k > 0;
+      for (std::string_view suffix : {"al", "ic", "an", "ous", "ern", "ive", "ish", "ese", "ary", "ior"})
+        modifier |= words[k].size() > suffix.size() + 2 && words[k].ends_with(suffix);
+      auto is_verb = [&](size_t j) {  // followed by a determiner: "defines the", "includes its"
+        static const std::set<std::string> kDet = {"the", "a", "an", "its", "their", "his", "her", "this", "these"};
+        return j + 1 < words.size() && kDet.count(words[j + 1]) > 0;
+      };
+      while (modifier && k + 1 < words.size() && k + 1 - first < 3 && !is_verb(k + 1) && !kNot.count(words[k + 1]) && !kEnd.count(words[k + 1]) &&
+             !(words[k + 1].size() > 3 && words[k + 1].ends_with("ed")) && words[k + 1].find('\'') == std::string::npos &&
+             !std::isdigit(static_cast<unsigned char>(words[k + 1][0])))
+        ++k;
+    }
     return words[k];
   }
   return "";
@@ -179,6 +209,36 @@ QuestionGap FindQuestionGap(std::string_view question) {
 
 namespace {
 
+// A capitalised name whose last word names a place, an organisation, an event or a work, not a person
+// ("Academy Award", "Middle East", "Oracle Corporation").
+bool NamesAThing(std::string_view lower_name) {
+  static const std::set<std::string, std::less<>> kThings = {
+      "award", "awards", "prize", "medal", "cup", "bowl", "league", "championship", "games", "olympics", "war",
+      "republic", "kingdom", "empire", "state", "states", "union", "federation", "province", "county", "city",
+      "district", "region", "territory", "island", "islands", "peninsula", "ocean", "sea", "lake", "river", "bay",
+      "mountain", "mountains", "valley", "desert", "coast", "america", "europe", "asia", "africa", "east", "west",
+      "north", "south", "corporation", "company", "inc", "ltd", "group", "network", "association", "society",
+      "institute", "institution", "university", "college", "school", "academy", "museum", "library", "gallery",
+      "church", "party", "council", "committee", "commission", "parliament", "congress", "assembly", "court",
+      "ministry", "department", "agency", "office", "army", "navy", "force", "bank", "exchange", "street", "road",
+      "avenue", "square", "park", "station", "airport", "bridge", "tower", "hall", "palace", "castle", "cathedral",
+      "exhibition", "festival", "conference", "treaty", "act", "agreement", "constitution", "revolution",
+      "centre", "center", "hospital", "stadium", "theatre", "theater", "building", "house", "law"};
+  size_t sp = lower_name.find_last_of(' ');
+  std::string_view last = sp == std::string_view::npos ? lower_name : lower_name.substr(sp + 1);
+  while (!last.empty() && !std::isalpha(static_cast<unsigned char>(last.back()))) last.remove_suffix(1);
+  if (last.ends_with("'s")) last.remove_suffix(2);
+  return kThings.count(last) > 0;
+}
+
+// Month and weekday names, which the name recogniser reads as capitalised names.
+bool IsCalendarWord(std::string_view lower) {
+  static const std::set<std::string, std::less<>> kWords = {
+      "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+      "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+  return kWords.count(lower) > 0;
+}
+
 bool IsFactoid(QuestionType t) { return t != QuestionType::kReason && t != QuestionType::kOther; }
 
 // The reader's weights. Defaults chosen on xquad-en, cmrc2018-dev and drcd-test together and checked
@@ -204,6 +264,16 @@ struct Tuning {
   double quoted = 1;           // English what/which: a quoted title is a candidate, as a name
   double head_incl = 1;        // English: the head rule's span ends with that noun; names may hold it
   double en_side = 1;          // English: question terms on the wrong side of the answer's place count a tenth
+  double how_span = 1;         // English how/why questions: the words after the question's terms, not the whole sentence
+  double how_len = 10;         // longest such span, in tokens
+  double kind_mod = 1;         // English "what kind of N": the head rule's span is the words joined to N, without N
+  double what_did = 2;         // "What did X V?": the words after the question's terms (2: only they compete, 1: with the rest)
+  double what_is = 1;          // "What is X?": the words after the question's terms compete with the other spans
+  double calendar = 1;         // English who/where: a month or weekday name is no candidate
+  double head_phrase = 1;      // English: after a modifier the asked-for noun ends the phrase ("German architect")
+  double clause_lead = 1;      // the what-did/what-is rules also after a leading clause (", what did ...")
+  double poss = 1;             // English: a name's possessive "'s" is not part of the answer
+  double who_thing = 0.3;      // English who: penalty of a name that ends with a place/organisation/event word
 };
 const Tuning& Tune() {
   static const Tuning t = [] {
@@ -220,7 +290,7 @@ const Tuning& Tune() {
       std::string k(kv.substr(0, eq));
       double v = std::atof(std::string(kv.substr(eq + 1)).c_str());
 #define GB_TUNE(name) if (k == #name) t.name = v;
-      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor)
+      GB_TUNE(zh_anchor) GB_TUNE(zh_max_chars) GB_TUNE(zh_min_anchor) GB_TUNE(zh_type) GB_TUNE(zh_type_chars) GB_TUNE(prox) GB_TUNE(what_name) GB_TUNE(max_len) GB_TUNE(between) GB_TUNE(adjacent) GB_TUNE(head) GB_TUNE(head_len) GB_TUNE(top) GB_TUNE(len_bonus) GB_TUNE(en_side) GB_TUNE(head_incl) GB_TUNE(quoted) GB_TUNE(cue) GB_TUNE(ranges) GB_TUNE(en_anchor) GB_TUNE(how_span) GB_TUNE(how_len) GB_TUNE(poss) GB_TUNE(clause_lead) GB_TUNE(head_phrase) GB_TUNE(calendar) GB_TUNE(what_is) GB_TUNE(what_did) GB_TUNE(kind_mod) GB_TUNE(who_thing)
 #undef GB_TUNE
     }
     return t;
@@ -585,6 +655,33 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         }
       }
   }
+  // English "how" and "why" questions (how did X V, how often, why was X V-ed) read as a statement: the manner,
+  // degree or reason follows the question's own words ("pharmacists are regulated [separately from physicians]").
+  bool how_question = false;
+  if (!zh_question && Tune().how_span > 0 && (qtype == QuestionType::kReason || qtype == QuestionType::kOther)) {
+    const std::string lq = ingest::AsciiLower(in.question);
+    how_question = HasWord(lq, "how") || HasWord(lq, "why");
+    if (how_question)
+      for (const auto& t : qtokens)
+        if (!IsQuestionWord(t.term)) side[t.term] = -1;
+  }
+  // "What did X V?" read as "X V-ed [answer]": the object follows the question's words; so, often, does what
+  // "What is X?" asks ("X is [answer]"), where the words after the question's terms join the other candidates.
+  bool did_question = false, be_question = false;
+  if (!zh_question && qtype == QuestionType::kWhat) {
+    const std::string lq = ingest::AsciiLower(in.question);
+    // The question word leads the question or its main clause ("After rejecting X, what did Luther call for?").
+    auto leads = [&](std::string_view w) {
+      return lq.starts_with(w) || (Tune().clause_lead > 0 && lq.find(", " + std::string(w)) != std::string::npos);
+    };
+    did_question = Tune().what_did > 0 && (leads("what did ") || leads("what does ") || leads("what do ")) &&
+                   !lq.ends_with(" do?") && !lq.ends_with(" do");
+    if (Tune().what_is > 0)
+      be_question = leads("what is ") || leads("what was ") || leads("what are ") || leads("what were ");
+    if (did_question || be_question)
+      for (const auto& t : qtokens)
+        if (!IsQuestionWord(t.term)) side[t.term] = -1;
+  }
   // Chinese: the question's character bigrams (outside its question words), a check on segmentation.
   std::set<std::string> qbigrams;
   if (zh_question) {
@@ -609,10 +706,16 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   // the answer often stands right before ("the Astra 2A satellite").
   std::string head_term, head_word;
   if (!zh_question && (qtype == QuestionType::kWhat || qtype == QuestionType::kWhich)) {
-    head_word = HeadNoun(in.question);
+    head_word = HeadNoun(in.question, Tune().head_phrase > 0);
     std::vector<text::Token> ht;
     if (!head_word.empty()) analyzer.Analyze(head_word, &ht);
     if (ht.size() == 1) head_term = ht[0].term;
+  }
+  bool kind_question = false;  // "what kind/type/sort/form of <noun>"
+  if (!head_term.empty() && Tune().kind_mod > 0) {
+    const std::string lq = ingest::AsciiLower(in.question);
+    for (std::string_view k : {"kind of", "kinds of", "type of", "types of", "sort of", "sorts of", "form of", "forms of"})
+      kind_question |= HasWord(lq, std::string(k));
   }
   const ZhQuestionContext zh_context = zh_question ? SplitAroundQuestionWord(in.question) : ZhQuestionContext{};
   std::set<std::string> question_entities;
@@ -796,6 +899,20 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         if (u != std::string::npos && (zh_question || (u > 0 && surface[u - 1] == ' '))) type += 0.4;
       }
       if (named_head) type += Tune().head;
+      if (!zh_question && e.kind == Entity::Kind::kName && Tune().poss > 0) {
+        // A possessive is the name, not its "'s" ("Marconi's" -> "Marconi").
+        for (std::string_view poss : {"'s", "’s", "'"})
+          if (c.end - c.start > poss.size() + 1 && std::string_view(text).substr(c.start, c.end - c.start).ends_with(poss)) {
+            c.end -= poss.size();
+            break;
+          }
+      }
+      if (!zh_question && (qtype == QuestionType::kPerson || qtype == QuestionType::kPlace) &&
+          e.kind == Entity::Kind::kName && Tune().calendar > 0 && IsCalendarWord(surface))
+        continue;  // "September", "Tuesday": neither a person nor a place
+      if (!zh_question && qtype == QuestionType::kPerson && e.kind == Entity::Kind::kName && Tune().who_thing > 0 &&
+          NamesAThing(surface))
+        type -= Tune().who_thing;  // "who" asks for a person: not "Academy Award", "Middle East"
       c.score = sscore + Tune().prox * prox + type;
       c.kind = EntityKindName(e.kind);
       if (std::string anchor_term; Tune().en_anchor > 0 && en_anchor(tb, te, &anchor_term) > 0) {
@@ -904,6 +1021,34 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
         }
       }
     }
+    // English how/why questions: the words right after a question term, up to a break or the next question term;
+    // question terms before the span count fully, those after it a tenth (`side`).
+    if (how_question || did_question || be_question) {
+      for (size_t k = 1; k < n; ++k) {
+        if (is_q[k] || !is_q[k - 1]) continue;
+        size_t e = k + 1;
+        while (e < n && !is_q[e] && e - k < static_cast<size_t>(Tune().how_len) &&
+               !BreaksSpan(std::string_view(text).substr(s.tokens[e - 1].end, s.tokens[e].begin - s.tokens[e - 1].end)))
+          ++e;
+        if (BreaksSpan(std::string_view(text).substr(s.tokens[k - 1].end, s.tokens[k].begin - s.tokens[k - 1].end)))
+          continue;  // a new clause starts: not what the question's words lead to
+        Cand c;
+        c.sentence = order[oi];
+        c.start = s.tokens[k].begin;  // without the stop words before it (with them: xquad-en F1 -0.1)
+        c.end = s.tokens[e - 1].end;
+        // Not inside a hyphenated word ("four" of "four-class").
+        while (c.end + 1 < s.end && (text[c.end] == '-' || text[c.end] == '\'') &&
+               std::isalnum(static_cast<unsigned char>(text[c.end + 1]))) {
+          ++c.end;
+          while (c.end < s.end && std::isalnum(static_cast<unsigned char>(text[c.end]))) ++c.end;
+        }
+        c.score = sscore + Tune().prox * proximity(k, e, &c.near, &c.distance);
+        c.kind = "phrase";
+        c.side = "how";
+        c.near = s.tokens[k - 1].term;
+        cands.push_back(c);
+      }
+    }
     // Phrases: runs of tokens that are not question terms, unbroken by punctuation.
     size_t cp_len = 1;
     const bool han = n > 0 && IsHan(DecodeAt(text, s.tokens[0].begin, &cp_len));
@@ -956,12 +1101,24 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
             !BreaksSpan(std::string_view(text).substr(s.tokens[se - 1].end, s.tokens[se].begin - s.tokens[se - 1].end))) {
           // Right before the noun the question asks for (no punctuation between): the words just before it.
           Cand h = c;
-          const size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
+          size_t hb = se - std::min<size_t>(se - sb, static_cast<size_t>(Tune().head_len));
+          if (kind_question) {
+            // "What kind of farmers" asks for the kind: the words joined to the noun, without it ("soy",
+            // "moist broadleaf", "multi-cultural"), not across a stop word.
+            auto joined = [&](size_t a) {
+              for (char ch : std::string_view(text).substr(s.tokens[a].end, s.tokens[a + 1].begin - s.tokens[a].end))
+                if (ch != ' ' && ch != '-') return false;
+              return true;
+            };
+            hb = se - 1;
+            while (hb > sb && se - hb < static_cast<size_t>(Tune().head_len) && joined(hb - 1)) --hb;
+          }
           size_t b2 = hb;
           while (b2 < se && IsEdgeWord(s.tokens[b2].term)) ++b2;
           if (b2 < se) {
             h.start = s.tokens[b2].begin;
-            if (Tune().head_incl > 0) h.end = s.tokens[se].end;  // the noun belongs to the answer ("fundamental theorem")
+            if (Tune().head_incl > 0 && !kind_question)
+              h.end = s.tokens[se].end;  // the noun belongs to the answer ("fundamental theorem")
             h.score = c.score + Tune().head;
             h.kind = "phrase";
             h.near = head_term;
@@ -985,7 +1142,10 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
       i = j;
     }
   }
-  if (!IsFactoid(qtype) || cands.empty()) {
+  if (how_question || (did_question && Tune().what_did > 1)) {  // only these spans compete; the whole sentence if none
+    std::erase_if(cands, [](const Cand& c) { return c.side != "how"; });
+  }
+  if ((!IsFactoid(qtype) && !how_question) || cands.empty()) {
     const SentenceInfo& s = sentences[order[0]];
     cands.clear();
     cands.push_back({order[0], s.begin, s.end, sentence_score(s), "sentence", "", 0, ""});
@@ -1022,6 +1182,9 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
                           ? "the words next to \"" + best->near +
                                 "\", the question's own context around its question word, for a " +
                                 QuestionTypeName(qtype) + " question"
+                      : best->side == "how"
+                          ? "the words right after the question's terms (\"" + best->near +
+                                "\"), which the answer to a how, why or what-did question follows"
                       : best->side == "head"
                           ? "the words right before \"" + best->near + "\", the noun the " + QuestionTypeName(qtype) +
                                 " question asks for"

@@ -30,8 +30,9 @@ Pick BestBm25Sentence(const std::string& question, const std::vector<AnswerPassa
                       const text::Analyzer& analyzer, const std::function<double(const std::string&)>& idf);
 
 // The noun right after "what"/"which" ("What satellite was used" -> "satellite", "what kind of rock"
-// -> "rock"); empty when a verb or nothing follows.
-std::string HeadNoun(std::string_view question);
+// -> "rock"); empty when a verb or nothing follows. With `multi_word`, a modifier's noun ("Which German
+// architect was asked" -> "architect"), up to three words, before an auxiliary, preposition or verb.
+std::string HeadNoun(std::string_view question, bool multi_word = true);
 
 // Where the answer stands in an English question read as a statement: terms before `left_end` (bytes)
 // precede the answer, terms from `right_begin` on follow it. In place ("...the presence of what

@@ -140,6 +140,7 @@ class SegmentAcceptor final : public DocAcceptor {
     }
     return true;
   }
+  bool Selective() const override { return acl.active() || !filters.empty(); }
 };
 
 // Scorers of one query on one segment, in canonical clause order.

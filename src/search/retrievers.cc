@@ -77,27 +77,56 @@ RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const Seg
   }
 }
 
+namespace {
+
+// out = a & b, and out &= in / out &= ~in, over n words (no aliasing: the
+// loops vectorize; they run once per segment and query over every document).
+void AndWords(uint64_t* __restrict out, const uint64_t* __restrict a, const uint64_t* __restrict b, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] = a[w] & b[w];
+}
+void AndInto(uint64_t* __restrict out, const uint64_t* __restrict in, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] &= in[w];
+}
+void AndNotInto(uint64_t* __restrict out, const uint64_t* __restrict in, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] &= ~in[w];
+}
+
+}  // namespace
+
 const std::vector<uint64_t>& RandomAccessConstraints::PassBits() const {
   if (!pass_.empty() || view_.reader->num_docs() == 0) return pass_;
   const uint32_t n = view_.reader->num_docs();
+  const size_t words = BitWordCount(n);
+  // The bitsets to AND: deletions, access control, required clauses, filters
+  // (each covers the segment; bits past n are clear in at least the first).
+  std::vector<const uint64_t*> all;
+  if (view_.live) all.push_back(view_.live->data());
+  if (acl_.bits() != nullptr) all.push_back(acl_.bits());
+  for (const auto& r : required_) all.push_back(r.data());
+  for (const auto& f : filters_) all.push_back(f->data());
   std::vector<uint64_t>& bits = pass_;
-  bits.assign(BitWordCount(n), ~0ull);
-  if (n % 64) bits.back() = (1ull << (n % 64)) - 1;
-  if (view_.live)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*view_.live)[w];
-  acl_.Restrict(&bits);
-  for (const auto& r : required_)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= r[w];
-  for (const auto& e : excluded_)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= ~e[w];
-  for (const auto& f : filters_)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*f)[w];
+  bits.resize(words);
+  if (all.size() >= 2) {
+    AndWords(bits.data(), all[0], all[1], words);
+  } else if (all.size() == 1) {
+    std::copy(all[0], all[0] + words, bits.begin());
+  } else {
+    std::fill(bits.begin(), bits.end(), ~0ull);
+  }
+  for (size_t i = 2; i < all.size(); ++i) AndInto(bits.data(), all[i], words);
+  for (const auto& e : excluded_) AndNotInto(bits.data(), e.data(), words);
+  if (n % 64) bits.back() &= (1ull << (n % 64)) - 1;
   return pass_;
 }
 
 bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out) const {
   const std::vector<uint64_t>& bits = PassBits();
-  if (CountBits(bits) > limit) return false;
+  // Counted only as far as the limit: over it (the common case), the rest is not read.
+  size_t count = 0;
+  for (size_t w = 0; w < bits.size(); ++w) {
+    count += static_cast<size_t>(__builtin_popcountll(bits[w]));
+    if (count > limit) return false;
+  }
   out->clear();
   for (size_t w = 0; w < bits.size(); ++w)
     for (uint64_t b = bits[w]; b; b &= b - 1)

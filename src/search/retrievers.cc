@@ -39,23 +39,6 @@ std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_
   return top;
 }
 
-std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
-  // The key spells the filter exactly: the field length-prefixed, the bounds
-  // as hexadecimal floats, the inclusive and negated flags.
-  char bounds[96];
-  std::snprintf(bounds, sizeof bounds, "%a%c%a%c%c", f.lo, f.lo_inc ? '[' : '(', f.hi, f.hi_inc ? ']' : ')',
-                f.negate ? '!' : '=');
-  const std::string key = "filter:" + std::to_string(f.field.size()) + ":" + f.field + ":" + bounds;
-  return seg.CachedDocSet(key, [&] {
-    const int mi = seg.schema().MetadataIndex(f.field);
-    const uint32_t n = seg.num_docs();
-    BitWords bits(BitWordCount(n), 0);
-    for (DocId d = 0; d < n; ++d)
-      if (f.Passes(mi >= 0 ? seg.ColumnValue(mi, d) : NAN)) SetBit(bits, d);
-    return bits;
-  });
-}
-
 RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const SegmentView& view) : view_(view) {
   if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
   const auto& seg = *view.reader;

@@ -46,6 +46,10 @@ class DocAcceptor {
   virtual ~DocAcceptor() = default;
   // Called with non-decreasing doc ids within one segment.
   virtual bool Accept(DocId doc) = 0;
+  // True when it may reject many documents at the cost of a bit test (access
+  // control, filters): the top-k algorithms then ask before scoring a
+  // candidate instead of after, so a rejected one costs no scoring.
+  virtual bool Selective() const { return false; }
 };
 
 }  // namespace glassbox::search

@@ -60,6 +60,23 @@ AclFilter::AclFilter(const SegmentView& view, const Principal& principal) {
 
 namespace internal {
 
+std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
+  // The key spells the filter exactly: the field length-prefixed, the bounds
+  // as hexadecimal floats, the inclusive and negated flags.
+  char bounds[96];
+  std::snprintf(bounds, sizeof bounds, "%a%c%a%c%c", f.lo, f.lo_inc ? '[' : '(', f.hi, f.hi_inc ? ']' : ')',
+                f.negate ? '!' : '=');
+  const std::string key = "filter:" + std::to_string(f.field.size()) + ":" + f.field + ":" + bounds;
+  return seg.CachedDocSet(key, [&] {
+    const int mi = seg.schema().MetadataIndex(f.field);
+    const uint32_t n = seg.num_docs();
+    BitWords bits(BitWordCount(n), 0);
+    for (DocId d = 0; d < n; ++d)
+      if (f.Passes(mi >= 0 ? seg.ColumnValue(mi, d) : NAN)) SetBit(bits, d);
+    return bits;
+  });
+}
+
 Status CheckDeadline(Deadline& deadline, const char* what) {
   return deadline.CheckNow(what) ? Status::DeadlineExceeded(deadline.Message()) : Status::OK();
 }
@@ -358,7 +375,9 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
   }
   plan->acceptor.view = &view;
   if (bq.principal != nullptr) plan->acceptor.acl = AclFilter(view, *bq.principal);
-  for (const auto& f : bq.filters) plan->acceptor.filters.emplace_back(&f, seg.schema().MetadataIndex(f.field));
+  // The filters' cached bitsets (the vector retriever tests the same ones):
+  // a bit per candidate, not a read of its column value.
+  for (const auto& f : bq.filters) plan->acceptor.filters.push_back(FilterDocSet(seg, f));
   for (auto* c : plan->excluded) plan->acceptor.excluded.push_back(c);
   return plan;
 }

@@ -122,24 +122,27 @@ Result<SearchMode> ResolveMode(const Snapshot& snap, const BoundQuery& bq, Searc
 // ---------------------------------------------------------------------------
 // Per-segment execution
 
+// The documents of a segment that pass a metadata filter: computed once per
+// (segment, filter) and cached in the immutable segment, like a principal's.
+std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f);
+
 class SegmentAcceptor final : public DocAcceptor {
  public:
   const SegmentView* view = nullptr;
   AclFilter acl;
-  std::vector<std::pair<const NumericFilter*, int>> filters;  // filter, metadata index in segment (-1: absent)
+  std::vector<std::shared_ptr<const std::vector<uint64_t>>> filters;  // FilterDocSet per filter
   std::vector<ScoringCursor*> excluded;
   bool Accept(DocId d) override {
     if (!view->IsLive(d) || !acl.Visible(d)) return false;
-    for (const auto& [f, mi] : filters) {
-      double v = mi >= 0 ? view->reader->ColumnValue(mi, d) : NAN;
-      if (!f->Passes(v)) return false;
-    }
+    for (const auto& bits : filters)
+      if (!TestBit(*bits, d)) return false;
     for (ScoringCursor* c : excluded) {
       c->Advance(d);
       if (c->doc() == d) return false;
     }
     return true;
   }
+  bool Selective() const override { return acl.active() || !filters.empty(); }
 };
 
 // Scorers of one query on one segment, in canonical clause order.

@@ -39,23 +39,6 @@ std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_
   return top;
 }
 
-std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
-  // The key spells the filter exactly: the field length-prefixed, the bounds
-  // as hexadecimal floats, the inclusive and negated flags.
-  char bounds[96];
-  std::snprintf(bounds, sizeof bounds, "%a%c%a%c%c", f.lo, f.lo_inc ? '[' : '(', f.hi, f.hi_inc ? ']' : ')',
-                f.negate ? '!' : '=');
-  const std::string key = "filter:" + std::to_string(f.field.size()) + ":" + f.field + ":" + bounds;
-  return seg.CachedDocSet(key, [&] {
-    const int mi = seg.schema().MetadataIndex(f.field);
-    const uint32_t n = seg.num_docs();
-    BitWords bits(BitWordCount(n), 0);
-    for (DocId d = 0; d < n; ++d)
-      if (f.Passes(mi >= 0 ? seg.ColumnValue(mi, d) : NAN)) SetBit(bits, d);
-    return bits;
-  });
-}
-
 RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const SegmentView& view) : view_(view) {
   if (bq.principal != nullptr) acl_ = AclFilter(view, *bq.principal);
   const auto& seg = *view.reader;
@@ -77,27 +60,78 @@ RandomAccessConstraints::RandomAccessConstraints(const BoundQuery& bq, const Seg
   }
 }
 
+namespace {
+
+// out = a & b, and out &= in / out &= ~in, over n words (no aliasing: the
+// loops vectorize; they run once per segment and query over every document).
+void AndWords(uint64_t* __restrict out, const uint64_t* __restrict a, const uint64_t* __restrict b, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] = a[w] & b[w];
+}
+void AndInto(uint64_t* __restrict out, const uint64_t* __restrict in, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] &= in[w];
+}
+void AndNotInto(uint64_t* __restrict out, const uint64_t* __restrict in, size_t n) {
+  for (size_t w = 0; w < n; ++w) out[w] &= ~in[w];
+}
+
+// Whether more than `limit` bits of words[0, n) are set, counting no further
+// than needed (64 words at a time). With the CPU's popcnt where it has one:
+// the portable __builtin_popcountll is a library call per word.
+template <bool kPopcnt>  // (one copy inlined where popcnt is enabled, one without)
+__attribute__((always_inline)) inline bool MoreBitsThan(const uint64_t* words, size_t n, size_t limit) {
+  size_t count = 0;
+  for (size_t w = 0; w < n; w += 64) {
+    const size_t end = std::min(n, w + 64);
+    for (size_t i = w; i < end; ++i) count += static_cast<size_t>(__builtin_popcountll(words[i]));
+    if (count > limit) return true;
+  }
+  return false;
+}
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) bool MoreBitsThanPopcnt(const uint64_t* words, size_t n, size_t limit) {
+  return MoreBitsThan<true>(words, n, limit);
+}
+#endif
+bool MoreBitsThan(const std::vector<uint64_t>& words, size_t limit) {
+#if defined(__x86_64__)
+  static const bool popcnt = __builtin_cpu_supports("popcnt");
+  if (popcnt) return MoreBitsThanPopcnt(words.data(), words.size(), limit);
+#endif
+  return MoreBitsThan<false>(words.data(), words.size(), limit);
+}
+
+}  // namespace
+
 const std::vector<uint64_t>& RandomAccessConstraints::PassBits() const {
   if (!pass_.empty() || view_.reader->num_docs() == 0) return pass_;
   const uint32_t n = view_.reader->num_docs();
+  const size_t words = BitWordCount(n);
+  // The bitsets to AND: deletions, access control, required clauses, filters
+  // (each covers the segment; bits past n are clear in at least the first).
+  std::vector<const uint64_t*> all;
+  if (view_.live) all.push_back(view_.live->data());
+  if (acl_.bits() != nullptr) all.push_back(acl_.bits());
+  for (const auto& r : required_) all.push_back(r.data());
+  for (const auto& f : filters_) all.push_back(f->data());
   std::vector<uint64_t>& bits = pass_;
-  bits.assign(BitWordCount(n), ~0ull);
-  if (n % 64) bits.back() = (1ull << (n % 64)) - 1;
-  if (view_.live)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*view_.live)[w];
-  acl_.Restrict(&bits);
-  for (const auto& r : required_)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= r[w];
-  for (const auto& e : excluded_)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= ~e[w];
-  for (const auto& f : filters_)
-    for (size_t w = 0; w < bits.size(); ++w) bits[w] &= (*f)[w];
+  bits.resize(words);
+  if (all.size() >= 2) {
+    AndWords(bits.data(), all[0], all[1], words);
+  } else if (all.size() == 1) {
+    std::copy(all[0], all[0] + words, bits.begin());
+  } else {
+    std::fill(bits.begin(), bits.end(), ~0ull);
+  }
+  for (size_t i = 2; i < all.size(); ++i) AndInto(bits.data(), all[i], words);
+  for (const auto& e : excluded_) AndNotInto(bits.data(), e.data(), words);
+  if (n % 64) bits.back() &= (1ull << (n % 64)) - 1;
   return pass_;
 }
 
 bool RandomAccessConstraints::SmallPassSet(size_t limit, std::vector<DocId>* out) const {
   const std::vector<uint64_t>& bits = PassBits();
-  if (CountBits(bits) > limit) return false;
+  // Counted only as far as the limit: over it (the common case), the rest is not read.
+  if (MoreBitsThan(bits, limit)) return false;
   out->clear();
   for (size_t w = 0; w < bits.size(); ++w)
     for (uint64_t b = bits[w]; b; b &= b - 1)

@@ -34,10 +34,6 @@ bool RankedBefore(const Ranked& a, const Ranked& b);
 std::vector<Ranked> Bm25Ranked(const Snapshot& snap, const BoundQuery& bq, size_t want, TopKAlgorithm algo,
                                uint64_t* total);
 
-// The documents of a segment that pass a metadata filter: computed once per
-// (segment, filter) and cached in the immutable segment, like a principal's.
-std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f);
-
 // The query's hard constraints on one segment (live, visible to the
 // principal, required and excluded clauses, metadata filters) in random-access
 // form, for a retriever that visits documents in no particular order (the

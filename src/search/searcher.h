@@ -26,6 +26,7 @@ class AclFilter {
   AclFilter(const SegmentView& view, const Principal& principal);
   bool Visible(index::DocId d) const { return !visible_ || TestBit(*visible_, d); }
   bool active() const { return visible_ != nullptr; }
+  const uint64_t* bits() const { return visible_ ? visible_->data() : nullptr; }  // null: everything visible
   // ANDs visibility into `bits`, a bitset over the segment's documents.
   void Restrict(std::vector<uint64_t>* bits) const {
     if (!visible_) return;

@@ -116,6 +116,8 @@ class HashAcceptor : public DocAcceptor {
     x ^= x >> 32;
     return x % 1000 >= reject_;
   }
+  bool Selective() const override { return selective_; }
+  void set_selective(bool selective) { selective_ = selective; }
   void Reset() { last_ = 0; out_of_order_ = false; calls_ = 0; }
   bool out_of_order() const { return out_of_order_; }
   uint64_t calls() const { return calls_; }
@@ -126,6 +128,7 @@ class HashAcceptor : public DocAcceptor {
   DocId last_ = 0;
   bool out_of_order_ = false;
   uint64_t calls_ = 0;
+  bool selective_ = false;
 };
 
 }  // namespace glassbox::search::testing

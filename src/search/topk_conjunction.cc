@@ -39,6 +39,7 @@ TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max) {
   const size_t n = m + s;
   if (q.k == 0 || m == 0) return result;
   TopKCollector top(q, n);
+  const bool early_accept = q.acceptor != nullptr && q.acceptor->Selective();
 
   std::vector<MustSlot> req(m);
   float must_max = 0;
@@ -137,6 +138,8 @@ TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max) {
       continue;
     }
     target = d + 1;  // d < kNoMoreDocs, so no overflow
+    // A selective acceptor is asked before scoring (see DocAcceptor::Selective).
+    if (early_accept && !q.acceptor->Accept(d)) continue;
 
     float partial = 0;
     for (const MustSlot& r : req) {
@@ -163,7 +166,7 @@ TopKResult ConjunctionTopK(const TopKQuery& q, bool block_max) {
     }
     if (complete && partial > limit) {
       const float score = CanonicalSum(scores.data(), n);
-      if (score > top.threshold() && (q.acceptor == nullptr || q.acceptor->Accept(d))) {
+      if (score > top.threshold() && (q.acceptor == nullptr || early_accept || q.acceptor->Accept(d))) {
         ++result.matched;
         top.Push(d, score);
       }

@@ -43,6 +43,7 @@ TopKResult MaxScoreTopK(const TopKQuery& q) {
   std::vector<float> scores(n, 0.0f);
   Slot* s = slots.data();
 
+  const bool early_accept = q.acceptor != nullptr && q.acceptor->Selective();
   size_t ne = 0;
   float limit = top.limit();
   while (ne < n && prefix[ne + 1] <= limit) ++ne;
@@ -57,7 +58,9 @@ TopKResult MaxScoreTopK(const TopKQuery& q) {
     for (size_t i = ne; i < n; ++i) {
       if (s[i].doc == d) ub += s[i].max;
     }
-    if (ub <= limit) {
+    // A selective acceptor is asked first: a rejected candidate is stepped
+    // over without scoring it or moving the non-essential cursors.
+    if (ub <= limit || (early_accept && !q.acceptor->Accept(d))) {
       for (size_t i = ne; i < n; ++i) {
         if (s[i].doc == d) {
           s[i].cursor->Next();
@@ -94,7 +97,7 @@ TopKResult MaxScoreTopK(const TopKQuery& q) {
     }
     if (complete) {
       const float score = CanonicalSum(scores.data(), n);
-      if (score > top.threshold() && (q.acceptor == nullptr || q.acceptor->Accept(d))) {
+      if (score > top.threshold() && (q.acceptor == nullptr || early_accept || q.acceptor->Accept(d))) {
         ++result.matched;
         if (top.Push(d, score)) {
           limit = top.limit();

@@ -99,6 +99,7 @@ AlgoRun RunCase(const Case& c, Fn fn) {
     q.should.push_back(cursors.back().get());
   }
   HashAcceptor acceptor(c.reject_permille, c.seed);
+  acceptor.set_selective(c.seed % 2 == 1);  // half the cases ask the acceptor before scoring
   if (c.reject_permille > 0) q.acceptor = &acceptor;
   q.k = c.k;
   q.initial_threshold = c.initial_threshold;
@@ -231,6 +232,53 @@ TEST(TopK, RandomizedAgreement) {
         return;
       }
     }
+  }
+}
+
+// A selective acceptor (access control, filters) is asked before a candidate
+// is scored: with 90 % of the documents rejected, MaxScore and the
+// conjunction score a fraction of what they score when asking after, and
+// return the same hits.
+TEST(TopK, SelectiveAcceptorIsAskedBeforeScoring) {
+  std::mt19937_64 rng(7);
+  auto list = [&](uint32_t every) {
+    Postings l;
+    for (DocId d = 0; d < 20000; d += 1 + rng() % every) l.push_back({d, float(rng() % 1000) / 100.0f});
+    return l;
+  };
+  const Postings a = list(3), b = list(5), c = list(4);
+  struct Variant {
+    const char* name;
+    std::vector<const Postings*> must, should;
+  };
+  const Variant variants[] = {{"maxscore", {}, {&a, &b, &c}}, {"conjunction", {&a}, {&b, &c}}};
+  for (const Variant& v : variants) {
+    uint64_t scored[2] = {0, 0};
+    std::vector<ScoredDoc> hits[2];
+    for (int selective = 0; selective < 2; ++selective) {
+      std::vector<std::unique_ptr<VectorCursor>> cursors;
+      TopKQuery q;
+      for (const Postings* l : v.must) {
+        cursors.push_back(std::make_unique<VectorCursor>(*l, 16));
+        q.must.push_back(cursors.back().get());
+      }
+      for (const Postings* l : v.should) {
+        cursors.push_back(std::make_unique<VectorCursor>(*l, 16));
+        q.should.push_back(cursors.back().get());
+      }
+      HashAcceptor acceptor(900, 3);
+      acceptor.set_selective(selective == 1);
+      q.acceptor = &acceptor;
+      q.k = 100;
+      const TopKResult r = MaxScoreTopK(q);
+      ASSERT_FALSE(acceptor.out_of_order()) << v.name;
+      for (const auto& cur : cursors) scored[selective] += cur->scored();
+      hits[selective] = r.hits;
+    }
+    EXPECT_TRUE(SameHits(hits[0], hits[1])) << v.name;
+    EXPECT_EQ(hits[1].size(), 100u) << v.name;
+    EXPECT_LT(scored[1] * 3, scored[0]) << v.name << ": scored " << scored[1] << " asking first, " << scored[0]
+                                        << " asking after";
   }
 }
 

@@ -186,7 +186,43 @@ __attribute__((target("avx2"))) int32_t DotI8Avx2(const int8_t* a, const int8_t*
 }
 #endif
 
+// The ids among ids[0, n) (n <= 32) whose bit is set in `bits`, as a mask
+// (bit j: ids[j]): the filtered walk's second hop tests whole link lists.
+uint32_t PassMaskScalar(const uint64_t* bits, const uint32_t* ids, uint32_t n) {
+  uint32_t mask = 0;
+  for (uint32_t j = 0; j < n; ++j) mask |= uint32_t(TestBit(bits, ids[j])) << j;
+  return mask;
+}
+
+#ifdef GB_HNSW_X86
+// Eight ids at a time: their words gathered, shifted by id % 64, bit 0 moved
+// to the sign and collected. Lanes at or past n are neither loaded nor gathered.
+__attribute__((target("avx2"))) uint32_t PassMaskAvx2(const uint64_t* bits, const uint32_t* ids, uint32_t n) {
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i low6 = _mm256_set1_epi32(63);
+  const long long* base = reinterpret_cast<const long long*>(bits);
+  uint32_t mask = 0;
+  for (uint32_t j = 0; j < n; j += 8) {
+    const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(n - j)), iota);
+    const __m256i v = _mm256_maskload_epi32(reinterpret_cast<const int*>(ids + j), valid);
+    const __m256i word = _mm256_srli_epi32(v, 6), shift = _mm256_and_si256(v, low6);
+    const __m128i word_lo = _mm256_castsi256_si128(word), word_hi = _mm256_extracti128_si256(word, 1);
+    const __m256i valid_lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(valid));
+    const __m256i valid_hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256(valid, 1));
+    __m256i w_lo = _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), base, word_lo, valid_lo, 8);
+    __m256i w_hi = _mm256_mask_i32gather_epi64(_mm256_setzero_si256(), base, word_hi, valid_hi, 8);
+    w_lo = _mm256_srlv_epi64(w_lo, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(shift)));
+    w_hi = _mm256_srlv_epi64(w_hi, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(shift, 1)));
+    const uint32_t lo = uint32_t(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_slli_epi64(w_lo, 63))));
+    const uint32_t hi = uint32_t(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_slli_epi64(w_hi, 63))));
+    mask |= (lo | hi << 4) << j;
+  }
+  return mask;
+}
+#endif
+
 struct Kernels {
+  uint32_t (*pass_mask)(const uint64_t*, const uint32_t*, uint32_t) = PassMaskScalar;
   float (*dot)(const float*, const float*, size_t) = DotScalar;
   float (*l2)(const float*, const float*, size_t) = L2Scalar;
   int32_t (*dot_i8)(const int8_t*, const int8_t*, size_t) = DotI8Scalar;
@@ -202,6 +238,7 @@ const Kernels& K() {
       r.l2 = L2Avx2;
       r.dot_i8 = DotI8Avx2;
     }
+    if (__builtin_cpu_supports("avx2")) r.pass_mask = PassMaskAvx2;
 #endif
     return r;
   }();
@@ -512,14 +549,13 @@ class HnswView final : public HnswIndex {
   void Search(const float* q, size_t k, size_t ef, const std::function<bool(uint32_t)>& accept,
               std::vector<Neighbor>* out) const override {
     if (accept)
-      SearchWith(q, k, ef, true, accept, out);
+      SearchWith(q, k, ef, true, nullptr, accept, out);
     else
-      SearchWith(q, k, ef, false, [](uint32_t) { return true; }, out);
+      SearchWith(q, k, ef, false, nullptr, [](uint32_t) { return true; }, out);
   }
   bool has_graph() const override { return !flat_; }
   void SearchIn(const float* q, size_t k, size_t ef, const uint64_t* pass, std::vector<Neighbor>* out) const override {
-    SearchWith(q, k, ef, pass != nullptr, [pass](uint32_t id) { return TestBit(pass, id); },
-               out);
+    SearchWith(q, k, ef, pass != nullptr, pass, [pass](uint32_t id) { return TestBit(pass, id); }, out);
   }
   float Score(const float* q, uint32_t id) const override;
   void Vector(uint32_t id, std::vector<float>* out) const override;
@@ -527,12 +563,13 @@ class HnswView final : public HnswIndex {
   static Result<std::unique_ptr<HnswIndex>> OpenImpl(std::string_view bytes);
 
  private:
+  // `pass` (may be null): the bitset `accept` tests, for whole link lists at once.
   template <class A>
-  void SearchWith(const float* q, size_t k, size_t ef, bool filtered, const A& accept,
+  void SearchWith(const float* q, size_t k, size_t ef, bool filtered, const uint64_t* pass, const A& accept,
                   std::vector<Neighbor>* out) const;
   template <class Q, class R, class A>
   void SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t k, size_t ef, bool filtered,
-                  const A& accept, std::vector<DistId>* res) const;
+                  const uint64_t* pass, const A& accept, std::vector<DistId>* res) const;
   float FloatDist(const float* q, uint32_t id) const {
     const float* x = floats_ + size_t(id) * dim_;
     return metric_ == Metric::kL2 ? K().l2(q, x, dim_) : -K().dot(q, x, dim_);
@@ -555,7 +592,7 @@ class HnswView final : public HnswIndex {
 // comment). `res` gets the accepted results (at most ef), unsorted.
 template <class Q, class R, class A>
 void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t k, size_t ef, bool filtered,
-                          const A& accept, std::vector<DistId>* res) const {
+                          const uint64_t* pass, const A& accept, std::vector<DistId>* res) const {
   // Upper layers: greedy descent.
   uint32_t cur = entry_;
   float cur_d = dist(cur);
@@ -588,6 +625,7 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
   // Filtered: the accepted nodes whose distances one expansion computes, and
   // the rejected neighbours to reach through.
   std::vector<uint32_t> batch, rejected;
+  const auto pass_mask = K().pass_mask;
   if (filtered) {
     batch.reserve(m0_);
     rejected.reserve(m0_);
@@ -625,10 +663,12 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
     }
     batch.clear();
     rejected.clear();
+    const bool masked = pass != nullptr && cnt <= 32;
+    const uint32_t passing = masked ? pass_mask(pass, ls + 1, cnt) : 0;
     for (uint32_t j = 1; j <= cnt; ++j) {
       uint32_t e = ls[j];
       if (vis.Test(e)) continue;
-      if (accept(e)) {
+      if (masked ? (passing >> (j - 1)) & 1 : accept(e)) {
         vis.TestAndSet(e);
         batch.push_back(e);
       } else {
@@ -646,6 +686,24 @@ void HnswView::SearchBase(const Q& dist, const R& row, size_t row_bytes, size_t 
       if (r + kRejectedPrefetch < rejected.size()) Prefetch(level0_ + size_t(rejected[r + kRejectedPrefetch]) * (1 + m0_));
       const uint32_t* ls2 = level0_ + size_t(rejected[r]) * (1 + m0_);
       bool all = true;
+      if (pass != nullptr && ls2[0] <= 32) {
+        // The same walk, the list's filter bits tested at once (most fail):
+        // only the passing entries are looked at one by one.
+        const uint32_t cnt2 = ls2[0];
+        for (uint32_t mask = pass_mask(pass, ls2 + 1, cnt2); mask != 0; mask &= mask - 1) {
+          const uint32_t j = uint32_t(__builtin_ctz(mask));
+          const uint32_t e = ls2[1 + j];
+          if (vis.Test(e)) continue;
+          vis.TestAndSet(e);
+          batch.push_back(e);
+          if (batch.size() >= fill) {
+            all = j + 1 == cnt2;  // (as below: entries left unread keep the list for later)
+            break;
+          }
+        }
+        if (all) vis.TestAndSet(rejected[r]);
+        continue;
+      }
       for (uint32_t j = 1; j <= ls2[0]; ++j) {
         if (batch.size() >= fill) {
           all = false;
@@ -703,8 +761,8 @@ uint64_t HnswDistanceComputations() { return t_distances; }
 namespace {
 
 template <class A>
-void HnswView::SearchWith(const float* q, size_t k, size_t ef, bool filtered, const A& accept,
-                          std::vector<Neighbor>* out) const {
+void HnswView::SearchWith(const float* q, size_t k, size_t ef, bool filtered, const uint64_t* pass,
+                          const A& accept, std::vector<Neighbor>* out) const {
   out->clear();
   if (n_ == 0 || k == 0) return;
   ef = std::max(ef, k);
@@ -712,14 +770,14 @@ void HnswView::SearchWith(const float* q, size_t k, size_t ef, bool filtered, co
   if (floats_ && !int8_) {
     FloatSpace sp{floats_, dim_, metric_};
     FloatSpace::Query dq{&sp, q};
-    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, size_t(dim_) * 4, k, ef, filtered, accept, &res);
+    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, size_t(dim_) * 4, k, ef, filtered, pass, accept, &res);
   } else {
     Int8Space sp{int8_, dim_, stride_, metric_};
     thread_local std::vector<int8_t> qc;
     qc.resize(dim_);
     Int8Space::Query dq{&sp, reinterpret_cast<const uint8_t*>(qc.data()), 0, 0};
     Quantize(q, dim_, qc.data(), &dq.scale, &dq.norm2);
-    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, stride_, k, ef, filtered, accept, &res);
+    SearchBase(dq, [&](uint32_t id) { return sp.Row(id); }, stride_, k, ef, filtered, pass, accept, &res);
     if (floats_) {
       // Exact re-rank of the ef int8 candidates.
       for (auto& r : res) r.first = FloatDist(q, r.second);

@@ -203,6 +203,39 @@ TEST(Hnsw, FilteredSearchKeepsRecallAtUnfilteredCost) {
   }
 }
 
+// SearchIn with a bitset tests whole link lists at once (AVX2 gathers where
+// the CPU has them); the walk must be the same as with a callback testing the
+// same bits one at a time: same ids, same scores, at every selectivity.
+TEST(Hnsw, BitsetSearchIsTheCallbackSearch) {
+  const uint32_t n = 20000, dim = 32;
+  auto base = Clustered(n, dim, 50, true, 7);
+  auto queries = Clustered(50, dim, 50, true, 8);
+  HnswParams p;
+  p.metric = Metric::kInnerProduct;
+  auto blob = BuildHnsw(base.data(), n, dim, p);
+  ASSERT_TRUE(blob.ok());
+  auto ix = OpenOk(*blob);
+  ASSERT_TRUE(ix);
+  for (uint32_t percent : {50u, 20u, 10u, 3u}) {
+    std::vector<uint64_t> bits((n + 63) / 64, 0);
+    for (uint32_t id = 0; id < n; ++id)
+      if ((id * 2654435761u >> 8) % 100 < percent) bits[id / 64] |= 1ull << (id % 64);
+    auto accept = [&](uint32_t id) { return (bits[id / 64] >> (id % 64)) & 1; };
+    std::vector<Neighbor> with_bits, with_callback;
+    for (size_t qi = 0; qi < 50; ++qi) {
+      const float* q = &queries[qi * dim];
+      ix->SearchIn(q, 100, 100, bits.data(), &with_bits);
+      ix->Search(q, 100, 100, accept, &with_callback);
+      ASSERT_EQ(with_bits.size(), with_callback.size()) << percent << "%, query " << qi;
+      for (size_t i = 0; i < with_bits.size(); ++i) {
+        EXPECT_TRUE(accept(with_bits[i].id));
+        EXPECT_EQ(with_bits[i].id, with_callback[i].id) << percent << "%, query " << qi << ", rank " << i;
+        EXPECT_EQ(with_bits[i].score, with_callback[i].score);
+      }
+    }
+  }
+}
+
 // Without a graph (HnswParams::graph = false) every search scores all nodes:
 // the result is the exact top k, filtered or not.
 TEST(Hnsw, FlatIndexSearchIsExact) {

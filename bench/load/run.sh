@@ -53,6 +53,12 @@ PORT=$((20000 + RANDOM % 20000))
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+# Warm-up, not measured: the first searches of a freshly opened 1M-document
+# collection fault in its files and fill per-segment caches (the very first
+# took ~0.6 s), and wrk's coordinated-omission correction turns one such
+# stall into a p99 of hundreds of milliseconds at one connection.
+wrk -t 1 -c 1 -d "${WARMUP:-5}s" --timeout 30s -s "$ROOT/bench/load/search.lua" \
+    "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-warmup.txt" 2>&1 || true
 
 # The writer: batches of 20 new documents, one request each, until told to stop.
 writer() {

@@ -831,15 +831,17 @@ class PyCollection {
   // The collection's tables answer a question (docs/tables.md): the dict of `glassbox sql --json`.
   // sql_mode "llm" / "llm-fallback": a chat model (llm_url or llm_gguf) given a schema-retrieved prompt.
   py::object Sql(const std::string& question, const std::optional<std::string>& today, size_t max_rows,
-                 const std::string& sql_mode, const std::string& llm_url, const std::string& llm_gguf,
-                 const std::string& llm_model, int llm_timeout) {
+                 bool ask_back, const std::string& sql_mode, const std::string& llm_url, const std::string& llm_gguf,
+                 const std::string& llm_model, int llm_timeout, int llm_max_tokens, int llm_threads) {
     glassbox::table::AnswerOptions o;
     o.limits.max_rows = max_rows;
     {
       glassbox::AskOptions ask;
       for (auto [name, value] : {std::pair<const char*, std::string>{"sql_mode", sql_mode}, {"llm_url", llm_url},
                                  {"llm_gguf", llm_gguf}, {"llm_model", llm_model},
-                                 {"llm_timeout", std::to_string(llm_timeout)}}) {
+                                 {"llm_timeout", std::to_string(llm_timeout)},
+                                 {"llm_max_tokens", std::to_string(llm_max_tokens)},
+                                 {"llm_threads", std::to_string(llm_threads)}}) {
         glassbox::Status st = glassbox::SetAskOption(&ask, name, value);
         if (!st.ok()) RaiseInvalid(st.message());
       }
@@ -848,6 +850,7 @@ class PyCollection {
       glassbox::answer::TableOptionsFrom(ask, &o);
     }
     if (today) o.today = *today;
+    o.allow_ask_back = ask_back;
     std::string dir = Get()->dir();
     glassbox::Result<glassbox::table::TableAnswer> a = glassbox::Status::OK();
     {
@@ -1075,10 +1078,11 @@ PYBIND11_MODULE(glassbox, m) {
                   "unit"_a = "paragraph", "id_key"_a = py::none(), "title_key"_a = py::none(),
                   "text_keys"_a = py::none(), "csv_text_columns"_a = py::none(), "csv_id_column"_a = py::none())
       .def("sql", &PyCollection::Sql, "question"_a, py::kw_only(), "today"_a = py::none(), "max_rows"_a = 1000,
-           "sql_mode"_a = "deterministic", "llm_url"_a = "", "llm_gguf"_a = "", "llm_model"_a = "default",
-           "llm_timeout"_a = 30000,
+           "ask_back"_a = true, "sql_mode"_a = "deterministic", "llm_url"_a = "", "llm_gguf"_a = "",
+           "llm_model"_a = "default", "llm_timeout"_a = 30000, "llm_max_tokens"_a = 256, "llm_threads"_a = 0,
            "Answers a question over the collection's tables (CSV files ingested into it): a dict with status "
-           "(answered, ask_back, unanswerable), answer, sql, columns, rows, explanation, alternatives, evidence, "
+           "(answered, ask_back, unanswerable; ask_back=False always answers from the best table), answer, sql, "
+           "columns, rows, explanation, alternatives, evidence, "
            "path (deterministic or llm) and, for sql_mode llm / llm-fallback, llm (prompt_tables, sql, verdict, "
            "timings).")
       .def("close", &PyCollection::Close)

@@ -720,6 +720,7 @@ TEST_F(ServerTest, SqlOverUploadedTable) {
   EXPECT_GE(Post("/v1/collections/kb/search", {{"query", "cement"}}).body["hits"].size(), 1u);
   EXPECT_EQ(Post("/v1/collections/kb/sql", {{"today", "2026-10-20"}}).status, 400);
   EXPECT_EQ(Post("/v1/collections/kb/sql", {{"question", "x"}, {"today", "yesterday"}}).status, 400);
+  EXPECT_EQ(Post("/v1/collections/kb/sql", {{"question", "x"}, {"ask_back", "no"}}).status, 400);
   // The LLM path needs the operator's model; a body never names one.
   EXPECT_EQ(a.body["path"], "deterministic") << a.text;
   auto llm = Post("/v1/collections/kb/sql", {{"question", "How much cement?"}, {"sql_mode", "llm"}});
@@ -730,6 +731,17 @@ TEST_F(ServerTest, SqlOverUploadedTable) {
                                                {"llm_url", "http://127.0.0.1:1/v1/chat/completions"}});
   EXPECT_EQ(named.status, 400) << named.text;
   EXPECT_EQ(Post("/v1/collections/kb/ask", {{"question", "How much cement?"}, {"sql_mode", "llm"}}).status, 400);
+  // A second table that also holds cement: asked back, unless "ask_back": false.
+  httplib::MultipartFormDataItems orders = {
+      {"file", "date,material,quantity,supplier\n2026-01-01,cement,5,X\n", "orders.csv", "text/csv"}};
+  auto up2 = client_->Post("/v1/collections/kb/documents", orders);
+  ASSERT_TRUE(up2);
+  ASSERT_EQ(up2->status, 200) << up2->body;
+  auto back = Post("/v1/collections/kb/sql", {{"question", "how much cement quantity"}, {"today", "2026-10-20"}});
+  EXPECT_EQ(back.body["status"], "ask_back") << back.text;
+  auto best = Post("/v1/collections/kb/sql",
+                   {{"question", "how much cement quantity"}, {"today", "2026-10-20"}, {"ask_back", false}});
+  EXPECT_EQ(best.body["status"], "answered") << best.text;
 }
 
 }  // namespace

@@ -375,6 +375,13 @@ def test_sql_over_ingested_csv(tmp_path):
     assert c.sql("what is the weather in paris", today="2026-10-20")["status"] == "unanswerable"
     with pytest.raises(glassbox.InvalidArgument):
         c.sql("how much cement", today="yesterday")
+    # Two tables that both hold cement: asked back, unless ask_back=False (the best table answers).
+    src2 = tmp_path / "src2"
+    src2.mkdir()
+    (src2 / "orders.csv").write_text("date,material,quantity,supplier\n2026-01-01,cement,5,X\n")
+    c.ingest(str(src2))
+    assert c.sql("how much cement quantity", today="2026-10-20")["status"] == "ask_back"
+    assert c.sql("how much cement quantity", today="2026-10-20", ask_back=False)["status"] == "answered"
     assert a["path"] == "deterministic"
     # The LLM path (docs/tables.md): it needs a model, and a reply the SQL guard refuses is never run.
     with pytest.raises(glassbox.InvalidArgument, match="needs a model"):

@@ -958,7 +958,7 @@ struct Server::Impl {
     });
   }
 
-  // POST /v1/collections/{c}/sql {"question", "today"?, "max_rows"?}: the
+  // POST /v1/collections/{c}/sql {"question", "today"?, "max_rows"?, "ask_back"?}: the
   // collection's tables answer (src/table/nl2sql.h). Table rows carry no
   // access-control fields, so a key restricted to a principal is refused.
   void Sql(const http::Request& req, http::Response& res, const std::string& name) {
@@ -972,6 +972,10 @@ struct Server::Impl {
       if (!j["max_rows"].is_number_unsigned() || j["max_rows"].get<size_t>() == 0 || j["max_rows"].get<size_t>() > 10000)
         BadRequest("field \"max_rows\" must be between 1 and 10000");
       o.limits.max_rows = j["max_rows"].get<size_t>();
+    }
+    if (j.contains("ask_back") && !j["ask_back"].is_null()) {
+      if (!j["ask_back"].is_boolean()) BadRequest("field \"ask_back\" must be true or false");
+      o.allow_ask_back = j["ask_back"].get<bool>();
     }
     // sql_mode llm / llm-fallback: the operator's model (serve --llm-url / --llm-gguf), as for /ask.
     if (j.contains("sql_mode") && !j["sql_mode"].is_null()) {

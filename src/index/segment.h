@@ -187,6 +187,8 @@ class SegmentReader {
   // keys are kept; thread-safe.
   std::shared_ptr<const std::vector<uint64_t>> CachedDocSet(const std::string& key,
                                                             const std::function<std::vector<uint64_t>()>& compute) const;
+  // The set cached under `key`, or null when none is (never computes).
+  std::shared_ptr<const std::vector<uint64_t>> FindDocSet(const std::string& key) const;
   // Term at dictionary index i (for merging), with its info.
   size_t num_terms() const { return num_terms_; }
   std::string_view TermAt(size_t i, TermInfo* info) const;

@@ -344,6 +344,12 @@ std::shared_ptr<const std::vector<uint64_t>> SegmentReader::CachedDocSet(
   return set;
 }
 
+std::shared_ptr<const std::vector<uint64_t>> SegmentReader::FindDocSet(const std::string& key) const {
+  std::lock_guard<std::mutex> l(subset_mu_);
+  auto it = doc_sets_.find(key);
+  return it == doc_sets_.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const std::vector<uint64_t>> SegmentReader::DocsWithKeywordField(const std::string& field) const {
   std::lock_guard<std::mutex> l(field_docs_mu_);
   auto it = field_docs_.find(field);

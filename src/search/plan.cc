@@ -60,14 +60,23 @@ AclFilter::AclFilter(const SegmentView& view, const Principal& principal) {
 
 namespace internal {
 
-std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
-  // The key spells the filter exactly: the field length-prefixed, the bounds
-  // as hexadecimal floats, the inclusive and negated flags.
+namespace {
+// The cache key spells the filter exactly: the field length-prefixed, the
+// bounds as hexadecimal floats, the inclusive and negated flags.
+std::string FilterKey(const NumericFilter& f) {
   char bounds[96];
   std::snprintf(bounds, sizeof bounds, "%a%c%a%c%c", f.lo, f.lo_inc ? '[' : '(', f.hi, f.hi_inc ? ']' : ')',
                 f.negate ? '!' : '=');
-  const std::string key = "filter:" + std::to_string(f.field.size()) + ":" + f.field + ":" + bounds;
-  return seg.CachedDocSet(key, [&] {
+  return "filter:" + std::to_string(f.field.size()) + ":" + f.field + ":" + bounds;
+}
+}  // namespace
+
+std::shared_ptr<const std::vector<uint64_t>> CachedFilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
+  return seg.FindDocSet(FilterKey(f));
+}
+
+std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f) {
+  return seg.CachedDocSet(FilterKey(f), [&] {
     const int mi = seg.schema().MetadataIndex(f.field);
     const uint32_t n = seg.num_docs();
     BitWords bits(BitWordCount(n), 0);
@@ -375,9 +384,11 @@ std::unique_ptr<SegmentPlan> PlanSegment(const BoundQuery& bq, const SegmentView
   }
   plan->acceptor.view = &view;
   if (bq.principal != nullptr) plan->acceptor.acl = AclFilter(view, *bq.principal);
-  // The filters' cached bitsets (the vector retriever tests the same ones):
-  // a bit per candidate, not a read of its column value.
-  for (const auto& f : bq.filters) plan->acceptor.filters.push_back(FilterDocSet(seg, f));
+  // A filter's bitset when one is cached (the vector retriever builds them; a
+  // repeated filter): a bit per candidate. Else its column value per
+  // candidate: a filter seen once costs no pass over every document.
+  for (const auto& f : bq.filters)
+    plan->acceptor.filters.push_back({&f, seg.schema().MetadataIndex(f.field), CachedFilterDocSet(seg, f)});
   for (auto* c : plan->excluded) plan->acceptor.excluded.push_back(c);
   return plan;
 }

@@ -125,17 +125,29 @@ Result<SearchMode> ResolveMode(const Snapshot& snap, const BoundQuery& bq, Searc
 // The documents of a segment that pass a metadata filter: computed once per
 // (segment, filter) and cached in the immutable segment, like a principal's.
 std::shared_ptr<const std::vector<uint64_t>> FilterDocSet(const index::SegmentReader& seg, const NumericFilter& f);
+// That set if it is already cached, else null (never computes it).
+std::shared_ptr<const std::vector<uint64_t>> CachedFilterDocSet(const index::SegmentReader& seg, const NumericFilter& f);
 
 class SegmentAcceptor final : public DocAcceptor {
  public:
   const SegmentView* view = nullptr;
   AclFilter acl;
-  std::vector<std::shared_ptr<const std::vector<uint64_t>>> filters;  // FilterDocSet per filter
+  struct Filter {
+    const NumericFilter* filter;
+    int column;                                       // metadata index in the segment (-1: absent)
+    std::shared_ptr<const std::vector<uint64_t>> bits;  // its cached set, or null: test the column value
+  };
+  std::vector<Filter> filters;
   std::vector<ScoringCursor*> excluded;
   bool Accept(DocId d) override {
     if (!view->IsLive(d) || !acl.Visible(d)) return false;
-    for (const auto& bits : filters)
-      if (!TestBit(*bits, d)) return false;
+    for (const Filter& f : filters) {
+      if (f.bits != nullptr) {
+        if (!TestBit(*f.bits, d)) return false;
+      } else if (!f.filter->Passes(f.column >= 0 ? view->reader->ColumnValue(f.column, d) : NAN)) {
+        return false;
+      }
+    }
     for (ScoringCursor* c : excluded) {
       c->Advance(d);
       if (c->doc() == d) return false;

@@ -114,14 +114,16 @@ struct MergeJob {
 class CollectionImpl final : public Collection {
  public:
   CollectionImpl(std::string dir, bool read_only) : dir_(std::move(dir)), read_only_(read_only) {}
-  // Finishes scheduled background work (merges, calibration), then joins the thread.
+  // Finishes scheduled background work (merges, calibration, graphs), then
+  // joins the threads.
   ~CollectionImpl() override {
     {
       std::lock_guard<std::mutex> l(bg_mu_);
       bg_stop_ = true;
     }
     bg_cv_.notify_all();
-    if (bg_thread_.joinable()) bg_thread_.join();
+    for (Worker* w : {&merge_worker_, &graph_worker_})
+      if (w->thread.joinable()) w->thread.join();
   }
 
   Status Init(const CollectionOptions* create_options);
@@ -148,7 +150,7 @@ class CollectionImpl final : public Collection {
   Status Refresh() override;
   Status WaitForBackgroundWork() override {
     std::unique_lock<std::mutex> l(bg_mu_);
-    bg_idle_cv_.wait(l, [&] { return !bg_pending_ && !bg_running_; });
+    bg_idle_cv_.wait(l, [&] { return merge_worker_.Idle() && graph_worker_.Idle(); });
     Status s = bg_status_;
     bg_status_ = Status::OK();
     return s;
@@ -232,7 +234,17 @@ class CollectionImpl final : public Collection {
   // recalibrates fusion when the collection has doubled.
   void ScheduleBackgroundWork();
   size_t SegmentLimit() const;
-  void BackgroundLoop();
+  // Two background threads, so that a long graph build never holds up the
+  // merges a committing writer may be waiting for: `merge_worker_` runs
+  // merges, then calibration; `graph_worker_` (collections with vectors)
+  // builds the graphs of segments committed without one.
+  struct Worker {
+    const char* what;
+    std::thread thread;
+    bool pending = false, running = false;  // under bg_mu_
+    bool Idle() const { return !pending && !running; }
+  };
+  void BackgroundLoop(Worker& w);
   Status BackgroundMerges();
   Status BackgroundGraphs();
   Status BackgroundCalibration();
@@ -274,9 +286,9 @@ class CollectionImpl final : public Collection {
   bool merge_failed_ = false;              // under write_mu_; reset by each commit
   std::mutex bg_mu_;
   std::condition_variable bg_cv_, bg_idle_cv_;
-  bool bg_pending_ = false, bg_running_ = false, bg_stop_ = false;
+  bool bg_stop_ = false;
   Status bg_status_;  // first error of background work since WaitForBackgroundWork()
-  std::thread bg_thread_;
+  Worker merge_worker_{"merge"}, graph_worker_{"graph"};
 };
 
 Status CollectionImpl::Init(const CollectionOptions* create) {
@@ -947,20 +959,21 @@ void CollectionImpl::AbandonMerge(const MergeJob& job) const {
 void CollectionImpl::ScheduleBackgroundWork() {
   std::lock_guard<std::mutex> l(bg_mu_);
   if (bg_stop_) return;
-  bg_pending_ = true;
-  if (!bg_thread_.joinable()) {
+  for (Worker* w : {&merge_worker_, &graph_worker_}) {
+    if (w == &graph_worker_ && !embedder_) continue;  // no vectors, no graphs
+    w->pending = true;
+    if (w->thread.joinable()) continue;
     try {
-      bg_thread_ = std::thread([this] { BackgroundLoop(); });
+      w->thread = std::thread([this, w] { BackgroundLoop(*w); });
     } catch (const std::system_error& e) {
-      // Merging waits for the next commit; searches and writes go on.
-      merge_failed_ = true;  // callers hold write_mu_ (or are still in Init)
-      bg_pending_ = false;
+      // Merging (or the graph) waits for the next commit; searches and writes go on.
+      if (w == &merge_worker_) merge_failed_ = true;  // callers hold write_mu_ (or are still in Init)
+      w->pending = false;
       if (bg_status_.ok())
-        bg_status_ = Status::IOError(dir_ + ": cannot start the background merge thread: " + e.what());
-      return;
+        bg_status_ = Status::IOError(dir_ + ": cannot start the background " + w->what + " thread: " + e.what());
     }
   }
-  bg_cv_.notify_one();
+  bg_cv_.notify_all();
 }
 
 // Graph builds, merges and calibration yield the CPU to searches: on a small
@@ -975,23 +988,24 @@ static void LowerThisThreadsPriority() {
   if (errno == 0 && now < kBackgroundNice) (void)::setpriority(PRIO_PROCESS, tid, kBackgroundNice);
 }
 
-void CollectionImpl::BackgroundLoop() {
+void CollectionImpl::BackgroundLoop(Worker& w) {
   LowerThisThreadsPriority();
   std::unique_lock<std::mutex> l(bg_mu_);
   for (;;) {
-    bg_cv_.wait(l, [&] { return bg_pending_ || bg_stop_; });
-    if (!bg_pending_) return;  // stopping, and nothing is left to do
-    bg_pending_ = false;
-    bg_running_ = true;
+    bg_cv_.wait(l, [&] { return w.pending || bg_stop_; });
+    if (!w.pending) return;  // stopping, and nothing is left to do
+    w.pending = false;
+    w.running = true;
     l.unlock();
-    // Merges run even when a graph could not be built: a commit may be
-    // waiting for one (too many segments); the graph is tried again next round.
-    Status g = BackgroundGraphs();
-    Status s = BackgroundMerges();
-    if (s.ok()) s = g;
-    if (s.ok()) s = BackgroundCalibration();
+    Status s;
+    if (&w == &graph_worker_) {
+      s = BackgroundGraphs();  // a failed graph is tried again at the next commit
+    } else {
+      s = BackgroundMerges();
+      if (s.ok()) s = BackgroundCalibration();
+    }
     l.lock();
-    bg_running_ = false;
+    w.running = false;
     if (!s.ok() && bg_status_.ok()) bg_status_ = s;
     bg_idle_cv_.notify_all();
   }
@@ -1142,8 +1156,10 @@ Status CollectionImpl::BuildSegmentVectors(SegmentState& s, index::Manifest& nex
 // removed. A crash before the manifest is saved leaves the flat file in use
 // and an unreferenced one that the next open removes; the graph is built again.
 Status CollectionImpl::BackgroundGraphs() {
+  // Not under merge_mu_: a merge may take the segment meanwhile (its output
+  // has a graph of its own); the publish below then finds the segment gone or
+  // its vectors replaced and drops this graph.
   for (;;) {
-    std::lock_guard<std::mutex> m(merge_mu_);  // no merge takes the segment meanwhile
     std::string name, path;
     std::shared_ptr<const search::SegmentVectors> flat;
     uint32_t docs = 0;

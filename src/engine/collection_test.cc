@@ -1781,6 +1781,53 @@ std::vector<std::string> VectorFiles(const std::string& dir) {
   return out;
 }
 
+// Graphs are built on a thread of their own, not under the merge lock: an
+// explicit merge (and the background merges a committing writer may wait for)
+// runs while the graph of a large segment is being built. Whichever publishes
+// first, the end is one segment whose vectors have a graph, no orphaned vector
+// file, and the same hits as before.
+TEST(Collection, MergesAndGraphBuildsRaceSafely) {
+  const std::string dir = TempDir("graphmerge");
+  auto c = Collection::Create(dir, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::mt19937 rng(9);
+  const char* words[] = {"cement", "steel", "price", "contract", "supplier", "tonne", "delivery", "invoice"};
+  auto add = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      std::string body;
+      for (int w = 0; w < 6; ++w) body += std::string(words[rng() % 8]) + " ";
+      ASSERT_TRUE((*c)->Add({"d" + std::to_string(i), {{"body", body}}, {}}).ok());
+    }
+  };
+  add(0, 6000);
+  ASSERT_TRUE((*c)->Commit().ok());  // large: flat, its graph built in the background
+  for (int k = 0; k < 5; ++k) {      // small commits, and a merge of everything meanwhile
+    add(6000 + k * 10, 6010 + k * 10);
+    ASSERT_TRUE((*c)->Commit().ok());
+  }
+  SearchOptions o;
+  o.mode = SearchMode::kVector;
+  o.k = 10;
+  o.ef_search = 8000;
+  auto before = (*c)->Search("cement price per tonne", o);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_TRUE((*c)->Merge(1).ok());
+  ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+  EXPECT_EQ((*c)->Stats().segments, 1u);
+  EXPECT_EQ((*c)->Stats().documents, 6050u);
+  auto files = VectorFiles(dir);
+  EXPECT_EQ(files.size(), 1u);  // the merged segment's; no graph left over for a segment merged away
+  auto after = (*c)->Search("cement price per tonne", o);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->hits.size(), before->hits.size());
+  for (size_t i = 0; i < after->hits.size(); ++i) EXPECT_NEAR(after->hits[i].score, before->hits[i].score, 1e-5) << i;
+  c->reset();
+  auto again = Collection::Open(dir);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(VectorFiles(dir).size(), 1u);
+  fs::remove_all(dir);
+}
+
 // A commit writes a large segment's vectors without a graph (searched exactly
 // meanwhile) and the background builds the graph: a new vector file named by
 // a new manifest, the flat one removed; searches and a reopen agree throughout.

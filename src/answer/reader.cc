@@ -606,10 +606,10 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   ans.trace.push_back({"question", std::string("type ") + QuestionTypeName(qtype) + "; weighted terms: " +
                                        (terms_line.empty() ? "none" : terms_line)});
   const bool zh_question = HasHanText(in.question);
+  const std::string lq = ingest::AsciiLower(in.question);  // the question, ASCII letters lowered
   // The unit a count question names ("how many days" -> "day", "多少天" -> "天"): numbers with it come first.
   std::string unit;
   {
-    const std::string lq = ingest::AsciiLower(in.question);
     for (std::string_view lead : {"how many ", "how much "}) {
       size_t p = lq.find(lead);
       if (p == std::string::npos) continue;
@@ -659,7 +659,6 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   // degree or reason follows the question's own words ("pharmacists are regulated [separately from physicians]").
   bool how_question = false;
   if (!zh_question && Tune().how_span > 0 && (qtype == QuestionType::kReason || qtype == QuestionType::kOther)) {
-    const std::string lq = ingest::AsciiLower(in.question);
     how_question = HasWord(lq, "how") || HasWord(lq, "why");
     if (how_question)
       for (const auto& t : qtokens)
@@ -669,7 +668,6 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   // "What is X?" asks ("X is [answer]"), where the words after the question's terms join the other candidates.
   bool did_question = false, be_question = false;
   if (!zh_question && qtype == QuestionType::kWhat) {
-    const std::string lq = ingest::AsciiLower(in.question);
     // The question word leads the question or its main clause ("After rejecting X, what did Luther call for?").
     auto leads = [&](std::string_view w) {
       return lq.starts_with(w) || (Tune().clause_lead > 0 && lq.find(", " + std::string(w)) != std::string::npos);
@@ -713,7 +711,6 @@ Result<Answer> ReadExtractive(const ReaderInput& in, const AskOptions& options) 
   }
   bool kind_question = false;  // "what kind/type/sort/form of <noun>"
   if (!head_term.empty() && Tune().kind_mod > 0) {
-    const std::string lq = ingest::AsciiLower(in.question);
     for (std::string_view k : {"kind of", "kinds of", "type of", "types of", "sort of", "sorts of", "form of", "forms of"})
       kind_question |= HasWord(lq, std::string(k));
   }

@@ -1,4 +1,5 @@
 #include "vector/hnsw.h"
+#include "index/bits.h"
 #include "index/coding.h"
 
 #include <gtest/gtest.h>
@@ -217,10 +218,10 @@ TEST(Hnsw, BitsetSearchIsTheCallbackSearch) {
   auto ix = OpenOk(*blob);
   ASSERT_TRUE(ix);
   for (uint32_t percent : {50u, 20u, 10u, 3u}) {
-    std::vector<uint64_t> bits((n + 63) / 64, 0);
+    BitWords bits(BitWordCount(n), 0);
     for (uint32_t id = 0; id < n; ++id)
-      if ((id * 2654435761u >> 8) % 100 < percent) bits[id / 64] |= 1ull << (id % 64);
-    auto accept = [&](uint32_t id) { return (bits[id / 64] >> (id % 64)) & 1; };
+      if ((id * 2654435761u >> 8) % 100 < percent) SetBit(bits, id);
+    auto accept = [&](uint32_t id) { return TestBit(bits, id); };
     std::vector<Neighbor> with_bits, with_callback;
     for (size_t qi = 0; qi < 50; ++qi) {
       const float* q = &queries[qi * dim];

@@ -242,6 +242,26 @@ class CliTest(unittest.TestCase):
                 "--allow-embedder", "bogus-spec", check_rc=2)
         self.assertIn("--allow-embedder", p.stderr)
         self.assertIn("--allow-embedder", run("serve", "--help", check_rc=0).stdout)
+        p = run("serve", "--data", os.path.join(self.tmp, "serve_data"), "--port", "0", "--slow-ms", "soon",
+                check_rc=2)
+        self.assertIn("--slow-ms", p.stderr)
+        self.assertIn("--slow-ms", run("serve", "--help", check_rc=0).stdout)
+
+    def test_files_setting_is_checked(self):
+        env = dict(os.environ, GLASSBOX_FILES="disk")
+        p = subprocess.run([GLASSBOX, "search", self.kb, "cement price per tonne"], capture_output=True,
+                           text=True, env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('GLASSBOX_FILES is "disk"', p.stderr)
+        hits = []
+        for files in ("memory", "mapped"):
+            env = dict(os.environ, GLASSBOX_FILES=files)
+            p = subprocess.run([GLASSBOX, "search", self.kb, "cement price per tonne", "--json"],
+                               capture_output=True, text=True, env=env)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            hits.append([(h["id"], h["score"]) for h in json.loads(p.stdout)["hits"]])
+        self.assertTrue(hits[0])
+        self.assertEqual(hits[0], hits[1])
 
     def test_help_for_every_command(self):
         for cmd in ["init", "ingest", "search", "explain", "get", "delete", "stats", "merge", "eval", "bench"]:

@@ -3,7 +3,10 @@
 # connections while an ingest adds documents through the same server.
 #
 #   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S] [--reuse] [--root DIR]
+#                     [--connections "1 8 64"]
 #
+# WRITER=0: no writer (searches alone); SLOW_MS=N: the server logs requests of
+# N ms or more to bench/out/load-server.log (serve --slow-ms).
 # --root DIR: the server's data directory (default bench/out/load-data); with
 # --reuse, DIR/load is any existing collection (e.g. a copy of bench/acl's);
 # without --reuse DIR is emptied and the collection built there.
@@ -18,13 +21,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:?usage: bench/load/run.sh BUILD_DIR [--docs N] [--seconds S]}" && pwd)
 shift
-DOCS=1000000 SECS=20 REUSE=0 ROOTDIR_ARG=""
+DOCS=1000000 SECS=20 REUSE=0 ROOTDIR_ARG="" CONNS="1 8 64"
 while [ $# -gt 0 ]; do
   case "$1" in
     --reuse) REUSE=1; shift ;;
     --docs) DOCS=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
     --root) ROOTDIR_ARG=$2; shift 2 ;;
+    --connections) CONNS=$2; shift 2 ;;
     *) echo "bench/load/run.sh: unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +53,7 @@ else
 fi
 t1=$(date +%s.%N)
 PORT=$((20000 + RANDOM % 20000))
-"$G" serve --data "$ROOTDIR" --port "$PORT" --threads 128 > "$OUT/load-server.log" 2>&1 &
+"$G" serve --data "$ROOTDIR" --port "$PORT" --threads 128 --slow-ms "${SLOW_MS:-0}" > "$OUT/load-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
@@ -80,16 +84,15 @@ writer() {
 }
 
 results=()
-for conns in 1 8 64; do
-  rm -f "$OUT/load-stop"
-  writer "c$conns" &
-  WRITER=$!
+for conns in $CONNS; do
+  rm -f "$OUT/load-stop" "$OUT/load-acked-c$conns"
+  if [ "${WRITER:-1}" = 1 ]; then writer "c$conns" & WRITER=$!; else WRITER=""; fi
   threads=$(( conns < 2 ? 1 : 2 ))
   # A generous client timeout: a slow answer shows in the latency figures instead of being dropped.
   wrk -t "$threads" -c "$conns" -d "${SECS}s" --timeout 30s --latency -s "$ROOT/bench/load/search.lua" \
       "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-$conns.txt" 2> "$OUT/load-wrk-$conns.err" || true
   touch "$OUT/load-stop"
-  wait $WRITER
+  [ -z "$WRITER" ] || wait "$WRITER"
   acked=$(cat "$OUT/load-acked-c$conns" 2>/dev/null || echo 0)
   # Acknowledged documents must be there: every 1 in (acked/100), and the last one.
   found=0 checked=0

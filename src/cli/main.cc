@@ -883,6 +883,9 @@ const char* kServeHelp =
     "                       documents it may see (nothing leaks about hidden ones)\n"
     "  --query-timeout MS   time budget of one search or explain in milliseconds; past it the\n"
     "                       request gets 503 deadline_exceeded (default 5000; 0 = no limit)\n"
+    "  --slow-ms MS         log requests that take MS milliseconds or more to stderr: method,\n"
+    "                       path, status, time, and for searches the engine's time and the\n"
+    "                       query (default 0: off)\n"
     "  --llm-gguf PATH      enable \"answer_mode\": \"generative\" on /ask with this GGUF chat model,\n"
     "                       run in process (or --llm-url URL [--llm-model NAME]: an OpenAI-compatible\n"
     "                       /v1/chat/completions endpoint); requests cannot name a model\n"
@@ -894,7 +897,7 @@ int CmdServe(int argc, char** argv) {
   if (!a.Parse(argc, argv, 2,
                {"data", "host", "port", "threads", "keys", "max-body", "max-query", "max-k", "timeout", "keep-alive",
                 "keep-alive-max", "max-connections", "max-connections-per-client", "allow-host", "cors-origin", "query-timeout",
-                "allow-embedder", "llm-gguf", "llm-url", "llm-model", "llm-threads"},
+                "slow-ms", "allow-embedder", "llm-gguf", "llm-url", "llm-model", "llm-threads"},
                {"help", "principal-statistics"}, &err))
     return Usage(err, kServeHelp);
   if (a.Has("help")) return std::printf("%s", kServeHelp), kOk;
@@ -917,7 +920,7 @@ int CmdServe(int argc, char** argv) {
   if (Status s = server::CheckAllowedEmbedders(o.allowed_embedders); !s.ok())
     return Usage("--allow-embedder: " + s.message(), kServeHelp);
   size_t port = o.port, timeout = o.read_timeout_s, keep_alive = o.keep_alive_timeout_s,
-         query_timeout = static_cast<size_t>(o.query_timeout_ms);
+         query_timeout = static_cast<size_t>(o.query_timeout_ms), slow_ms = 0;
   if ((a.HasValue("port") && (!ParseSize(a.Get("port"), &port) || port > 65535)) ||
       (a.HasValue("threads") && (!ParseSize(a.Get("threads"), &o.threads) || o.threads == 0)) ||
       (a.HasValue("max-body") && !ParseSize(a.Get("max-body"), &o.max_body_bytes)) ||
@@ -931,9 +934,11 @@ int CmdServe(int argc, char** argv) {
       (a.HasValue("max-connections-per-client") &&
        (!ParseSize(a.Get("max-connections-per-client"), &o.max_connections_per_client) ||
         o.max_connections_per_client == 0)) ||
-      (a.HasValue("query-timeout") && (!ParseSize(a.Get("query-timeout"), &query_timeout) || query_timeout > INT32_MAX)))
+      (a.HasValue("query-timeout") && (!ParseSize(a.Get("query-timeout"), &query_timeout) || query_timeout > INT32_MAX)) ||
+      (a.HasValue("slow-ms") && (!ParseSize(a.Get("slow-ms"), &slow_ms) || slow_ms > INT32_MAX)))
     return Usage("--port, --threads, --max-body, --max-query, --max-k, --timeout, --keep-alive, "
-                 "--keep-alive-max, --max-connections, --max-connections-per-client and --query-timeout need whole numbers",
+                 "--keep-alive-max, --max-connections, --max-connections-per-client, --query-timeout and --slow-ms "
+                 "need whole numbers",
                  kServeHelp);
   for (std::string h : a.GetAll("allow-host")) {
     for (char& ch : h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -945,6 +950,7 @@ int CmdServe(int argc, char** argv) {
     o.cors_origins.push_back(origin);
   }
   o.query_timeout_ms = static_cast<int>(query_timeout);
+  o.slow_log_ms = static_cast<int>(slow_ms);
   o.port = static_cast<int>(port);
   o.read_timeout_s = o.write_timeout_s = static_cast<int>(timeout);
   o.keep_alive_timeout_s = static_cast<int>(keep_alive);

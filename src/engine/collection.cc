@@ -252,6 +252,7 @@ class CollectionImpl final : public Collection {
 
   std::string dir_;
   bool read_only_;
+  index::Residency residency_ = index::Residency::kAuto;  // of segment and vector files (GLASSBOX_FILES)
   std::unique_ptr<index::DirLock> lock_;
   index::Manifest manifest_;
   std::shared_ptr<const text::Analyzer> analyzer_;
@@ -292,6 +293,9 @@ class CollectionImpl final : public Collection {
 };
 
 Status CollectionImpl::Init(const CollectionOptions* create) {
+  auto residency = index::ResidencyFromEnvironment();
+  if (!residency.ok()) return residency.status();
+  residency_ = residency.value();
   if (create != nullptr) {
     auto analyzer = text::MakeAnalyzer(create->analyzer);
     if (!analyzer.ok()) return analyzer.status();
@@ -385,14 +389,14 @@ Status CollectionImpl::OpenSegments() {
     for (const auto& old : segments_)
       if (old.meta.name == meta.name) s.reader = old.reader;
     if (!s.reader) {
-      auto r = index::SegmentReader::Open(dir_ + "/" + meta.name);
+      auto r = index::SegmentReader::Open(dir_ + "/" + meta.name, residency_);
       if (!r.ok()) return r.status();
       s.reader = r.value();
     }
     for (const auto& old : segments_)  // (a segment's vector file changes when its graph is built)
       if (old.meta.name == meta.name && old.meta.vec_file == meta.vec_file) s.vectors = old.vectors;
     if (!s.vectors && !meta.vec_file.empty()) {
-      auto v = engine::OpenVectorFile(dir_ + "/" + meta.vec_file, meta.docs);
+      auto v = engine::OpenVectorFile(dir_ + "/" + meta.vec_file, meta.docs, residency_);
       if (!v.ok()) return v.status();
       s.vectors = v.value();
     }
@@ -755,7 +759,7 @@ Status CollectionImpl::CommitLocked() {
     SegmentState ns;
     ns.meta.name = FileName("seg-", next.next_file++, ".gbs");
     GB_RETURN_IF_ERROR(buffer_->Finish(dir_ + "/" + ns.meta.name));
-    auto r = index::SegmentReader::Open(dir_ + "/" + ns.meta.name);
+    auto r = index::SegmentReader::Open(dir_ + "/" + ns.meta.name, residency_);
     if (!r.ok()) return r.status();
     ns.reader = r.value();
     ns.meta.docs = ns.reader->num_docs();
@@ -857,7 +861,7 @@ Status CollectionImpl::RunMerge(MergeJob& job) const {
   for (const auto& l : job.live) live.push_back(l ? *l : std::vector<uint64_t>());
   const std::string path = dir_ + "/" + merged.meta.name;
   GB_RETURN_IF_ERROR(index::MergeSegments(job.readers, live, path));
-  auto r = index::SegmentReader::Open(path);
+  auto r = index::SegmentReader::Open(path, residency_);
   if (!r.ok()) return r.status();
   merged.reader = r.value();
   merged.meta.docs = merged.reader->num_docs();
@@ -874,7 +878,7 @@ Status CollectionImpl::RunMerge(MergeJob& job) const {
     merged.meta.vec_file = merged.meta.name.substr(0, merged.meta.name.size() - 4) + ".vec";
     const std::string vec_path = dir_ + "/" + merged.meta.vec_file;
     GB_RETURN_IF_ERROR(engine::WriteVectorFile(vec_path, vecs, merged.meta.docs, dim, job.int8_vectors));
-    auto v = engine::OpenVectorFile(vec_path, merged.meta.docs);
+    auto v = engine::OpenVectorFile(vec_path, merged.meta.docs, residency_);
     if (!v.ok()) return v.status();
     merged.vectors = v.value();
     job.bytes += fs::file_size(vec_path, ec);
@@ -1144,7 +1148,7 @@ Status CollectionImpl::BuildSegmentVectors(SegmentState& s, index::Manifest& nex
   // vectors are searched exactly.
   GB_RETURN_IF_ERROR(engine::WriteVectorFile(dir_ + "/" + s.meta.vec_file, vecs, n, dim, next.int8_vectors,
                                              n <= kInlineGraphDocs));
-  auto v = engine::OpenVectorFile(dir_ + "/" + s.meta.vec_file, n);
+  auto v = engine::OpenVectorFile(dir_ + "/" + s.meta.vec_file, n, residency_);
   if (!v.ok()) return v.status();
   s.vectors = v.value();
   return Status::OK();
@@ -1183,7 +1187,7 @@ Status CollectionImpl::BackgroundGraphs() {
     Status st = engine::WriteVectorFile(dir_ + "/" + path, vecs, docs, dim, int8, true);
     std::shared_ptr<const search::SegmentVectors> graph;
     if (st.ok()) {
-      auto v = engine::OpenVectorFile(dir_ + "/" + path, docs);
+      auto v = engine::OpenVectorFile(dir_ + "/" + path, docs, residency_);
       if (v.ok())
         graph = v.value();
       else

@@ -132,6 +132,53 @@ TEST(Collection, EveryTopKAlgorithmEqualsExhaustive) {
   }
 }
 
+// GLASSBOX_FILES=memory reads segment and vector files into the process's own
+// memory instead of mapping them: the same hits and scores; a bad value is an
+// error that names the variable.
+TEST(Collection, FilesInMemoryOrMappedSearchAlike) {
+  const std::string dir = TempDir("residency");
+  {
+    CollectionOptions o;
+    o.embedder = "static";
+    auto c = Collection::Create(dir, o);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    std::mt19937 rng(5);
+    for (int i = 0; i < 600; ++i) {
+      ASSERT_TRUE((*c)->Add(RandomDoc(rng, "d" + std::to_string(i), 200)).ok());
+      if (i % 200 == 199) ASSERT_TRUE((*c)->Commit().ok());
+    }
+    ASSERT_TRUE((*c)->WaitForBackgroundWork().ok());
+  }
+  auto search = [&](const char* files) {
+    setenv("GLASSBOX_FILES", files, 1);
+    auto c = Collection::Open(dir, true);
+    unsetenv("GLASSBOX_FILES");
+    EXPECT_TRUE(c.ok()) << files << ": " << c.status().ToString();
+    std::vector<std::pair<std::string, double>> hits;
+    if (!c.ok()) return hits;
+    for (const char* q : {"w1 w7", "w3", "w12 w40 w2"}) {
+      SearchOptions o;
+      o.k = 20;
+      auto r = (*c)->Search(q, o);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok())
+        for (const auto& h : r->hits) hits.push_back({h.id, h.score});
+    }
+    return hits;
+  };
+  const auto mapped = search("mapped");
+  EXPECT_GT(mapped.size(), 30u);
+  EXPECT_EQ(search("memory"), mapped);
+  EXPECT_EQ(search("auto"), mapped);
+  setenv("GLASSBOX_FILES", "ram", 1);
+  auto bad = Collection::Open(dir, true);
+  unsetenv("GLASSBOX_FILES");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("GLASSBOX_FILES is \"ram\""), std::string::npos) << bad.status().message();
+  fs::remove_all(dir);
+}
+
 // Phase 1 / phase 2 of a search over shards: each shard's statistics for the
 // query, summed and injected, make every shard score exactly as one
 // collection holding all the documents does.

@@ -152,9 +152,10 @@ Status WriteVectorFile(const std::string& path, const std::vector<float>& vector
   return w.Close(true);
 }
 
-Result<std::shared_ptr<const search::SegmentVectors>> OpenVectorFile(const std::string& path, uint32_t expected_docs) {
+Result<std::shared_ptr<const search::SegmentVectors>> OpenVectorFile(const std::string& path, uint32_t expected_docs,
+                                                                     index::Residency residency) {
   auto file = std::make_shared<index::MappedFile>();
-  GB_RETURN_IF_ERROR(file->Open(path));
+  GB_RETURN_IF_ERROR(file->Open(path, residency));
   if (file->size() < 8 || std::memcmp(file->data(), kVecMagic, 8) != 0)
     return Status::Corruption(path + ": not a Glassbox vector file");
   auto idx = vector::HnswIndex::Open(std::string_view(file->data() + 8, file->size() - 8));

@@ -37,7 +37,8 @@ Status EmbedSegment(search::QueryEmbedder& e, const index::SegmentReader& seg, s
 // vectors without links (searched exactly until a graph replaces it).
 Status WriteVectorFile(const std::string& path, const std::vector<float>& vectors, uint32_t n, uint32_t dim,
                        bool int8, bool graph = true);
-Result<std::shared_ptr<const search::SegmentVectors>> OpenVectorFile(const std::string& path, uint32_t expected_docs);
+Result<std::shared_ptr<const search::SegmentVectors>> OpenVectorFile(
+    const std::string& path, uint32_t expected_docs, index::Residency residency = index::Residency::kMapped);
 
 // Float vectors (by stored-vector copy) of the live documents of a segment.
 void CollectVectors(const search::SegmentVectors& v, const std::vector<uint64_t>* live, uint32_t num_docs,

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -76,7 +78,60 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr && size_ > 0) ::munmap(const_cast<char*>(data_), size_);
 }
 
-Status MappedFile::Open(const std::string& path) {
+Result<Residency> ResidencyFromEnvironment() {
+  const char* v = std::getenv("GLASSBOX_FILES");
+  const std::string s = v == nullptr ? "" : v;
+  if (s.empty() || s == "auto") return Residency::kAuto;
+  if (s == "memory") return Residency::kInMemory;
+  if (s == "mapped") return Residency::kMapped;
+  return Status::InvalidArgument("environment variable GLASSBOX_FILES is \"" + s +
+                                 "\"; it must be memory, mapped or auto (or unset)");
+}
+
+namespace {
+
+// MemAvailable from /proc/meminfo in bytes; 0 when it cannot be read.
+uint64_t MemAvailableBytes() {
+  FILE* f = std::fopen("/proc/meminfo", "re");
+  if (f == nullptr) return 0;
+  char line[256];
+  unsigned long long kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr)
+    if (std::sscanf(line, "MemAvailable: %llu kB", &kb) == 1) break;
+  std::fclose(f);
+  return static_cast<uint64_t>(kb) * 1024;
+}
+
+// Reads the whole of fd (size bytes) into fresh anonymous memory, read-only afterwards.
+Result<const char*> ReadIntoMemory(int fd, size_t size, const std::string& path) {
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return Status::IOError(ErrnoMessage("cannot allocate memory for", path));
+#ifdef MADV_HUGEPAGE
+  if (size >= (2u << 20)) ::madvise(p, size, MADV_HUGEPAGE);  // a hint; refused is fine
+#endif
+  char* dst = static_cast<char*>(p);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t r = ::pread(fd, dst + got, size - got, static_cast<off_t>(got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      Status s = r < 0 ? Status::IOError(ErrnoMessage("cannot read", path))
+                       : Status::Corruption(path + ": shrank while being read (" + std::to_string(got) + " of " +
+                                            std::to_string(size) + " bytes)");
+      ::munmap(p, size);
+      return s;
+    }
+    got += static_cast<size_t>(r);
+  }
+  ::mprotect(p, size, PROT_READ);
+  // The bytes are ours now: the page cache's copy of them would only double the memory.
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  return static_cast<const char*>(p);
+}
+
+}  // namespace
+
+Status MappedFile::Open(const std::string& path, Residency residency) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno == ENOENT ? Status::NotFound(ErrnoMessage("cannot open", path))
                                      : Status::IOError(ErrnoMessage("cannot open", path));
@@ -86,6 +141,19 @@ Status MappedFile::Open(const std::string& path) {
     return Status::IOError(ErrnoMessage("cannot stat", path));
   }
   size_ = static_cast<size_t>(st.st_size);
+  if (residency == Residency::kAuto)
+    residency = size_ <= MemAvailableBytes() / 4 ? Residency::kInMemory : Residency::kMapped;
+  if (size_ > 0 && residency == Residency::kInMemory) {
+    auto p = ReadIntoMemory(fd, size_, path);
+    ::close(fd);
+    if (!p.ok()) {
+      size_ = 0;
+      return p.status();
+    }
+    data_ = p.value();
+    in_memory_ = true;
+    return Status::OK();
+  }
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {

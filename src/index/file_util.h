@@ -33,19 +33,43 @@ class FileWriter {
   uint64_t size_ = 0;
 };
 
+// Where the bytes of an opened read-only file live.
+enum class Residency {
+  // A shared map of the file: pages are the kernel's page cache, faulted in on
+  // first touch, and reclaimed, aged and sampled by the kernel's memory
+  // management like any cache page.
+  kMapped,
+  // Read once into memory of the process's own (anonymous, read-only after the
+  // read; transparent huge pages where the kernel allows), and the page-cache
+  // copy dropped. Nothing is faulted in later and the kernel does not scan these
+  // pages for reclaim (without swap), so a search never waits on the kernel's
+  // memory management. See docs/architecture.md, "Where a collection's bytes live".
+  kInMemory,
+  // kInMemory when the file takes at most a quarter of the memory available
+  // (MemAvailable in /proc/meminfo) as it is opened, else kMapped.
+  kAuto,
+};
+
+// The residency of segment and vector files, from the environment variable
+// GLASSBOX_FILES ("memory", "mapped" or "auto"; unset or empty: "auto").
+// InvalidArgument names the variable and the value for anything else.
+Result<Residency> ResidencyFromEnvironment();
+
 class MappedFile {
  public:
   MappedFile() = default;
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
-  Status Open(const std::string& path);
+  Status Open(const std::string& path, Residency residency = Residency::kMapped);
   const char* data() const { return data_; }
   size_t size() const { return size_; }
+  bool in_memory() const { return in_memory_; }  // Open chose kInMemory
 
  private:
   const char* data_ = nullptr;
   size_t size_ = 0;
+  bool in_memory_ = false;
 };
 
 Status ReadFileToString(const std::string& path, std::string* out);

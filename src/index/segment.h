@@ -35,6 +35,7 @@
 
 #include "glassbox/document.h"
 #include "glassbox/status.h"
+#include "index/file_util.h"
 #include "index/coding.h"
 
 namespace glassbox::index {
@@ -157,8 +158,10 @@ struct SegmentStats {
 
 class SegmentReader {
  public:
-  // Maps and verifies a segment file. Corruption names the file and section.
-  static Result<std::shared_ptr<SegmentReader>> Open(const std::string& path);
+  // Maps (or reads into memory, see Residency) and verifies a segment file.
+  // Corruption names the file and section.
+  static Result<std::shared_ptr<SegmentReader>> Open(const std::string& path,
+                                                     Residency residency = Residency::kMapped);
   ~SegmentReader();
 
   const std::string& path() const { return path_; }

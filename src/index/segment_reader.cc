@@ -173,9 +173,9 @@ SegmentReader::~SegmentReader() {
   // The mapping is owned through owned_file_ (see Open).
 }
 
-Result<std::shared_ptr<SegmentReader>> SegmentReader::Open(const std::string& path) {
+Result<std::shared_ptr<SegmentReader>> SegmentReader::Open(const std::string& path, Residency residency) {
   auto file = std::make_shared<MappedFile>();
-  GB_RETURN_IF_ERROR(file->Open(path));
+  GB_RETURN_IF_ERROR(file->Open(path, residency));
   auto reader = std::shared_ptr<SegmentReader>(new SegmentReader(), [file](SegmentReader* r) { delete r; });
   reader->path_ = path;
   reader->data_ = file->data();

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "index/coding.h"
+#include "index/file_util.h"
 #include "index/manifest.h"
 #include "index/segment.h"
 #include "index/segment_format.h"
@@ -121,6 +122,52 @@ void CheckPostings(const SegmentReader& seg, const Model& m) {
   }
   TermInfo info;
   EXPECT_FALSE(seg.FindTerm("nope", &info));
+}
+
+// A file read into memory holds exactly the bytes the map shows; kAuto keeps a
+// small file in memory; an empty file opens empty either way.
+TEST(Files, InMemoryHoldsTheBytesOfTheMap) {
+  const std::string dir = TempDir("residency");
+  std::string bytes(3u << 20, '\0');  // past the huge-page hint's 2 MiB
+  std::mt19937 rng(9);
+  for (char& ch : bytes) ch = static_cast<char>(rng());
+  ASSERT_TRUE(AtomicWriteFile(dir + "/f", bytes).ok());
+  MappedFile mapped, memory, automatic;
+  ASSERT_TRUE(mapped.Open(dir + "/f", Residency::kMapped).ok());
+  ASSERT_TRUE(memory.Open(dir + "/f", Residency::kInMemory).ok());
+  ASSERT_TRUE(automatic.Open(dir + "/f", Residency::kAuto).ok());
+  EXPECT_FALSE(mapped.in_memory());
+  EXPECT_TRUE(memory.in_memory());
+  EXPECT_TRUE(automatic.in_memory());  // 3 MiB is far below a quarter of any test machine's memory
+  ASSERT_EQ(memory.size(), bytes.size());
+  EXPECT_EQ(std::string_view(memory.data(), memory.size()), bytes);
+  EXPECT_EQ(std::string_view(mapped.data(), mapped.size()), bytes);
+  ASSERT_TRUE(AtomicWriteFile(dir + "/empty", "").ok());
+  MappedFile empty;
+  ASSERT_TRUE(empty.Open(dir + "/empty", Residency::kInMemory).ok());
+  EXPECT_EQ(empty.size(), 0u);
+  MappedFile missing;
+  EXPECT_EQ(missing.Open(dir + "/nothing", Residency::kInMemory).code(), Status::Code::kNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Files, ResidencyComesFromTheEnvironment) {
+  const std::pair<const char*, Residency> cases[] = {
+      {"", Residency::kAuto}, {"auto", Residency::kAuto}, {"memory", Residency::kInMemory}, {"mapped", Residency::kMapped}};
+  for (const auto& [value, want] : cases) {
+    setenv("GLASSBOX_FILES", value, 1);
+    auto r = ResidencyFromEnvironment();
+    ASSERT_TRUE(r.ok()) << value;
+    EXPECT_EQ(r.value(), want) << value;
+  }
+  unsetenv("GLASSBOX_FILES");
+  ASSERT_TRUE(ResidencyFromEnvironment().ok());
+  EXPECT_EQ(ResidencyFromEnvironment().value(), Residency::kAuto);
+  setenv("GLASSBOX_FILES", "Memory", 1);
+  auto bad = ResidencyFromEnvironment();
+  unsetenv("GLASSBOX_FILES");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("GLASSBOX_FILES"), std::string::npos);
 }
 
 TEST(Segment, WriteReadRoundTrip) {

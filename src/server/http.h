@@ -88,6 +88,7 @@ struct Response {
   // first Write() closes the connection without the last chunk.
   bool Write(std::string_view data) { return writer && writer(*this, data); }
   bool streamed = false;                                     // set by the first Write()
+  std::string log_note;  // the handler's words for the slow-request log (not sent)
   std::function<bool(Response&, std::string_view)> writer;  // the transport's
 };
 

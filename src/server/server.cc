@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -343,6 +344,13 @@ json PublicStats(const CollectionStats& s) {
 }
 
 // ---- metrics ----------------------------------------------------------------
+
+// CPU time of the calling thread: with the wall time it tells computing from waiting (for a lock, a core, the disk).
+double ThreadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 constexpr double kBuckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 constexpr size_t kNumBuckets = sizeof(kBuckets) / sizeof(kBuckets[0]);
@@ -854,8 +862,14 @@ struct Server::Impl {
     const std::string query = QueryField(j);
     SearchOptions o = SearchOptionsFromBody(j, caller, {"query"});
     With(name, [&](Collection& c, Entry&) {
+      const double cpu0 = ThreadCpuMs();
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
+      if (opts.slow_log_ms > 0) {
+        char note[96];
+        std::snprintf(note, sizeof note, " (search %.1f ms, on a CPU %.1f ms) query ", r->took_ms, ThreadCpuMs() - cpu0);
+        res.log_note = note + json(query).dump(-1, ' ', false, json::error_handler_t::replace);
+      }
       json out = jo::SearchResponseToJson(*r);
       if (!SeesStatistics(caller) && !o.principal_statistics) RedactStatistics(out);
       SendJson(res, 200, out);
@@ -1070,8 +1084,12 @@ struct Server::Impl {
         SendError(res, 500, "internal", "internal error (see the server's log)");
       }
       AddCorsHeaders(req, res);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       metrics.Count(route, res.status);
-      metrics.Observe(route, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      metrics.Observe(route, seconds);
+      if (opts.slow_log_ms > 0 && seconds * 1000 >= opts.slow_log_ms)
+        std::fprintf(stderr, "glassbox serve: slow request: %s %s %d %.1f ms%s\n", req.method.c_str(), req.path.c_str(),
+                     res.status, seconds * 1000, res.log_note.c_str());
     };
   }
 

@@ -51,6 +51,10 @@ struct ServerOptions {
   // Time budget of one search or explain in milliseconds (0 = unlimited); a
   // query that runs past it gets 503 with code "deadline_exceeded".
   int query_timeout_ms = 5000;
+  // Requests that take at least this many milliseconds are logged to stderr
+  // (method, path, status, time; for searches also the engine's own time and
+  // the query). 0: off.
+  int slow_log_ms = 0;
   // Score every keyed request with BM25 statistics over only the documents
   // its key may see (SearchOptions::principal_statistics): scores and
   // explanations then reveal nothing about hidden documents, and non-admin

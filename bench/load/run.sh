@@ -5,7 +5,8 @@
 #   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S] [--reuse] [--root DIR]
 #                     [--connections "1 8 64"]
 #
-# WRITER=0: no writer (searches alone); SLOW_MS=N: the server logs requests of
+# WRITER=0: no writer (searches alone); WRITER_PAUSE=S: the writer sleeps S
+# seconds between its batches (default: none, a batch right after the last); SLOW_MS=N: the server logs requests of
 # N ms or more to bench/out/load-server.log (serve --slow-ms).
 # --root DIR: the server's data directory (default bench/out/load-data); with
 # --reuse, DIR/load is any existing collection (e.g. a copy of bench/acl's);
@@ -80,19 +81,21 @@ writer() {
     else
       echo "writer: request failed" >&2
     fi
+    [ -z "${WRITER_PAUSE:-}" ] || sleep "$WRITER_PAUSE"
   done
 }
 
 results=()
+USE_WRITER=${WRITER:-1}
 for conns in $CONNS; do
   rm -f "$OUT/load-stop" "$OUT/load-acked-c$conns"
-  if [ "${WRITER:-1}" = 1 ]; then writer "c$conns" & WRITER=$!; else WRITER=""; fi
+  if [ "$USE_WRITER" = 1 ]; then writer "c$conns" & WRITER_PID=$!; else WRITER_PID=""; fi
   threads=$(( conns < 2 ? 1 : 2 ))
   # A generous client timeout: a slow answer shows in the latency figures instead of being dropped.
   wrk -t "$threads" -c "$conns" -d "${SECS}s" --timeout 30s --latency -s "$ROOT/bench/load/search.lua" \
       "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-$conns.txt" 2> "$OUT/load-wrk-$conns.err" || true
   touch "$OUT/load-stop"
-  [ -z "$WRITER" ] || wait "$WRITER"
+  [ -z "$WRITER_PID" ] || wait "$WRITER_PID"
   acked=$(cat "$OUT/load-acked-c$conns" 2>/dev/null || echo 0)
   # Acknowledged documents must be there: every 1 in (acked/100), and the last one.
   found=0 checked=0

@@ -124,8 +124,8 @@ Result<const char*> ReadIntoMemory(int fd, size_t size, const std::string& path)
     got += static_cast<size_t>(r);
   }
   ::mprotect(p, size, PROT_READ);
-  // The bytes are ours now: the page cache's copy of them would only double the memory.
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  // The page cache keeps its copy: the kernel drops it when memory is short, and until then the next process
+  // to open the file (every CLI command does) reads it from memory, not from the disk.
   return static_cast<const char*>(p);
 }
 

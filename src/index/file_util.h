@@ -40,10 +40,10 @@ enum class Residency {
   // management like any cache page.
   kMapped,
   // Read once into memory of the process's own (anonymous, read-only after the
-  // read; transparent huge pages where the kernel allows), and the page-cache
-  // copy dropped. Nothing is faulted in later and the kernel does not scan these
-  // pages for reclaim (without swap), so a search never waits on the kernel's
-  // memory management. See docs/architecture.md, "Where a collection's bytes live".
+  // read; transparent huge pages where the kernel allows). Nothing is faulted
+  // in later and the kernel does not scan these pages for reclaim (without
+  // swap), so a search never waits on the kernel's memory management. See
+  // docs/architecture.md, "Where a collection's bytes live".
   kInMemory,
   // kInMemory when the file takes at most a quarter of the memory available
   // (MemAvailable in /proc/meminfo) as it is opened, else kMapped.

@@ -862,7 +862,7 @@ struct Server::Impl {
     const std::string query = QueryField(j);
     SearchOptions o = SearchOptionsFromBody(j, caller, {"query"});
     With(name, [&](Collection& c, Entry&) {
-      const double cpu0 = ThreadCpuMs();
+      const double cpu0 = opts.slow_log_ms > 0 ? ThreadCpuMs() : 0;
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
       if (opts.slow_log_ms > 0) {

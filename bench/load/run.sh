@@ -5,9 +5,9 @@
 #   bench/load/run.sh BUILD_DIR [--docs N] [--seconds S] [--reuse] [--root DIR]
 #                     [--connections "1 8 64"]
 #
-# WRITER=0: no writer (searches alone); WRITER_PAUSE=S: the writer sleeps S
-# seconds between its batches (default: none, a batch right after the last); SLOW_MS=N: the server logs requests of
-# N ms or more to bench/out/load-server.log (serve --slow-ms).
+# WRITER=0: no writer (searches alone); WRITER_RATE and WRITER=shell: see
+# writer() below; SLOW_MS=N: the server logs requests of N ms or more to
+# bench/out/load-server.log (serve --slow-ms).
 # --root DIR: the server's data directory (default bench/out/load-data); with
 # --reuse, DIR/load is any existing collection (e.g. a copy of bench/acl's);
 # without --reuse DIR is emptied and the collection built there.
@@ -65,8 +65,16 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && br
 wrk -t 1 -c 1 -d "${WARMUP:-5}s" --timeout 30s -s "$ROOT/bench/load/search.lua" \
     "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-warmup.txt" 2>&1 || true
 
-# The writer: batches of 20 new documents, one request each, until told to stop.
+# The writer (bench/load/writer.py): batches of 20 new documents, one POST
+# each over one keep-alive connection, WRITER_RATE batches a second (default
+# 15, the pace the shell-and-curl writer of sessions 1-6 reached; 0: back to
+# back), until told to stop. WRITER=shell runs that old writer instead (a
+# bash loop starting curl per batch: it took over a third of both cores).
 writer() {
+  if [ "$USE_WRITER" = shell ]; then shell_writer "$1"; return; fi
+  /usr/bin/python3 "$ROOT/bench/load/writer.py" "$PORT" "$1" "$OUT" "${WRITER_RATE:-15}"
+}
+shell_writer() {
   local n=0 tag=$1
   while [ ! -f "$OUT/load-stop" ]; do
     body='{"documents":['
@@ -81,7 +89,6 @@ writer() {
     else
       echo "writer: request failed" >&2
     fi
-    [ -z "${WRITER_PAUSE:-}" ] || sleep "$WRITER_PAUSE"
   done
 }
 
@@ -89,7 +96,7 @@ results=()
 USE_WRITER=${WRITER:-1}
 for conns in $CONNS; do
   rm -f "$OUT/load-stop" "$OUT/load-acked-c$conns"
-  if [ "$USE_WRITER" = 1 ]; then writer "c$conns" & WRITER_PID=$!; else WRITER_PID=""; fi
+  if [ "$USE_WRITER" != 0 ]; then writer "c$conns" & WRITER_PID=$!; else WRITER_PID=""; fi
   threads=$(( conns < 2 ? 1 : 2 ))
   # A generous client timeout: a slow answer shows in the latency figures instead of being dropped.
   wrk -t "$threads" -c "$conns" -d "${SECS}s" --timeout 30s --latency -s "$ROOT/bench/load/search.lua" \

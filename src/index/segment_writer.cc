@@ -376,7 +376,9 @@ Status WriteSegmentFile(const std::string& path, const DocTables& t, const std::
 // ahead and prefetch slots to hide the memory latency.
 class TermTable {
  public:
-  TermTable() { slots_.resize(1 << 16); }
+  // Small to start (32 KiB): every commit makes a writer, and the server commits every write request; a
+  // segment of many terms doubles its way up (Grow), which costs it less than one more pass over its terms.
+  TermTable() { slots_.resize(1 << 10); }
   static uint64_t Hash(std::string_view s) {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
     size_t i = 0;

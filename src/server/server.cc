@@ -345,6 +345,18 @@ json PublicStats(const CollectionStats& s) {
 
 // ---- metrics ----------------------------------------------------------------
 
+// "2026-12-02T01:16:04.123Z": when a log line was written.
+std::string UtcNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm t{};
+  gmtime_r(&ts.tv_sec, &t);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
+                t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000000);
+  return buf;
+}
+
 // CPU time of the calling thread: with the wall time it tells computing from waiting (for a lock, a core, the disk).
 double ThreadCpuMs() {
   timespec ts{};
@@ -862,12 +874,11 @@ struct Server::Impl {
     const std::string query = QueryField(j);
     SearchOptions o = SearchOptionsFromBody(j, caller, {"query"});
     With(name, [&](Collection& c, Entry&) {
-      const double cpu0 = opts.slow_log_ms > 0 ? ThreadCpuMs() : 0;
       auto r = c.Search(query, o);
       if (!r.ok()) ThrowStatus(r.status());
       if (opts.slow_log_ms > 0) {
-        char note[96];
-        std::snprintf(note, sizeof note, " (search %.1f ms, on a CPU %.1f ms) query ", r->took_ms, ThreadCpuMs() - cpu0);
+        char note[64];
+        std::snprintf(note, sizeof note, ", search %.1f ms, query ", r->took_ms);
         res.log_note = note + json(query).dump(-1, ' ', false, json::error_handler_t::replace);
       }
       json out = jo::SearchResponseToJson(*r);
@@ -1073,6 +1084,7 @@ struct Server::Impl {
   http::Server::Handler Wrap(std::string route, Fn fn) {
     return [this, route = std::move(route), fn = std::move(fn)](http::Request& req, http::Response& res) {
       auto t0 = std::chrono::steady_clock::now();
+      const double cpu0 = opts.slow_log_ms > 0 ? ThreadCpuMs() : 0;
       try {
         fn(req, res);
       } catch (const ApiError& e) {
@@ -1088,8 +1100,9 @@ struct Server::Impl {
       metrics.Count(route, res.status);
       metrics.Observe(route, seconds);
       if (opts.slow_log_ms > 0 && seconds * 1000 >= opts.slow_log_ms)
-        std::fprintf(stderr, "glassbox serve: slow request: %s %s %d %.1f ms%s\n", req.method.c_str(), req.path.c_str(),
-                     res.status, seconds * 1000, res.log_note.c_str());
+        std::fprintf(stderr, "glassbox serve: %s slow request: %s %s %d %.1f ms (on a CPU %.1f ms%s)\n",
+                     UtcNow().c_str(), req.method.c_str(), req.path.c_str(), res.status, seconds * 1000,
+                     ThreadCpuMs() - cpu0, res.log_note.c_str());
     };
   }
 

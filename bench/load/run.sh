@@ -67,7 +67,7 @@ wrk -t 1 -c 1 -d "${WARMUP:-5}s" --timeout 30s -s "$ROOT/bench/load/search.lua" 
 
 # The writer (bench/load/writer.py): batches of 20 new documents, one POST
 # each over one keep-alive connection, WRITER_RATE batches a second (default
-# 15, the pace the shell-and-curl writer of sessions 1-6 reached; 0: back to
+# 15, the pace the earlier shell-and-curl writer reached; 0: back to
 # back), until told to stop. WRITER=shell runs that old writer instead (a
 # bash loop starting curl per batch: it took over a third of both cores).
 writer() {

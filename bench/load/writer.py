@@ -4,7 +4,7 @@ keep-alive connection, until the stop file appears.
 
     writer.py PORT TAG OUT_DIR [BATCHES_PER_SECOND]
 
-BATCHES_PER_SECOND (default 15: the pace the shell writer of sessions 1-6
+BATCHES_PER_SECOND (default 15: the pace the earlier shell writer
 reached) paces the batches on a fixed schedule; 0 sends them back to back.
 After every acknowledged batch OUT_DIR/load-acked-TAG holds the number of the
 last acknowledged document (ids w-TAG-1 ... w-TAG-N). A failed request is

@@ -47,11 +47,11 @@ struct CollectionOptions {
   //              English stop words and a query drops them only when it has
   //              at least 3 other distinct words (short questions keep "what
   //              is"); chosen leave-one-out on the six shared sets (EVALUATION.md)
-  //   "auto-stop-mix" (the default before session 6) "auto-stop", Chinese as "chinese-mix"; chosen on both
+  //   "auto-stop-mix" (the previous default) "auto-stop", Chinese as "chinese-mix"; chosen on both
   //              Chinese sets together (EVALUATION.md); English text analyzes
   //              exactly as in "auto-stop"
-  //   "auto-stop" "auto" plus an English stop list (the default before
-  //              issue 12; collections keep the analyzer they were made with)
+  //   "auto-stop" "auto" plus an English stop list (an earlier default;
+  //              collections keep the analyzer they were made with)
   //   "auto"     ICU word breaks; English words stemmed (Snowball); Chinese
   //              segmented with the default Chinese segmenter; Traditional
   //              folded to Simplified. Handles mixed text in one field.
@@ -90,7 +90,7 @@ struct CollectionOptions {
   // fixed prior min-max bm25=0.85 vector=0.15, chosen leave-one-collection-out
   // on the shared sets (EVALUATION.md, "How the defaults were chosen"); true
   // recalibrates the weights from pseudo-queries (src/engine/calibration.h)
-  // after commits, the method before issue 12, which scored lower that way.
+  // after commits, the earlier default, which scored lower that way.
   bool calibrate_fusion = false;
   // Commit() a segment automatically after this many buffered additions.
   size_t max_buffered_docs = 100000;

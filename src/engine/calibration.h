@@ -1,6 +1,6 @@
 // Choosing hybrid fusion weights without relevance labels.
 //
-// Opt-in since issue 12 (CollectionOptions::calibrate_fusion): leave-one-
+// Opt-in (CollectionOptions::calibrate_fusion): leave-one-
 // collection-out on the shared labelled sets, the fixed prior
 // (index::kPriorVectorWeight) scored higher on every set (EVALUATION.md).
 //

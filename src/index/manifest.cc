@@ -75,7 +75,7 @@ Result<Manifest> Manifest::Parse(const std::string& text, const std::string& pat
       m.bm25_weight = f.at("bm25_weight").get<double>();
       m.vector_weight = f.at("vector_weight").get<double>();
       m.calibrated_docs = f.at("calibrated_docs").get<uint64_t>();
-      // Written before calibration became optional (issue 12): it always
+      // Written before calibration became optional: it always
       // calibrated, a method that scored below the fixed prior leave-one-out,
       // so such a collection now gets the prior.
       m.calibrate_fusion = f.value("calibrate", false);

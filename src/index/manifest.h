@@ -20,7 +20,7 @@ struct SegmentMeta {
 };
 
 // The default hybrid fusion's vector weight (min-max, bm25 = 1 - w), chosen
-// leave-one-collection-out on the shared sets (EVALUATION.md, issue 12).
+// leave-one-collection-out on the shared sets (EVALUATION.md).
 inline constexpr double kPriorVectorWeight = 0.15;
 
 struct Manifest {
@@ -31,7 +31,7 @@ struct Manifest {
   uint64_t next_file = 1;  // number for the next segment / log / deletion file
   std::string wal;         // active write-ahead log file name
   std::vector<SegmentMeta> segments;
-  // Vectors (issue: semantic and hybrid retrieval).
+  // Vectors.
   std::string embedder = "none";      // spec; "none" = BM25 only
   std::string embedder_fingerprint;   // of the model that built the vectors
   std::string common_component;       // file with the static model's removed direction, "" if none

@@ -58,6 +58,22 @@ std::unique_ptr<HnswIndex> OpenOk(const std::string& blob) {
   return r.ok() ? std::move(r.value()) : nullptr;
 }
 
+// An index built over base and opened (ix views bytes); ix is null, after a
+// failed expectation, when either step fails.
+struct Built {
+  std::unique_ptr<std::string> bytes;
+  std::unique_ptr<HnswIndex> ix;
+};
+Built BuildOk(const std::vector<float>& base, uint32_t n, uint32_t dim, const HnswParams& p) {
+  Built b;
+  auto blob = BuildHnsw(base.data(), n, dim, p);
+  EXPECT_TRUE(blob.ok()) << blob.status().ToString();
+  if (!blob.ok()) return b;
+  b.bytes = std::make_unique<std::string>(std::move(blob.value()));
+  b.ix = OpenOk(*b.bytes);
+  return b;
+}
+
 double Recall(const HnswIndex& ix, const std::vector<float>& base, const std::vector<float>& queries, uint32_t dim,
               Metric m, size_t ef) {
   size_t nq = queries.size() / dim, hit = 0;
@@ -132,10 +148,9 @@ TEST(Hnsw, FilterReturnsOnlyAcceptedAndMatchesBruteForce) {
   auto queries = Clustered(20, dim, 30, false, 5);
   HnswParams p;
   p.metric = Metric::kL2;
-  auto blob = BuildHnsw(base.data(), n, dim, p);
-  ASSERT_TRUE(blob.ok());
-  auto ix = OpenOk(*blob);
-  ASSERT_TRUE(ix);
+  auto built = BuildOk(base, n, dim, p);
+  ASSERT_TRUE(built.ix);
+  const auto& ix = built.ix;
   for (uint32_t mod : {2u, 7u, 100u, 1000u}) {
     auto accept = [mod](uint32_t id) { return id % mod == 3; };
     for (size_t qi = 0; qi < 20; ++qi) {
@@ -172,10 +187,9 @@ TEST(Hnsw, FilteredSearchKeepsRecallAtUnfilteredCost) {
   auto queries = Clustered(100, dim, 50, true, 8);
   HnswParams p;
   p.metric = Metric::kInnerProduct;
-  auto blob = BuildHnsw(base.data(), n, dim, p);
-  ASSERT_TRUE(blob.ok());
-  auto ix = OpenOk(*blob);
-  ASSERT_TRUE(ix);
+  auto built = BuildOk(base, n, dim, p);
+  ASSERT_TRUE(built.ix);
+  const auto& ix = built.ix;
   auto hash = [](uint32_t id) { return (id * 2654435761u) >> 8; };
   std::vector<Neighbor> out;
   uint64_t before = HnswDistanceComputations();
@@ -213,10 +227,9 @@ TEST(Hnsw, BitsetSearchIsTheCallbackSearch) {
   auto queries = Clustered(50, dim, 50, true, 8);
   HnswParams p;
   p.metric = Metric::kInnerProduct;
-  auto blob = BuildHnsw(base.data(), n, dim, p);
-  ASSERT_TRUE(blob.ok());
-  auto ix = OpenOk(*blob);
-  ASSERT_TRUE(ix);
+  auto built = BuildOk(base, n, dim, p);
+  ASSERT_TRUE(built.ix);
+  const auto& ix = built.ix;
   for (uint32_t percent : {50u, 20u, 10u, 3u}) {
     BitWords bits(BitWordCount(n), 0);
     for (uint32_t id = 0; id < n; ++id)
@@ -245,10 +258,9 @@ TEST(Hnsw, FlatIndexSearchIsExact) {
   auto queries = Clustered(10, dim, 30, true, 12);
   HnswParams p;
   p.graph = false;
-  auto blob = BuildHnsw(base.data(), n, dim, p);
-  ASSERT_TRUE(blob.ok());
-  auto ix = OpenOk(*blob);
-  ASSERT_TRUE(ix);
+  auto built = BuildOk(base, n, dim, p);
+  ASSERT_TRUE(built.ix);
+  const auto& ix = built.ix;
   EXPECT_FALSE(ix->has_graph());
   std::vector<uint64_t> pass((n + 63) / 64, 0);
   for (uint32_t i = 0; i < n; i += 3) pass[i >> 6] |= 1ull << (i & 63);
@@ -275,7 +287,7 @@ TEST(Hnsw, FlatIndexSearchIsExact) {
   // written before version 2 existed) still opens; version 2 without the
   // no-graph flag is refused.
   uint32_t version = 0;
-  std::memcpy(&version, blob->data() + 8, 4);
+  std::memcpy(&version, built.bytes->data() + 8, 4);
   EXPECT_EQ(version, 2u);
   std::memcpy(&version, with_graph->data() + 8, 4);
   EXPECT_EQ(version, 1u);
@@ -286,7 +298,7 @@ TEST(Hnsw, FlatIndexSearchIsExact) {
     std::memcpy(b.data() + b.size() - 8, &crc, 4);
     return b;
   };
-  const std::string relabelled = with_version(*blob, 1);
+  const std::string relabelled = with_version(*built.bytes, 1);
   auto old_flat = HnswIndex::Open(relabelled);
   ASSERT_TRUE(old_flat.ok()) << old_flat.status().message();
   EXPECT_FALSE((*old_flat)->has_graph());
@@ -339,17 +351,16 @@ TEST(Hnsw, SerializationRoundTripAndMisalignedBytes) {
   auto base = Clustered(n, dim, 10, true, 6);
   HnswParams p;
   p.int8 = true;
-  auto blob = BuildHnsw(base.data(), n, dim, p);
-  ASSERT_TRUE(blob.ok());
-  auto ix = OpenOk(*blob);
-  ASSERT_TRUE(ix);
-  EXPECT_EQ(ix->bytes(), blob->size());
+  auto built = BuildOk(base, n, dim, p);
+  ASSERT_TRUE(built.ix);
+  const auto& ix = built.ix;
+  EXPECT_EQ(ix->bytes(), built.bytes->size());
   std::vector<float> v;
   ix->Vector(17, &v);
   EXPECT_EQ(v, std::vector<float>(base.begin() + 17 * dim, base.begin() + 18 * dim));
   // The same bytes at an odd address open too and answer identically.
-  std::string shifted = "x" + *blob;
-  std::string_view view(shifted.data() + 1, blob->size());
+  std::string shifted = "x" + *built.bytes;
+  std::string_view view(shifted.data() + 1, built.bytes->size());
   auto r2 = HnswIndex::Open(view);
   ASSERT_TRUE(r2.ok()) << r2.status().ToString();
   std::vector<Neighbor> a, b;

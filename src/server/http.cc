@@ -693,6 +693,7 @@ struct Server::Impl {
     job.fd = c.fd;
     job.served = c.served;
     job.req = std::move(c.req);
+    job.req.queued = Clock::now();
     c.req = Request{};
     bool full = false;
     {

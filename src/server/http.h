@@ -25,6 +25,7 @@
 // request. Range requests are not supported (the whole entity is sent).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -64,6 +65,9 @@ struct Request {
   std::vector<std::string> matches;    // the route's regex groups ([0] = whole path)
   std::multimap<std::string, FormFile> files;  // multipart/form-data parts by field name
   std::string remote_addr;
+  // When the request had fully arrived and was queued for a worker (the
+  // handler's start minus this is its wait for a worker).
+  std::chrono::steady_clock::time_point queued{};
 
   bool has_header(const std::string& name) const { return headers.count(name) > 0; }
   std::string get_header_value(const std::string& name) const;

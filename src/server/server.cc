@@ -1100,8 +1100,11 @@ struct Server::Impl {
       metrics.Count(route, res.status);
       metrics.Observe(route, seconds);
       if (opts.slow_log_ms > 0 && seconds * 1000 >= opts.slow_log_ms)
-        std::fprintf(stderr, "glassbox serve: %s slow request: %s %s %d %.1f ms (on a CPU %.1f ms%s)\n",
+        std::fprintf(stderr, "glassbox serve: %s slow request: %s %s %d %.1f ms (waited %.1f ms for a worker, on a CPU %.1f ms%s)\n",
                      UtcNow().c_str(), req.method.c_str(), req.path.c_str(), res.status, seconds * 1000,
+                     req.queued == std::chrono::steady_clock::time_point{}
+                         ? 0.0
+                         : std::chrono::duration<double, std::milli>(t0 - req.queued).count(),
                      ThreadCpuMs() - cpu0, res.log_note.c_str());
     };
   }

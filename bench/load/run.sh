@@ -7,7 +7,9 @@
 #
 # WRITER=0: no writer (searches alone); WRITER_RATE and WRITER=shell: see
 # writer() below; SLOW_MS=N: the server logs requests of N ms or more to
-# bench/out/load-server.log (serve --slow-ms).
+# bench/out/load-server.log (serve --slow-ms); TIMED=1: after wrk's
+# one-connection phase, the same phase with bench/load/latency.py, which times
+# every request as it is (wrk's figures correct for coordinated omission).
 # --root DIR: the server's data directory (default bench/out/load-data); with
 # --reuse, DIR/load is any existing collection (e.g. a copy of bench/acl's);
 # without --reuse DIR is emptied and the collection built there.
@@ -103,6 +105,15 @@ for conns in $CONNS; do
       "http://127.0.0.1:$PORT" -- "$QUERIES" > "$OUT/load-wrk-$conns.txt" 2> "$OUT/load-wrk-$conns.err" || true
   touch "$OUT/load-stop"
   [ -z "$WRITER_PID" ] || wait "$WRITER_PID"
+  if [ "$conns" = 1 ] && [ -n "${TIMED:-}" ]; then
+    # The same phase again with every request timed as it is (no coordinated-omission correction).
+    rm -f "$OUT/load-stop"
+    if [ "$USE_WRITER" != 0 ]; then writer "t$conns" & TPID=$!; else TPID=""; fi
+    timed=$(/usr/bin/python3 "$ROOT/bench/load/latency.py" "$PORT" "$QUERIES" "$SECS" "$OUT/load-timed-1.json")
+    touch "$OUT/load-stop"
+    [ -z "$TPID" ] || wait "$TPID"
+    echo "connections 1, each request timed (bench/load/latency.py): $timed" >&2
+  fi
   acked=$(cat "$OUT/load-acked-c$conns" 2>/dev/null || echo 0)
   # Acknowledged documents must be there: every 1 in (acked/100), and the last one.
   found=0 checked=0

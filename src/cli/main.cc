@@ -25,6 +25,7 @@
 #include "eval/beir.h"
 #include "eval/metrics.h"
 #include "glassbox/glassbox.h"
+#include "index/file_util.h"
 #include "ingest/formats.h"
 #include "ingest/reader.h"
 #include "server/json.h"
@@ -889,7 +890,10 @@ const char* kServeHelp =
     "  --llm-gguf PATH      enable \"answer_mode\": \"generative\" on /ask with this GGUF chat model,\n"
     "                       run in process (or --llm-url URL [--llm-model NAME]: an OpenAI-compatible\n"
     "                       /v1/chat/completions endpoint); requests cannot name a model\n"
-    "  --llm-threads N      CPU threads of one in-process generation (default 0: all cores)\n";
+    "  --llm-threads N      CPU threads of one in-process generation (default 0: all cores)\n"
+    "Memory: the server reads each collection's segment and vector files into its own memory\n"
+    "when each fits in a quarter of the memory available, else maps them; the environment\n"
+    "variable GLASSBOX_FILES=memory|mapped|auto overrides it (docs/architecture.md).\n";
 
 int CmdServe(int argc, char** argv) {
   Args a;
@@ -954,6 +958,11 @@ int CmdServe(int argc, char** argv) {
   o.port = static_cast<int>(port);
   o.read_timeout_s = o.write_timeout_s = static_cast<int>(timeout);
   o.keep_alive_timeout_s = static_cast<int>(keep_alive);
+  // A server opens each collection once and searches it many times: it holds the files in memory when they fit
+  // (docs/architecture.md, "Where a collection's bytes live"), unless GLASSBOX_FILES says otherwise. Set before
+  // any thread starts (setenv is not thread-safe); a bad value stops the server here, not at the first request.
+  ::setenv("GLASSBOX_FILES", "auto", /*overwrite=*/0);
+  if (auto files = index::ResidencyFromEnvironment(); !files.ok()) return Fail(files.status(), false);
   if (o.keys_file.empty() && o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
     std::fprintf(stderr,
                  "glassbox: warning: serving on %s without --keys: anyone who can reach it may read, "

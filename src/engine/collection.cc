@@ -252,7 +252,7 @@ class CollectionImpl final : public Collection {
 
   std::string dir_;
   bool read_only_;
-  index::Residency residency_ = index::Residency::kAuto;  // of segment and vector files (GLASSBOX_FILES)
+  index::Residency residency_ = index::Residency::kMapped;  // of segment and vector files (GLASSBOX_FILES)
   std::unique_ptr<index::DirLock> lock_;
   index::Manifest manifest_;
   std::shared_ptr<const text::Analyzer> analyzer_;

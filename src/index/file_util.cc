@@ -81,7 +81,8 @@ MappedFile::~MappedFile() {
 Result<Residency> ResidencyFromEnvironment() {
   const char* v = std::getenv("GLASSBOX_FILES");
   const std::string s = v == nullptr ? "" : v;
-  if (s.empty() || s == "auto") return Residency::kAuto;
+  if (s == "auto") return Residency::kAuto;
+  if (s.empty()) return Residency::kMapped;
   if (s == "memory") return Residency::kInMemory;
   if (s == "mapped") return Residency::kMapped;
   return Status::InvalidArgument("environment variable GLASSBOX_FILES is \"" + s +

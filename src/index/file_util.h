@@ -51,8 +51,12 @@ enum class Residency {
 };
 
 // The residency of segment and vector files, from the environment variable
-// GLASSBOX_FILES ("memory", "mapped" or "auto"; unset or empty: "auto").
-// InvalidArgument names the variable and the value for anything else.
+// GLASSBOX_FILES ("memory", "mapped" or "auto"; unset or empty: "mapped").
+// `glassbox serve` sets it to "auto" when it is unset: a server opens a
+// collection once and searches it many times, while reading a large
+// collection into memory makes a one-shot command's open about three times
+// slower than mapping it. InvalidArgument names the variable and the value
+// for anything else.
 Result<Residency> ResidencyFromEnvironment();
 
 class MappedFile {

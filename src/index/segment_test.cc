@@ -153,7 +153,7 @@ TEST(Files, InMemoryHoldsTheBytesOfTheMap) {
 
 TEST(Files, ResidencyComesFromTheEnvironment) {
   const std::pair<const char*, Residency> cases[] = {
-      {"", Residency::kAuto}, {"auto", Residency::kAuto}, {"memory", Residency::kInMemory}, {"mapped", Residency::kMapped}};
+      {"", Residency::kMapped}, {"auto", Residency::kAuto}, {"memory", Residency::kInMemory}, {"mapped", Residency::kMapped}};
   for (const auto& [value, want] : cases) {
     setenv("GLASSBOX_FILES", value, 1);
     auto r = ResidencyFromEnvironment();
@@ -162,7 +162,7 @@ TEST(Files, ResidencyComesFromTheEnvironment) {
   }
   unsetenv("GLASSBOX_FILES");
   ASSERT_TRUE(ResidencyFromEnvironment().ok());
-  EXPECT_EQ(ResidencyFromEnvironment().value(), Residency::kAuto);
+  EXPECT_EQ(ResidencyFromEnvironment().value(), Residency::kMapped);
   setenv("GLASSBOX_FILES", "Memory", 1);
   auto bad = ResidencyFromEnvironment();
   unsetenv("GLASSBOX_FILES");

@@ -40,7 +40,7 @@ def main():
             ok = resp.status == 200
         except (OSError, http.client.HTTPException) as e:
             ok = False
-            print(f"writer: {e}", file=sys.stderr)
+            print(f"writer: {e}; reconnecting", file=sys.stderr)
             conn.close()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         if ok:

@@ -81,10 +81,9 @@ MappedFile::~MappedFile() {
 Result<Residency> ResidencyFromEnvironment() {
   const char* v = std::getenv("GLASSBOX_FILES");
   const std::string s = v == nullptr ? "" : v;
-  if (s == "auto") return Residency::kAuto;
-  if (s.empty()) return Residency::kMapped;
+  if (s.empty() || s == "mapped") return Residency::kMapped;
   if (s == "memory") return Residency::kInMemory;
-  if (s == "mapped") return Residency::kMapped;
+  if (s == "auto") return Residency::kAuto;
   return Status::InvalidArgument("environment variable GLASSBOX_FILES is \"" + s +
                                  "\"; it must be memory, mapped or auto (or unset)");
 }

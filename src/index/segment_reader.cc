@@ -163,14 +163,8 @@ void PostingIterator::Positions(std::vector<uint32_t>* out) {
 // ---------------------------------------------------------------------------
 // SegmentReader
 
-namespace {
-struct Mapping {
-  MappedFile file;
-};
-}  // namespace
-
 SegmentReader::~SegmentReader() {
-  // The mapping is owned through owned_file_ (see Open).
+  // The file's bytes (mapped or in memory) are owned by the deleter Open gives the shared_ptr.
 }
 
 Result<std::shared_ptr<SegmentReader>> SegmentReader::Open(const std::string& path, Residency residency) {
